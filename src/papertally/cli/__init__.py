@@ -1,0 +1,1 @@
+"""The ``papertally`` command line (Typer + Rich): an adapter over the domain packages."""

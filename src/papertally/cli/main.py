@@ -1,0 +1,31 @@
+"""The ``papertally`` command: results commands at the top, ``audit`` and ``law`` groups below."""
+
+from __future__ import annotations
+
+import typer
+
+from papertally import __version__
+from papertally.cli import audit as audit_commands
+from papertally.cli import law as law_commands
+from papertally.cli import results as results_commands
+
+app = typer.Typer(
+    name="papertally",
+    help="Recounts, reconciliation and risk-limiting audits of paper ballots.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+results_commands.register(app)
+app.add_typer(audit_commands.app, name="audit")
+app.add_typer(law_commands.app, name="law")
+
+
+@app.command()
+def version() -> None:
+    """Print papertally's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()
