@@ -1,7 +1,11 @@
-"""The ``papertally audit``  commands."""
+"""The ``papertally audit`` commands: sampling (audit_sample) and risk, sizes (audit_stats)."""
 
 from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="audit commands.", no_args_is_help=True)
+from papertally.cli import audit_sample, audit_stats
+
+app = typer.Typer(help="Risk-limiting audits: sample sizes, samples, risk.", no_args_is_help=True)
+audit_sample.register(app)
+audit_stats.register(app)

@@ -1,7 +1,7 @@
-"""The ``papertally law``  commands."""
+"""The ``papertally law`` commands."""
 
 from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="law commands.", no_args_is_help=True)
+app = typer.Typer(help="Recount law: triggers, eligibility, fees, deadlines.", no_args_is_help=True)

@@ -1,0 +1,9 @@
+"""``papertally audit`` commands of the audit_sample module."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the ``audit`` group."""
