@@ -1,0 +1,502 @@
+"""Compare two counts of one contest, reporting unit by reporting unit.
+
+A recount (or a hand count, or a corrected canvass) is judged by what it changed: which wards moved,
+by how much, in which direction, and whether the winner stands. :func:`reconcile_counts` answers
+those questions from two :class:`~papertally.model.ContestCount` objects and the units they cover;
+:func:`reconcile_election` picks the counts out of an :class:`~papertally.model.Election` with
+the usual defaults (the single contest, ``original canvass`` → ``recount``).
+
+Conventions (these are what ``papertally reconcile --json`` prints, see README "Tour"):
+
+* a *change* is ``after − before`` per choice, so a positive number is a vote gained in the recount;
+* the *margin* of a count is the lead of the last winning choice over the first losing one
+  (``votes_allowed`` winners; ``Scattering`` never wins, as in Wis. Stat. § 7.50(2), where
+  scattered write-ins are tallied but elect no one);
+* a unit's *margin change* is the change in the lead of the original leader over the original
+  runner-up inside that unit; summed over all units it is the statewide change of that lead;
+* a unit is *flagged* when the votes it gained or lost, summed over choices, exceed
+  ``tolerance_votes`` or ``tolerance_share`` of its ballots cast (of its votes where the ballots
+  are not known).
+
+Pure Python: nothing here reads files or touches the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from papertally.errors import PapertallyError
+from papertally.model import (
+    SCATTERING,
+    Contest,
+    ContestCount,
+    Election,
+    ReportingUnit,
+    UnitTally,
+    standard_count_name,
+)
+from papertally.model.results import ORIGINAL_CANVASS, RECOUNT
+from papertally.types import ChoiceName, ContestName, CountName, CountyName, ReportingUnitId
+
+DEFAULT_TOLERANCE_VOTES = 20
+"""A unit whose votes moved by more than this many (summed over choices) is flagged."""
+DEFAULT_TOLERANCE_SHARE = 0.05
+"""A unit whose votes moved by more than this share of its ballots (or votes) is flagged."""
+DEFAULT_LARGEST = 20
+"""How many units :attr:`Reconciliation.largest_changes` lists."""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The result of one count: totals per choice, the winners and the margin."""
+
+    totals: Mapping[ChoiceName, int]
+    """Votes per choice summed over all units of the count, in ballot order."""
+    total_votes: int
+    winners: tuple[ChoiceName, ...]
+    """The ``votes_allowed`` choices with most votes (``Scattering`` excluded), most votes first."""
+    margin: int
+    """Votes of the last winner minus votes of the first loser (0 on a tie at the cut)."""
+    tied: bool
+    """True when the last winner and the first loser have equal votes: the outcome is a tie."""
+
+    @property
+    def winner(self) -> ChoiceName | None:
+        """Return the single winner, or ``None`` for a tie or a multi-winner contest."""
+        if self.tied or len(self.winners) != 1:
+            return None
+        return self.winners[0]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the standing as plain JSON data."""
+        return {
+            "totals": dict(self.totals),
+            "total_votes": self.total_votes,
+            "winner": self.winner,
+            "winners": list(self.winners),
+            "margin": self.margin,
+            "tied": self.tied,
+        }
+
+
+@dataclass(frozen=True)
+class UnitDifference:
+    """One reporting unit present in both counts, and what changed in it."""
+
+    unit: ReportingUnit
+    before: Mapping[ChoiceName, int]
+    after: Mapping[ChoiceName, int]
+    change: Mapping[ChoiceName, int]
+    """``after − before`` for every choice of the contest (0 where nothing changed)."""
+    ballots_before: int | None
+    ballots_after: int | None
+    margin_change: int
+    """Change of the original leader's lead over the original runner-up within this unit."""
+    flagged: bool
+    """True when the change exceeds the reconciliation's tolerance."""
+
+    @property
+    def changed(self) -> bool:
+        """Return whether any choice's votes differ between the counts."""
+        return any(self.change.values())
+
+    @property
+    def votes_changed(self) -> int:
+        """Return the votes gained plus the votes lost, over all choices."""
+        return sum(abs(v) for v in self.change.values())
+
+    @property
+    def net_votes(self) -> int:
+        """Return the change of the unit's total votes."""
+        return sum(self.change.values())
+
+    @property
+    def base(self) -> int:
+        """Return what shares are taken of: the original ballots cast, else the original votes."""
+        if self.ballots_before:
+            return self.ballots_before
+        return sum(self.before.values())
+
+    @property
+    def share_changed(self) -> float:
+        """Return :attr:`votes_changed` as a share of :attr:`base` (0 for an empty unit)."""
+        base = self.base
+        if base <= 0:
+            return float(self.votes_changed > 0)
+        return self.votes_changed / base
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the unit's change as plain JSON data."""
+        return {
+            "unit": self.unit.id,
+            "name": self.unit.name,
+            "county": self.unit.county,
+            "change": dict(self.change),
+            "votes_changed": self.votes_changed,
+            "share_changed": round(self.share_changed, 6),
+            "margin_change": self.margin_change,
+        }
+
+
+@dataclass(frozen=True)
+class CountyChange:
+    """What changed in one county: its totals in both counts and the net change per choice."""
+
+    county: CountyName
+    reporting_units: int
+    """Units of the county present in either count."""
+    changed_units: int
+    """Units present in both counts whose votes differ."""
+    before: Mapping[ChoiceName, int]
+    after: Mapping[ChoiceName, int]
+    net_change: Mapping[ChoiceName, int]
+    margin_change: int
+    """Change of the original leader's lead over the original runner-up in this county."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the county's change as plain JSON data."""
+        return {
+            "county": self.county,
+            "reporting_units": self.reporting_units,
+            "changed_units": self.changed_units,
+            "before": dict(self.before),
+            "after": dict(self.after),
+            "net_change": dict(self.net_change),
+            "margin_change": self.margin_change,
+        }
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The unit-by-unit comparison of two counts of one contest."""
+
+    contest: ContestName
+    from_count: CountName
+    to_count: CountName
+    choices: tuple[ChoiceName, ...]
+    """Every choice of either count, in ballot order."""
+    before: Standing
+    after: Standing
+    units: tuple[UnitDifference, ...]
+    """Every unit present in both counts, in the order of the ``before`` count."""
+    only_in_before: tuple[ReportingUnit, ...]
+    only_in_after: tuple[ReportingUnit, ...]
+    counties: tuple[CountyChange, ...]
+    """One entry per county, in the order counties first appear."""
+    margin_pair: tuple[ChoiceName, ChoiceName] | None
+    """The original (last) winner and the original first loser, whose lead ``margin_change``
+    measures; ``None`` when the contest has fewer than two eligible choices."""
+    tolerance_votes: int
+    tolerance_share: float
+    largest: int = DEFAULT_LARGEST
+    net_change: Mapping[ChoiceName, int] = field(default_factory=dict)
+    """``after − before`` totals per choice."""
+
+    @property
+    def reporting_units(self) -> int:
+        """Return the number of units in either count."""
+        return len(self.units) + len(self.only_in_before) + len(self.only_in_after)
+
+    @property
+    def changed_units(self) -> tuple[UnitDifference, ...]:
+        """Return the units present in both counts whose votes differ."""
+        return tuple(u for u in self.units if u.changed)
+
+    @property
+    def flagged_units(self) -> tuple[UnitDifference, ...]:
+        """Return the units whose change exceeds the tolerance, largest change first."""
+        return tuple(sorted((u for u in self.units if u.flagged), key=_largest_first))
+
+    @property
+    def largest_changes(self) -> tuple[UnitDifference, ...]:
+        """Return the ``largest`` changed units, most votes changed first."""
+        return tuple(sorted(self.changed_units, key=_largest_first)[: self.largest])
+
+    @property
+    def outcome_changed(self) -> bool:
+        """Return whether the winners (or whether there is a tie) differ between the counts."""
+        return set(self.before.winners) != set(self.after.winners) or (
+            self.before.tied != self.after.tied
+        )
+
+    @property
+    def margin_change(self) -> int:
+        """Return the change of the original leader's lead over the original runner-up."""
+        return sum(c.margin_change for c in self.counties)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the reconciliation as the stable JSON document documented in README."""
+        return {
+            "contest": self.contest,
+            "from": self.from_count,
+            "to": self.to_count,
+            "choices": list(self.choices),
+            "reporting_units": self.reporting_units,
+            "compared_units": len(self.units),
+            "changed_units": len(self.changed_units),
+            "before": self.before.to_json(),
+            "after": self.after.to_json(),
+            "net_change": dict(self.net_change),
+            "margin_pair": list(self.margin_pair) if self.margin_pair else None,
+            "margin_change": self.margin_change,
+            "outcome_changed": self.outcome_changed,
+            "counties": [c.to_json() for c in self.counties],
+            "largest_changes": [u.to_json() for u in self.largest_changes],
+            "tolerance": {"votes": self.tolerance_votes, "share": self.tolerance_share},
+            "flagged_units": [u.to_json() for u in self.flagged_units],
+            "only_in_before": [u.id for u in self.only_in_before],
+            "only_in_after": [u.id for u in self.only_in_after],
+        }
+
+
+def _largest_first(unit: UnitDifference) -> tuple[int, int, str]:
+    return (-unit.votes_changed, -abs(unit.margin_change), unit.unit.id)
+
+
+def standing_of(
+    totals: Mapping[ChoiceName, int], choices: Sequence[ChoiceName], votes_allowed: int = 1
+) -> Standing:
+    """Rank ``choices`` by ``totals`` and return the winners and margin of the count.
+
+    Ties in the ranking keep ballot order, but a tie at the cut between winners and losers is
+    reported (``tied``) rather than resolved: breaking it is for the law (e.g. Wis. Stat. § 5.01(4),
+    lot), not for arithmetic.
+    """
+    if votes_allowed < 1:
+        raise PapertallyError(f"votes allowed must be at least 1, not {votes_allowed}")
+    ordered = {c: totals.get(c, 0) for c in choices}
+    eligible = [c for c in choices if c != SCATTERING]
+    ranked = sorted(eligible, key=lambda c: -ordered[c])
+    winners = tuple(ranked[:votes_allowed])
+    if len(ranked) > votes_allowed and winners:
+        margin = ordered[winners[-1]] - ordered[ranked[votes_allowed]]
+    else:
+        margin = ordered[winners[-1]] if winners else 0
+    return Standing(
+        totals=ordered,
+        total_votes=sum(ordered.values()),
+        winners=winners,
+        margin=margin,
+        tied=len(ranked) > votes_allowed and margin == 0,
+    )
+
+
+def _unit_for(
+    uid: ReportingUnitId, units: Mapping[ReportingUnitId, ReportingUnit]
+) -> ReportingUnit:
+    known = units.get(uid)
+    if known is not None:
+        return known
+    county, _, name = uid.partition("|")
+    return ReportingUnit(uid, name or uid, county if name else "")
+
+
+def _choices_of(counts: Iterable[ContestCount], contest: Contest | None) -> tuple[ChoiceName, ...]:
+    seen: dict[ChoiceName, None] = dict.fromkeys(contest.choice_names() if contest else [])
+    for count in counts:
+        for tally in count.units.values():
+            for choice in tally.votes:
+                if choice not in seen:
+                    seen[choice] = None
+    return tuple(seen)
+
+
+def _lead(votes: Mapping[ChoiceName, int], pair: tuple[ChoiceName, ChoiceName] | None) -> int:
+    if pair is None:
+        return 0
+    return votes.get(pair[0], 0) - votes.get(pair[1], 0)
+
+
+@dataclass
+class _CountyAccumulator:
+    units: int = 0
+    changed: int = 0
+    before: dict[ChoiceName, int] = field(default_factory=dict)
+    after: dict[ChoiceName, int] = field(default_factory=dict)
+
+
+def _add(into: dict[ChoiceName, int], tally: UnitTally) -> None:
+    for choice, votes in tally.votes.items():
+        into[choice] = into.get(choice, 0) + votes
+
+
+def reconcile_counts(
+    before: ContestCount,
+    after: ContestCount,
+    units: Mapping[ReportingUnitId, ReportingUnit],
+    *,
+    contest: Contest | None = None,
+    tolerance_votes: int = DEFAULT_TOLERANCE_VOTES,
+    tolerance_share: float = DEFAULT_TOLERANCE_SHARE,
+    largest: int = DEFAULT_LARGEST,
+) -> Reconciliation:
+    """Compare ``before`` and ``after`` unit by unit and say what changed and whether it matters.
+
+    ``units`` gives each unit its name and county (a unit missing from it is named after its id,
+    ``county|name``); ``contest``, where given, supplies the ballot order of the choices and the
+    number of winners (``votes_allowed``). Units present in only one count are listed, not compared,
+    but their votes are in both counts' totals and in the net change, so that
+    ``net_change == after.totals − before.totals`` always holds.
+    """
+    if tolerance_votes < 0 or tolerance_share < 0:
+        raise PapertallyError("tolerances must not be negative")
+    choices = _choices_of((before, after), contest)
+    votes_allowed = contest.votes_allowed if contest else 1
+    standing_before = standing_of(before.totals(), choices, votes_allowed)
+    standing_after = standing_of(after.totals(), choices, votes_allowed)
+    eligible = [c for c in choices if c != SCATTERING]
+    pair: tuple[ChoiceName, ChoiceName] | None = None
+    if len(eligible) >= 2:
+        ranked = sorted(eligible, key=lambda c: -standing_before.totals[c])
+        cut = min(votes_allowed, len(ranked) - 1)
+        pair = (ranked[cut - 1], ranked[cut])
+
+    counties: dict[CountyName, _CountyAccumulator] = {}
+    differences: list[UnitDifference] = []
+    only_before: list[ReportingUnit] = []
+    for uid, old in before.units.items():
+        unit = _unit_for(uid, units)
+        acc = counties.setdefault(unit.county, _CountyAccumulator())
+        acc.units += 1
+        _add(acc.before, old)
+        new = after.units.get(uid)
+        if new is None:
+            only_before.append(unit)
+            continue
+        _add(acc.after, new)
+        old_votes = {c: old.votes.get(c, 0) for c in choices}
+        new_votes = {c: new.votes.get(c, 0) for c in choices}
+        change = {c: new_votes[c] - old_votes[c] for c in choices}
+        difference = UnitDifference(
+            unit=unit,
+            before=old_votes,
+            after=new_votes,
+            change=change,
+            ballots_before=old.ballots_cast,
+            ballots_after=new.ballots_cast,
+            margin_change=_lead(change, pair),
+            flagged=False,
+        )
+        if difference.changed:
+            acc.changed += 1
+            if (
+                difference.votes_changed > tolerance_votes
+                or difference.share_changed > tolerance_share
+            ):
+                difference = replace(difference, flagged=True)
+        differences.append(difference)
+    only_after: list[ReportingUnit] = []
+    for uid, new in after.units.items():
+        if uid in before.units:
+            continue
+        unit = _unit_for(uid, units)
+        only_after.append(unit)
+        acc = counties.setdefault(unit.county, _CountyAccumulator())
+        acc.units += 1
+        _add(acc.after, new)
+
+    county_changes = []
+    for county, acc in counties.items():
+        old_totals = {c: acc.before.get(c, 0) for c in choices}
+        new_totals = {c: acc.after.get(c, 0) for c in choices}
+        net = {c: new_totals[c] - old_totals[c] for c in choices}
+        county_changes.append(
+            CountyChange(
+                county=county,
+                reporting_units=acc.units,
+                changed_units=acc.changed,
+                before=old_totals,
+                after=new_totals,
+                net_change=net,
+                margin_change=_lead(net, pair),
+            )
+        )
+    return Reconciliation(
+        contest=contest.name if contest else before.contest,
+        from_count=before.name,
+        to_count=after.name,
+        choices=choices,
+        before=standing_before,
+        after=standing_after,
+        units=tuple(differences),
+        only_in_before=tuple(only_before),
+        only_in_after=tuple(only_after),
+        counties=tuple(county_changes),
+        margin_pair=pair,
+        tolerance_votes=tolerance_votes,
+        tolerance_share=tolerance_share,
+        largest=largest,
+        net_change={c: standing_after.totals[c] - standing_before.totals[c] for c in choices},
+    )
+
+
+def reconcile_election(
+    election: Election,
+    contest: ContestName | None = None,
+    from_count: CountName | None = None,
+    to_count: CountName | None = None,
+    *,
+    tolerance_votes: int = DEFAULT_TOLERANCE_VOTES,
+    tolerance_share: float = DEFAULT_TOLERANCE_SHARE,
+    largest: int = DEFAULT_LARGEST,
+) -> Reconciliation:
+    """Reconcile two counts of one contest of ``election``, choosing sensible defaults.
+
+    Without ``contest`` the election must have exactly one contest with at least two counts.
+    Without ``from_count``/``to_count`` the counts are ``original canvass`` → ``recount`` when both
+    exist, else the first and the last count of the contest. Names are matched as
+    :func:`papertally.model.standard_count_name` would fold them.
+    """
+    chosen = _pick_contest(election, contest)
+    names = [c.name for c in election.counts_of(chosen.name)]
+    if len(names) < 2:
+        raise PapertallyError(
+            f"contest {chosen.name!r} has {len(names)} count(s) ({', '.join(map(repr, names))}); "
+            "reconciling needs two: give two files, or a file with an original and a recount"
+        )
+    if from_count is None:
+        from_count = ORIGINAL_CANVASS if ORIGINAL_CANVASS in names else names[0]
+    if to_count is None:
+        to_count = RECOUNT if RECOUNT in names and from_count != RECOUNT else names[-1]
+    old = election.count(chosen.name, _fold_count_name(from_count, names))
+    new = election.count(chosen.name, _fold_count_name(to_count, names))
+    if old is new:
+        raise PapertallyError(f"--from and --to name the same count {old.name!r}")
+    return reconcile_counts(
+        old,
+        new,
+        election.units,
+        contest=chosen,
+        tolerance_votes=tolerance_votes,
+        tolerance_share=tolerance_share,
+        largest=largest,
+    )
+
+
+def _pick_contest(election: Election, name: ContestName | None) -> Contest:
+    if name is not None:
+        return election.contest(name)
+    counted = [c for c in election.contests.values() if len(election.counts_of(c.name)) >= 2]
+    if len(counted) == 1:
+        return counted[0]
+    if len(election.contests) == 1:
+        return next(iter(election.contests.values()))
+    if not election.contests:
+        raise PapertallyError(f"{election.name!r} has no contests")
+    known = ", ".join(repr(n) for n in election.contests)
+    raise PapertallyError(
+        f"{election.name!r} has several contests ({known}); choose one with --contest NAME"
+    )
+
+
+def _fold_count_name(name: CountName, known: Sequence[CountName]) -> CountName:
+    if name in known:
+        return name
+    folded = " ".join(name.lower().split())
+    for candidate in known:
+        if candidate.lower() == folded:
+            return candidate
+    standard = standard_count_name(name)
+    return standard if standard in known else name
