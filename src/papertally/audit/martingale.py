@@ -1,0 +1,167 @@
+"""Test supermartingales for the mean of a bounded list, and the risk they measure.
+
+Every audit method in :mod:`papertally.audit` reduces to one question (Stark 2020, "Sets of
+half-average nulls generate risk-limiting audits: SHANGRLA"): is the mean of a list of numbers in
+``[0, u]`` (the *assorter* values of all ballots) greater than ``mu0`` (usually 1/2)? The draws
+``x_1, x_2, …`` come from the list in random order. Under the null hypothesis ``mean ≤ mu0``,
+the product
+
+    T_j = Π_{i ≤ j} (1 + λ_i (x_i − μ_i)),   0 ≤ λ_i ≤ 1/μ_i, λ_i chosen before x_i is seen,
+
+is a nonnegative supermartingale with ``T_0 = 1`` (a *betting* martingale, Waudby-Smith & Ramdas
+2023, "Estimating means of bounded random variables by betting"; Stark 2023, "ALPHA", §2), where
+``μ_i`` is the mean of the not-yet-drawn part of the list when its total mean is exactly ``mu0``.
+By Ville's inequality ``P(max_j T_j ≥ 1/α) ≤ α``, so ``1 / max_{i ≤ j} T_i`` is a valid
+sequential p-value: the *measured risk*.
+
+Shapes: ``x``, ``lambdas`` and all outputs are 1-D float arrays of the same length, one entry per
+draw, in draw order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from papertally.errors import PapertallyError
+
+FloatArray = NDArray[np.float64]
+
+
+def null_means(x: FloatArray, *, population: int | None, mu0: float = 0.5) -> FloatArray:
+    """Return ``μ_j``, the mean of the list still undrawn before draw ``j`` under the null.
+
+    Sampling without replacement from ``population`` items (Stark 2023, ALPHA, §2.2):
+    ``μ_j = (N·mu0 − Σ_{i<j} x_i) / (N − j + 1)``. With replacement (``population=None``) the
+    list never changes, so ``μ_j = mu0``. Values below 0 mean the null is already impossible;
+    values above the upper bound mean it is already certain (see :func:`betting_martingale`).
+    """
+    values = np.asarray(x, dtype=np.float64)
+    n = values.size
+    if population is None:
+        return np.full(n, mu0, dtype=np.float64)
+    if n > population:
+        raise PapertallyError(
+            f"{n} draws without replacement from a population of {population} ballots is "
+            "impossible; check the number of ballots"
+        )
+    drawn_before = np.concatenate(([0.0], np.cumsum(values)[:-1])) if n else values
+    remaining = population - np.arange(n, dtype=np.float64)
+    return np.asarray((population * mu0 - drawn_before) / remaining, dtype=np.float64)
+
+
+def betting_martingale(
+    x: FloatArray,
+    lambdas: FloatArray,
+    *,
+    population: int | None,
+    mu0: float = 0.5,
+    upper_bound: float = 1.0,
+) -> FloatArray:
+    """Return ``T_j = Π_{i≤j} (1 + λ_i (x_i − μ_i))`` for ``H0: mean ≤ mu0``, one value per draw.
+
+    The test supermartingale of Waudby-Smith & Ramdas (2023) and Stark (2023, ALPHA, eq. 4),
+    sampling without replacement from ``population`` items, or with replacement when ``None``.
+    Where ``μ_i < 0`` (or ``μ_i = 0 < x_i``) the draws so far already exceed ``N·mu0``, so the
+    null is impossible and ``T`` is ``inf`` from draw ``i`` on; where ``μ_i > upper_bound`` (or
+    ``μ_i = upper_bound > x_i``) the rest of the list cannot reach ``mu0``, so the null is
+    certainly true and ``T`` is 0 from draw ``i`` on. Bets must lie
+    in ``[0, 1/μ_i]`` so that no factor is negative. Computed as a sum of logarithms, so that
+    long samples neither overflow nor turn into NaN.
+    """
+    values = np.asarray(x, dtype=np.float64)
+    bets = np.asarray(lambdas, dtype=np.float64)
+    if values.shape != bets.shape or values.ndim != 1:
+        raise ValueError("x and lambdas must be 1-D arrays of the same length")
+    if values.size and (values.min() < 0 or values.max() > upper_bound):
+        raise PapertallyError(f"assorter values must lie in [0, {upper_bound}]")
+    mu = null_means(values, population=population, mu0=mu0)
+    impossible = (mu < 0) | ((mu == 0) & (values > 0))
+    certain = (mu > upper_bound) | ((mu == upper_bound) & (values < upper_bound))
+    decided = impossible | certain
+    safe_mu = np.where(decided, mu0, mu)
+    if np.any(bets < 0) or np.any(bets * safe_mu > 1.0 + 1e-12):
+        raise ValueError("every bet λ_i must lie in [0, 1/μ_i]")
+    factors = 1.0 + bets * (values - safe_mu)
+    with np.errstate(divide="ignore", over="ignore"):
+        log_t = np.cumsum(np.log(np.maximum(factors, 0.0)))
+        martingale = np.exp(log_t)
+    if decided.any():
+        first = int(np.argmax(decided))
+        martingale[first:] = np.inf if impossible[first] else 0.0
+    return np.asarray(martingale, dtype=np.float64)
+
+
+def alpha_bets(eta: FloatArray, mu: FloatArray, *, upper_bound: float = 1.0) -> FloatArray:
+    """Return the bets ``λ_i = (η_i/μ_i − 1) / (u − μ_i)`` that make a betting martingale ALPHA.
+
+    ALPHA (Stark 2023, eq. 4) multiplies by ``(x_i·η_i/μ_i + (u − x_i)(u − η_i)/(u − μ_i)) / u``;
+    that factor is linear in ``x_i`` and equals ``1 + λ_i (x_i − μ_i)`` with this ``λ_i``, for an
+    alternative mean ``η_i ∈ [μ_i, u]``. ``η_i = μ_i`` gives no bet,
+    ``η_i = u`` the largest bet ``1/μ_i``. Where ``μ_i`` is outside ``(0, u)`` the bet is 0 (the
+    martingale decides such draws by itself).
+    """
+    eta_arr = np.asarray(eta, dtype=np.float64)
+    mu_arr = np.asarray(mu, dtype=np.float64)
+    inside = (mu_arr > 0) & (mu_arr < upper_bound)
+    safe_mu = np.where(inside, mu_arr, 0.5 * upper_bound)
+    bets = (eta_arr / safe_mu - 1.0) / (upper_bound - safe_mu)
+    return np.asarray(np.where(inside, np.clip(bets, 0.0, 1.0 / safe_mu), 0.0), dtype=np.float64)
+
+
+def p_values(martingale: FloatArray) -> FloatArray:
+    """Return the running p-value ``min(1, 1 / max_{i≤j} T_i)`` (Ville's inequality)."""
+    values = np.asarray(martingale, dtype=np.float64)
+    if values.size == 0:
+        return values
+    with np.errstate(divide="ignore"):
+        return np.asarray(np.minimum(1.0, 1.0 / np.maximum.accumulate(values)), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class RiskMeasurement:
+    """The measured risk of one assertion after a sequence of draws."""
+
+    p_value: float
+    """The risk after the last draw: 1 over the largest value of the martingale so far."""
+    p_history: FloatArray
+    """The risk after each draw (non-increasing)."""
+    risk_limit: float
+    """The largest risk at which the assertion counts as confirmed."""
+    stop: bool
+    """Whether the risk fell to the limit (the assertion is confirmed)."""
+    stopped_at: int | None
+    """1-based number of the first draw at which the risk fell to the limit, or ``None``."""
+    sample_size: int
+    """How many draws were measured."""
+
+
+def check_risk_limit(risk_limit: float) -> None:
+    """Raise a :class:`PapertallyError` unless ``0 < risk_limit < 1``."""
+    if not 0.0 < risk_limit < 1.0:
+        raise PapertallyError(
+            f"the risk limit must lie strictly between 0 and 1 (e.g. 0.05), got {risk_limit}"
+        )
+
+
+def measure_risk(martingale: FloatArray, risk_limit: float) -> RiskMeasurement:
+    """Turn a martingale path into the risk after each draw, and whether and when it stopped.
+
+    An empty sample has risk 1. ``stopped_at`` is the first draw ``j`` with
+    ``1 / max_{i≤j} T_i ≤ risk_limit`` (Stark 2020, SHANGRLA §3: the audit may stop there).
+    """
+    check_risk_limit(risk_limit)
+    history = p_values(martingale)
+    p_value = float(history[-1]) if history.size else 1.0
+    met = np.flatnonzero(history <= risk_limit)
+    stopped_at = int(met[0]) + 1 if met.size else None
+    return RiskMeasurement(
+        p_value=p_value,
+        p_history=history,
+        risk_limit=risk_limit,
+        stop=stopped_at is not None,
+        stopped_at=stopped_at,
+        sample_size=int(history.size),
+    )
