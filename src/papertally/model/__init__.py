@@ -4,6 +4,17 @@ Pure Python: no database, web or file-format code. Vocabulary follows NIST SP 15
 (Election Results Reporting): ReportingUnit, CountItemType, ResultsStatus.
 """
 
+from papertally.model.cards import (
+    BallotCard,
+    CardCollection,
+    CardContest,
+    CardError,
+    ChoiceDef,
+    ContestDef,
+    Mark,
+    SourceFile,
+    merge_tallies,
+)
 from papertally.model.results import (
     SCATTERING,
     Choice,
@@ -23,17 +34,26 @@ from papertally.model.results import (
 
 __all__ = [
     "SCATTERING",
+    "BallotCard",
+    "CardCollection",
+    "CardContest",
+    "CardError",
     "Choice",
+    "ChoiceDef",
     "Contest",
     "ContestCount",
+    "ContestDef",
     "CountItemType",
     "Election",
     "ImportResult",
     "ImportWarning",
+    "Mark",
     "ReportingUnit",
     "ReportingUnitType",
     "ResultsStatus",
+    "SourceFile",
     "UnitTally",
+    "merge_tallies",
     "standard_count_name",
     "unit_id",
 ]

@@ -1,0 +1,650 @@
+"""Ballot cards: the normalized cast vote records (CVRs) every vendor reader produces.
+
+A *ballot card* is one sheet of paper as a tabulator scanned it: where it is (tabulator, batch,
+position in the batch, imprinted id), what kind of ballot it is (style, precinct, counting
+group) and, per contest on it, the marks the tabulator counted as votes (with their ranks for
+ranked-choice contests) and the overvotes and undervotes it recorded. Vocabulary follows NIST
+SP 1500-103 (Cast Vote Records): CVRContest, CreatingDevice, BatchSequence, BallotSheet.
+
+A :class:`CardCollection` holds millions of cards in a few flat columns of machine integers
+(``array``) plus one string table, instead of one Python object per card, so that 5,000,000
+cards fit in well under a gigabyte; :meth:`CardCollection.card` builds the readable
+:class:`BallotCard` of one card on demand. Tallies are computed over the columns with numpy.
+
+Tally rules: a vote-for-N contest with more marks than N is an overvote and counts for nobody
+(as every US state's law treats it); a ranked-choice contest contributes its first choices
+(rank 1) to the tally, and none where rank 1 is overvoted.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from papertally.errors import PapertallyError
+from papertally.model.results import ContestCount, ResultsStatus, UnitTally, unit_id
+from papertally.types import ChoiceName, ContestName, CountName, CountyName
+
+ABSENT = -(2**63)
+"""The code of a missing value in an id column."""
+
+_MAX_DIRECT = 2**62
+FLAG_PHANTOM = 1
+"""A card the manifest says exists but no CVR describes (counted as the worst case in audits)."""
+FLAG_DERIVED_IMPRINT = 2
+"""The imprinted id is ``tabulator-batch-record``, as Dominion prints it, and is not stored."""
+
+ContestEntry = tuple[int, int | None, int | None, Sequence[tuple[int, int]]]
+"""What a reader gives per contest on a card: ``(contest code, overvotes, undervotes, marks)``,
+each mark ``(choice code, rank)``; ``None`` where the file does not say."""
+
+
+class CardError(PapertallyError):
+    """A card that cannot be right (e.g. the same contest twice); readers add the file place."""
+
+
+class StringTable:
+    """Interned strings: each distinct text is stored once and referred to by its index."""
+
+    __slots__ = ("_index", "values")
+
+    def __init__(self) -> None:
+        self._index: dict[str, int] = {}
+        self.values: list[str] = []
+
+    def code(self, text: str) -> int:
+        """Return the index of ``text``, adding it if new."""
+        found = self._index.get(text)
+        if found is None:
+            found = len(self.values)
+            self._index[text] = found
+            self.values.append(text)
+        return found
+
+    def find(self, text: str) -> int | None:
+        """Return the index of ``text``, or ``None`` if it is not in the table."""
+        return self._index.get(text)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+@dataclass(slots=True)
+class ChoiceDef:
+    """A choice (candidate, write-in, answer) of a contest in a collection's catalogue."""
+
+    key: str
+    """The vendor's id of the choice (or its name where the file has no ids)."""
+    name: ChoiceName
+    contest: int
+    """The code of the contest the choice belongs to."""
+    party: str | None = None
+    is_write_in: bool = False
+
+
+@dataclass(slots=True)
+class ContestDef:
+    """A contest in a collection's catalogue: vendor key, name, votes allowed, ranks, choices."""
+
+    key: str
+    """The vendor's id of the contest (or its name where the file has no ids)."""
+    name: ContestName
+    votes_allowed: int | None = None
+    """How many choices a voter may mark; ``None`` where the files do not say."""
+    ranks: int = 0
+    """How many ranks a ranked-choice ballot offers; 0 for a contest that is not ranked."""
+    choices: list[int] = field(default_factory=list)
+    """The codes of the contest's choices, in the order first seen."""
+
+    @property
+    def is_ranked(self) -> bool:
+        """Return whether the contest is ranked-choice (more than one rank)."""
+        return self.ranks > 1
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file CVRs were read from, with its SHA-256 so anyone can check it is the same file."""
+
+    path: str
+    sha256: str
+    format: str
+    """The detected format, e.g. ``"dominion-json"``."""
+    version: str | None = None
+    """The vendor's format or software version where the file states it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """One vote on a card: the choice and its rank (1 for contests that are not ranked)."""
+
+    choice: ChoiceName
+    rank: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class CardContest:
+    """One contest as a card shows it: the marks counted and the over/undervotes recorded."""
+
+    contest: ContestName
+    marks: tuple[Mark, ...]
+    overvotes: int | None
+    undervotes: int | None
+
+    def choices(self) -> tuple[ChoiceName, ...]:
+        """Return the marked choices, in rank order for a ranked contest."""
+        return tuple(m.choice for m in sorted(self.marks, key=lambda m: m.rank))
+
+
+@dataclass(frozen=True, slots=True)
+class BallotCard:
+    """One ballot card, readable: where it is, what ballot it is and what it says."""
+
+    index: int
+    """Position of the card in its collection."""
+    card_id: str
+    tabulator: str
+    """The tabulator (scanner, creating device) that counted the card."""
+    batch: str
+    record_id: str
+    """The card's position in its batch (Dominion RecordId, Hart BatchSequence, ...)."""
+    imprinted_id: str | None
+    ballot_style: str | None
+    precinct: str | None
+    counting_group: str | None
+    """How the ballot was cast, e.g. ``"Election Day"`` or ``"Absentee"``."""
+    sheet: int | None
+    """The sheet (card) number of a multi-sheet ballot, where known."""
+    contests: tuple[CardContest, ...]
+    is_phantom: bool
+    source: str
+    """The file the card came from."""
+
+    def contest(self, name: ContestName) -> CardContest | None:
+        """Return the card's entry for contest ``name``, or ``None`` if it is not on the card."""
+        for entry in self.contests:
+            if entry.contest == name:
+                return entry
+        return None
+
+
+class CardCollection:
+    """Ballot cards read from one or more CVR files, with their contest catalogue and sources.
+
+    Cards are appended with :meth:`add_card` by readers and never changed afterwards; names of
+    contests and choices can be changed (by the standardization step) without touching cards.
+    """
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        self.strings = StringTable()
+        self.contests: list[ContestDef] = []
+        self.choices: list[ChoiceDef] = []
+        self.sources: list[SourceFile] = []
+        self._contest_by_key: dict[str, int] = {}
+        self._choice_by_key: dict[tuple[int, str], int] = {}
+        # One entry per card.
+        self._card_id = array("q")
+        self._tabulator = array("i")
+        self._batch = array("i")
+        self._record = array("q")
+        self._imprint = array("q")
+        self._style = array("i")
+        self._precinct = array("i")
+        self._group = array("i")
+        self._sheet = array("i")
+        self._source = array("i")
+        self._flags = array("B")
+        self._entry_start = array("q")
+        # One entry per contest on a card.
+        self._e_contest = array("i")
+        self._e_over = array("i")
+        self._e_under = array("i")
+        self._e_mark_start = array("q")
+        # One entry per mark.
+        self._m_choice = array("i")
+        self._m_rank = array("h")
+
+    # -- catalogue -------------------------------------------------------------------------
+
+    def add_source(self, source: SourceFile) -> int:
+        """Record a file cards are read from and return its index."""
+        self.sources.append(source)
+        return len(self.sources) - 1
+
+    def contest_code(
+        self, key: str, name: ContestName | None = None, votes_allowed: int | None = None
+    ) -> int:
+        """Return the code of the contest with vendor ``key``, adding it (named ``name``) if new."""
+        code = self._contest_by_key.get(key)
+        if code is None:
+            code = len(self.contests)
+            self.contests.append(ContestDef(key, name if name is not None else key, votes_allowed))
+            self._contest_by_key[key] = code
+        return code
+
+    def find_contest(self, key: str) -> int | None:
+        """Return the code of the contest with vendor ``key``, or ``None``."""
+        return self._contest_by_key.get(key)
+
+    def choice_code(
+        self,
+        contest: int,
+        key: str,
+        name: ChoiceName | None = None,
+        *,
+        party: str | None = None,
+        is_write_in: bool = False,
+    ) -> int:
+        """Return the code of choice ``key`` of ``contest``, adding it if new."""
+        code = self._choice_by_key.get((contest, key))
+        if code is None:
+            code = len(self.choices)
+            label = name if name is not None else key
+            self.choices.append(ChoiceDef(key, label, contest, party, is_write_in))
+            self.contests[contest].choices.append(code)
+            self._choice_by_key[(contest, key)] = code
+        return code
+
+    def contest_names(self) -> list[ContestName]:
+        """Return the distinct contest names, in catalogue order."""
+        return list(dict.fromkeys(c.name for c in self.contests))
+
+    def rename(
+        self,
+        contests: Mapping[ContestName, ContestName],
+        choices: Mapping[tuple[ContestName, ChoiceName], ChoiceName] | None = None,
+    ) -> None:
+        """Rename contests and choices (keys are the current names); cards are untouched."""
+        choices = choices or {}
+        for choice in self.choices:
+            old_contest = self.contests[choice.contest].name
+            choice.name = choices.get((old_contest, choice.name), choice.name)
+        for contest in self.contests:
+            contest.name = contests.get(contest.name, contest.name)
+
+    # -- cards -----------------------------------------------------------------------------
+
+    def encode_id(self, value: str | int | None) -> int:
+        """Return the column code of an id: small non-negative integers are kept as they are."""
+        if value is None:
+            return ABSENT
+        if isinstance(value, int):
+            if 0 <= value < _MAX_DIRECT:
+                return value
+            value = str(value)
+        elif value.isdigit() and len(value) < 19 and (value == "0" or value[0] != "0"):
+            return int(value)
+        return -1 - self.strings.code(value)
+
+    def _lookup_id(self, value: str | int) -> int | None:
+        """Return the code ``encode_id`` gives ``value``, without adding it to the table."""
+        if isinstance(value, int) and 0 <= value < _MAX_DIRECT:
+            return value
+        text = str(value)
+        if text.isdigit() and len(text) < 19 and (text == "0" or text[0] != "0"):
+            return int(text)
+        found = self.strings.find(text)
+        return None if found is None else -1 - found
+
+    def _decode_id(self, code: int) -> str | None:
+        if code == ABSENT:
+            return None
+        if code >= 0:
+            return str(code)
+        return self.strings.values[-1 - code]
+
+    def _text(self, code: int) -> str | None:
+        return None if code < 0 else self.strings.values[code]
+
+    def _opt(self, text: str | None) -> int:
+        return -1 if text is None else self.strings.code(text)
+
+    def add_card(
+        self,
+        card_id: str | int | None,
+        tabulator: str,
+        batch: str,
+        record_id: str | int,
+        contests: Sequence[ContestEntry],
+        *,
+        imprinted_id: str | int | None = None,
+        ballot_style: str | None = None,
+        precinct: str | None = None,
+        counting_group: str | None = None,
+        sheet: int | None = None,
+        source: int = 0,
+        is_phantom: bool = False,
+        derived_imprint: bool = False,
+    ) -> int:
+        """Append one card and return its index.
+
+        ``card_id`` ``None`` means the card is known by its imprinted id. Overvotes and
+        undervotes the file does not give are derived where the contest's votes allowed is
+        known. Raises :class:`CardError` when the card lists a contest twice.
+        """
+        strings = self.strings
+        self._card_id.append(self.encode_id(card_id))
+        self._tabulator.append(strings.code(tabulator))
+        self._batch.append(strings.code(batch))
+        self._record.append(self.encode_id(record_id))
+        self._imprint.append(self.encode_id(imprinted_id))
+        self._style.append(self._opt(ballot_style))
+        self._precinct.append(self._opt(precinct))
+        self._group.append(self._opt(counting_group))
+        self._sheet.append(-1 if sheet is None else sheet)
+        self._source.append(source)
+        self._flags.append(
+            (FLAG_PHANTOM if is_phantom else 0) | (FLAG_DERIVED_IMPRINT if derived_imprint else 0)
+        )
+        self._entry_start.append(len(self._e_contest))
+        if len(contests) > 1 and len({c[0] for c in contests}) != len(contests):
+            self._drop_last_card()
+            seen: set[int] = set()
+            for entry in contests:
+                if entry[0] in seen:
+                    raise CardError(
+                        f"the card lists contest {self.contests[entry[0]].key!r} more than once"
+                    )
+                seen.add(entry[0])
+        defs = self.contests
+        for contest, over, under, marks in contests:
+            if over is None or under is None:
+                definition = defs[contest]
+                allowed = definition.votes_allowed
+                if allowed is not None and not definition.is_ranked:
+                    if over is None:
+                        over = allowed if len(marks) > allowed else 0
+                    if under is None:
+                        under = 0 if over else allowed - len(marks)
+            self._e_contest.append(contest)
+            self._e_over.append(-1 if over is None else over)
+            self._e_under.append(-1 if under is None else under)
+            self._e_mark_start.append(len(self._m_choice))
+            for choice, rank in marks:
+                self._m_choice.append(choice)
+                self._m_rank.append(rank)
+        return len(self._card_id) - 1
+
+    def _drop_last_card(self) -> None:
+        for column in (
+            self._card_id,
+            self._tabulator,
+            self._batch,
+            self._record,
+            self._imprint,
+            self._style,
+            self._precinct,
+            self._group,
+            self._sheet,
+            self._source,
+            self._flags,
+            self._entry_start,
+        ):
+            column.pop()
+
+    def add_phantom(self, tabulator: str, batch: str, record_id: str | int) -> int:
+        """Append a phantom card: one the manifest counts but no CVR describes."""
+        return self.add_card(None, tabulator, batch, record_id, (), is_phantom=True)
+
+    def __len__(self) -> int:
+        return len(self._card_id)
+
+    def card(self, index: int) -> BallotCard:
+        """Return card ``index`` in readable form."""
+        tabulator = self.strings.values[self._tabulator[index]]
+        batch = self.strings.values[self._batch[index]]
+        record = self._decode_id(self._record[index]) or ""
+        flags = self._flags[index]
+        imprint = self._decode_id(self._imprint[index])
+        if flags & FLAG_DERIVED_IMPRINT:
+            imprint = f"{tabulator}-{batch}-{record}"
+        place = f"{tabulator}-{batch}-{record}"
+        card_id = self._decode_id(self._card_id[index]) or imprint or place
+        end = self._entry_start[index + 1] if index + 1 < len(self) else len(self._e_contest)
+        entries = []
+        for e in range(self._entry_start[index], end):
+            m_end = (
+                self._e_mark_start[e + 1] if e + 1 < len(self._e_contest) else len(self._m_choice)
+            )
+            marks = tuple(
+                Mark(self.choices[self._m_choice[m]].name, self._m_rank[m])
+                for m in range(self._e_mark_start[e], m_end)
+            )
+            over, under = self._e_over[e], self._e_under[e]
+            entries.append(
+                CardContest(
+                    self.contests[self._e_contest[e]].name,
+                    marks,
+                    None if over < 0 else over,
+                    None if under < 0 else under,
+                )
+            )
+        sheet = self._sheet[index]
+        return BallotCard(
+            index=index,
+            card_id=card_id,
+            tabulator=tabulator,
+            batch=batch,
+            record_id=record,
+            imprinted_id=imprint,
+            ballot_style=self._text(self._style[index]),
+            precinct=self._text(self._precinct[index]),
+            counting_group=self._text(self._group[index]),
+            sheet=None if sheet < 0 else sheet,
+            contests=tuple(entries),
+            is_phantom=bool(flags & FLAG_PHANTOM),
+            source=self.sources[self._source[index]].path if self.sources else "",
+        )
+
+    def __iter__(self) -> Iterator[BallotCard]:
+        for index in range(len(self)):
+            yield self.card(index)
+
+    def find_cards(
+        self, tabulator: str, batch: str, record_id: str | int | None = None
+    ) -> list[int]:
+        """Return the indexes of the cards in a batch, or at one position of it."""
+        tab = self.strings.find(tabulator)
+        bat = self.strings.find(batch)
+        if tab is None or bat is None:
+            return []
+        tabs = np.frombuffer(self._tabulator, dtype=np.int32)
+        bats = np.frombuffer(self._batch, dtype=np.int32)
+        hit = (tabs == tab) & (bats == bat)
+        if record_id is not None:
+            code = self._lookup_id(record_id)
+            if code is None:
+                return []
+            records = np.frombuffer(self._record, dtype=np.int64)
+            hit &= records == code
+        return [int(i) for i in np.flatnonzero(hit)]
+
+    # -- counting --------------------------------------------------------------------------
+
+    def batch_counts(self) -> dict[tuple[str, str], int]:
+        """Return the number of cards (phantoms excluded) per ``(tabulator, batch)``."""
+        if not len(self):
+            return {}
+        real = np.frombuffer(self._flags, dtype=np.uint8) & FLAG_PHANTOM == 0
+        tabs = np.frombuffer(self._tabulator, dtype=np.int32)[real].astype(np.int64)
+        bats = np.frombuffer(self._batch, dtype=np.int32)[real].astype(np.int64)
+        keys, counts = np.unique(tabs * len(self.strings) + bats, return_counts=True)
+        values = self.strings.values
+        size = len(self.strings)
+        return {
+            (values[int(k) // size], values[int(k) % size]): int(n)
+            for k, n in zip(keys, counts, strict=True)
+        }
+
+    def first_card_of_batches(self) -> dict[tuple[str, str], int]:
+        """Return, per ``(tabulator, batch)``, the index of its first card (for messages)."""
+        tabs = np.frombuffer(self._tabulator, dtype=np.int32).astype(np.int64)
+        bats = np.frombuffer(self._batch, dtype=np.int32).astype(np.int64)
+        size = len(self.strings)
+        keys, first = np.unique(tabs * size + bats, return_index=True)
+        values = self.strings.values
+        return {
+            (values[int(k) // size], values[int(k) % size]): int(i)
+            for k, i in zip(keys, first, strict=True)
+        }
+
+    def _counted_marks(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """Return, for every mark, its entry index and whether it counts in the tally."""
+        n_entries = len(self._e_contest)
+        starts = np.frombuffer(self._e_mark_start, dtype=np.int64)
+        lengths = np.diff(np.append(starts, len(self._m_choice)))
+        entry_of_mark = np.repeat(np.arange(n_entries, dtype=np.int64), lengths)
+        rank = np.frombuffer(self._m_rank, dtype=np.int16)
+        over = np.frombuffer(self._e_over, dtype=np.int32)[entry_of_mark] > 0
+        ranked_contest = np.array([c.is_ranked for c in self.contests] + [False], dtype=bool)
+        e_contest = np.frombuffer(self._e_contest, dtype=np.int32)
+        ranked = ranked_contest[e_contest][entry_of_mark]
+        first = rank == 1
+        firsts_per_entry = np.bincount(entry_of_mark[first & ranked], minlength=n_entries)
+        counts = ~over & (~ranked | (first & (firsts_per_entry[entry_of_mark] == 1)))
+        return entry_of_mark, counts
+
+    def choice_totals(self) -> npt.NDArray[np.int64]:
+        """Return the votes counted for every choice code (see the module's tally rules)."""
+        if not len(self._m_choice):
+            return np.zeros(len(self.choices), dtype=np.int64)
+        _, counts = self._counted_marks()
+        choice = np.frombuffer(self._m_choice, dtype=np.int32)
+        return np.bincount(choice[counts], minlength=len(self.choices)).astype(np.int64)
+
+    def tallies(self) -> dict[ContestName, dict[ChoiceName, int]]:
+        """Return the CVR tally of every contest: votes per choice, contests merged by name."""
+        totals = self.choice_totals()
+        result: dict[ContestName, dict[ChoiceName, int]] = {}
+        for contest in self.contests:
+            votes = result.setdefault(contest.name, {})
+            for code in contest.choices:
+                name = self.choices[code].name
+                votes[name] = votes.get(name, 0) + int(totals[code])
+        return result
+
+    def tally(self, contest: ContestName) -> dict[ChoiceName, int]:
+        """Return the CVR tally of one contest; raise a clear error if no card has it."""
+        tallies = self.tallies()
+        if contest not in tallies:
+            known = ", ".join(repr(n) for n in tallies) or "none"
+            raise PapertallyError(f"no contest {contest!r} in the CVRs; contests are: {known}")
+        return tallies[contest]
+
+    def cards_with_contest(self) -> dict[ContestName, int]:
+        """Return, per contest name, how many cards include it (ballots cast in the contest)."""
+        e_contest = np.frombuffer(self._e_contest, dtype=np.int32)
+        per_code = np.bincount(e_contest, minlength=len(self.contests))
+        result: dict[ContestName, int] = {}
+        for code, contest in enumerate(self.contests):
+            result[contest.name] = result.get(contest.name, 0) + int(per_code[code])
+        return result
+
+    def unit_names(self, by: str) -> list[str]:
+        """Return the reporting unit of every card for ``by`` = precinct, batch, group or all."""
+        values = self.strings.values
+        if by == "precinct":
+            return [values[c] if c >= 0 else "(no precinct)" for c in self._precinct]
+        if by == "counting group":
+            return [values[c] if c >= 0 else "(no counting group)" for c in self._group]
+        if by == "batch":
+            return [
+                f"{values[t]} / {values[b]}" if values[t] else values[b]
+                for t, b in zip(self._tabulator, self._batch, strict=True)
+            ]
+        if by == "all":
+            return [self.name or "all"] * len(self)
+        raise PapertallyError(
+            f"cannot group CVR tallies by {by!r}; use precinct, batch, counting group or all"
+        )
+
+    def contest_counts(
+        self,
+        county: CountyName,
+        count_name: CountName = "cvr tally",
+        by: str = "all",
+        status: ResultsStatus = ResultsStatus.UNOFFICIAL_COMPLETE,
+    ) -> list[ContestCount]:
+        """Return the CVR tallies as results-model counts, one unit per precinct, batch or all.
+
+        Each unit's ``ballots_cast`` is the number of cards that include the contest.
+        """
+        names = self.unit_names(by)
+        unit_codes: dict[str, int] = {}
+        card_unit = np.array([unit_codes.setdefault(n, len(unit_codes)) for n in names], np.int64)
+        unit_list = list(unit_codes)
+        starts = np.frombuffer(self._entry_start, dtype=np.int64)
+        n_entries = len(self._e_contest)
+        per_card = np.diff(np.append(starts, n_entries))
+        card_of_entry = np.repeat(np.arange(len(self), dtype=np.int64), per_card)
+        e_contest = np.frombuffer(self._e_contest, dtype=np.int32).astype(np.int64)
+        n_units = max(len(unit_list), 1)
+        ballots = np.bincount(
+            card_unit[card_of_entry] * len(self.contests) + e_contest,
+            minlength=n_units * len(self.contests),
+        )
+        entry_of_mark, counts = self._counted_marks()
+        choice = np.frombuffer(self._m_choice, dtype=np.int32).astype(np.int64)
+        mark_unit = card_unit[card_of_entry[entry_of_mark]]
+        votes = np.bincount(
+            (mark_unit * len(self.choices) + choice)[counts],
+            minlength=n_units * len(self.choices),
+        )
+        result: dict[ContestName, ContestCount] = {}
+        for code, contest in enumerate(self.contests):
+            count = result.setdefault(
+                contest.name, ContestCount(contest.name, count_name, status=status)
+            )
+            for u, unit_name in enumerate(unit_list):
+                cast = int(ballots[u * len(self.contests) + code])
+                if not cast:
+                    continue
+                tally = count.units.setdefault(unit_id(county, unit_name), UnitTally())
+                tally.ballots_cast = (tally.ballots_cast or 0) + cast
+                for choice_code in contest.choices:
+                    name = self.choices[choice_code].name
+                    n = int(votes[u * len(self.choices) + choice_code])
+                    tally.votes[name] = tally.votes.get(name, 0) + n
+        return list(result.values())
+
+    def memory_bytes(self) -> int:
+        """Return the bytes held by the card columns (not the catalogue), for benchmarks."""
+        columns: Iterable[array[int]] = (
+            self._card_id,
+            self._tabulator,
+            self._batch,
+            self._record,
+            self._imprint,
+            self._style,
+            self._precinct,
+            self._group,
+            self._sheet,
+            self._source,
+            self._flags,
+            self._entry_start,
+            self._e_contest,
+            self._e_over,
+            self._e_under,
+            self._e_mark_start,
+            self._m_choice,
+            self._m_rank,
+        )
+        return sum(c.buffer_info()[1] * c.itemsize for c in columns)
+
+
+def merge_tallies(
+    tallies: Iterable[Mapping[ContestName, Mapping[ChoiceName, int]]],
+) -> dict[ContestName, dict[ChoiceName, int]]:
+    """Return the sum of several collections' tallies (e.g. the counties of one contest)."""
+    result: dict[ContestName, dict[ChoiceName, int]] = {}
+    for tally in tallies:
+        for contest, votes in tally.items():
+            mine = result.setdefault(contest, {})
+            for choice, n in votes.items():
+                mine[choice] = mine.get(choice, 0) + n
+    return result
