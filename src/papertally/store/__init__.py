@@ -1,1 +1,10 @@
-"""papertally.store."""
+"""The store: elections, imports and results in SQLite (by default) or PostgreSQL.
+
+SQLAlchemy 2 tables (:mod:`papertally.store.schema`) and Alembic migrations shipped in the
+package (``migrations/``, run by :meth:`Store.migrate`). Every import is one transaction.
+"""
+
+from papertally.store.reader import ElectionSummary, ImportedFile
+from papertally.store.store import Store
+
+__all__ = ["ElectionSummary", "ImportedFile", "Store"]

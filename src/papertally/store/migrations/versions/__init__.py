@@ -1,0 +1,1 @@
+"""Alembic revisions of the store, oldest first; each names the one before it."""

@@ -1,0 +1,232 @@
+"""Reading elections back out of the store as :mod:`papertally.model` objects.
+
+Contests, units and counts come back in the order they were saved (row ids grow with each
+insert), choices in ballot order, so a loaded election equals the one that was saved.
+Votes are streamed in chunks, so a statewide election loads in seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Connection, func, select
+
+from papertally.errors import FileLocation
+from papertally.model.results import (
+    Choice,
+    Contest,
+    ContestCount,
+    CountItemType,
+    Election,
+    ImportWarning,
+    ReportingUnit,
+    ReportingUnitType,
+    ResultsStatus,
+    UnitTally,
+)
+from papertally.store.writer import (
+    CHOICES,
+    CHUNK_ROWS,
+    CONTESTS,
+    COUNTS,
+    ELECTIONS,
+    IMPORT_FILES,
+    IMPORT_WARNINGS,
+    IMPORTS,
+    UNIT_TALLIES,
+    UNITS,
+    VOTES,
+    unknown_election,
+)
+from papertally.types import ElectionId
+
+
+@dataclass(frozen=True)
+class ElectionSummary:
+    """One line of the list of stored elections: what it is and how big."""
+
+    id: ElectionId
+    name: str
+    date: date | None
+    state: str | None
+    contests: int
+    units: int
+    counts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ImportedFile:
+    """A file of a stored import: name, SHA-256 (where known) and the format detected."""
+
+    import_id: int
+    imported_at: datetime
+    file_name: str
+    sha256: str | None
+    detected_format: str | None
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Return ``moment`` as an aware UTC time (SQLite hands back naive times)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def load_election(connection: Connection, election_id: ElectionId) -> Election:
+    """Return the stored election ``election_id`` with all its contests, units and counts."""
+    row = connection.execute(select(ELECTIONS).where(ELECTIONS.c.id == election_id)).first()
+    if row is None:
+        raise unknown_election(connection, election_id)
+    election = Election(row.name, row.date, row.state)
+    contest_names: dict[int, str] = {}
+    for contest in connection.execute(
+        select(CONTESTS).where(CONTESTS.c.election_id == election_id).order_by(CONTESTS.c.id)
+    ):
+        election.contests[contest.name] = Contest(
+            contest.name, contest.office, contest.district, contest.votes_allowed
+        )
+        contest_names[contest.id] = contest.name
+    choice_names: dict[int, str] = {}
+    for choice in connection.execute(
+        select(CHOICES)
+        .where(CHOICES.c.contest_id.in_(list(contest_names)))
+        .order_by(CHOICES.c.contest_id, CHOICES.c.position)
+    ):
+        election.contests[contest_names[choice.contest_id]].choices.append(
+            Choice(choice.name, choice.party, choice.is_write_in)
+        )
+        choice_names[choice.id] = choice.name
+    unit_ids: dict[int, str] = {}
+    for unit in connection.execute(
+        select(UNITS).where(UNITS.c.election_id == election_id).order_by(UNITS.c.id)
+    ).yield_per(CHUNK_ROWS):
+        election.units[unit.external_id] = ReportingUnit(
+            unit.external_id,
+            unit.name,
+            unit.county,
+            unit.municipality,
+            ReportingUnitType(unit.type),
+        )
+        unit_ids[unit.id] = unit.external_id
+    counts: dict[int, ContestCount] = {}
+    for count in connection.execute(
+        select(COUNTS).where(COUNTS.c.contest_id.in_(list(contest_names))).order_by(COUNTS.c.id)
+    ):
+        counts[count.id] = ContestCount(
+            contest_names[count.contest_id],
+            count.name,
+            ResultsStatus(count.status),
+            CountItemType(count.count_item_type),
+        )
+    election.counts = list(counts.values())
+    _load_tallies(connection, counts, unit_ids, choice_names)
+    return election
+
+
+def _load_tallies(
+    connection: Connection,
+    counts: dict[int, ContestCount],
+    unit_ids: dict[int, str],
+    choice_names: dict[int, str],
+) -> None:
+    """Fill ``counts`` with their unit tallies and votes, read in chunks."""
+    tallies: dict[tuple[int, int], UnitTally] = {}
+    count_ids = list(counts)
+    for row in connection.execute(
+        select(UNIT_TALLIES)
+        .where(UNIT_TALLIES.c.count_id.in_(count_ids))
+        .order_by(UNIT_TALLIES.c.count_id, UNIT_TALLIES.c.unit_id)
+    ).yield_per(CHUNK_ROWS):
+        source = (
+            None
+            if row.source_file is None
+            else FileLocation(row.source_file, row.source_sheet, row.source_row, row.source_column)
+        )
+        tally = UnitTally(ballots_cast=row.ballots_cast, source=source)
+        tallies[row.count_id, row.unit_id] = tally
+        counts[row.count_id].units[unit_ids[row.unit_id]] = tally
+    for count_id, unit_row, choice_id, votes in connection.execute(
+        select(VOTES.c.count_id, VOTES.c.unit_id, VOTES.c.choice_id, VOTES.c.votes)
+        .where(VOTES.c.count_id.in_(count_ids))
+        .order_by(VOTES.c.count_id, VOTES.c.unit_id, VOTES.c.choice_id)
+    ).yield_per(CHUNK_ROWS):
+        tallies[count_id, unit_row].votes[choice_names[choice_id]] = votes
+
+
+def list_elections(connection: Connection) -> list[ElectionSummary]:
+    """Return a summary of every stored election, oldest first."""
+    contests = (
+        select(func.count())
+        .select_from(CONTESTS)
+        .where(CONTESTS.c.election_id == ELECTIONS.c.id)
+        .scalar_subquery()
+    )
+    units = (
+        select(func.count())
+        .select_from(UNITS)
+        .where(UNITS.c.election_id == ELECTIONS.c.id)
+        .scalar_subquery()
+    )
+    counts = (
+        select(func.count())
+        .select_from(COUNTS)
+        .join(CONTESTS, CONTESTS.c.id == COUNTS.c.contest_id)
+        .where(CONTESTS.c.election_id == ELECTIONS.c.id)
+        .scalar_subquery()
+    )
+    query = select(
+        ELECTIONS.c.id,
+        ELECTIONS.c.name,
+        ELECTIONS.c.date,
+        ELECTIONS.c.state,
+        contests.label("contests"),
+        units.label("units"),
+        counts.label("counts"),
+        ELECTIONS.c.created_at,
+    ).order_by(ELECTIONS.c.id)
+    return [
+        ElectionSummary(
+            r.id, r.name, r.date, r.state, r.contests, r.units, r.counts, as_utc(r.created_at)
+        )
+        for r in connection.execute(query)
+    ]
+
+
+def _require_election(connection: Connection, election_id: ElectionId) -> None:
+    """Raise the unknown-election error unless ``election_id`` is stored."""
+    found = connection.execute(select(ELECTIONS.c.id).where(ELECTIONS.c.id == election_id)).first()
+    if found is None:
+        raise unknown_election(connection, election_id)
+
+
+def import_warnings(connection: Connection, election_id: ElectionId) -> list[ImportWarning]:
+    """Return the warnings of every import into ``election_id``, in the order they were found."""
+    _require_election(connection, election_id)
+    rows = connection.execute(
+        select(IMPORT_WARNINGS)
+        .join(IMPORTS, IMPORTS.c.id == IMPORT_WARNINGS.c.import_id)
+        .where(IMPORTS.c.election_id == election_id)
+        .order_by(IMPORTS.c.id, IMPORT_WARNINGS.c.position)
+    )
+    return [ImportWarning(FileLocation(r.file, r.sheet, r.row, r.column), r.message) for r in rows]
+
+
+def imported_files(connection: Connection, election_id: ElectionId) -> list[ImportedFile]:
+    """Return the files of every import into ``election_id``, oldest import first."""
+    _require_election(connection, election_id)
+    rows = connection.execute(
+        select(
+            IMPORTS.c.id,
+            IMPORTS.c.imported_at,
+            IMPORT_FILES.c.file_name,
+            IMPORT_FILES.c.sha256,
+            IMPORT_FILES.c.detected_format,
+        )
+        .join(IMPORTS, IMPORTS.c.id == IMPORT_FILES.c.import_id)
+        .where(IMPORTS.c.election_id == election_id)
+        .order_by(IMPORTS.c.id, IMPORT_FILES.c.position)
+    )
+    return [
+        ImportedFile(r.id, as_utc(r.imported_at), r.file_name, r.sha256, r.detected_format)
+        for r in rows
+    ]

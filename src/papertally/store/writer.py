@@ -1,0 +1,443 @@
+"""Writing an import into the store: checked in memory first, then bulk-inserted.
+
+Everything is checked before the first row is written, so a bad import is refused with a
+message naming the count, unit and choice, and the database is never touched. Rows go in
+with SQLAlchemy Core ``executemany`` in chunks (not one ORM object per vote), so a
+100,000-unit statewide election saves in seconds and in bounded memory. The caller runs all
+of it in one transaction (:meth:`papertally.store.Store.save_import`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Table, insert, select, update
+
+from papertally.errors import PapertallyError
+from papertally.model.results import Contest, ContestCount, Election, ImportResult
+from papertally.store.schema import (
+    MAX_VOTES,
+    ChoiceRow,
+    ContestRow,
+    CountRow,
+    ElectionRow,
+    ImportFileRow,
+    ImportRow,
+    ImportWarningRow,
+    ReportingUnitRow,
+    UnitTallyRow,
+    VoteRow,
+)
+from papertally.types import ContestName, CountName, ElectionId, ReportingUnitId
+
+CHUNK_ROWS = 20_000
+"""Rows per ``executemany`` call: large enough to be fast, small enough to bound memory."""
+
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+T = TypeVar("T")
+
+ELECTIONS: Table = ElectionRow.__table__  # type: ignore[assignment]
+IMPORTS: Table = ImportRow.__table__  # type: ignore[assignment]
+IMPORT_FILES: Table = ImportFileRow.__table__  # type: ignore[assignment]
+IMPORT_WARNINGS: Table = ImportWarningRow.__table__  # type: ignore[assignment]
+CONTESTS: Table = ContestRow.__table__  # type: ignore[assignment]
+CHOICES: Table = ChoiceRow.__table__  # type: ignore[assignment]
+UNITS: Table = ReportingUnitRow.__table__  # type: ignore[assignment]
+COUNTS: Table = CountRow.__table__  # type: ignore[assignment]
+UNIT_TALLIES: Table = UnitTallyRow.__table__  # type: ignore[assignment]
+VOTES: Table = VoteRow.__table__  # type: ignore[assignment]
+
+
+def chunked(rows: Iterable[T], size: int = CHUNK_ROWS) -> Iterator[list[T]]:
+    """Yield ``rows`` in lists of at most ``size``."""
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def unknown_election(connection: Connection, election_id: ElectionId) -> PapertallyError:
+    """Return the error for an election id that is not in the store, naming those that are."""
+    ids = [str(i) for i in connection.scalars(select(ELECTIONS.c.id).order_by(ELECTIONS.c.id))]
+    known = ", ".join(ids) if ids else "none (the store is empty)"
+    return PapertallyError(
+        f"no election with id {election_id} in the store; elections are: {known}"
+    )
+
+
+def check_election(election: Election) -> None:
+    """Refuse, before anything is written, an election the store could not keep whole.
+
+    Every count must name a listed contest, every tally a listed unit, every vote a choice of
+    the contest; figures must be whole numbers from 0 to 2,147,483,647; no count twice.
+    """
+    seen: set[tuple[ContestName, CountName]] = set()
+    for contest in election.contests.values():
+        names = contest.choice_names()
+        if len(set(names)) != len(names):
+            raise PapertallyError(f"contest {contest.name!r} lists a choice twice: {names}")
+        if contest.votes_allowed < 1:
+            raise PapertallyError(
+                f"contest {contest.name!r} allows {contest.votes_allowed} votes; "
+                "it must be 1 or more"
+            )
+    for count in election.counts:
+        key = (count.contest, count.name)
+        if key in seen:
+            raise PapertallyError(
+                f"count {count.name!r} of contest {count.contest!r} appears twice in the import"
+            )
+        seen.add(key)
+        if count.contest not in election.contests:
+            known = ", ".join(repr(n) for n in election.contests) or "none"
+            raise PapertallyError(
+                f"count {count.name!r} is of contest {count.contest!r}, which the election "
+                f"does not list; contests are: {known}"
+            )
+        _check_count(election, election.contests[count.contest], count)
+
+
+def _check_count(election: Election, contest: Contest, count: ContestCount) -> None:
+    """Check the units, choices and figures of one count (see :func:`check_election`)."""
+    choices = set(contest.choice_names())
+    for uid, tally in count.units.items():
+        where = f"count {count.name!r} of contest {contest.name!r}, unit {uid!r}"
+        if tally.source is not None:
+            where += f" ({tally.source.describe()})"
+        if uid not in election.units:
+            raise PapertallyError(f"{where}: the unit is not among the election's units")
+        if tally.ballots_cast is not None and not 0 <= tally.ballots_cast <= MAX_VOTES:
+            raise PapertallyError(
+                f"{where}: ballots cast is {tally.ballots_cast}; expected 0 to {MAX_VOTES:,}"
+            )
+        for choice, votes in tally.votes.items():
+            if choice not in choices:
+                raise PapertallyError(
+                    f"{where}: votes for {choice!r}, which is not a choice of the contest "
+                    f"(choices are: {', '.join(repr(c) for c in contest.choice_names())})"
+                )
+            if not isinstance(votes, int) or not 0 <= votes <= MAX_VOTES:
+                raise PapertallyError(
+                    f"{where}: {votes!r} votes for {choice!r}; expected a whole number "
+                    f"from 0 to {MAX_VOTES:,}"
+                )
+
+
+def file_digest(name: str, given: Mapping[str, str]) -> str | None:
+    """Return the SHA-256 of file ``name``: as given, else read from disk if it is there."""
+    if name in given:
+        digest = given[name].strip().lower()
+        if not SHA256_HEX.fullmatch(digest):
+            raise PapertallyError(
+                f"the SHA-256 given for {name!r} is {given[name]!r}; expected 64 hex digits"
+            )
+        return digest
+    path = Path(name)
+    if not path.is_file():
+        return None
+    hasher = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            hasher.update(block)
+    return hasher.hexdigest()
+
+
+@dataclass
+class _Target:
+    """What the election being written to already holds (nothing for a new election)."""
+
+    election_id: ElectionId
+    contests: dict[ContestName, int] = field(default_factory=dict)
+    votes_allowed: dict[ContestName, int] = field(default_factory=dict)
+    choices: dict[int, dict[str, int]] = field(default_factory=dict)
+    """Per contest row id: choice name → choice row id."""
+    units: dict[ReportingUnitId, int] = field(default_factory=dict)
+    counts: set[tuple[ContestName, CountName]] = field(default_factory=set)
+
+
+def save_import(
+    connection: Connection,
+    result: ImportResult,
+    *,
+    election_name: str | None,
+    into: ElectionId | None,
+    file_digests: Mapping[str, str],
+    now: datetime,
+) -> ElectionId:
+    """Write ``result`` as a new election, or into election ``into``; return the election id.
+
+    Runs on ``connection`` inside the caller's transaction. Raises :class:`PapertallyError`
+    (before writing anything) for a bad election, an unknown ``into`` or a count the target
+    election already has.
+    """
+    election = result.election
+    check_election(election)
+    if into is not None and election_name is not None:
+        raise PapertallyError("give either a name for a new election or an election to add to")
+    digests = {name: file_digest(name, file_digests) for name in result.files}
+    stray = sorted(set(file_digests) - set(result.files))
+    if stray:
+        raise PapertallyError(f"SHA-256 given for files not in the import: {', '.join(stray)}")
+    if into is None:
+        target = _new_election(connection, election, election_name, now)
+    else:
+        target = _existing_election(connection, into)
+        _refuse_known_counts(connection, target, election)
+        _fill_missing_details(connection, target.election_id, election)
+    import_id = _write_import(connection, target.election_id, result, digests, now)
+    _write_contests(connection, target, election)
+    _write_units(connection, target, election)
+    _write_counts(connection, target, election, import_id)
+    return target.election_id
+
+
+def _new_election(
+    connection: Connection, election: Election, name: str | None, now: datetime
+) -> _Target:
+    """Insert the election row and return an empty target for it."""
+    values = {
+        "name": name if name is not None else election.name,
+        "date": election.date,
+        "state": election.state,
+        "created_at": now,
+    }
+    election_id = connection.execute(
+        insert(ELECTIONS).returning(ELECTIONS.c.id), values
+    ).scalar_one()
+    return _Target(election_id)
+
+
+def _existing_election(connection: Connection, election_id: ElectionId) -> _Target:
+    """Read what election ``election_id`` already holds, refusing an unknown id."""
+    found = connection.execute(
+        select(ELECTIONS.c.id).where(ELECTIONS.c.id == election_id).with_for_update()
+    ).first()
+    if found is None:
+        raise unknown_election(connection, election_id)
+    target = _Target(election_id)
+    for row in connection.execute(
+        select(CONTESTS.c.id, CONTESTS.c.name, CONTESTS.c.votes_allowed).where(
+            CONTESTS.c.election_id == election_id
+        )
+    ):
+        target.contests[row.name] = row.id
+        target.votes_allowed[row.name] = row.votes_allowed
+        target.choices[row.id] = {}
+    for choice in connection.execute(
+        select(CHOICES.c.id, CHOICES.c.contest_id, CHOICES.c.name)
+        .join(CONTESTS, CONTESTS.c.id == CHOICES.c.contest_id)
+        .where(CONTESTS.c.election_id == election_id)
+    ):
+        target.choices[choice.contest_id][choice.name] = choice.id
+    for unit in connection.execute(
+        select(UNITS.c.id, UNITS.c.external_id).where(UNITS.c.election_id == election_id)
+    ):
+        target.units[unit.external_id] = unit.id
+    for count in connection.execute(
+        select(CONTESTS.c.name.label("contest"), COUNTS.c.name)
+        .join(CONTESTS, CONTESTS.c.id == COUNTS.c.contest_id)
+        .where(CONTESTS.c.election_id == election_id)
+    ):
+        target.counts.add((count.contest, count.name))
+    return target
+
+
+def _refuse_known_counts(connection: Connection, target: _Target, election: Election) -> None:
+    """Refuse counts the target election already has, and contests whose votes allowed differ."""
+    name = connection.execute(
+        select(ELECTIONS.c.name).where(ELECTIONS.c.id == target.election_id)
+    ).scalar_one()
+    for count in election.counts:
+        if (count.contest, count.name) in target.counts:
+            raise PapertallyError(
+                f"election {target.election_id} ({name!r}) already has count {count.name!r} "
+                f"of contest {count.contest!r}; nothing was imported (delete that election, "
+                "or import into a new one, to replace it)"
+            )
+    for contest in election.contests.values():
+        stored = target.votes_allowed.get(contest.name)
+        if stored is not None and stored != contest.votes_allowed:
+            raise PapertallyError(
+                f"contest {contest.name!r} allows {stored} votes in election "
+                f"{target.election_id} but {contest.votes_allowed} in the import; "
+                "nothing was imported"
+            )
+
+
+def _fill_missing_details(
+    connection: Connection, election_id: ElectionId, election: Election
+) -> None:
+    """Set the stored election's date and state from the import where they are not known yet."""
+    for column, value in (("date", election.date), ("state", election.state)):
+        if value is not None:
+            connection.execute(
+                update(ELECTIONS)
+                .where(ELECTIONS.c.id == election_id, ELECTIONS.c[column].is_(None))
+                .values({column: value})
+            )
+
+
+def _write_import(
+    connection: Connection,
+    election_id: ElectionId,
+    result: ImportResult,
+    digests: Mapping[str, str | None],
+    now: datetime,
+) -> int:
+    """Insert the import row with its files and warnings; return the import id."""
+    import_id: int = connection.execute(
+        insert(IMPORTS).returning(IMPORTS.c.id), {"election_id": election_id, "imported_at": now}
+    ).scalar_one()
+    files = [
+        {
+            "import_id": import_id,
+            "position": position,
+            "file_name": name,
+            "sha256": digests[name],
+            "detected_format": result.formats[position] if position < len(result.formats) else None,
+        }
+        for position, name in enumerate(result.files)
+    ]
+    if files:
+        connection.execute(insert(IMPORT_FILES), files)
+    warnings = (
+        {
+            "import_id": import_id,
+            "position": position,
+            "file": warning.location.file,
+            "sheet": warning.location.sheet,
+            "row": warning.location.row,
+            "column": warning.location.column,
+            "message": warning.message,
+        }
+        for position, warning in enumerate(result.warnings)
+    )
+    _insert_chunks(connection, IMPORT_WARNINGS, warnings)
+    return import_id
+
+
+def _write_contests(connection: Connection, target: _Target, election: Election) -> None:
+    """Insert the contests and choices the target election does not have yet, in ballot order."""
+    for contest in election.contests.values():
+        contest_id = target.contests.get(contest.name)
+        if contest_id is None:
+            contest_id = connection.execute(
+                insert(CONTESTS).returning(CONTESTS.c.id),
+                {
+                    "election_id": target.election_id,
+                    "name": contest.name,
+                    "office": contest.office,
+                    "district": contest.district,
+                    "votes_allowed": contest.votes_allowed,
+                },
+            ).scalar_one()
+            target.contests[contest.name] = contest_id
+            target.choices[contest_id] = {}
+        known = target.choices[contest_id]
+        new = [c for c in contest.choices if c.name not in known]
+        if not new:
+            continue
+        rows = [
+            {
+                "contest_id": contest_id,
+                "name": choice.name,
+                "party": choice.party,
+                "is_write_in": choice.is_write_in,
+                "position": len(known) + offset,
+            }
+            for offset, choice in enumerate(new)
+        ]
+        ids = connection.execute(
+            insert(CHOICES).returning(CHOICES.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        known.update(zip((c.name for c in new), ids, strict=True))
+
+
+def _write_units(connection: Connection, target: _Target, election: Election) -> None:
+    """Insert the reporting units the target election does not have yet, in the model's order."""
+    new = [u for uid, u in election.units.items() if uid not in target.units]
+    for chunk in chunked(new):
+        rows = [
+            {
+                "election_id": target.election_id,
+                "external_id": unit.id,
+                "name": unit.name,
+                "county": unit.county,
+                "municipality": unit.municipality,
+                "type": unit.type.value,
+            }
+            for unit in chunk
+        ]
+        ids = connection.execute(
+            insert(UNITS).returning(UNITS.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        target.units.update(zip((u.id for u in chunk), ids, strict=True))
+
+
+def _write_counts(
+    connection: Connection, target: _Target, election: Election, import_id: int
+) -> None:
+    """Insert each count, then its unit tallies and votes in bulk."""
+    for count in election.counts:
+        contest_id = target.contests[count.contest]
+        count_id = connection.execute(
+            insert(COUNTS).returning(COUNTS.c.id),
+            {
+                "contest_id": contest_id,
+                "import_id": import_id,
+                "name": count.name,
+                "status": count.status.value,
+                "count_item_type": count.count_item_type.value,
+            },
+        ).scalar_one()
+        _insert_chunks(connection, UNIT_TALLIES, _tally_rows(count_id, count, target.units))
+        choice_ids = target.choices[contest_id]
+        _insert_chunks(connection, VOTES, _vote_rows(count_id, count, target.units, choice_ids))
+
+
+def _tally_rows(
+    count_id: int, count: ContestCount, unit_ids: Mapping[ReportingUnitId, int]
+) -> Iterator[dict[str, Any]]:
+    """Yield the ``unit_tallies`` rows of one count."""
+    for uid, tally in count.units.items():
+        source = tally.source
+        yield {
+            "count_id": count_id,
+            "unit_id": unit_ids[uid],
+            "ballots_cast": tally.ballots_cast,
+            "source_file": source.file if source else None,
+            "source_sheet": source.sheet if source else None,
+            "source_row": source.row if source else None,
+            "source_column": source.column if source else None,
+        }
+
+
+def _vote_rows(
+    count_id: int,
+    count: ContestCount,
+    unit_ids: Mapping[ReportingUnitId, int],
+    choice_ids: Mapping[str, int],
+) -> Iterator[dict[str, int]]:
+    """Yield the ``votes`` rows of one count."""
+    for uid, tally in count.units.items():
+        unit_row = unit_ids[uid]
+        for choice, votes in tally.votes.items():
+            yield {
+                "count_id": count_id,
+                "unit_id": unit_row,
+                "choice_id": choice_ids[choice],
+                "votes": votes,
+            }
+
+
+def _insert_chunks(connection: Connection, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` into ``table`` with ``executemany``, a chunk at a time."""
+    for chunk in chunked(rows):
+        connection.execute(insert(table), chunk)
