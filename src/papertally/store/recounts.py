@@ -1,0 +1,916 @@
+"""Running a recount in the store: users, recounts, county steps, tally sheets, paper records
+and the hash-chained activity log.
+
+Every method is one transaction, and every change appends to the activity log in the same
+transaction, so the log and the data can never disagree after a crash. Writes to a ward state
+the ward version they saw (optimistic locking): when another writer got there first the write
+is refused with :class:`StaleWriteError`, which carries the newer version to show the user.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from papertally.errors import PapertallyError
+from papertally.model.activity import (
+    ActivityEntry,
+    ChainVerification,
+    canonical_json,
+    content_digest,
+    next_entry,
+    verify_chain,
+)
+from papertally.model.recount import (
+    CountyAction,
+    CountyStatus,
+    Role,
+    TallySheet,
+    county_accepts_entries,
+    may_certify,
+    next_county_status,
+)
+from papertally.reconcile.paper import ChallengedBallot, PaperRecords
+from papertally.store.engine import reading, writing
+from papertally.store.recount_schema import (
+    ActivityRow,
+    PaperRecordRow,
+    RecountCountyRow,
+    RecountRow,
+    RecountWardRow,
+    SignInFailureRow,
+    TallySheetRow,
+    UserRow,
+)
+from papertally.types import ChoiceName, CountyName, ReportingUnitId
+
+ACTIVITY_LOCK_KEY = 0x6C6F6721
+"""PostgreSQL advisory lock key serializing appends to the activity log (``"log!"``)."""
+
+
+class StaleWriteError(PapertallyError):
+    """Another writer changed the ward since the version this write was based on."""
+
+    def __init__(self, unit: ReportingUnitId, expected: int, current: int) -> None:
+        self.unit = unit
+        self.expected = expected
+        self.current = current
+        super().__init__(
+            f"ward {unit!r} was changed by someone else (you saw version {expected}, it is now "
+            f"version {current}); review the newer entries and enter yours again"
+        )
+
+
+@dataclass(frozen=True)
+class User:
+    """A user as the app needs it (never the password hash)."""
+
+    id: int
+    username: str
+    role: Role
+    county: CountyName | None
+
+
+@dataclass(frozen=True)
+class Recount:
+    """A recount's header."""
+
+    id: int
+    election_id: int
+    contest: str
+    base_count: str
+    reason: str
+    findings: dict[str, Any] | None
+    starts_on: date | None
+    deadline: datetime
+    status: str
+    opened_by: str
+    opened_at: datetime
+    certified_by: str | None
+    certified_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CountyProgress:
+    """One county's part of a recount."""
+
+    county: CountyName
+    method: str
+    status: CountyStatus
+    cost_estimate_cents: int | None
+    started_at: datetime | None
+    note: str | None
+    version: int
+
+
+@dataclass(frozen=True)
+class StoredSheet:
+    """A tally sheet as stored, with its history fields."""
+
+    id: int
+    unit: ReportingUnitId
+    county: CountyName
+    label: str
+    votes: dict[ChoiceName, int]
+    entered_by: str
+    entered_at: datetime
+    reason: str | None
+    superseded_by: int | None
+    voided: bool
+
+    def as_sheet(self) -> TallySheet:
+        """Return the pure model's view of this sheet."""
+        return TallySheet(
+            self.unit,
+            self.label,
+            self.votes,
+            superseded=self.superseded_by is not None or self.voided,
+        )
+
+
+@dataclass(frozen=True)
+class StoredPaperRecords:
+    """A ward's current paper records, with who entered them."""
+
+    unit: ReportingUnitId
+    county: CountyName
+    records: PaperRecords
+    entered_by: str
+    entered_at: datetime
+
+
+@dataclass(frozen=True)
+class LogVerification:
+    """The activity log's chain check, plus the tallies whose stored content the log disowns."""
+
+    chain: ChainVerification
+    altered_sheets: tuple[str, ...]
+
+    @property
+    def intact(self) -> bool:
+        """Return True when the chain verifies and every sheet matches its logged content."""
+        return self.chain.intact and not self.altered_sheets
+
+
+def _utc(moment: datetime) -> datetime:
+    """Return ``moment`` as an aware UTC datetime (SQLite hands back naive ones)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def paper_records_to_json(records: PaperRecords) -> dict[str, Any]:
+    """Return ``records`` as plain JSON-ready data."""
+    data = asdict(records)
+    data["challenged"] = [asdict(c) for c in records.challenged]
+    return data
+
+
+def paper_records_from_json(data: Mapping[str, Any]) -> PaperRecords:
+    """Rebuild :class:`PaperRecords` from :func:`paper_records_to_json` output."""
+    challenged = tuple(ChallengedBallot(**c) for c in data.get("challenged", []))
+    fields = {k: v for k, v in data.items() if k != "challenged"}
+    return PaperRecords(**fields, challenged=challenged)
+
+
+class RecountStore:
+    """The store's recount operations, over an engine whose schema is migrated."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- activity log ------------------------------------------------------------------------
+
+    def _append(
+        self,
+        connection: Connection,
+        actor: str,
+        action: str,
+        subject: str,
+        details: Mapping[str, Any] | None = None,
+    ) -> ActivityEntry:
+        """Append an entry to the log inside the caller's transaction."""
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ACTIVITY_LOCK_KEY})
+        last = (
+            Session(connection)
+            .scalars(select(ActivityRow).order_by(ActivityRow.sequence.desc()).limit(1))
+            .first()
+        )
+        previous = None if last is None else _entry_of(last)
+        entry = next_entry(previous, actor=actor, action=action, subject=subject, details=details)
+        connection.execute(
+            insert(ActivityRow).values(
+                sequence=entry.sequence,
+                recorded_at=entry.recorded_at,
+                actor=entry.actor,
+                action=entry.action,
+                subject=entry.subject,
+                details=canonical_json(entry.details).decode(),
+                previous_hash=entry.previous_hash,
+                entry_hash=entry.entry_hash,
+            )
+        )
+        return entry
+
+    def record(self, actor: str, action: str, subject: str, details: Mapping[str, Any]) -> None:
+        """Append one entry on its own (e.g. a sign-in or an import done elsewhere)."""
+        with writing(self.engine) as connection:
+            self._append(connection, actor, action, subject, details)
+
+    def activity(self, *, after: int = 0, limit: int | None = None) -> list[ActivityEntry]:
+        """Return log entries in order, from sequence ``after + 1``."""
+        query = (
+            select(ActivityRow).where(ActivityRow.sequence > after).order_by(ActivityRow.sequence)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with reading(self.engine) as connection:
+            return [_entry_of(row) for row in Session(connection).scalars(query)]
+
+    def verify_log(self, *, expected_head: str | None = None) -> LogVerification:
+        """Recompute the chain and check every stored tally sheet against its logged content."""
+        entries = self.activity()
+        chain = verify_chain(entries, expected_head=expected_head)
+        logged: dict[int, str] = {}
+        for entry in entries:
+            if entry.action.startswith("tally.") and "sheet_id" in entry.details:
+                logged[int(entry.details["sheet_id"])] = content_digest(entry.details["votes"])
+        altered: list[str] = []
+        with reading(self.engine) as connection:
+            rows = connection.execute(
+                select(TallySheetRow.id, TallySheetRow.votes, RecountWardRow.unit_key).join(
+                    RecountWardRow, RecountWardRow.id == TallySheetRow.ward_id
+                )
+            ).all()
+        for sheet_id, votes, unit in rows:
+            digest = logged.get(sheet_id)
+            if digest is None:
+                altered.append(f"tally sheet {sheet_id} of ward {unit!r} has no log entry")
+            elif digest != content_digest(json.loads(votes)):
+                altered.append(
+                    f"tally sheet {sheet_id} of ward {unit!r} differs from what the log recorded"
+                )
+        return LogVerification(chain, tuple(altered))
+
+    # -- users -------------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        username: str,
+        password_hash: str,
+        role: Role,
+        county: CountyName | None,
+        *,
+        actor: str,
+    ) -> User:
+        """Create a user; clerks and board members must belong to a county."""
+        if role in {Role.CLERK, Role.BOARD} and not county:
+            raise PapertallyError(f"a {role.value} must be given a county")
+        with writing(self.engine) as connection:
+            taken = connection.execute(
+                select(UserRow.id).where(UserRow.username == username)
+            ).first()
+            if taken is not None:
+                raise PapertallyError(f"there is already a user called {username!r}")
+            user_id = connection.execute(
+                insert(UserRow)
+                .values(
+                    username=username,
+                    password_hash=password_hash,
+                    role=role.value,
+                    county=county if role in {Role.CLERK, Role.BOARD} else None,
+                    created_at=_now(),
+                )
+                .returning(UserRow.id)
+            ).scalar_one()
+            self._append(
+                connection,
+                actor,
+                "user.create",
+                f"user/{username}",
+                {"role": role.value, "county": county},
+            )
+        return User(user_id, username, role, county)
+
+    def user_credentials(self, username: str) -> tuple[User, str] | None:
+        """Return the user called ``username`` and their password hash, or None."""
+        with reading(self.engine) as connection:
+            row = (
+                Session(connection)
+                .scalars(select(UserRow).where(UserRow.username == username))
+                .one_or_none()
+            )
+        if row is None:
+            return None
+        return User(row.id, row.username, Role(row.role), row.county), row.password_hash
+
+    def user(self, user_id: int) -> User | None:
+        """Return the user with id ``user_id``, or None."""
+        with reading(self.engine) as connection:
+            row = (
+                Session(connection)
+                .scalars(select(UserRow).where(UserRow.id == user_id))
+                .one_or_none()
+            )
+        return None if row is None else User(row.id, row.username, Role(row.role), row.county)
+
+    def users(self) -> list[User]:
+        """Return every user, by name."""
+        with reading(self.engine) as connection:
+            rows = Session(connection).scalars(select(UserRow).order_by(UserRow.username)).all()
+        return [User(r.id, r.username, Role(r.role), r.county) for r in rows]
+
+    def recent_sign_in_failures(self, username: str, since: datetime) -> list[datetime]:
+        """Return when sign-ins as ``username`` failed since ``since``."""
+        with reading(self.engine) as connection:
+            moments = connection.execute(
+                select(SignInFailureRow.failed_at).where(
+                    SignInFailureRow.username == username, SignInFailureRow.failed_at >= since
+                )
+            ).scalars()
+            return [_utc(m) for m in moments]
+
+    def record_sign_in(self, username: str, *, succeeded: bool) -> None:
+        """Log a sign-in; a failure is also kept for rate limiting."""
+        with writing(self.engine) as connection:
+            if not succeeded:
+                connection.execute(
+                    insert(SignInFailureRow).values(username=username, failed_at=_now())
+                )
+            self._append(
+                connection,
+                username,
+                "sign-in" if succeeded else "sign-in.failed",
+                f"user/{username}",
+                {},
+            )
+
+    # -- recounts ----------------------------------------------------------------------------
+
+    def open_recount(
+        self,
+        *,
+        election_id: int,
+        contest: str,
+        units: Mapping[ReportingUnitId, CountyName],
+        reason: str,
+        deadline: datetime,
+        actor: str,
+        base_count: str = "original canvass",
+        starts_on: date | None = None,
+        methods: Mapping[CountyName, str] | None = None,
+        findings: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Open a recount of ``contest`` over ``units`` (unit id → county); return its id."""
+        if not units:
+            raise PapertallyError(f"contest {contest!r} has no reporting units to recount")
+        counties = sorted(set(units.values()))
+        with writing(self.engine) as connection:
+            recount_id = connection.execute(
+                insert(RecountRow)
+                .values(
+                    election_id=election_id,
+                    contest=contest,
+                    base_count=base_count,
+                    reason=reason,
+                    findings=None if findings is None else canonical_json(findings).decode(),
+                    starts_on=starts_on,
+                    deadline=deadline,
+                    status="open",
+                    opened_by=actor,
+                    opened_at=_now(),
+                )
+                .returning(RecountRow.id)
+            ).scalar_one()
+            connection.execute(
+                insert(RecountCountyRow),
+                [
+                    {
+                        "recount_id": recount_id,
+                        "county": county,
+                        "method": (methods or {}).get(county, "hand"),
+                        "status": CountyStatus.NOT_STARTED.value,
+                        "cost_estimate_cents": None,
+                        "started_at": None,
+                        "note": None,
+                        "version": 1,
+                    }
+                    for county in counties
+                ],
+            )
+            connection.execute(
+                insert(RecountWardRow),
+                [
+                    {"recount_id": recount_id, "unit_key": unit, "county": county, "version": 0}
+                    for unit, county in units.items()
+                ],
+            )
+            self._append(
+                connection,
+                actor,
+                "recount.open",
+                f"recount/{recount_id}",
+                {
+                    "election_id": election_id,
+                    "contest": contest,
+                    "reason": reason,
+                    "deadline": deadline.isoformat(),
+                    "counties": len(counties),
+                    "wards": len(units),
+                },
+            )
+        return recount_id
+
+    def recounts(self) -> list[Recount]:
+        """Return every recount, newest first."""
+        with reading(self.engine) as connection:
+            rows = (
+                Session(connection).scalars(select(RecountRow).order_by(RecountRow.id.desc())).all()
+            )
+        return [_recount_of(r) for r in rows]
+
+    def recount(self, recount_id: int) -> Recount:
+        """Return recount ``recount_id`` or raise a clear error."""
+        with reading(self.engine) as connection:
+            row = (
+                Session(connection)
+                .scalars(select(RecountRow).where(RecountRow.id == recount_id))
+                .one_or_none()
+            )
+        if row is None:
+            raise PapertallyError(f"there is no recount {recount_id}")
+        return _recount_of(row)
+
+    def counties(self, recount_id: int) -> list[CountyProgress]:
+        """Return each county's part of the recount, by name."""
+        with reading(self.engine) as connection:
+            rows = (
+                Session(connection)
+                .scalars(
+                    select(RecountCountyRow)
+                    .where(RecountCountyRow.recount_id == recount_id)
+                    .order_by(RecountCountyRow.county)
+                )
+                .all()
+            )
+        return [_county_of(r) for r in rows]
+
+    def county(self, recount_id: int, county: CountyName) -> CountyProgress:
+        """Return one county's part of the recount, or raise naming the recount."""
+        for progress in self.counties(recount_id):
+            if progress.county.casefold() == county.casefold():
+                return progress
+        raise PapertallyError(f"county {county!r} takes no part in recount {recount_id}")
+
+    def ward_units(
+        self, recount_id: int, county: CountyName | None = None
+    ) -> list[tuple[str, str, int]]:
+        """Return (unit id, county, version) of the recount's wards, optionally of one county."""
+        query = select(
+            RecountWardRow.unit_key, RecountWardRow.county, RecountWardRow.version
+        ).where(RecountWardRow.recount_id == recount_id)
+        if county is not None:
+            query = query.where(func.lower(RecountWardRow.county) == county.lower())
+        with reading(self.engine) as connection:
+            return [
+                (u, c, v) for u, c, v in connection.execute(query.order_by(RecountWardRow.unit_key))
+            ]
+
+    def ward_county(self, recount_id: int, unit: ReportingUnitId) -> CountyName:
+        """Return the county of a ward of the recount, or raise a clear error."""
+        with reading(self.engine) as connection:
+            county = connection.execute(
+                select(RecountWardRow.county).where(
+                    RecountWardRow.recount_id == recount_id, RecountWardRow.unit_key == unit
+                )
+            ).scalar_one_or_none()
+        if county is None:
+            raise PapertallyError(f"ward {unit!r} is not part of recount {recount_id}")
+        return county
+
+    def set_county_plan(
+        self,
+        recount_id: int,
+        county: CountyName,
+        *,
+        actor: str,
+        method: str | None = None,
+        cost_estimate_cents: int | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Set a county's recount method (hand or machine) and/or its cost estimate."""
+        if method is not None and method not in ("hand", "machine"):
+            raise PapertallyError(f"method must be 'hand' or 'machine', not {method!r}")
+        if cost_estimate_cents is not None and cost_estimate_cents < 0:
+            raise PapertallyError("a cost estimate cannot be negative")
+        current = self.county(recount_id, county)
+        values: dict[str, Any] = {}
+        if method is not None:
+            values["method"] = method
+        if cost_estimate_cents is not None:
+            values["cost_estimate_cents"] = cost_estimate_cents
+        if note is not None:
+            values["note"] = note
+        if not values:
+            return
+        with writing(self.engine) as connection:
+            connection.execute(
+                update(RecountCountyRow)
+                .where(
+                    RecountCountyRow.recount_id == recount_id,
+                    RecountCountyRow.county == current.county,
+                )
+                .values(version=RecountCountyRow.version + 1, **values)
+            )
+            self._append(
+                connection,
+                actor,
+                "county.plan",
+                f"recount/{recount_id}/county/{current.county}",
+                values,
+            )
+
+    def county_step(
+        self,
+        recount_id: int,
+        county: CountyName,
+        action: CountyAction,
+        *,
+        actor: str,
+        role: Role,
+        note: str | None = None,
+    ) -> CountyStatus:
+        """Move a county to its next status (submit, return, accept); return the new status."""
+        self._require_open(recount_id)
+        current = self.county(recount_id, county)
+        target = next_county_status(current.status, action, role)
+        with writing(self.engine) as connection:
+            changed = connection.execute(
+                update(RecountCountyRow)
+                .where(
+                    RecountCountyRow.recount_id == recount_id,
+                    RecountCountyRow.county == current.county,
+                    RecountCountyRow.version == current.version,
+                )
+                .values(status=target.value, version=current.version + 1, note=note)
+            ).rowcount
+            if changed != 1:
+                raise PapertallyError(
+                    f"county {current.county!r} was changed meanwhile; reload and try again"
+                )
+            self._append(
+                connection,
+                actor,
+                f"county.{action.value}",
+                f"recount/{recount_id}/county/{current.county}",
+                {"from": current.status.value, "to": target.value, "note": note},
+            )
+        return target
+
+    def certify(self, recount_id: int, *, actor: str, totals: Mapping[ChoiceName, int]) -> None:
+        """Certify the statewide result once every county is accepted."""
+        self._require_open(recount_id)
+        statuses = [c.status for c in self.counties(recount_id)]
+        if not may_certify(statuses):
+            waiting = [
+                c.county for c in self.counties(recount_id) if c.status is not CountyStatus.ACCEPTED
+            ]
+            raise PapertallyError(
+                f"recount {recount_id} cannot be certified yet: {len(waiting)} counties are not "
+                f"accepted ({', '.join(waiting[:5])}{'…' if len(waiting) > 5 else ''})"
+            )
+        with writing(self.engine) as connection:
+            connection.execute(
+                update(RecountRow)
+                .where(RecountRow.id == recount_id)
+                .values(status="certified", certified_by=actor, certified_at=_now())
+            )
+            self._append(
+                connection,
+                actor,
+                "recount.certify",
+                f"recount/{recount_id}",
+                {"totals": dict(totals)},
+            )
+
+    def _require_open(self, recount_id: int) -> Recount:
+        recount = self.recount(recount_id)
+        if recount.status != "open":
+            raise PapertallyError(
+                f"recount {recount_id} is {recount.status}; nothing can change now"
+            )
+        return recount
+
+    # -- ward entries ------------------------------------------------------------------------
+
+    def _claim_ward(
+        self,
+        connection: Connection,
+        recount_id: int,
+        unit: ReportingUnitId,
+        expected_version: int,
+        actor: str,
+    ) -> tuple[int, CountyName]:
+        """Bump the ward's version if it is still ``expected_version``; return its row id."""
+        row = connection.execute(
+            select(RecountWardRow.id, RecountWardRow.version, RecountWardRow.county).where(
+                RecountWardRow.recount_id == recount_id, RecountWardRow.unit_key == unit
+            )
+        ).first()
+        if row is None:
+            raise PapertallyError(f"ward {unit!r} is not part of recount {recount_id}")
+        ward_id, version, county = row
+        changed = connection.execute(
+            update(RecountWardRow)
+            .where(RecountWardRow.id == ward_id, RecountWardRow.version == expected_version)
+            .values(version=expected_version + 1, updated_by=actor, updated_at=_now())
+        ).rowcount
+        if changed != 1:
+            raise StaleWriteError(unit, expected_version, version)
+        return ward_id, county
+
+    def _require_county_open(self, recount_id: int, county: CountyName) -> None:
+        status = self.county(recount_id, county).status
+        if not county_accepts_entries(status):
+            raise PapertallyError(
+                f"county {county!r} is {status.value}: its tallies cannot change unless the "
+                "administrator returns it for correction"
+            )
+
+    def enter_tally_sheet(
+        self,
+        recount_id: int,
+        unit: ReportingUnitId,
+        label: str,
+        votes: Mapping[ChoiceName, int],
+        *,
+        expected_version: int,
+        actor: str,
+        reason: str | None = None,
+        choices: Sequence[ChoiceName] | None = None,
+    ) -> int:
+        """Add a tally sheet for a ward; a sheet with the same label is superseded, not overwritten.
+
+        A correction (a label already entered) needs a ``reason``. Returns the new sheet's id.
+        """
+        self._require_open(recount_id)
+        county = self.ward_county(recount_id, unit)
+        self._require_county_open(recount_id, county)
+        label = label.strip() or "sheet 1"
+        clean = _validated_votes(votes, choices)
+        with writing(self.engine) as connection:
+            ward_id, county = self._claim_ward(
+                connection, recount_id, unit, expected_version, actor
+            )
+            previous = connection.execute(
+                select(TallySheetRow.id).where(
+                    TallySheetRow.ward_id == ward_id,
+                    TallySheetRow.label == label,
+                    TallySheetRow.superseded_by.is_(None),
+                    TallySheetRow.voided.is_(False),
+                )
+            ).scalar_one_or_none()
+            if previous is not None and not (reason and reason.strip()):
+                raise PapertallyError(
+                    f"ward {unit!r} already has a sheet {label!r}: say why you correct it"
+                )
+            sheet_id = connection.execute(
+                insert(TallySheetRow)
+                .values(
+                    ward_id=ward_id,
+                    label=label,
+                    votes=canonical_json(clean).decode(),
+                    superseded_by=None,
+                    entered_by=actor,
+                    entered_at=_now(),
+                    reason=reason if previous is not None else None,
+                    voided=False,
+                )
+                .returning(TallySheetRow.id)
+            ).scalar_one()
+            if previous is not None:
+                connection.execute(
+                    update(TallySheetRow)
+                    .where(TallySheetRow.id == previous)
+                    .values(superseded_by=sheet_id)
+                )
+            connection.execute(
+                update(RecountCountyRow)
+                .where(
+                    RecountCountyRow.recount_id == recount_id,
+                    RecountCountyRow.county == county,
+                    RecountCountyRow.status == CountyStatus.NOT_STARTED.value,
+                )
+                .values(
+                    status=CountyStatus.IN_PROGRESS.value,
+                    started_at=_now(),
+                    version=RecountCountyRow.version + 1,
+                )
+            )
+            self._append(
+                connection,
+                actor,
+                "tally.correct" if previous is not None else "tally.enter",
+                f"recount/{recount_id}/ward/{unit}",
+                {
+                    "sheet_id": sheet_id,
+                    "label": label,
+                    "votes": clean,
+                    "supersedes": previous,
+                    "reason": reason,
+                },
+            )
+        return sheet_id
+
+    def enter_paper_records(
+        self,
+        recount_id: int,
+        unit: ReportingUnitId,
+        records: PaperRecords,
+        *,
+        expected_version: int,
+        actor: str,
+        reason: str | None = None,
+    ) -> int:
+        """Record a ward's paper-record counts; earlier ones are superseded, kept with history."""
+        self._require_open(recount_id)
+        county = self.ward_county(recount_id, unit)
+        self._require_county_open(recount_id, county)
+        content = paper_records_to_json(records)
+        for name, value in content.items():
+            if isinstance(value, int) and value < 0:
+                raise PapertallyError(f"{name.replace('_', ' ')} cannot be negative (got {value})")
+        with writing(self.engine) as connection:
+            ward_id, _ = self._claim_ward(connection, recount_id, unit, expected_version, actor)
+            previous = connection.execute(
+                select(PaperRecordRow.id).where(
+                    PaperRecordRow.ward_id == ward_id, PaperRecordRow.superseded_by.is_(None)
+                )
+            ).scalar_one_or_none()
+            record_id = connection.execute(
+                insert(PaperRecordRow)
+                .values(
+                    ward_id=ward_id,
+                    content=canonical_json(content).decode(),
+                    superseded_by=None,
+                    entered_by=actor,
+                    entered_at=_now(),
+                    reason=reason,
+                )
+                .returning(PaperRecordRow.id)
+            ).scalar_one()
+            if previous is not None:
+                connection.execute(
+                    update(PaperRecordRow)
+                    .where(PaperRecordRow.id == previous)
+                    .values(superseded_by=record_id)
+                )
+            self._append(
+                connection,
+                actor,
+                "records.correct" if previous is not None else "records.enter",
+                f"recount/{recount_id}/ward/{unit}",
+                {
+                    "record_id": record_id,
+                    "records": content,
+                    "supersedes": previous,
+                    "reason": reason,
+                },
+            )
+        return record_id
+
+    def sheets(
+        self,
+        recount_id: int,
+        *,
+        county: CountyName | None = None,
+        unit: ReportingUnitId | None = None,
+        include_history: bool = False,
+    ) -> list[StoredSheet]:
+        """Return the recount's tally sheets (current ones, or all with ``include_history``)."""
+        query = (
+            select(TallySheetRow, RecountWardRow.unit_key, RecountWardRow.county)
+            .join(RecountWardRow, RecountWardRow.id == TallySheetRow.ward_id)
+            .where(RecountWardRow.recount_id == recount_id)
+            .order_by(RecountWardRow.unit_key, TallySheetRow.label, TallySheetRow.id)
+        )
+        if county is not None:
+            query = query.where(func.lower(RecountWardRow.county) == county.lower())
+        if unit is not None:
+            query = query.where(RecountWardRow.unit_key == unit)
+        if not include_history:
+            query = query.where(
+                TallySheetRow.superseded_by.is_(None), TallySheetRow.voided.is_(False)
+            )
+        with reading(self.engine) as connection:
+            rows = Session(connection).execute(query).all()
+        return [
+            StoredSheet(
+                row.id,
+                unit_key,
+                ward_county,
+                row.label,
+                json.loads(row.votes),
+                row.entered_by,
+                _utc(row.entered_at),
+                row.reason,
+                row.superseded_by,
+                row.voided,
+            )
+            for row, unit_key, ward_county in rows
+        ]
+
+    def paper_records(
+        self, recount_id: int, *, county: CountyName | None = None
+    ) -> list[StoredPaperRecords]:
+        """Return each ward's current paper records."""
+        query = (
+            select(PaperRecordRow, RecountWardRow.unit_key, RecountWardRow.county)
+            .join(RecountWardRow, RecountWardRow.id == PaperRecordRow.ward_id)
+            .where(RecountWardRow.recount_id == recount_id, PaperRecordRow.superseded_by.is_(None))
+            .order_by(RecountWardRow.unit_key)
+        )
+        if county is not None:
+            query = query.where(func.lower(RecountWardRow.county) == county.lower())
+        with reading(self.engine) as connection:
+            rows = Session(connection).execute(query).all()
+        return [
+            StoredPaperRecords(
+                unit_key,
+                ward_county,
+                paper_records_from_json(json.loads(row.content)),
+                row.entered_by,
+                _utc(row.entered_at),
+            )
+            for row, unit_key, ward_county in rows
+        ]
+
+
+def _validated_votes(
+    votes: Mapping[ChoiceName, int], choices: Sequence[ChoiceName] | None
+) -> dict[ChoiceName, int]:
+    """Return ``votes`` checked: whole non-negative numbers, for known choices only."""
+    clean: dict[ChoiceName, int] = {}
+    for choice, value in votes.items():
+        if choices is not None and choice not in choices:
+            raise PapertallyError(
+                f"{choice!r} is not a choice of this contest; choices are: {', '.join(choices)}"
+            )
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise PapertallyError(
+                f"votes for {choice!r} must be a whole number of at least 0, not {value!r}"
+            )
+        clean[choice] = value
+    return clean
+
+
+def _entry_of(row: ActivityRow) -> ActivityEntry:
+    return ActivityEntry(
+        row.sequence,
+        _utc(row.recorded_at),
+        row.actor,
+        row.action,
+        row.subject,
+        json.loads(row.details),
+        row.previous_hash,
+        row.entry_hash,
+    )
+
+
+def _recount_of(row: RecountRow) -> Recount:
+    return Recount(
+        row.id,
+        row.election_id,
+        row.contest,
+        row.base_count,
+        row.reason,
+        None if row.findings is None else json.loads(row.findings),
+        row.starts_on,
+        _utc(row.deadline),
+        row.status,
+        row.opened_by,
+        _utc(row.opened_at),
+        row.certified_by,
+        None if row.certified_at is None else _utc(row.certified_at),
+    )
+
+
+def _county_of(row: RecountCountyRow) -> CountyProgress:
+    return CountyProgress(
+        row.county,
+        row.method,
+        CountyStatus(row.status),
+        row.cost_estimate_cents,
+        row.started_at if row.started_at is None else _utc(row.started_at),
+        row.note,
+        row.version,
+    )
