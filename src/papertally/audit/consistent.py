@@ -1,0 +1,293 @@
+"""Rivest's consistent sampler: ticket numbers from SHA-256, smallest tickets drawn first.
+
+Rivest (2018), "Consistent sampling with replacement", arXiv:1808.10016. Every item (ballot) gets
+a pseudo-random *ticket number* in (0, 1) computed from the public seed and the item's id; the
+sample is the items in increasing order of ticket number. Drawing with replacement gives a drawn
+item a new, larger ticket (its next *generation*), so the item may be drawn again. Because a ticket
+depends only on the seed and the item, a larger sample always begins with a smaller one (later
+rounds extend earlier ones), and samples of sub-collections are the same as the filtered sample
+of the whole. This is the method of VotingWorks' Arlo, which calls Rivest's PyPI package
+``consistent-sampler``; the definitions below give the same tickets, in the same order:
+
+* the seed's hash ``S = hex(SHA-256(seed))``;
+* generation 1: ``H = SHA-256(S + str(id))`` read as an integer, written in decimal with at least
+  64 digits, the digits reversed (the low-order digits are the unbiased ones) after ``"0."``;
+* generation g+1 from ticket ``x``: keep ``x``'s leading run of 9s, and append the digits of
+  ``SHA-256(x + ":" + str(i))`` (made as above) for i = 1, 2, … until the result exceeds ``x``;
+* tickets compare as strings (the same as comparing the decimal fractions they spell).
+
+Speed: the n smallest tickets of N ballots need all N generation-1 hashes, one SHA-256 per ballot;
+there is no way around it for the exact sample. What *can* be avoided is the slow part of the
+reference code (a decimal string and a heap entry per ballot): here the hashes are computed by
+``hashlib`` over whole batches at C speed, reduced with numpy to the first nine digits of each
+ticket, and only the few ballots whose nine-digit prefix can be among the n smallest get their
+full ticket string, compared exactly. Large manifests are hashed by worker processes in parallel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import os
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from operator import methodcaller
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from papertally.audit.manifest import Batch, Manifest
+from papertally.errors import PapertallyError
+
+KeyArray = npt.NDArray[np.uint32]
+
+PREFIX_DIGITS = 9
+"""Ticket digits compared in the vectorized pass: 10**9 fits a uint32, and its products a uint64."""
+_CHUNK = 1 << 18
+"""Ballots hashed per chunk, to bound memory (about 35 MB of messages)."""
+PARALLEL_THRESHOLD = 1_000_000
+"""From this many ballots on, the hashing is shared among worker processes by default."""
+
+_digest = methodcaller("digest")
+
+
+def seed_hash(seed: str) -> str:
+    """Return the hex SHA-256 of the seed, the prefix of every generation-1 hash (Rivest 2018)."""
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()
+
+
+def ticket_from_digest(digest: bytes) -> str:
+    """Turn a SHA-256 digest into a ticket number ``"0.ddd…"``: decimal digits, low-order first."""
+    return "0." + str(int.from_bytes(digest, "big")).zfill(64)[::-1]
+
+
+def first_ticket(hashed_seed: str, item_id: str) -> str:
+    """Return the generation-1 ticket number of ``item_id`` (the seed given by its hash)."""
+    return ticket_from_digest(hashlib.sha256((hashed_seed + item_id).encode("utf-8")).digest())
+
+
+def _leading_nines_end(ticket: str) -> int:
+    """Return the index just past the ``"0."`` and the run of 9s that follows it."""
+    digits = ticket[2:]
+    return 2 + len(digits) - len(digits.lstrip("9"))
+
+
+def next_ticket(ticket: str) -> str:
+    """Return the next generation's ticket: pseudo-random in (ticket, 1), from the ticket alone.
+
+    The leading 9s of ``ticket`` are kept and the rest redrawn from SHA-256 of
+    ``ticket + ":" + counter`` until the result is larger (Rivest 2018, §4).
+    """
+    padded = ticket + "0"
+    head = padded[: _leading_nines_end(padded)]
+    counter = 0
+    while True:
+        counter += 1
+        digest = hashlib.sha256(f"{ticket}:{counter}".encode()).digest()
+        candidate = head + ticket_from_digest(digest)[2:]
+        if candidate > padded:
+            return candidate
+
+
+def trim_ticket(ticket: str, digits: int) -> str:
+    """Cut a ticket to ``digits`` significant digits after its leading 9s (truncated, not rounded).
+
+    Arlo reports tickets with 18 such digits.
+    """
+    return ticket[: _leading_nines_end(ticket + "0") + digits]
+
+
+def _keys_of_messages(messages: list[bytes]) -> KeyArray:
+    """Hash each message; return the first nine ticket digits of each, as a uint32 number.
+
+    The ticket's digits are those of the hash integer H from the lowest up, so its first nine
+    digits, read as a number, are the digit reversal of ``H mod 10**9``.
+    """
+    joined = b"".join(map(_digest, map(hashlib.sha256, messages)))
+    limbs = np.frombuffer(joined, dtype=">u4").reshape(-1, 8).astype(np.uint64)
+    modulus = np.uint64(10**PREFIX_DIGITS)
+    shift = np.uint64(1 << 32)
+    remainder = np.zeros(len(messages), dtype=np.uint64)
+    for column in range(8):
+        remainder = (remainder * shift + limbs[:, column]) % modulus
+    ten = np.uint64(10)
+    key = np.zeros(len(messages), dtype=np.uint64)
+    for _ in range(PREFIX_DIGITS):
+        key = key * ten + remainder % ten
+        remainder //= ten
+    return key.astype(np.uint32)
+
+
+_Job = list[tuple[bytes, int]]
+"""Batches to hash: for each, the message prefix (seed hash + ``"((…), "``) and its ballot count."""
+
+_SUFFIXES: list[bytes] = []
+
+
+def _suffixes(count: int) -> list[bytes]:
+    """Return the encoded ``"1)"``, ``"2)"``, … endings of ballot ids up to ``count``."""
+    if len(_SUFFIXES) < count:
+        _SUFFIXES.extend(f"{p})".encode() for p in range(len(_SUFFIXES) + 1, count + 1))
+    return _SUFFIXES[:count]
+
+
+def _keys_of_job(job: _Job) -> KeyArray:
+    """Compute the nine-digit ticket keys of every ballot of some batches, in order."""
+    parts: list[KeyArray] = []
+    messages: list[bytes] = []
+    for prefix, count in job:
+        messages.extend(map(prefix.__add__, _suffixes(count)))
+        if len(messages) >= _CHUNK:
+            parts.append(_keys_of_messages(messages))
+            messages = []
+    if messages or not parts:
+        parts.append(_keys_of_messages(messages))
+    return np.concatenate(parts)
+
+
+def batch_id_prefix(batch: Batch) -> str:
+    """Return ``"((jurisdiction, tabulator, batch name), "``: the start of its ballots' ids.
+
+    Arlo gives the consistent sampler the id ``((jurisdiction name, tabulator, batch name),
+    position)`` and the sampler hashes its Python ``str``; this is that text without the position.
+    """
+    return f"({(batch.jurisdiction, batch.tabulator, batch.name)!s}, "
+
+
+def ballot_id(batch: Batch, position: int) -> str:
+    """Return the id hashed for the ballot at ``position`` of ``batch``, as Arlo forms it."""
+    return f"{batch_id_prefix(batch)}{position})"
+
+
+def _split_jobs(prefixes: list[bytes], counts: list[int], parts: int) -> list[_Job]:
+    """Cut the batches into ``parts`` consecutive jobs of about equal numbers of ballots."""
+    total = sum(counts)
+    jobs: list[_Job] = [[] for _ in range(parts)]
+    done = 0
+    for prefix, count in zip(prefixes, counts, strict=True):
+        part = min(parts - 1, done * parts // max(total, 1))
+        jobs[part].append((prefix, count))
+        done += count
+    return [job for job in jobs if job]
+
+
+def default_workers(ballots: int) -> int:
+    """Return how many processes hash ``ballots`` tickets: 1 when small, else up to 2 cores."""
+    if ballots < PARALLEL_THRESHOLD or sys.platform == "win32":
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def manifest_ticket_keys(manifest: Manifest, seed: str, workers: int | None = None) -> KeyArray:
+    """Return the nine-digit ticket prefix of every ballot of the manifest, in manifest order."""
+    hashed = seed_hash(seed)
+    prefixes = [(hashed + batch_id_prefix(b)).encode("utf-8") for b in manifest.batches]
+    counts = [b.ballots for b in manifest.batches]
+    if workers is None:
+        workers = default_workers(manifest.total_ballots)
+    if workers <= 1:
+        return _keys_of_job(list(zip(prefixes, counts, strict=True)))
+    jobs = _split_jobs(prefixes, counts, workers * 4)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        return np.concatenate(list(pool.map(_keys_of_job, jobs)))
+
+
+class TicketDraw(NamedTuple):
+    """One draw of the consistent sampler."""
+
+    ticket: str
+    """The full ticket number, ``"0.ddd…"`` (trim it with :func:`trim_ticket` for display)."""
+    item_id: str
+    """The id that was hashed."""
+    generation: int
+    """1 the first time the item is drawn, 2 the second time (with replacement), …"""
+    item_index: int
+    """The item's 0-based index in the list or manifest sampled."""
+
+
+def _candidates(keys: KeyArray, count: int) -> npt.NDArray[np.int64]:
+    """Indices whose nine-digit key is at most the ``count``-th smallest key (ties kept)."""
+    if count >= len(keys):
+        return np.arange(len(keys), dtype=np.int64)
+    threshold = np.partition(keys, count - 1)[count - 1]
+    return np.flatnonzero(keys <= threshold).astype(np.int64)
+
+
+def _draw_from(
+    hashed: str,
+    ids: list[str],
+    indices: list[int],
+    count: int,
+    with_replacement: bool,
+) -> list[TicketDraw]:
+    """Draw ``count`` items exactly from candidates (ids with their indices), smallest first.
+
+    Ties of ticket numbers (which SHA-256 makes practically impossible) go to the smaller id.
+    Plain tuples are sorted and heaped, for speed; they become :class:`TicketDraw` at the end.
+    """
+    tickets = [
+        (first_ticket(hashed, item), item, 1, index)
+        for item, index in zip(ids, indices, strict=True)
+    ]
+    if not with_replacement:
+        tickets.sort()
+        return [TicketDraw(*entry) for entry in tickets[:count]]
+    heapq.heapify(tickets)
+    drawn: list[TicketDraw] = []
+    while len(drawn) < count and tickets:
+        ticket, item, generation, index = tickets[0]
+        drawn.append(TicketDraw(ticket, item, generation, index))
+        heapq.heapreplace(tickets, (next_ticket(ticket), item, generation + 1, index))
+    return drawn
+
+
+def consistent_sample_manifest(
+    manifest: Manifest,
+    seed: str,
+    count: int,
+    *,
+    with_replacement: bool = False,
+    workers: int | None = None,
+) -> list[TicketDraw]:
+    """Return the first ``count`` draws of Rivest's consistent sampler over a manifest's ballots.
+
+    Ballot ids are Arlo's (see :func:`ballot_id`), so the draws equal Arlo's for the same seed
+    and manifest. Without replacement ``count`` is at most the number of ballots.
+    """
+    total = manifest.total_ballots
+    if count <= 0 or total == 0:
+        return []
+    keys = manifest_ticket_keys(manifest, seed, workers)
+    wanted = count if with_replacement else min(count, total)
+    chosen = _candidates(keys, wanted)
+    batch_numbers, positions = manifest.locate(chosen)
+    ids = [
+        ballot_id(manifest.batches[b], p)
+        for b, p in zip(batch_numbers.tolist(), positions.tolist(), strict=True)
+    ]
+    return _draw_from(seed_hash(seed), ids, chosen.tolist(), wanted, with_replacement)
+
+
+def consistent_sample(
+    ids: Sequence[str],
+    seed: str,
+    count: int,
+    *,
+    with_replacement: bool = False,
+) -> list[TicketDraw]:
+    """Return the first ``count`` draws of Rivest's consistent sampler over distinct string ids.
+
+    For ballots identified by imprinted ids (as with cast vote records) rather than by place.
+    """
+    if len(set(ids)) != len(ids):
+        raise PapertallyError("the ids to sample from must be distinct")
+    if count <= 0 or not ids:
+        return []
+    hashed = seed_hash(seed)
+    keys = _keys_of_messages([(hashed + item).encode("utf-8") for item in ids])
+    wanted = count if with_replacement else min(count, len(ids))
+    chosen = _candidates(keys, wanted).tolist()
+    return _draw_from(hashed, [ids[i] for i in chosen], chosen, wanted, with_replacement)
