@@ -8,7 +8,12 @@ import pytest
 
 from papertally.errors import PapertallyError
 from papertally.model import SCATTERING, Choice, Contest, ContestCount, Election, ReportingUnit
-from papertally.reconcile import reconcile_counts, reconcile_election, standing_of
+from papertally.reconcile import (
+    reconcile_counts,
+    reconcile_election,
+    reconcile_elections,
+    standing_of,
+)
 
 CONTEST = "Justice"
 
@@ -170,3 +175,20 @@ def test_several_contests_need_a_choice() -> None:
     with pytest.raises(PapertallyError, match="--contest"):
         reconcile_election(election)
     assert reconcile_election(election, "Governor").net_change == {"C": 1, "D": 0}
+
+
+def test_two_elections_one_count_each() -> None:
+    canvass = make_election({"X|1": {"A": 5, "B": 3}}, {"X|1": {"A": 6, "B": 3}})
+    canvass.counts.pop()  # only the original canvass
+    recount = make_election({"X|1": {"A": 5, "B": 3}}, {"X|1": {"A": 4, "B": 3}})
+    recount.counts.pop(0)  # only the recount
+    rec = reconcile_elections(canvass, recount)
+    assert (rec.from_count, rec.to_count) == ("original canvass", "recount")
+    assert rec.net_change == {"A": -1, "B": 0}
+    both = make_election({"X|1": {"A": 5, "B": 3}}, {"X|1": {"A": 6, "B": 3}})
+    assert reconcile_elections(both, both, to_count="original canvass").changed_units == ()
+    both.counts.append(ContestCount(CONTEST, "audit"))
+    several = Election("several", contests=both.contests)
+    several.counts = [c for c in both.counts if c.name != "recount"]
+    with pytest.raises(PapertallyError, match="--to NAME"):
+        reconcile_elections(canvass, several)

@@ -13,6 +13,7 @@ from papertally.reconcile.compare import (
     UnitDifference,
     reconcile_counts,
     reconcile_election,
+    reconcile_elections,
     standing_of,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "UnitDifference",
     "reconcile_counts",
     "reconcile_election",
+    "reconcile_elections",
     "standing_of",
 ]

@@ -475,6 +475,56 @@ def reconcile_election(
     )
 
 
+def reconcile_elections(
+    before: Election,
+    after: Election,
+    contest: ContestName | None = None,
+    from_count: CountName | None = None,
+    to_count: CountName | None = None,
+    *,
+    tolerance_votes: int = DEFAULT_TOLERANCE_VOTES,
+    tolerance_share: float = DEFAULT_TOLERANCE_SHARE,
+    largest: int = DEFAULT_LARGEST,
+) -> Reconciliation:
+    """Reconcile a count of one election (e.g. a canvass file) with a count of another (a recount).
+
+    This is the two-file case: each file is its own election. ``contest`` is looked up in both
+    (forgivingly, see :meth:`Election.contest`); without it each must have a single contest.
+    The count of ``before`` is ``from_count``, else its only count, else its ``original canvass``;
+    the count of ``after`` is ``to_count``, else its only count, else its ``recount``.
+    """
+    old_contest = _pick_contest(before, contest)
+    new_contest = _pick_contest(after, contest)
+    old = _pick_count(before, old_contest, from_count, ORIGINAL_CANVASS, "--from")
+    new = _pick_count(after, new_contest, to_count, RECOUNT, "--to")
+    return reconcile_counts(
+        old,
+        new,
+        {**before.units, **after.units},
+        contest=old_contest,
+        tolerance_votes=tolerance_votes,
+        tolerance_share=tolerance_share,
+        largest=largest,
+    )
+
+
+def _pick_count(
+    election: Election, contest: Contest, name: CountName | None, usual: CountName, option: str
+) -> ContestCount:
+    names = [c.name for c in election.counts_of(contest.name)]
+    if name is not None:
+        return election.count(contest.name, _fold_count_name(name, names))
+    if len(names) == 1:
+        return election.counts_of(contest.name)[0]
+    if usual in names:
+        return election.count(contest.name, usual)
+    known = ", ".join(repr(n) for n in names) or "none"
+    raise PapertallyError(
+        f"{election.name!r} has several counts of {contest.name!r} ({known}); "
+        f"choose one with {option} NAME"
+    )
+
+
 def _pick_contest(election: Election, name: ContestName | None) -> Contest:
     if name is not None:
         return election.contest(name)
