@@ -1,0 +1,371 @@
+"""The generic results CSV: one row per reporting unit × contest × count × choice.
+
+For counties that make their own files, and papertally's own export format. The columns are
+described in ``docs/generic-csv.md``; :func:`write_generic_csv` writes every count of every contest
+so that reading the file back gives the same election.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import TypeVar
+
+from papertally.errors import FileLocation, InputFileError, PapertallyError
+from papertally.io.cells import is_blank, parse_count
+from papertally.io.columns import map_header
+from papertally.io.detect import GENERIC_FORMAT, GENERIC_REQUIRED
+from papertally.io.naming import default_status, make_choice, municipality_of
+from papertally.io.progress import RowProgress
+from papertally.io.tables import Table
+from papertally.model import (
+    Choice,
+    Contest,
+    ContestCount,
+    CountItemType,
+    Election,
+    ImportResult,
+    ReportingUnit,
+    ReportingUnitType,
+    ResultsStatus,
+    UnitTally,
+    standard_count_name,
+)
+from papertally.model.results import ORIGINAL_CANVASS
+from papertally.types import ChoiceName, ContestName, CountName, ReportingUnitId
+
+COUNTY = "county"
+MUNICIPALITY = "municipality"
+REPORTING_UNIT = "reporting_unit"
+CONTEST = "contest"
+COUNT = "count"
+CHOICE = "choice"
+PARTY = "party"
+VOTES = "votes"
+BALLOTS_CAST = "ballots_cast"
+ELECTION = "election"
+ELECTION_DATE = "election_date"
+STATE = "state"
+UNIT_TYPE = "unit_type"
+OFFICE = "office"
+DISTRICT = "district"
+VOTES_ALLOWED = "votes_allowed"
+WRITE_IN = "write_in"
+STATUS = "status"
+COUNT_ITEM_TYPE = "count_item_type"
+
+COLUMNS = (
+    COUNTY,
+    MUNICIPALITY,
+    REPORTING_UNIT,
+    CONTEST,
+    COUNT,
+    CHOICE,
+    PARTY,
+    VOTES,
+    BALLOTS_CAST,
+    ELECTION,
+    ELECTION_DATE,
+    STATE,
+    UNIT_TYPE,
+    OFFICE,
+    DISTRICT,
+    VOTES_ALLOWED,
+    WRITE_IN,
+    STATUS,
+    COUNT_ITEM_TYPE,
+)
+"""Every column, in the order :func:`write_generic_csv` writes them."""
+
+
+def _key(column: str) -> str:
+    """Return a column name as headers are matched (``reporting_unit`` → ``reporting unit``)."""
+    return column.replace("_", " ")
+
+
+OPTIONAL = tuple(_key(c) for c in COLUMNS if (c,) not in GENERIC_REQUIRED)
+_YES = frozenset({"yes", "y", "true", "1"})
+_NO = frozenset({"no", "n", "false", "0"})
+E = TypeVar("E", bound=StrEnum)
+
+
+class _Reader:
+    """Reads one generic CSV; nothing is returned unless the whole file is good."""
+
+    def __init__(self, table: Table, progress: RowProgress) -> None:
+        self.table = table
+        self.progress = progress
+        self.header = map_header(table, GENERIC_REQUIRED, OPTIONAL)
+        self.election = Election(name="")
+        self.counts: dict[tuple[ContestName, CountName], ContestCount] = {}
+        self.seen: dict[tuple[ContestName, CountName, ReportingUnitId, ChoiceName], int] = {}
+
+    def at(self, index: int, column: str | None = None) -> FileLocation:
+        """Return the place of ``column`` on row ``index``, named as the file names it."""
+        name = None if column is None else self.header.names.get(_key(column), column)
+        return self.table.at(self.header.sheet, index, name)
+
+    def text(self, index: int, column: str) -> str:
+        """Return the stripped text of ``column`` on row ``index``."""
+        return self.header.text(self.header.sheet.rows[index], _key(column))
+
+    def required(self, index: int, column: str) -> str:
+        """Return the text of a column that must be filled in, or raise naming the cell."""
+        text = self.text(index, column)
+        if not text:
+            raise InputFileError(self.at(index, column), f"expected a {column}, found nothing")
+        return text
+
+    def read(self) -> ImportResult:
+        """Read every row and return the election."""
+        sheet = self.header.sheet
+        self.progress.step(self.header.header_index + 1)
+        data_rows = 0
+        for index in range(self.header.header_index + 1, len(sheet.rows)):
+            self.progress.step()
+            if all(is_blank(c) for c in sheet.rows[index]):
+                continue
+            self.header.check_width(index)
+            self._read_election(index)
+            contest = self._contest(index)
+            if not self.text(index, REPORTING_UNIT) and not self.text(index, VOTES):
+                self._declare(index, contest)
+                continue
+            self._read_votes(index, contest)
+            data_rows += 1
+        if data_rows == 0:
+            raise InputFileError(
+                self.table.at(sheet, self.header.header_index),
+                "has a header row but no rows of votes under it",
+            )
+        self.election.name = self.election.name or self.table.path.stem
+        self.election.counts = list(self.counts.values())
+        return ImportResult(self.election, [str(self.table.path)], [GENERIC_FORMAT], [])
+
+    def _read_election(self, index: int) -> None:
+        """Take the election's name, date and state from the row, refusing contradictions."""
+        for column, current in (
+            (ELECTION, self.election.name),
+            (ELECTION_DATE, self.election.date.isoformat() if self.election.date else ""),
+            (STATE, self.election.state or ""),
+        ):
+            value = self.text(index, column)
+            if not value or value == current:
+                continue
+            if current:
+                raise InputFileError(
+                    self.at(index, column),
+                    f"expected {current!r} as on the rows above, found {value!r}",
+                )
+            if column == ELECTION:
+                self.election.name = value
+            elif column == STATE:
+                self.election.state = value
+            else:
+                try:
+                    self.election.date = date.fromisoformat(value)
+                except ValueError:
+                    raise InputFileError(
+                        self.at(index, column), f"expected a date as YYYY-MM-DD, found {value!r}"
+                    ) from None
+
+    def _enum(self, index: int, column: str, kind: type[E], default: E) -> E:
+        """Return the value of an optional enumerated column, or ``default`` where it is empty."""
+        value = self.text(index, column)
+        if not value:
+            return default
+        try:
+            return kind(value.lower())
+        except ValueError:
+            allowed = ", ".join(m.value for m in kind)
+            raise InputFileError(
+                self.at(index, column), f"expected one of {allowed}; found {value!r}"
+            ) from None
+
+    def _contest(self, index: int) -> Contest:
+        """Return the row's contest, creating it with its office, district and votes allowed."""
+        name = self.required(index, CONTEST)
+        contest = self.election.contests.get(name)
+        if contest is None:
+            allowed = self.text(index, VOTES_ALLOWED)
+            votes_allowed = (
+                parse_count(allowed, self.at(index, VOTES_ALLOWED), "a number") if allowed else 1
+            )
+            if votes_allowed < 1:
+                raise InputFileError(
+                    self.at(index, VOTES_ALLOWED), "expected at least 1 vote allowed, found 0"
+                )
+            contest = Contest(
+                name=name,
+                office=self.text(index, OFFICE) or None,
+                district=self.text(index, DISTRICT) or None,
+                votes_allowed=votes_allowed,
+            )
+            self.election.contests[name] = contest
+        return contest
+
+    def _declare(self, index: int, contest: Contest) -> None:
+        """Read a row with no unit and no votes: it lists a contest's choice in ballot order."""
+        if self.text(index, CHOICE):
+            contest.add_choice(self._choice(index))
+
+    def _choice(self, index: int) -> Choice:
+        """Return the row's choice with its party and write-in mark."""
+        written = self.text(index, WRITE_IN).lower()
+        if written and written not in _YES | _NO:
+            raise InputFileError(self.at(index, WRITE_IN), f"expected yes or no, found {written!r}")
+        write_in = None if not written else written in _YES
+        return make_choice(self.required(index, CHOICE), self.text(index, PARTY) or None, write_in)
+
+    def _unit(self, index: int) -> ReportingUnit:
+        """Return the row's reporting unit, refusing one described two different ways."""
+        county = self.required(index, COUNTY)
+        name = self.required(index, REPORTING_UNIT)
+        municipality = self.text(index, MUNICIPALITY) or municipality_of(name)
+        kind = self._enum(index, UNIT_TYPE, ReportingUnitType, ReportingUnitType.WARD)
+        unit = ReportingUnit.of(county, name, municipality, kind)
+        stored = self.election.add_unit(unit)
+        if stored != unit:
+            raise InputFileError(
+                self.at(index, REPORTING_UNIT),
+                f"unit {name!r} of county {county!r} is given as {unit.municipality!r} "
+                f"({unit.type}) here but as {stored.municipality!r} ({stored.type}) above",
+            )
+        return stored
+
+    def _read_votes(self, index: int, contest: Contest) -> None:
+        """Read one row of votes: a unit's votes for one choice in one count of one contest."""
+        unit = self._unit(index)
+        choice = self._choice(index)
+        contest.add_choice(choice)
+        votes = parse_count(
+            self.header.get(self.header.sheet.rows[index], VOTES), self.at(index, VOTES)
+        )
+        label = self.text(index, COUNT)
+        count_name = standard_count_name(label) if label else ORIGINAL_CANVASS
+        count = self.counts.get((contest.name, count_name))
+        if count is None:
+            count = ContestCount(
+                contest.name,
+                count_name,
+                self._enum(index, STATUS, ResultsStatus, default_status(count_name)),
+                self._enum(index, COUNT_ITEM_TYPE, CountItemType, CountItemType.TOTAL),
+            )
+            self.counts[(contest.name, count_name)] = count
+        key = (contest.name, count_name, unit.id, choice.name)
+        if key in self.seen:
+            raise InputFileError(
+                self.at(index, REPORTING_UNIT),
+                f"{choice.name!r} in {unit.name!r} of county {unit.county!r} appears twice in "
+                f"the {count_name} of {contest.name!r} (first on row {self.seen[key]}); expected "
+                "one row per reporting unit, contest, count and choice",
+            )
+        self.seen[key] = index + 1
+        tally = count.units.get(unit.id)
+        if tally is None:
+            tally = UnitTally(source=self.at(index))
+            count.units[unit.id] = tally
+        tally.votes[choice.name] = votes
+        ballots = self.text(index, BALLOTS_CAST)
+        if ballots:
+            cast = parse_count(ballots, self.at(index, BALLOTS_CAST), "a number of ballots")
+            if tally.ballots_cast is not None and tally.ballots_cast != cast:
+                raise InputFileError(
+                    self.at(index, BALLOTS_CAST),
+                    f"expected {tally.ballots_cast:,} ballots cast as on the unit's rows above, "
+                    f"found {cast:,}",
+                )
+            tally.ballots_cast = cast
+
+
+def read_generic_csv(table: Table, progress: RowProgress) -> ImportResult:
+    """Read a generic results CSV (``docs/generic-csv.md``) from ``table``."""
+    return _Reader(table, progress).read()
+
+
+def _yes_no(value: bool) -> str:
+    """Return ``yes`` or ``no``."""
+    return "yes" if value else "no"
+
+
+def generic_rows(election: Election) -> list[dict[str, str]]:
+    """Return the rows of the generic CSV of ``election``: first each contest's choices in
+    ballot order (rows with no unit and no votes), then every count unit by unit."""
+    common = {
+        ELECTION: election.name,
+        ELECTION_DATE: election.date.isoformat() if election.date else "",
+        STATE: election.state or "",
+    }
+    rows: list[dict[str, str]] = []
+
+    def contest_columns(contest: Contest) -> dict[str, str]:
+        return {
+            CONTEST: contest.name,
+            OFFICE: contest.office or "",
+            DISTRICT: contest.district or "",
+            VOTES_ALLOWED: str(contest.votes_allowed),
+        }
+
+    def choice_columns(choice: Choice) -> dict[str, str]:
+        return {
+            CHOICE: choice.name,
+            PARTY: choice.party or "",
+            WRITE_IN: _yes_no(choice.is_write_in),
+        }
+
+    for contest in election.contests.values():
+        if not contest.choices:
+            rows.append({**common, **contest_columns(contest)})
+        for choice in contest.choices:
+            rows.append({**common, **contest_columns(contest), **choice_columns(choice)})
+    for count in election.counts:
+        contest = election.contests[count.contest]
+        by_name = {c.name: c for c in contest.choices}
+        for uid, tally in count.units.items():
+            unit = election.units[uid]
+            ordered = [c for c in by_name if c in tally.votes]
+            ordered += [c for c in tally.votes if c not in by_name]
+            for name in ordered:
+                choice = by_name.get(name, make_choice(name))
+                rows.append(
+                    {
+                        **common,
+                        **contest_columns(contest),
+                        **choice_columns(choice),
+                        COUNTY: unit.county,
+                        MUNICIPALITY: unit.municipality or "",
+                        REPORTING_UNIT: unit.name,
+                        UNIT_TYPE: unit.type.value,
+                        COUNT: count.name,
+                        STATUS: count.status.value,
+                        COUNT_ITEM_TYPE: count.count_item_type.value,
+                        VOTES: str(tally.votes[name]),
+                        BALLOTS_CAST: "" if tally.ballots_cast is None else str(tally.ballots_cast),
+                    }
+                )
+    return rows
+
+
+def write_generic_csv(election: Election, path: str | Path) -> None:
+    """Write every count of every contest of ``election`` as a generic CSV at ``path``.
+
+    Reading the file back with :func:`papertally.io.read_results` gives an equal election (but
+    for the rows the numbers are traced to). The file is written whole or not at all.
+    """
+    target = Path(path)
+    rows = generic_rows(election)
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path(".")
+        )
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
+            writer = csv.DictWriter(stream, fieldnames=COLUMNS, restval="")
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(temporary, target)
+    except OSError as error:
+        raise PapertallyError(f"cannot write {target}: {error.strerror or error}") from None

@@ -1,0 +1,69 @@
+"""Reading results files of any supported format into one election."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from papertally.errors import FileLocation, InputFileError, PapertallyError
+from papertally.io.detect import GENERIC_FORMAT, OPENELECTIONS_FORMAT, detect_table
+from papertally.io.progress import ProgressCallback, RowProgress
+from papertally.io.tables import Table, load_table
+from papertally.io.wec import WEC_FORMAT, read_wec_report
+from papertally.model import ImportResult
+
+Reader = Callable[[Table, RowProgress], ImportResult]
+
+
+def _readers() -> dict[str, Reader]:
+    """Return the reader of each format."""
+    from papertally.io.generic_csv import read_generic_csv
+    from papertally.io.openelections import read_openelections_csv
+
+    return {
+        WEC_FORMAT: read_wec_report,
+        OPENELECTIONS_FORMAT: read_openelections_csv,
+        GENERIC_FORMAT: read_generic_csv,
+    }
+
+
+def read_results(
+    paths: Sequence[str | Path], *, progress: ProgressCallback | None = None
+) -> ImportResult:
+    """Read every file in ``paths``, each in the format its content shows, into one election.
+
+    The elections of the files are merged (:meth:`Election.merge`): the first file names the
+    election, and a count found in two files is refused. ``progress(done, total)`` is called as
+    rows are processed. Any bad input raises :class:`InputFileError` and nothing is returned.
+    """
+    if not paths:
+        raise PapertallyError("no results file given")
+    tables = [load_table(path) for path in paths]
+    formats = [detect_table(table) for table in tables]
+    readers = _readers()
+    rows = RowProgress(sum(t.row_count for t in tables), progress)
+    merged: ImportResult | None = None
+    done = 0
+    for table, fmt in zip(tables, formats, strict=True):
+        result = readers[fmt](table, rows)
+        done += table.row_count
+        rows.finish(done)
+        if merged is None:
+            merged = result
+            continue
+        try:
+            merged.election.merge(result.election)
+        except PapertallyError as error:
+            raise InputFileError(FileLocation(str(table.path)), str(error)) from None
+        merged.files.extend(result.files)
+        merged.formats.extend(result.formats)
+        merged.warnings.extend(result.warnings)
+    assert merged is not None
+    return merged
+
+
+def read_results_file(
+    path: str | Path, *, progress: ProgressCallback | None = None
+) -> ImportResult:
+    """Read one results file, in the format its content shows; see :func:`read_results`."""
+    return read_results([path], progress=progress)

@@ -1,0 +1,535 @@
+"""Wisconsin Elections Commission (WEC, formerly G.A.B.) ward-by-ward canvass reports.
+
+The reports are Excel workbooks laid out for printing, not for machines: a title, the contest's
+name, then a header row holding ``Total Votes Cast`` and the choices (a party code or a running
+mate may sit on a second header line), then one row per reporting unit with the county named only
+on its first ward. ``County Totals:`` rows close each county and an ``Office Totals:`` row closes
+the contest. Recount reports put a second block of columns, ``Recount Canvass Certification``,
+beside the ``Original Canvass``: each block is one count of the contest.
+
+Totals rows are never imported as units; they are checked against the sum of the wards, as is
+``Total Votes Cast`` against the sum of the choices, and any disagreement becomes an
+:class:`ImportWarning` naming sheet, row and column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from papertally.errors import FileLocation, InputFileError
+from papertally.io.cells import cell_text, is_blank, is_number, parse_count
+from papertally.io.naming import (
+    date_in_file_name,
+    date_in_text,
+    default_status,
+    make_choice,
+    municipality_of,
+)
+from papertally.io.progress import RowProgress
+from papertally.io.tables import Cell, Row, Sheet, Table, column_letter
+from papertally.model import (
+    Choice,
+    Contest,
+    ContestCount,
+    Election,
+    ImportResult,
+    ImportWarning,
+    ReportingUnit,
+    UnitTally,
+    standard_count_name,
+)
+from papertally.model.results import ORIGINAL_CANVASS
+from papertally.types import ContestName, CountName, CountyName
+
+WEC_FORMAT = "wec-ward-report"
+TOTAL_VOTES_CAST = "Total Votes Cast"
+COUNTY_TOTALS = "County Totals:"
+OFFICE_TOTALS = "Office Totals:"
+LAYOUT = (
+    "a WEC ward-by-ward report: a header row with 'Total Votes Cast' followed by the choices, "
+    "then rows of county (column A), reporting unit (column B) and votes"
+)
+
+_TOTALS_ROW = re.compile(r"^(county|office|state|statewide)\s+totals?\s*:?$", re.IGNORECASE)
+_PARTY_CODE = re.compile(r"^[A-Z]{2,5}$")
+_PARTY_NAMES = frozenset(
+    {
+        "democratic",
+        "republican",
+        "libertarian",
+        "green",
+        "wisconsin green",
+        "constitution",
+        "independent",
+        "nonpartisan",
+        "reform",
+        "socialist",
+    }
+)
+_BOILERPLATE = ("canvass reporting system", "ward by ward report")
+_VOTES_ALLOWED = re.compile(r"vote\s+for\s+(?:not\s+more\s+than\s+|up\s+to\s+)?(\d+)", re.I)
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_FIRST_DATA_COLUMN = 2
+
+
+def _get(row: Row, column: int) -> Cell:
+    """Return the cell at ``column``, or an empty cell past the end of a short row."""
+    return row[column] if column < len(row) else ""
+
+
+def _is_numeric(cell: Cell) -> bool:
+    """Return whether a cell holds a number, as Excel stores it or as digits in text."""
+    if is_number(cell):
+        return True
+    return isinstance(cell, str) and cell.strip().replace(",", "").lstrip("-").isdigit()
+
+
+def total_votes_columns(row: Row) -> list[int]:
+    """Return the columns (from C on) whose cell reads ``Total Votes Cast``: one per count."""
+    return [j for j in range(_FIRST_DATA_COLUMN, len(row)) if _is_total_votes_cast(row[j])]
+
+
+def _is_total_votes_cast(cell: Cell) -> bool:
+    """Return whether a cell reads ``Total Votes Cast`` (any capitalisation and spacing)."""
+    return isinstance(cell, str) and " ".join(cell.split()).casefold() == "total votes cast"
+
+
+def looks_like_wec_report(table: Table) -> bool:
+    """Return whether any sheet of ``table`` has a WEC header row (``Total Votes Cast``)."""
+    return any(total_votes_columns(row) for sheet in table.sheets for row in sheet.rows[:200])
+
+
+def _totals_kind(text: str) -> str | None:
+    """Return ``"county"`` or ``"office"`` for a totals label such as ``County Totals:``."""
+    match = _TOTALS_ROW.match(text)
+    if not match:
+        return None
+    return "county" if match.group(1).lower() == "county" else "office"
+
+
+def _is_party(text: str) -> bool:
+    """Return whether a header line names a party (``DEM``, ``Republican``) rather than a person."""
+    folded = text.casefold().removesuffix(" party").strip()
+    return bool(_PARTY_CODE.match(text)) or folded in _PARTY_NAMES
+
+
+def choice_from_header(parts: list[str]) -> Choice:
+    """Build a choice from the lines of its header cell(s), top to bottom.
+
+    A party line (``DEM``) becomes the party; two name lines are joined, with ``" / "`` when they
+    name two people (president and running mate) and with a space when the first line visibly
+    continues (ends in ``,``, ``&`` or ``-``, or the next starts in lower case or ``(``).
+    """
+    party: str | None = None
+    names: list[str] = []
+    for part in parts:
+        if party is None and len(parts) > 1 and _is_party(part):
+            party = part
+        else:
+            names.append(part)
+    if not names and party is not None:
+        names, party = [party], None
+    name = names[0]
+    for line in names[1:]:
+        continues = name.endswith((",", "&", "-", "/")) or line[:1].islower() or line[:1] == "("
+        name = f"{name} {line}" if continues else f"{name} / {line}"
+    return make_choice(name, party)
+
+
+@dataclass
+class _Group:
+    """One block of columns under a ``Total Votes Cast`` cell: one count of the contest."""
+
+    count: CountName
+    total_column: int
+    choices: list[tuple[int, Choice]]
+
+    def columns(self) -> list[int]:
+        """Return the total column then the choice columns."""
+        return [self.total_column, *(j for j, _ in self.choices)]
+
+
+@dataclass
+class _Header:
+    """The header rows of a contest and the count groups they define."""
+
+    first: int
+    last: int
+    groups: list[_Group]
+    labels: dict[int, str]
+    """Column index → header text, for naming columns in messages."""
+
+    def signature(self) -> list[tuple[str, int, list[tuple[int, str]]]]:
+        """Return what identifies the layout, to recognise a header repeated after a page break."""
+        return [(g.count, g.total_column, [(j, c.name) for j, c in g.choices]) for g in self.groups]
+
+
+@dataclass
+class _Open:
+    """The contest being read: its counts, running sums and the place of its header."""
+
+    contest: Contest
+    header: _Header
+    counts: list[ContestCount]
+    known_columns: set[int]
+    units_read: int = 0
+    county: CountyName | None = None
+    county_first_row: int | None = None
+    county_sums: list[list[int]] = field(default_factory=list)
+    office_sums: list[list[int]] = field(default_factory=list)
+    text_since_data: bool = False
+    last_row: int = 0
+
+
+class _WecReader:
+    """Reads one WEC workbook; holds what has been read until the whole file has passed."""
+
+    def __init__(self, table: Table, progress: RowProgress) -> None:
+        self.table = table
+        self.progress = progress
+        self.titles: list[str] = []
+        self.dates: list[date] = []
+        self.contests: dict[ContestName, Contest] = {}
+        self.counts: dict[tuple[ContestName, CountName], ContestCount] = {}
+        self.units: dict[str, ReportingUnit] = {}
+        self.warnings: list[ImportWarning] = []
+
+    def read(self) -> ImportResult:
+        """Read every sheet and return the election, or raise :class:`InputFileError`."""
+        for sheet in self.table.sheets:
+            self._read_sheet(sheet)
+        if not self.counts:
+            raise InputFileError(
+                FileLocation(str(self.table.path)),
+                f"found no contest; expected {LAYOUT}",
+            )
+        election = Election(
+            name=self._election_name(),
+            date=self.dates[0] if self.dates else date_in_file_name(self.table.path.stem),
+            state="WI",
+            contests=self.contests,
+            units=self.units,
+            counts=list(self.counts.values()),
+        )
+        return ImportResult(election, [str(self.table.path)], [WEC_FORMAT], self.warnings)
+
+    def _election_name(self) -> str:
+        """Return the report's election title, skipping the reporting system's boilerplate."""
+        titles = [t for t in self.titles if not any(b in t.casefold() for b in _BOILERPLATE)]
+        named = [t for t in titles if "election" in t.casefold()]
+        dated = [t for t in titles if _YEAR.search(t)]
+        for title in (*named, *dated):
+            return title
+        return titles[0] if titles else self.table.path.stem
+
+    def _read_sheet(self, sheet: Sheet) -> None:
+        """Read the contests of one sheet (none, one, or several one under the other)."""
+        rows = sheet.rows
+        region_start = 0
+        current: _Open | None = None
+        index = 0
+        while index < len(rows):
+            row = rows[index]
+            if total_votes_columns(row):
+                header = self._read_header(sheet, index)
+                if (
+                    current is not None
+                    and not current.text_since_data
+                    and header.signature() == current.header.signature()
+                ):
+                    self.progress.step(header.last - index + 1)
+                    index = header.last + 1
+                    continue
+                if current is not None:
+                    self._close(sheet, current)
+                    region_start = current.last_row + 1
+                current = self._open(sheet, header, region_start)
+                self.progress.step(header.last - index + 1)
+                index = header.last + 1
+                continue
+            if current is not None and self._read_row(sheet, current, index):
+                self._close(sheet, current)
+                region_start = index + 1
+                current = None
+            self.progress.step()
+            index += 1
+        if current is not None:
+            self._close(sheet, current)
+
+    def _read_header(self, sheet: Sheet, at: int) -> _Header:
+        """Read the header lines around row ``at`` into count groups of choices."""
+        rows = sheet.rows
+        totals = total_votes_columns(rows[at])
+        first = last = at
+        while last + 1 < len(rows) and self._is_header_line(rows[last + 1], totals, below=True):
+            last += 1
+        while first - 1 >= 0 and self._is_header_line(rows[first - 1], totals, below=False):
+            first -= 1
+        width = max(len(r) for r in rows[first : last + 1])
+        labels: dict[int, str] = {}
+        groups: list[_Group] = []
+        for number, total_column in enumerate(totals):
+            end = totals[number + 1] if number + 1 < len(totals) else width
+            choices: list[tuple[int, Choice]] = []
+            for column in range(total_column + 1, end):
+                parts = [
+                    cell_text(_get(rows[r], column))
+                    for r in range(first, last + 1)
+                    if not is_blank(_get(rows[r], column))
+                ]
+                if not parts:
+                    continue
+                choice = choice_from_header(parts)
+                if any(c.name == choice.name for _, c in choices):
+                    raise InputFileError(
+                        self.table.at(sheet, at, column_letter(column)),
+                        f"the choice {choice.name!r} is listed twice in one block of columns",
+                    )
+                choices.append((column, choice))
+                labels[column] = choice.name
+            if not choices:
+                raise InputFileError(
+                    self.table.at(sheet, at, column_letter(total_column)),
+                    "expected the choices' names to the right of 'Total Votes Cast'; found none",
+                )
+            labels[total_column] = TOTAL_VOTES_CAST
+            groups.append(_Group("", total_column, choices))
+        return _Header(first, last, groups, labels)
+
+    @staticmethod
+    def _is_header_line(row: Row, totals: list[int], *, below: bool) -> bool:
+        """Return whether ``row`` continues the header: text only, in the choice columns."""
+        if not (is_blank(_get(row, 0)) and is_blank(_get(row, 1))):
+            return False
+        filled = [j for j in range(len(row)) if not is_blank(row[j])]
+        if not filled or any(_is_numeric(row[j]) for j in filled):
+            return False
+        if total_votes_columns(row):
+            return False
+        if below:
+            return any(j > totals[0] for j in filled)
+        return any(j > totals[0] and j not in totals for j in filled)
+
+    def _open(self, sheet: Sheet, header: _Header, region_start: int) -> _Open:
+        """Start a contest at ``header``, naming it and its counts from the rows above."""
+        rows = sheet.rows
+        title_rows: list[int] = []
+        for r in range(region_start, header.first):
+            row = rows[r]
+            filled = [j for j in range(len(row)) if not is_blank(row[j])]
+            if filled and filled[0] == 0:
+                text = " ".join(cell_text(row[j]) for j in filled)
+                title_rows.append(r)
+                for j in filled:
+                    cell = row[j]
+                    if isinstance(cell, datetime):
+                        self.dates.append(cell.date())
+                    elif isinstance(cell, date):
+                        self.dates.append(cell)
+                found = date_in_text(text)
+                if found is not None:
+                    self.dates.append(found)
+        if title_rows:
+            title_row = title_rows[-1]
+            name = " ".join(cell_text(rows[title_row][0]).split())
+            self.titles.extend(" ".join(cell_text(rows[r][0]).split()) for r in title_rows[:-1])
+        else:
+            title_row = region_start - 1
+            name = sheet.name or self.table.path.stem
+        votes_allowed = 1
+        for r in range(max(title_row, region_start), header.first):
+            match = _VOTES_ALLOWED.search(" ".join(cell_text(c) for c in rows[r]))
+            if match:
+                votes_allowed = int(match.group(1))
+        self._name_counts(sheet, header, max(title_row + 1, region_start))
+        contest = self.contests.get(name)
+        if contest is None:
+            contest = Contest(name=name, office=name, votes_allowed=votes_allowed)
+            self.contests[name] = contest
+        for group in header.groups:
+            for _, choice in group.choices:
+                contest.add_choice(choice)
+        counts = []
+        for group in header.groups:
+            key = (name, group.count)
+            if key not in self.counts:
+                self.counts[key] = ContestCount(
+                    contest=name, name=group.count, status=default_status(group.count)
+                )
+            counts.append(self.counts[key])
+        known = {j for g in header.groups for j in g.columns()}
+        sizes = [[0] * len(g.columns()) for g in header.groups]
+        return _Open(
+            contest,
+            header,
+            counts,
+            known,
+            county_sums=[list(s) for s in sizes],
+            office_sums=[list(s) for s in sizes],
+            last_row=header.last,
+        )
+
+    def _name_counts(self, sheet: Sheet, header: _Header, start: int) -> None:
+        """Name each group from the label above its columns (``Recount Canvass ...``)."""
+        rows = sheet.rows
+        for number, group in enumerate(header.groups):
+            end = (
+                header.groups[number + 1].total_column
+                if number + 1 < len(header.groups)
+                else group.choices[-1][0] + 1
+            )
+            label = ""
+            for r in range(header.first - 1, start - 1, -1):
+                texts = [
+                    cell_text(_get(rows[r], j))
+                    for j in range(group.total_column, end)
+                    if not is_blank(_get(rows[r], j))
+                ]
+                if texts:
+                    label = " ".join(texts)
+                    break
+            group.count = standard_count_name(label) if label else ORIGINAL_CANVASS
+        names = [g.count for g in header.groups]
+        if len(set(names)) != len(names):
+            raise InputFileError(
+                self.table.at(sheet, header.first),
+                f"the blocks of columns name the same count twice ({', '.join(names)}); expected "
+                "labels such as 'Original Canvass' and 'Recount Canvass Certification' above them",
+            )
+
+    def _column(self, current: _Open, column: int) -> str:
+        """Return a column's letter and header for messages, e.g. ``D (DAVID T. PROSSER, JR.)``."""
+        label = current.header.labels.get(column)
+        return f"{column_letter(column)} ({label})" if label else column_letter(column)
+
+    def _read_row(self, sheet: Sheet, current: _Open, index: int) -> bool:
+        """Read one row under a header; return ``True`` when it closes the contest."""
+        row = sheet.rows[index]
+        first, second = cell_text(_get(row, 0)), cell_text(_get(row, 1))
+        kind = _totals_kind(first) or _totals_kind(second)
+        if kind == "county":
+            self._check_totals(
+                sheet, current, index, current.county_sums, f"county {current.county}"
+            )
+            current.county_sums = [[0] * len(s) for s in current.county_sums]
+            current.last_row = index
+            return False
+        if kind == "office":
+            self._check_totals(sheet, current, index, current.office_sums, "the whole contest")
+            current.last_row = index
+            return True
+        if not second:
+            if any(_is_numeric(_get(row, j)) for j in range(_FIRST_DATA_COLUMN, len(row))):
+                raise InputFileError(
+                    self.table.at(sheet, index, "B"),
+                    "expected the name of a reporting unit in column B of this row of votes",
+                )
+            if first:
+                current.text_since_data = True
+                self._start_county(current, first, index)
+            return False
+        if first:
+            self._start_county(current, first, index)
+        if current.county is None:
+            raise InputFileError(
+                self.table.at(sheet, index, "A"),
+                "expected a county name in column A, on this row or a row above it",
+            )
+        self._read_unit(sheet, current, index, second)
+        current.text_since_data = False
+        current.last_row = index
+        return False
+
+    @staticmethod
+    def _start_county(current: _Open, county: str, index: int) -> None:
+        """Begin a new county: its wards are summed afresh for its totals row."""
+        county = " ".join(county.split())
+        if county != current.county:
+            current.county = county
+            current.county_first_row = index
+            current.county_sums = [[0] * len(s) for s in current.county_sums]
+
+    def _read_unit(self, sheet: Sheet, current: _Open, index: int, name: str) -> None:
+        """Read one reporting unit's votes in every count group of the row."""
+        row = sheet.rows[index]
+        assert current.county is not None
+        for column in range(_FIRST_DATA_COLUMN, len(row)):
+            if column not in current.known_columns and not is_blank(row[column]):
+                raise InputFileError(
+                    self.table.at(sheet, index, column_letter(column)),
+                    f"found {cell_text(row[column])!r} in a column with no choice above it; "
+                    "expected this cell to be empty",
+                )
+        unit = ReportingUnit.of(current.county, name, municipality_of(name))
+        unit = self.units.setdefault(unit.id, unit)
+        where = self.table.at(sheet, index)
+        for number, (group, count) in enumerate(
+            zip(current.header.groups, current.counts, strict=True)
+        ):
+            values = [
+                parse_count(
+                    _get(row, j),
+                    self.table.at(sheet, index, self._column(current, j)),
+                    "a number of votes" if j != group.total_column else "the total votes cast",
+                )
+                for j in group.columns()
+            ]
+            if unit.id in count.units:
+                first_row = count.units[unit.id].source
+                seen = f" (first on row {first_row.row})" if first_row and first_row.row else ""
+                raise InputFileError(
+                    self.table.at(sheet, index, "B"),
+                    f"reporting unit {unit.name!r} of county {unit.county!r} appears twice in "
+                    f"contest {current.contest.name!r}{seen}; expected each unit once",
+                )
+            votes = {
+                choice.name: v for (_, choice), v in zip(group.choices, values[1:], strict=True)
+            }
+            count.units[unit.id] = UnitTally(votes=votes, source=where)
+            choices_sum = sum(values[1:])
+            if values[0] != choices_sum:
+                self.warnings.append(
+                    ImportWarning(
+                        self.table.at(sheet, index, self._column(current, group.total_column)),
+                        f"{TOTAL_VOTES_CAST} is {values[0]:,} but the choices add up to "
+                        f"{choices_sum:,} ({count.name}, {unit.name})",
+                    )
+                )
+            for sums in (current.county_sums[number], current.office_sums[number]):
+                for k, value in enumerate(values):
+                    sums[k] += value
+        current.units_read += 1
+
+    def _check_totals(
+        self, sheet: Sheet, current: _Open, index: int, sums: list[list[int]], scope: str
+    ) -> None:
+        """Compare a totals row with the sums of the wards above it; warn where they differ."""
+        row = sheet.rows[index]
+        for group, group_sums in zip(current.header.groups, sums, strict=True):
+            for column, actual in zip(group.columns(), group_sums, strict=True):
+                where = self.table.at(sheet, index, self._column(current, column))
+                stated = parse_count(_get(row, column), where, "a total")
+                if stated != actual:
+                    self.warnings.append(
+                        ImportWarning(
+                            where,
+                            f"the totals row says {stated:,} but the wards of {scope} add up "
+                            f"to {actual:,} ({group.count}, {current.header.labels[column]})",
+                        )
+                    )
+
+    def _close(self, sheet: Sheet, current: _Open) -> None:
+        """Finish a contest; one with a header but no reporting units is an error."""
+        if current.units_read == 0:
+            raise InputFileError(
+                self.table.at(sheet, current.header.first),
+                f"contest {current.contest.name!r} has a header row but no reporting units "
+                "under it; expected rows of county, reporting unit and votes",
+            )
+
+
+def read_wec_report(table: Table, progress: RowProgress) -> ImportResult:
+    """Read a WEC ward-by-ward report (one or two counts per contest) from ``table``."""
+    return _WecReader(table, progress).read()
