@@ -385,3 +385,11 @@ def test_the_first_import_time_is_the_elections_creation_time(store: Store) -> N
     [imported] = store.imported_files(election_id)
     assert summary.created_at.tzinfo is not None
     assert imported.imported_at == summary.created_at
+
+
+@pytest.mark.postgres
+def test_the_test_server_listens_on_loopback_only(postgres_url: str) -> None:
+    with Store(postgres_url) as server, server.engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW listen_addresses").scalar_one() == "127.0.0.1"
+        socket_dir = connection.exec_driver_sql("SHOW unix_socket_directories").scalar_one()
+        assert "papertally-pg-" in socket_dir
