@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -92,6 +93,18 @@ def _open_store(db: str | None) -> Store:
     return store
 
 
+def _store_name(db: str | None) -> str:
+    """Return the store's URL for display, its password (if any) masked."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    url = database_url(db)
+    try:
+        return escape(make_url(url).render_as_string(hide_password=True))
+    except ArgumentError:
+        return escape(url)
+
+
 def _warning_json(warning: ImportWarning) -> dict[str, Any]:
     where = warning.location
     return {
@@ -108,7 +121,9 @@ def _print_warnings(warnings: Sequence[ImportWarning]) -> None:
         return
     console.print(f"[yellow]{len(warnings)} warning(s):[/yellow]")
     for warning in warnings[:WARNINGS_SHOWN]:
-        console.print(f"  [yellow]•[/yellow] {warning.describe()}", highlight=False)
+        console.print(
+            f"  [yellow]•[/yellow] {escape(warning.describe())}", highlight=False, soft_wrap=True
+        )
     if len(warnings) > WARNINGS_SHOWN:
         console.print(f"  … and {len(warnings) - WARNINGS_SHOWN} more (see --json)")
 
@@ -153,9 +168,9 @@ def election_json(election: Election) -> dict[str, Any]:
 def _print_election(election: Election) -> None:
     summary = election_json(election)
     console.print(
-        f"[bold]{election.name}[/bold]"
+        f"[bold]{escape(election.name)}[/bold]"
         + (f" · {summary['date']}" if summary["date"] else "")
-        + (f" · {election.state}" if election.state else ""),
+        + (f" · {escape(election.state)}" if election.state else ""),
         highlight=False,
     )
     console.print(
@@ -163,16 +178,17 @@ def _print_election(election: Election) -> None:
         f"{len(summary['contests'])} contest(s)"
     )
     for contest in summary["contests"]:
-        table = Table(title=contest["name"], title_justify="left", title_style="bold")
+        table = Table(title=escape(contest["name"]), title_justify="left", title_style="bold")
         table.add_column("Choice")
         for count in contest["counts"]:
             table.add_column(
-                f"{count['name']}\n({count['reporting_units']:,} units)", justify="right"
+                f"{escape(count['name'])}\n({count['reporting_units']:,} units)", justify="right"
             )
         choices = list(dict.fromkeys(c for count in contest["counts"] for c in count["totals"]))
         for choice in choices:
             table.add_row(
-                choice, *(f"{count['totals'].get(choice, 0):,}" for count in contest["counts"])
+                escape(choice),
+                *(f"{count['totals'].get(choice, 0):,}" for count in contest["counts"]),
             )
         table.add_row(
             "[bold]Total[/bold]",
@@ -223,8 +239,9 @@ def import_command(
         return
     console.print(
         f"[green]Imported[/green] election [bold]{election_id}[/bold] "
-        f"from {len(result.files)} file(s) in {seconds:.1f} s into {database_url(db)}",
+        f"from {len(result.files)} file(s) in {seconds:.1f} s into {_store_name(db)}",
         highlight=False,
+        soft_wrap=True,
     )
     if name:
         result.election.name = name
@@ -249,7 +266,7 @@ def inspect_command(files: list[Path] = FilesArgument, json_output: bool = JsonO
         )
         return
     for file, fmt in zip(result.files, result.formats, strict=False):
-        console.print(f"{file}: [cyan]{fmt}[/cyan]", highlight=False)
+        console.print(f"{escape(str(file))}: [cyan]{fmt}[/cyan]", highlight=False, soft_wrap=True)
     _print_election(result.election)
     _print_warnings(result.warnings)
 
@@ -277,15 +294,13 @@ def elections_command(db: str | None = DbOption, json_output: bool = JsonOption)
         )
         return
     if not summaries:
-        console.print(
-            f"No elections in {database_url(db)} yet: try [bold]papertally import[/bold]."
-        )
+        console.print(f"No elections in {_store_name(db)} yet: try [bold]papertally import[/bold].")
         return
     table = Table("Id", "Name", "Date", "State", "Contests", "Units", "Counts", "Imported")
     for s in summaries:
         table.add_row(
             str(s.id),
-            s.name,
+            escape(s.name),
             s.date.isoformat() if s.date else "",
             s.state or "",
             str(s.contests),
@@ -301,7 +316,10 @@ def elections_command(db: str | None = DbOption, json_output: bool = JsonOption)
 
 
 def _print_reconciliation(rec: Reconciliation, top: int) -> None:
-    console.print(f"[bold]{rec.contest}[/bold]: {rec.from_count} → {rec.to_count}", highlight=False)
+    console.print(
+        f"[bold]{escape(rec.contest)}[/bold]: {escape(rec.from_count)} → {escape(rec.to_count)}",
+        highlight=False,
+    )
     console.print(
         f"{rec.reporting_units:,} reporting units in {len(rec.counties)} counties; "
         f"{len(rec.changed_units):,} changed, {len(rec.flagged_units):,} flagged"
@@ -312,10 +330,10 @@ def _print_reconciliation(rec: Reconciliation, top: int) -> None:
         )
         + (f", {len(rec.only_in_after)} only in the {rec.to_count}" if rec.only_in_after else "")
     )
-    totals = Table("Choice", rec.from_count, rec.to_count, "Net change")
+    totals = Table("Choice", escape(rec.from_count), escape(rec.to_count), "Net change")
     for choice in rec.choices:
         totals.add_row(
-            choice,
+            escape(choice),
             f"{rec.before.totals[choice]:,}",
             f"{rec.after.totals[choice]:,}",
             f"{rec.net_change[choice]:+,}",
@@ -336,7 +354,7 @@ def _print_reconciliation(rec: Reconciliation, top: int) -> None:
     )
     console.print(
         f"Margin {rec.before.margin:,} → {rec.after.margin:,} "
-        f"({rec.after.margin - rec.before.margin:+,}); leading: {leaders}",
+        f"({rec.after.margin - rec.before.margin:+,}); leading: {escape(leaders)}",
         highlight=False,
     )
     if rec.outcome_changed:
@@ -345,11 +363,13 @@ def _print_reconciliation(rec: Reconciliation, top: int) -> None:
         console.print("[bold green]The outcome stands.[/bold green]")
     largest = rec.largest_changes[:top]
     if largest:
-        table = Table("County", "Reporting unit", *rec.choices, "Lead", title="Largest changes")
+        table = Table(
+            "County", "Reporting unit", *map(escape, rec.choices), "Lead", title="Largest changes"
+        )
         for u in largest:
             table.add_row(
-                u.unit.county,
-                u.unit.name + (" ⚑" if u.flagged else ""),
+                escape(u.unit.county),
+                escape(u.unit.name) + (" ⚑" if u.flagged else ""),
                 *(f"{u.change[c]:+,}" for c in rec.choices),
                 f"{u.margin_change:+,}",
             )
@@ -401,7 +421,7 @@ def reconcile_command(
             raise PapertallyError("give either results files or --election ID, not both")
         with _open_store(db) as store:
             election = store.load_election(election_id)
-        sources = [f"election {election_id} in {database_url(db)}"]
+        sources = [f"election {election_id} in {_store_name(db)}"]
         rec = reconcile_election(election, contest, from_count, to_count, **options)
     elif len(files) == 1:
         election = _read(files, show_progress=not json_output).election
@@ -443,7 +463,7 @@ def reconcile_command(
         return
     _print_reconciliation(rec, top)
     for what, path in written:
-        console.print(f"{what}: {path}", highlight=False)
+        console.print(f"{what}: {escape(str(path))}", highlight=False, soft_wrap=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -477,32 +497,38 @@ def demo_command(
         write_generic_csv(election, results_file)
     console.print(
         f"Generated {len(election.units):,} reporting units in {counties} counties "
-        f"(seed {seed}): {results_file}",
+        f"(seed {seed}): {escape(str(results_file))}",
         highlight=False,
+        soft_wrap=True,
     )
     result = _read([results_file])
     with _open_store(db) as store:
         election_id = store.save_import(result, election_name=election.name)
         stored = store.load_election(election_id)
-    console.print(f"Imported as election {election_id} into {database_url(db)}", highlight=False)
+    console.print(
+        f"Imported as election {election_id} into {_store_name(db)}",
+        highlight=False,
+        soft_wrap=True,
+    )
     _print_warnings(result.warnings)
     rec = reconcile_election(stored)
     html = write_html_report(
         rec,
         out / "reconciliation.html",
         election_name=stored.name,
-        sources=[f"election {election_id} in {database_url(db)}", str(results_file)],
+        sources=[f"election {election_id} in {_store_name(db)}", str(results_file)],
         generated_at=datetime.now(UTC),
     )
     table = write_unit_differences_csv(rec, out / "unit-differences.csv")
     _print_reconciliation(rec, top=5)
-    console.print(f"Report: [bold]{html}[/bold]", highlight=False)
-    console.print(f"Per-unit differences: {table}", highlight=False)
+    console.print(f"Report: [bold]{escape(str(html))}[/bold]", highlight=False, soft_wrap=True)
+    console.print(f"Per-unit differences: {escape(str(table))}", highlight=False, soft_wrap=True)
     console.print(
         f"Try: papertally reconcile --election {election_id}"
-        + (f" --db {db}" if db else "")
+        + (f" --db {escape(db)}" if db else "")
         + f"   (done in {time.perf_counter() - started:.1f} s)",
         highlight=False,
+        soft_wrap=True,
     )
 
 
