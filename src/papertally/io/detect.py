@@ -7,7 +7,7 @@ from pathlib import Path
 from papertally.errors import FileLocation, InputFileError, closest_match_hint
 from papertally.io.cells import cell_text, is_blank
 from papertally.io.naming import normalize_header
-from papertally.io.tables import Row, Table, load_table
+from papertally.io.tables import Row, Sheet, Table, load_table
 from papertally.io.wec import LAYOUT as WEC_LAYOUT
 from papertally.io.wec import WEC_FORMAT, looks_like_wec_report
 
@@ -50,26 +50,27 @@ def _describe(names: tuple[str, ...]) -> str:
     return " or ".join(repr(n.replace(" ", "_") if n == "reporting unit" else n) for n in names)
 
 
-def header_row(table: Table) -> tuple[int, Row] | None:
-    """Return the first non-empty row of the first sheet that has one, with its index."""
+def header_row(table: Table) -> tuple[Sheet, int, Row] | None:
+    """Return the first non-empty row of the first sheet that has one, with its sheet and index."""
     for sheet in table.sheets:
         for index, row in enumerate(sheet.rows):
             if any(not is_blank(c) for c in row):
-                return index, row
+                return sheet, index, row
     return None
 
 
 def detect_table(table: Table) -> str:
-    """Return the format of an already loaded file; see :func:`detect_format`."""
-    if looks_like_wec_report(table):
-        return WEC_FORMAT
+    """Return the format of an already loaded file; see :func:`detect_format`.
+
+    A first row holding every column of a CSV layout decides first (so a choice that happens to
+    be called "Total Votes Cast" cannot make a CSV look like a report); then a WEC header row.
+    """
     found = header_row(table)
     if found is None:
         raise InputFileError(
             FileLocation(str(table.path)), f"has no data in it; expected {EXPECTED_LAYOUTS}"
         )
-    index, row = found
-    sheet = next(s for s in table.sheets if found[1] in s.rows)
+    sheet, index, row = found
     columns = [normalize_header(cell_text(c)) for c in row if not is_blank(c)]
     best: tuple[int, str, list[tuple[str, ...]]] | None = None
     for name, required in _COLUMN_LAYOUTS.items():
@@ -79,6 +80,8 @@ def detect_table(table: Table) -> str:
         matched = len(required) - len(missing)
         if best is None or matched > best[0]:
             best = (matched, name, missing)
+    if looks_like_wec_report(table):
+        return WEC_FORMAT
     where = table.at(sheet, index)
     shown = ", ".join(repr(cell_text(c)) for c in row if not is_blank(c))
     if best is not None and best[0] >= 3:

@@ -13,10 +13,10 @@ import tempfile
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from papertally.errors import FileLocation, InputFileError, PapertallyError
-from papertally.io.cells import is_blank, parse_count
+from papertally.io.cells import cell_text, is_blank, parse_count
 from papertally.io.columns import map_header
 from papertally.io.detect import GENERIC_FORMAT, GENERIC_REQUIRED
 from papertally.io.naming import default_status, make_choice, municipality_of
@@ -103,19 +103,28 @@ class _Reader:
         self.election = Election(name="")
         self.counts: dict[tuple[ContestName, CountName], ContestCount] = {}
         self.seen: dict[tuple[ContestName, CountName, ReportingUnitId, ChoiceName], int] = {}
+        self.columns = [
+            (column, self.header.positions[_key(column)])
+            for column in COLUMNS
+            if _key(column) in self.header.positions
+        ]
+        self.texts: dict[str, str] = {}
+        """The current row's cells as text, by column name."""
+        self.units: dict[tuple[str, ...], ReportingUnit] = {}
+        self.choices: dict[tuple[str, str, str], Choice] = {}
 
     def at(self, index: int, column: str | None = None) -> FileLocation:
         """Return the place of ``column`` on row ``index``, named as the file names it."""
         name = None if column is None else self.header.names.get(_key(column), column)
         return self.table.at(self.header.sheet, index, name)
 
-    def text(self, index: int, column: str) -> str:
-        """Return the stripped text of ``column`` on row ``index``."""
-        return self.header.text(self.header.sheet.rows[index], _key(column))
+    def text(self, column: str) -> str:
+        """Return the stripped text of ``column`` on the current row (empty if no such column)."""
+        return self.texts.get(column, "")
 
     def required(self, index: int, column: str) -> str:
         """Return the text of a column that must be filled in, or raise naming the cell."""
-        text = self.text(index, column)
+        text = self.text(column)
         if not text:
             raise InputFileError(self.at(index, column), f"expected a {column}, found nothing")
         return text
@@ -130,9 +139,14 @@ class _Reader:
             if all(is_blank(c) for c in sheet.rows[index]):
                 continue
             self.header.check_width(index)
+            row = sheet.rows[index]
+            if self.table.kind == "csv":
+                self.texts = {column: cast(str, row[position]) for column, position in self.columns}
+            else:
+                self.texts = {column: cell_text(row[position]) for column, position in self.columns}
             self._read_election(index)
             contest = self._contest(index)
-            if not self.text(index, REPORTING_UNIT) and not self.text(index, VOTES):
+            if not self.text(REPORTING_UNIT) and not self.text(VOTES):
                 self._declare(index, contest)
                 continue
             self._read_votes(index, contest)
@@ -153,7 +167,7 @@ class _Reader:
             (ELECTION_DATE, self.election.date.isoformat() if self.election.date else ""),
             (STATE, self.election.state or ""),
         ):
-            value = self.text(index, column)
+            value = self.text(column)
             if not value or value == current:
                 continue
             if current:
@@ -175,7 +189,7 @@ class _Reader:
 
     def _enum(self, index: int, column: str, kind: type[E], default: E) -> E:
         """Return the value of an optional enumerated column, or ``default`` where it is empty."""
-        value = self.text(index, column)
+        value = self.text(column)
         if not value:
             return default
         try:
@@ -191,7 +205,7 @@ class _Reader:
         name = self.required(index, CONTEST)
         contest = self.election.contests.get(name)
         if contest is None:
-            allowed = self.text(index, VOTES_ALLOWED)
+            allowed = self.text(VOTES_ALLOWED)
             votes_allowed = (
                 parse_count(allowed, self.at(index, VOTES_ALLOWED), "a number") if allowed else 1
             )
@@ -201,8 +215,8 @@ class _Reader:
                 )
             contest = Contest(
                 name=name,
-                office=self.text(index, OFFICE) or None,
-                district=self.text(index, DISTRICT) or None,
+                office=self.text(OFFICE) or None,
+                district=self.text(DISTRICT) or None,
                 votes_allowed=votes_allowed,
             )
             self.election.contests[name] = contest
@@ -210,22 +224,32 @@ class _Reader:
 
     def _declare(self, index: int, contest: Contest) -> None:
         """Read a row with no unit and no votes: it lists a contest's choice in ballot order."""
-        if self.text(index, CHOICE):
+        if self.text(CHOICE):
             contest.add_choice(self._choice(index))
 
     def _choice(self, index: int) -> Choice:
         """Return the row's choice with its party and write-in mark."""
-        written = self.text(index, WRITE_IN).lower()
-        if written and written not in _YES | _NO:
-            raise InputFileError(self.at(index, WRITE_IN), f"expected yes or no, found {written!r}")
-        write_in = None if not written else written in _YES
-        return make_choice(self.required(index, CHOICE), self.text(index, PARTY) or None, write_in)
+        key = (self.required(index, CHOICE), self.text(PARTY), self.text(WRITE_IN).lower())
+        choice = self.choices.get(key)
+        if choice is None:
+            name, party, written = key
+            if written and written not in _YES | _NO:
+                raise InputFileError(
+                    self.at(index, WRITE_IN), f"expected yes or no, found {written!r}"
+                )
+            write_in = None if not written else written in _YES
+            choice = self.choices[key] = make_choice(name, party or None, write_in)
+        return choice
 
     def _unit(self, index: int) -> ReportingUnit:
         """Return the row's reporting unit, refusing one described two different ways."""
         county = self.required(index, COUNTY)
         name = self.required(index, REPORTING_UNIT)
-        municipality = self.text(index, MUNICIPALITY) or municipality_of(name)
+        key = (county, name, self.text(MUNICIPALITY), self.text(UNIT_TYPE))
+        known = self.units.get(key)
+        if known is not None:
+            return known
+        municipality = self.text(MUNICIPALITY) or municipality_of(name)
         kind = self._enum(index, UNIT_TYPE, ReportingUnitType, ReportingUnitType.WARD)
         unit = ReportingUnit.of(county, name, municipality, kind)
         stored = self.election.add_unit(unit)
@@ -235,6 +259,7 @@ class _Reader:
                 f"unit {name!r} of county {county!r} is given as {unit.municipality!r} "
                 f"({unit.type}) here but as {stored.municipality!r} ({stored.type}) above",
             )
+        self.units[key] = stored
         return stored
 
     def _read_votes(self, index: int, contest: Contest) -> None:
@@ -245,7 +270,7 @@ class _Reader:
         votes = parse_count(
             self.header.get(self.header.sheet.rows[index], VOTES), self.at(index, VOTES)
         )
-        label = self.text(index, COUNT)
+        label = self.text(COUNT)
         count_name = standard_count_name(label) if label else ORIGINAL_CANVASS
         count = self.counts.get((contest.name, count_name))
         if count is None:
@@ -270,7 +295,7 @@ class _Reader:
             tally = UnitTally(source=self.at(index))
             count.units[unit.id] = tally
         tally.votes[choice.name] = votes
-        ballots = self.text(index, BALLOTS_CAST)
+        ballots = self.text(BALLOTS_CAST)
         if ballots:
             cast = parse_count(ballots, self.at(index, BALLOTS_CAST), "a number of ballots")
             if tally.ballots_cast is not None and tally.ballots_cast != cast:
@@ -358,14 +383,28 @@ def write_generic_csv(election: Election, path: str | Path) -> None:
     """
     target = Path(path)
     rows = generic_rows(election)
+    temporary: str | None = None
     try:
         handle, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path(".")
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
         )
         with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
             writer = csv.DictWriter(stream, fieldnames=COLUMNS, restval="")
             writer.writeheader()
             writer.writerows(rows)
+        os.chmod(temporary, _FILE_MODE & ~_umask())
         os.replace(temporary, target)
     except OSError as error:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
         raise PapertallyError(f"cannot write {target}: {error.strerror or error}") from None
+
+
+_FILE_MODE = 0o666
+
+
+def _umask() -> int:
+    """Return the process's file-creation mask, so the export gets the usual permissions."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
