@@ -28,6 +28,8 @@ from numpy.typing import NDArray
 from papertally.errors import PapertallyError
 
 FloatArray = NDArray[np.float64]
+ROUNDING = 1e-12
+"""Relative allowance for floating-point rounding when comparing a p-value with the risk limit."""
 
 
 def null_means(x: FloatArray, *, population: int | None, mu0: float = 0.5) -> FloatArray:
@@ -149,13 +151,15 @@ def check_risk_limit(risk_limit: float) -> None:
 def measure_risk(martingale: FloatArray, risk_limit: float) -> RiskMeasurement:
     """Turn a martingale path into the risk after each draw, and whether and when it stopped.
 
-    An empty sample has risk 1. ``stopped_at`` is the first draw ``j`` with
-    ``1 / max_{i≤j} T_i ≤ risk_limit`` (Stark 2020, SHANGRLA §3: the audit may stop there).
+    An empty sample has risk 1. A relative rounding allowance of :data:`ROUNDING` lets a
+    martingale that lands exactly on ``1/risk_limit`` (capped bets) count as stopped.
+    ``stopped_at`` is the first draw ``j`` with ``1 / max_{i≤j} T_i ≤ risk_limit`` (Stark 2020,
+    SHANGRLA §3: the audit may stop there).
     """
     check_risk_limit(risk_limit)
     history = p_values(martingale)
     p_value = float(history[-1]) if history.size else 1.0
-    met = np.flatnonzero(history <= risk_limit)
+    met = np.flatnonzero(history <= risk_limit * (1.0 + ROUNDING))
     stopped_at = int(met[0]) + 1 if met.size else None
     return RiskMeasurement(
         p_value=p_value,
