@@ -52,6 +52,7 @@ def test_json_sample_over_two_counties(tmp_path: Path) -> None:
         "Dane": {"ballots": 30, "batches": 1},
         "Iowa": {"ballots": 20, "batches": 1},
     }
+    ballots: list[tuple[tuple[str, str | None, str], int]]
     ballots = [(("Dane", "A", "1"), p) for p in range(1, 31)]
     ballots += [(("Iowa", None, "7"), p) for p in range(1, 21)]
     expected = list(
