@@ -464,6 +464,39 @@ class CardCollection:
             hit &= records == code
         return [int(i) for i in np.flatnonzero(hit)]
 
+    def duplicate_positions(self) -> list[list[int]]:
+        """Return groups of cards (indexes) that claim the same tabulator, batch, record, sheet.
+
+        Multi-sheet ballots share a record id but differ by sheet, so they are not duplicates.
+        """
+        if len(self) < 2:
+            return []
+        keys = np.stack(
+            [
+                np.frombuffer(self._tabulator, dtype=np.int32).astype(np.int64),
+                np.frombuffer(self._batch, dtype=np.int32).astype(np.int64),
+                np.frombuffer(self._record, dtype=np.int64),
+                np.frombuffer(self._sheet, dtype=np.int32).astype(np.int64),
+            ]
+        )
+        real = np.frombuffer(self._flags, dtype=np.uint8) & FLAG_PHANTOM == 0
+        order = np.lexsort(keys[::-1])
+        ordered = keys[:, order]
+        same = np.all(ordered[:, 1:] == ordered[:, :-1], axis=0)
+        groups: list[list[int]] = []
+        run: list[int] = []
+        for i, repeat in enumerate(same):
+            if repeat:
+                if not run:
+                    run = [int(order[i])]
+                run.append(int(order[i + 1]))
+            elif run:
+                groups.append([c for c in run if real[c]])
+                run = []
+        if run:
+            groups.append([c for c in run if real[c]])
+        return [g for g in groups if len(g) > 1]
+
     # -- counting --------------------------------------------------------------------------
 
     def batch_counts(self) -> dict[tuple[str, str], int]:
