@@ -1,0 +1,183 @@
+"""Planning by simulation: how many cards an audit is likely to need, as a distribution.
+
+For ballot polling the audits are simulated draw by draw without replacement
+(:func:`papertally.audit.polling.simulate_stopping`), with the cards' true votes as stated (by
+default the reported ones). For card-level comparison audits the quantiles come from the
+comparison module's simulated sample sizes (:func:`papertally.audit.comparison.clca_sample_size`),
+with discrepancies at the stated rates. Fixed seeds: the same question gets the same answer.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+from numpy.typing import NDArray
+
+from papertally.audit.assertions import Assertion, AssorterPopulation, plurality_assertions
+from papertally.audit.martingale import check_risk_limit
+from papertally.audit.polling import (
+    SIMULATION_SEED,
+    alpha_settings,
+    bravo_share,
+    limit_sample_size,
+    simulate_stopping,
+)
+from papertally.errors import PapertallyError, closest_match_hint
+from papertally.types import ChoiceName
+
+
+@dataclass(frozen=True)
+class SizeDistribution:
+    """Summary of simulated sample sizes (cards drawn until the audit stopped)."""
+
+    trials: int
+    mean: float
+    p50: int
+    p90: int
+    p99: int
+    full_hand_counts: float
+    """Share of trials that went to a full hand count."""
+
+    @classmethod
+    def of(cls, sizes: NDArray[np.int64], full: int) -> SizeDistribution:
+        """Summarize the sizes of ``len(sizes)`` trials; ``full`` is the full-count size."""
+        return cls(
+            trials=int(sizes.size),
+            mean=float(sizes.mean()),
+            p50=int(np.quantile(sizes, 0.5, method="higher")),
+            p90=int(np.quantile(sizes, 0.9, method="higher")),
+            p99=int(np.quantile(sizes, 0.99, method="higher")),
+            full_hand_counts=float(np.mean(sizes >= full)),
+        )
+
+
+def tightest(assertions: list[Assertion]) -> Assertion:
+    """Return the assertion with the smallest reported margin: the one that sets the sample size."""
+    return min(assertions, key=lambda a: a.diluted_margin)
+
+
+def true_population(
+    assertion: Assertion, true_votes: Mapping[ChoiceName, int] | None
+) -> AssorterPopulation:
+    """Return the cards' assorter values if the true votes are ``true_votes`` (same card count)."""
+    if true_votes is None:
+        return assertion.population
+    for name in (assertion.winner, assertion.loser):
+        if name is not None and name not in true_votes:
+            raise PapertallyError(
+                f"the true votes name no {name!r}{closest_match_hint(name, list(true_votes))}"
+            )
+    cards = assertion.population.size
+    w = int(true_votes[assertion.winner])
+    lo = int(true_votes[assertion.loser]) if assertion.loser is not None else 0
+    if w + lo > cards:
+        raise PapertallyError(
+            f"the true votes for {assertion.winner!r} and {assertion.loser!r} add up to "
+            f"{w + lo}, more than the {cards} cards"
+        )
+    return AssorterPopulation(values=(1.0, 0.0, 0.5), counts=(w, lo, cards - w - lo))
+
+
+def simulate_polling(
+    votes: Mapping[ChoiceName, int],
+    risk_limit: float,
+    *,
+    ballots: int | None = None,
+    winners: int = 1,
+    true_votes: Mapping[ChoiceName, int] | None = None,
+    trials: int = 1000,
+    seed: int = SIMULATION_SEED,
+    method: str = "alpha",
+) -> SizeDistribution:
+    """Simulate ballot-polling audits of the tightest assertion of a plurality contest.
+
+    ``method`` is ``"alpha"`` (ours) or ``"bravo"``; ``true_votes`` (default: the reported
+    votes) are what the cards really show. Sampling is without replacement.
+    """
+    check_risk_limit(risk_limit)
+    assertion = tightest(plurality_assertions(votes, winners, ballots=ballots))
+    truth = true_population(assertion, true_votes)
+    if method == "alpha":
+        sizes = simulate_stopping(
+            truth,
+            risk_limit,
+            settings=alpha_settings(assertion, risk_limit),
+            trials=trials,
+            seed=seed,
+        )
+    elif method == "bravo":
+        sizes = simulate_stopping(
+            truth, risk_limit, winner_share=bravo_share(assertion), trials=trials, seed=seed
+        )
+    else:
+        raise PapertallyError(f"unknown polling method {method!r}: use 'alpha' or 'bravo'")
+    return SizeDistribution.of(sizes, truth.size)
+
+
+def polling_limit(
+    votes: Mapping[ChoiceName, int],
+    risk_limit: float,
+    *,
+    winners: int = 1,
+    ballots: int | None = None,
+    true_votes: Mapping[ChoiceName, int] | None = None,
+) -> float:
+    """Return ``ln(1/α)/KL`` for the tightest assertion: the statistical limit on the mean size."""
+    assertion = tightest(plurality_assertions(votes, winners, ballots=ballots))
+    return limit_sample_size(true_population(assertion, true_votes), risk_limit)
+
+
+def comparison_module() -> ModuleType:
+    """Return :mod:`papertally.audit.comparison`, or say clearly that it is not available yet."""
+    try:
+        return importlib.import_module("papertally.audit.comparison")
+    except ImportError as error:
+        raise PapertallyError(
+            "card-level comparison audits are not available in this version of papertally"
+        ) from error
+
+
+def simulate_comparison(
+    margin: float,
+    risk_limit: float,
+    *,
+    population: int | None,
+    error_rates: Mapping[str, float] | None = None,
+    quantile_points: int = 20,
+) -> SizeDistribution:
+    """Summarize card-level comparison sample sizes with discrepancies at ``error_rates``.
+
+    ``error_rates`` maps ``o1``, ``o2``, ``u1``, ``u2`` to rates per card. The quantiles are the
+    comparison module's simulated sizes (same seed for every quantile, so they come from one set
+    of simulated audits); the mean is the average of ``quantile_points`` evenly spaced quantiles.
+    """
+    comparison = comparison_module()
+    rates = comparison.ErrorRates(**dict(error_rates or {}))
+
+    def size(probability: float) -> int:
+        return int(
+            comparison.clca_sample_size(
+                margin,
+                risk_limit=risk_limit,
+                population=population,
+                error_rates=rates,
+                probability=probability,
+            )
+        )
+
+    grid = (np.arange(quantile_points) + 0.5) / quantile_points
+    sizes = np.array([size(float(q)) for q in grid])
+    p50, p90, p99 = size(0.5), size(0.9), size(0.99)
+    full = population if population is not None else -1
+    return SizeDistribution(
+        trials=1000 if rates.total > 0 else 1,
+        mean=float(sizes.mean()),
+        p50=p50,
+        p90=p90,
+        p99=p99,
+        full_hand_counts=float(np.mean(sizes >= full)) if full > 0 else 0.0,
+    )
