@@ -1,0 +1,327 @@
+"""Card-level comparison audits: assorter values, bets, risk and sample sizes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from papertally.audit.comparison import (
+    ClcaBetting,
+    ErrorRates,
+    _AuditState,
+    _kelly_bets,
+    _stopping_times,
+    clca_assorter_values,
+    clca_assorter_values_from_pairs,
+    clca_bets,
+    clca_limit_sample_size,
+    clca_martingale,
+    clca_next_round_size,
+    clca_risk,
+    clca_risk_from_values,
+    clca_sample_size,
+    noerror_value,
+    overstatement_assorter_value,
+)
+from papertally.audit.martingale import null_means
+from papertally.errors import PapertallyError
+
+
+def plurality(winner: str, loser: str) -> object:
+    """SHANGRLA's plurality assorter on a card's set of marked choices (an overvote is ½)."""
+
+    def assort(votes: frozenset[str]) -> float:
+        if len(votes) != 1:
+            return 0.5
+        return 1.0 if winner in votes else 0.0 if loser in votes else 0.5
+
+    return assort
+
+
+# --- assorter values -------------------------------------------------------------------------
+
+
+def test_code_values_follow_the_overstatement_assorter() -> None:
+    """B = (1 − ω)/(2 − v) for the five codes at v = 0.1 (SHANGRLA §3.2), phantom = 0."""
+    values = clca_assorter_values(["0", "o1", "o2", "u1", "u2", "phantom"], margin=0.1)
+    expected = np.array([1.0, 0.5, 0.0, 1.5, 2.0, 0.0]) / 1.9
+    np.testing.assert_allclose(values, expected)
+
+
+def test_codes_are_read_leniently_and_unknown_codes_are_named() -> None:
+    assert clca_assorter_values([" O1 ", "0"], margin=0.2).tolist() == pytest.approx(
+        [0.5 / 1.8, 1 / 1.8]
+    )
+    with pytest.raises(PapertallyError, match=r"draw 3: unknown discrepancy 'o3'"):
+        clca_assorter_values(["0", "0", "o3"], margin=0.2)
+
+
+def test_margin_must_be_positive() -> None:
+    with pytest.raises(PapertallyError, match="must be positive"):
+        clca_assorter_values(["0"], margin=0.0)
+    with pytest.raises(PapertallyError, match="must be positive"):
+        clca_risk(["0"], margin=-0.1, population=None, risk_limit=0.1)
+
+
+def test_supermajority_upper_bound_scales_the_overstatement() -> None:
+    """With u = 1/(2f) = 0.75 (f = 2/3), ω = 0.75 is the worst case and gives B = 0."""
+    assert overstatement_assorter_value(0.75, margin=0.1, upper_bound=0.75) == 0.0
+    assert overstatement_assorter_value(0.0, margin=0.1, upper_bound=0.75) == pytest.approx(
+        1 / (2 - 0.1 / 0.75)
+    )
+    with pytest.raises(PapertallyError, match="between"):
+        overstatement_assorter_value(0.9, margin=0.1, upper_bound=0.75)
+
+
+def test_pairs_match_codes_and_missing_cards_are_worst_case() -> None:
+    assort = plurality("Alice", "Bob")
+    alice, bob, blank = frozenset({"Alice"}), frozenset({"Bob"}), frozenset()
+    pairs = [
+        (alice, alice),
+        (alice, blank),
+        (alice, bob),
+        (blank, alice),
+        (bob, alice),
+        (None, alice),
+        (bob, None),
+    ]
+    values = clca_assorter_values_from_pairs(pairs, assort, margin=0.04)  # type: ignore[arg-type]
+    codes = ["0", "o1", "o2", "u1", "u2", "phantom", "phantom"]
+    np.testing.assert_allclose(values, clca_assorter_values(codes, margin=0.04))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0.0, 0.5, 1.0]), st.sampled_from([0.0, 0.5, 1.0])),
+        min_size=2,
+        max_size=40,
+    )
+)
+def test_mean_of_b_exceeds_half_exactly_when_the_true_assorter_mean_does(
+    pairs: list[tuple[float, float]],
+) -> None:
+    """SHANGRLA §3.2: mean(B) > ½ ⇔ mean(A(MVR)) > ½, with v from the CVRs."""
+    cvr = np.array([c for c, _ in pairs])
+    mvr = np.array([m for _, m in pairs])
+    margin = 2 * cvr.mean() - 1
+    if margin <= 0:
+        return
+    values = clca_assorter_values_from_pairs(pairs, lambda a: a, margin=margin)
+    assert values.min() >= 0 and values.max() <= 2 * noerror_value(margin) + 1e-12
+    assert (values.mean() > 0.5 + 1e-12) == (mvr.mean() > 0.5 + 1e-12)
+
+
+# --- bets --------------------------------------------------------------------------------------
+
+
+def test_kelly_bet_matches_a_brute_force_maximum() -> None:
+    clean = noerror_value(0.02)
+    for p1, p2 in [(1e-3, 1e-4), (0.02, 0.002), (0.0, 0.01), (0.05, 0.0)]:
+        grid = np.linspace(0, 1.999, 200_001)
+        d = np.array([clean - 0.5, clean / 2 - 0.5, -0.5])
+        p = np.array([1 - p1 - p2, p1, p2])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            growth = (p * np.log1p(grid[:, None] * d)).sum(axis=1)
+        best = grid[np.nanargmax(growth)]
+        got = _kelly_bets(np.array([p1]), np.array([p2]), np.array([0.5]), clean, np.array([2.0]))
+        assert got[0] == pytest.approx(best, abs=2e-4)
+
+
+def test_bets_are_predictable_and_capped() -> None:
+    """λ_i depends only on draws before i; one o2 never takes more than (1 − f) of T."""
+    rng = np.random.default_rng(5)
+    codes = rng.choice(["0", "o1", "o2", "u1", "u2"], size=300, p=[0.9, 0.04, 0.03, 0.02, 0.01])
+    x = clca_assorter_values(list(codes), margin=0.05)
+    mu = null_means(x, population=2000)
+    bets = clca_bets(x, mu, margin=0.05)
+    betting = ClcaBetting()
+    assert np.all(bets >= 0)
+    assert np.all(1 - bets * mu >= betting.min_factor - 1e-12)
+    for cut in (1, 50, 150, 299):
+        changed = x.copy()
+        changed[cut:] = 0.0
+        mu_changed = null_means(changed, population=2000)
+        again = clca_bets(changed, mu_changed, margin=0.05)
+        np.testing.assert_array_equal(again[: cut + 1], bets[: cut + 1])
+
+
+def test_errors_lower_the_next_bets() -> None:
+    x = clca_assorter_values(["0"] * 20 + ["o1", "o1", "o2"] + ["0"] * 5, margin=0.02)
+    bets = clca_bets(x, null_means(x, population=None), margin=0.02)
+    assert bets[-1] < bets[20]
+
+
+# --- risk ------------------------------------------------------------------------------------
+
+
+def test_one_clean_draw_by_hand() -> None:
+    """With no prior errors the bet is the cap (1 − f)/μ: T_1 = 1 + 2(1 − f)(a − ½)."""
+    betting = ClcaBetting(o1_prior=0, o2_prior=0, o1_floor=0, o2_floor=0)
+    risk = clca_risk(["0"], margin=0.1, population=None, risk_limit=0.1, betting=betting)
+    a = 1 / 1.9
+    assert risk.p_value == pytest.approx(1 / (1 + 2 * 0.96 * (a - 0.5)))
+
+
+def test_p_values_never_beat_the_all_in_bound() -> None:
+    """No bet exceeds λ = 1/μ_i, so p_j ≥ Π_{i≤j} μ_i/x_i (= ((2 − v)/2)^j with no errors)."""
+    codes = ["0"] * 200 + ["u2"] * 10 + ["0"] * 50
+    x = clca_assorter_values(codes, margin=0.03)
+    for population in (None, 300, 100_000):
+        risk = clca_risk(codes, margin=0.03, population=population, risk_limit=0.05)
+        bound = np.cumprod(null_means(x, population=population) / x)
+        assert np.all(risk.p_history >= np.minimum(bound, 1.0) * (1 - 1e-9))
+    risk = clca_risk(["0"] * 30, margin=0.03, population=None, risk_limit=0.05)
+    assert np.all(risk.p_history >= (1.97 / 2) ** np.arange(1, 31))
+
+
+def test_a_two_vote_overstatement_does_not_end_the_audit() -> None:
+    risk = clca_risk(["o2"] + ["0"] * 2000, margin=0.05, population=None, risk_limit=0.05)
+    assert risk.stop
+    clean = clca_risk(["0"] * 2000, margin=0.05, population=None, risk_limit=0.05)
+    assert clean.stopped_at is not None and risk.stopped_at is not None
+    assert risk.stopped_at > clean.stopped_at
+
+
+def test_risk_from_values_equals_risk_from_codes() -> None:
+    codes = ["0", "o1", "0", "u1", "0", "0"] * 30
+    x = clca_assorter_values(codes, margin=0.1)
+    a = clca_risk(codes, margin=0.1, population=5000, risk_limit=0.1)
+    b = clca_risk_from_values(x, margin=0.1, population=5000, risk_limit=0.1)
+    np.testing.assert_array_equal(a.p_history, b.p_history)
+    assert a.stopped_at == b.stopped_at
+
+
+def test_sampling_without_replacement_stops_when_the_count_is_nearly_complete() -> None:
+    """Drawing every card of a small population without error proves the outcome."""
+    risk = clca_risk(["0"] * 40, margin=0.05, population=40, risk_limit=0.01)
+    assert risk.stop and risk.p_value == 0.0
+
+
+def test_bad_population_and_risk_limit_are_user_errors() -> None:
+    with pytest.raises(PapertallyError, match="drawn without replacement"):
+        clca_risk(["0"] * 5, margin=0.1, population=3, risk_limit=0.1)
+    with pytest.raises(PapertallyError, match="risk limit"):
+        clca_risk(["0"], margin=0.1, population=None, risk_limit=1.5)
+
+
+# --- sample sizes ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("population", [None, 20_000, 1_000_000])
+@pytest.mark.parametrize(("margin", "alpha"), [(0.2, 0.05), (0.05, 0.1), (0.01, 0.1)])
+def test_no_error_size_is_exactly_where_the_risk_stops(
+    margin: float, alpha: float, population: int | None
+) -> None:
+    n = clca_sample_size(margin, risk_limit=alpha, population=population)
+    risk = clca_risk(["0"] * (n + 5), margin=margin, population=population, risk_limit=alpha)
+    assert risk.stopped_at == n
+
+
+@pytest.mark.parametrize("margin", [0.2, 0.1, 0.05, 0.02, 0.01, 0.005])
+@pytest.mark.parametrize("alpha", [0.05, 0.1])
+def test_no_error_size_is_within_five_percent_of_the_limit(margin: float, alpha: float) -> None:
+    """Issue 3 target (c): ≤ 1.05 × ln(1/α)/ln(2/(2 − v)), rounded up to whole cards."""
+    n = clca_sample_size(margin, risk_limit=alpha, population=1_000_000)
+    limit = clca_limit_sample_size(margin, risk_limit=alpha)
+    assert limit <= n <= 1.05 * math.ceil(limit)
+
+
+def test_limit_at_one_percent_is_about_460() -> None:
+    """Issue 3: ln(10)/ln(2/1.99) ≈ 460 at a 1% margin and α = 10%."""
+    assert clca_limit_sample_size(0.01, risk_limit=0.1) == pytest.approx(459.4, abs=0.1)
+
+
+def test_errors_raise_the_size_and_it_is_reproducible() -> None:
+    rates = ErrorRates(o1=1e-3, o2=1e-4)
+    clean = clca_sample_size(0.02, risk_limit=0.05, population=1_000_000)
+    first = clca_sample_size(0.02, risk_limit=0.05, population=1_000_000, error_rates=rates)
+    again = clca_sample_size(0.02, risk_limit=0.05, population=1_000_000, error_rates=rates)
+    assert first == again
+    assert clean < first <= 1.5 * clean
+    more = clca_sample_size(
+        0.02, risk_limit=0.05, population=1_000_000, error_rates=rates, probability=0.99
+    )
+    assert more >= first
+
+
+def test_size_is_capped_at_the_population() -> None:
+    assert clca_sample_size(0.001, risk_limit=0.05, population=500) == 500
+
+
+def test_error_rates_as_large_as_the_margin_never_finish() -> None:
+    rates = ErrorRates(o2=0.05)
+    assert clca_sample_size(0.02, risk_limit=0.1, population=3000, error_rates=rates) == 3000
+    with pytest.raises(PapertallyError, match="never to finish"):
+        clca_sample_size(0.02, risk_limit=0.1, population=None, error_rates=rates)
+
+
+def test_bad_error_rates_are_user_errors() -> None:
+    with pytest.raises(PapertallyError, match="non-negative"):
+        ErrorRates(o1=-0.1)
+    with pytest.raises(PapertallyError, match="more than 1"):
+        ErrorRates(o1=0.6, u1=0.6)
+
+
+def test_next_round_after_a_clean_partial_round_is_the_rest_of_the_clean_path() -> None:
+    n = clca_sample_size(0.02, risk_limit=0.1, population=100_000)
+    assert clca_next_round_size(
+        ["0"] * 100, margin=0.02, risk_limit=0.1, population=100_000, error_rates=ErrorRates()
+    ) == (n - 100)
+    assert clca_next_round_size(["0"] * n, margin=0.02, risk_limit=0.1, population=100_000) == 0
+
+
+def test_next_round_grows_after_an_overstatement() -> None:
+    plain = clca_next_round_size(
+        ["0"] * 100, margin=0.02, risk_limit=0.1, population=None, error_rates=ErrorRates()
+    )
+    hurt = clca_next_round_size(
+        ["0"] * 99 + ["o2"], margin=0.02, risk_limit=0.1, population=None, error_rates=ErrorRates()
+    )
+    assert hurt > plain
+    observed = clca_next_round_size(
+        ["0"] * 99 + ["o1"], margin=0.02, risk_limit=0.1, population=None
+    )
+    assert observed > plain
+
+
+@pytest.mark.parametrize("population", [None, 3000])
+def test_simulation_engine_matches_the_martingale(population: int | None) -> None:
+    """The discrepancy-by-discrepancy simulation stops where the per-draw martingale does."""
+    rng = np.random.default_rng(11)
+    trials, horizon, margin, alpha = 60, 2500, 0.03, 0.05
+    clean = noerror_value(margin)
+    counts = rng.integers(0, 6, size=trials)
+    width = int(counts.max())
+    positions = np.full((trials, width + 1), horizon + 10, dtype=np.int64)
+    kinds = np.zeros((trials, width + 1), dtype=np.int64)
+    for r in range(trials):
+        chosen = np.sort(rng.choice(np.arange(1, 600), size=counts[r], replace=False))
+        positions[r, : counts[r]] = chosen
+        kinds[r, : counts[r]] = rng.integers(0, 4, size=counts[r])
+    stops = _stopping_times(
+        _AuditState(),
+        positions,
+        kinds,
+        clean=clean,
+        population=population,
+        threshold=math.log(1 / alpha),
+        horizon=horizon,
+        betting=ClcaBetting(),
+    )
+    names = np.array(["o1", "o2", "u1", "u2"])
+    for r in range(trials):
+        codes = np.array(["0"] * horizon, dtype=object)
+        codes[positions[r, : counts[r]] - 1] = names[kinds[r, : counts[r]]]
+        risk = clca_risk(list(codes), margin=margin, population=population, risk_limit=alpha)
+        assert stops[r] == (risk.stopped_at if risk.stopped_at is not None else horizon + 1)
+
+
+def test_martingale_uses_the_shared_core_shape() -> None:
+    x = clca_assorter_values(["0"] * 10, margin=0.1)
+    t = clca_martingale(x, margin=0.1, population=None)
+    assert t.shape == (10,) and np.all(np.diff(t) > 0)
