@@ -325,3 +325,17 @@ def test_martingale_uses_the_shared_core_shape() -> None:
     x = clca_assorter_values(["0"] * 10, margin=0.1)
     t = clca_martingale(x, margin=0.1, population=None)
     assert t.shape == (10,) and np.all(np.diff(t) > 0)
+
+
+def test_distribution_quantile_is_the_sample_size() -> None:
+    from papertally.audit.comparison import clca_sample_size_distribution
+
+    rates = ErrorRates(o1=2e-3, o2=2e-4)
+    sizes = clca_sample_size_distribution(
+        0.03, risk_limit=0.1, population=50_000, error_rates=rates
+    )
+    assert sizes.size == 1000 and np.all(np.diff(sizes) >= 0)
+    n90 = clca_sample_size(0.03, risk_limit=0.1, population=50_000, error_rates=rates)
+    assert sizes[899] == n90
+    clean = clca_sample_size_distribution(0.03, risk_limit=0.1, population=50_000)
+    assert clean.tolist() == [clca_sample_size(0.03, risk_limit=0.1, population=50_000)]

@@ -624,6 +624,79 @@ def _expected_growth(clean: float, rates: ErrorRates, betting: ClcaBetting) -> f
     return (1.0 - rates.total) * math.log1p(lam * (clean - 0.5)) + event_part
 
 
+def _simulated_sizes(
+    start: _AuditState,
+    *,
+    margin: float,
+    risk_limit: float,
+    population: int | None,
+    rates: ErrorRates,
+    resolve: float,
+    upper_bound: float,
+    betting: ClcaBetting,
+    trials: int,
+    seed: int,
+) -> NDArray[np.int64]:
+    """Return the sorted numbers of further draws of simulated audits from ``start``.
+
+    The simulation looks ahead far enough that a share ``resolve`` of the trials has stopped
+    (doubling its horizon as needed); trials still running at the full hand count (``N`` minus
+    the cards drawn) count as the full hand count, and trials still running further ahead than
+    was needed get the horizon plus one. One trial suffices without errors: the path is fixed.
+    """
+    check_risk_limit(risk_limit)
+    if trials < 1:
+        raise PapertallyError("at least one simulated trial is needed")
+    clean = noerror_value(margin, upper_bound)
+    threshold = math.log(1.0 / risk_limit)
+    trials = trials if rates.total > 0.0 else 1
+    if start.log_martingale >= threshold:
+        return np.zeros(trials, dtype=np.int64)
+    remaining = None if population is None else population - start.drawn
+    if remaining is not None and remaining <= 0:
+        return np.zeros(trials, dtype=np.int64)
+    cap = remaining if remaining is not None else MAX_UNBOUNDED_SAMPLE
+    growth = _expected_growth(clean, rates, betting)
+    if growth <= 0.0:
+        if remaining is None:
+            raise PapertallyError(
+                f"with these error rates a comparison audit of margin {margin} is expected "
+                "never to finish; audit without replacement or count by hand"
+            )
+        return np.full(trials, remaining, dtype=np.int64)
+    horizon = math.ceil((3.0 if rates.total > 0 else 1.1) * threshold / growth) + 20
+    while True:
+        horizon = min(horizon, cap)
+        if rates.total > 0.0:
+            positions, kinds = _simulated_events(rates, horizon=horizon, trials=trials, seed=seed)
+        else:
+            positions = np.zeros((1, 0), dtype=np.int64)
+            kinds = np.zeros((1, 0), dtype=np.int64)
+        stops = np.sort(
+            _stopping_times(
+                start,
+                positions,
+                kinds,
+                clean=clean,
+                population=population,
+                threshold=threshold,
+                horizon=horizon,
+                betting=betting,
+            )
+        )
+        resolved = int(np.searchsorted(stops, horizon, side="right"))
+        if resolved >= math.ceil(resolve * trials):
+            return stops
+        if horizon >= cap:
+            if remaining is None:
+                raise PapertallyError(
+                    f"a comparison audit with margin {margin} would need more than {cap} "
+                    "draws with replacement; audit without replacement or count by hand"
+                )
+            return np.minimum(stops, remaining)
+        horizon *= 2
+
+
 def _sample_size_from(
     start: _AuditState,
     *,
@@ -638,59 +711,21 @@ def _sample_size_from(
     seed: int,
 ) -> int:
     """Return how many more draws finish the audit from ``start`` with chance ``probability``."""
-    check_risk_limit(risk_limit)
     if not 0.0 < probability < 1.0:
-        raise PapertallyError(
-            f"the probability must lie strictly between 0 and 1, got {probability}"
-        )
-    if trials < 1:
-        raise PapertallyError("at least one simulated trial is needed")
-    clean = noerror_value(margin, upper_bound)
-    threshold = math.log(1.0 / risk_limit)
-    if start.log_martingale >= threshold:
-        return 0
-    remaining = None if population is None else population - start.drawn
-    if remaining is not None and remaining <= 0:
-        return 0
-    cap = remaining if remaining is not None else MAX_UNBOUNDED_SAMPLE
-    growth = _expected_growth(clean, rates, betting)
-    if growth <= 0.0:
-        if remaining is None:
-            raise PapertallyError(
-                f"with these error rates a comparison audit of margin {margin} is expected "
-                "never to finish; audit without replacement or count by hand"
-            )
-        return remaining
-    horizon = math.ceil((3.0 if rates.total > 0 else 1.1) * threshold / growth) + 20
-    while True:
-        horizon = min(horizon, cap)
-        if rates.total > 0.0:
-            positions, kinds = _simulated_events(rates, horizon=horizon, trials=trials, seed=seed)
-        else:
-            positions = np.zeros((1, 0), dtype=np.int64)
-            kinds = np.zeros((1, 0), dtype=np.int64)
-        stops = _stopping_times(
-            start,
-            positions,
-            kinds,
-            clean=clean,
-            population=population,
-            threshold=threshold,
-            horizon=horizon,
-            betting=betting,
-        )
-        ordered = np.sort(stops)
-        needed = int(ordered[min(ordered.size - 1, math.ceil(probability * ordered.size) - 1)])
-        if needed <= horizon:
-            return needed
-        if horizon >= cap:
-            if remaining is None:
-                raise PapertallyError(
-                    f"a comparison audit with margin {margin} would need more than {cap} "
-                    "draws with replacement; audit without replacement or count by hand"
-                )
-            return remaining
-        horizon *= 2
+        raise PapertallyError(f"the probability must lie in (0, 1), got {probability}")
+    stops = _simulated_sizes(
+        start,
+        margin=margin,
+        risk_limit=risk_limit,
+        population=population,
+        rates=rates,
+        resolve=probability,
+        upper_bound=upper_bound,
+        betting=betting,
+        trials=trials,
+        seed=seed,
+    )
+    return int(stops[min(stops.size - 1, math.ceil(probability * stops.size) - 1)])
 
 
 def clca_sample_size(
@@ -721,6 +756,38 @@ def clca_sample_size(
         population=population,
         rates=error_rates,
         probability=probability,
+        upper_bound=upper_bound,
+        betting=betting,
+        trials=trials,
+        seed=seed,
+    )
+
+
+def clca_sample_size_distribution(
+    margin: float,
+    *,
+    risk_limit: float,
+    population: int | None,
+    error_rates: ErrorRates = NO_ERRORS,
+    upper_bound: float = 1.0,
+    betting: ClcaBetting = DEFAULT_BETTING,
+    trials: int = 1000,
+    seed: int = 20_201_103,
+) -> NDArray[np.int64]:
+    """Return the sorted sample sizes of ``trials`` simulated CLCAs (one value if no errors).
+
+    The same simulation as :func:`clca_sample_size` (which returns a quantile of these), for
+    means and percentiles in plans and benchmarks. Audits that would go on past the population
+    count as the full hand count ``N``.
+    """
+    check_population(population)
+    return _simulated_sizes(
+        _AuditState(),
+        margin=margin,
+        risk_limit=risk_limit,
+        population=population,
+        rates=error_rates,
+        resolve=1.0,
         upper_bound=upper_bound,
         betting=betting,
         trials=trials,
