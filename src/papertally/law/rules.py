@@ -1,0 +1,97 @@
+"""Load the rule files shipped in ``papertally/law/rules/`` (one YAML file per state and DC).
+
+The files are read once and validated with pydantic (:class:`~papertally.law.schema.StateLaw`);
+a malformed file is an error naming the file, never a silently missing state.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from importlib import resources
+
+import yaml
+from pydantic import ValidationError
+
+from papertally.errors import PapertallyError, closest_match_hint
+from papertally.law.schema import Rule, StateLaw
+
+STATE_NAMES: dict[str, str] = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+}  # fmt: skip
+"""The 50 states and DC by postal code."""
+
+
+def state_code(name: str) -> str:
+    """Return the postal code for a code or name in any case; an error with a hint if unknown."""
+    folded = " ".join(name.split()).casefold()
+    for code, full in STATE_NAMES.items():
+        if folded in (code.casefold(), full.casefold()):
+            return code
+    if folded in {"d.c.", "washington dc", "washington, d.c."}:
+        return "DC"
+    options = [*STATE_NAMES, *STATE_NAMES.values()]
+    hint = closest_match_hint(name.strip().title() if len(folded) > 2 else name.upper(), options)
+    raise PapertallyError(
+        f"unknown state {name!r}{hint}; give a two-letter code such as WI or a full name"
+    )
+
+
+@functools.cache
+def load_all() -> dict[str, StateLaw]:
+    """Return every state's law by postal code, validated; cached after the first call."""
+    folder = resources.files("papertally.law") / "rules"
+    laws: dict[str, StateLaw] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        try:
+            law = StateLaw.model_validate(yaml.safe_load(entry.read_text(encoding="utf-8")))
+        except (ValidationError, yaml.YAMLError) as error:
+            raise PapertallyError(f"rule file {entry.name} is not valid: {error}") from error
+        if entry.name != f"{law.state.lower()}.yaml":
+            raise PapertallyError(f"rule file {entry.name} holds state {law.state}")
+        laws[law.state] = law
+    return laws
+
+
+def state_law(state: str) -> StateLaw:
+    """Return the law of ``state`` (code or name)."""
+    code = state_code(state)
+    laws = load_all()
+    if code not in laws:
+        raise PapertallyError(f"no rule file for {STATE_NAMES[code]} ({code})")
+    return laws[code]
+
+
+def rule_for(state: str, on: date) -> Rule:
+    """Return the rule in force for an election held ``on``; say so if no rule covers the date."""
+    law = state_law(state)
+    for rule in law.rules:
+        if rule.in_force(on):
+            return rule
+    ranges = "; ".join(
+        _describe_range(r) for r in sorted(law.rules, key=lambda r: r.effective_from)
+    )
+    raise PapertallyError(
+        f"no {law.name} recount rule on file covers an election on {on.isoformat()}; "
+        f"the rules on file cover: {ranges}. papertally does not guess outside these dates"
+    )
+
+
+def _describe_range(rule: Rule) -> str:
+    start = rule.effective_from.isoformat()
+    if rule.effective_from_basis == "first_confirmed":
+        start += " (first date the sources confirm; the law may be older)"
+    end = rule.effective_to.isoformat() if rule.effective_to else "now"
+    return f"{rule.id} {start} to {end}"
