@@ -8,14 +8,14 @@ any request whose endpoint has no rule. County scoping is checked centrally from
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount, Route
 
 from papertally.model.recount import Role
 
@@ -25,25 +25,31 @@ ACCESS_ATTRIBUTE = "__papertally_access__"
 
 
 class Access(StrEnum):
-    """Who may call a route."""
+    """Who may call a route. Rules named ``COUNTY_*`` and ``CLERK`` need a ``county`` path part."""
 
     PUBLIC = "public"
-    """Anyone, signed in or not: published results, the login page."""
+    """Anyone, signed in or not: published results, the sign-in page."""
     SIGNED_IN = "signed in"
-    """Any signed-in user, whatever the role (reading; or acting on one's own account)."""
-    READ = "read"
-    """Signed-in users who may read a recount in progress: everyone but the public."""
+    """Any signed-in user, whatever the role: their home page, signing out."""
+    STATE_READ = "state read"
+    """Statewide figures of a recount in progress: the administrator and observers."""
+    COUNTY_READ = "county read"
+    """One county's figures: the administrator, observers, and that county's clerks and boards."""
     COUNTY_WRITE = "county write"
-    """A clerk or board member of the county in the path (or the administrator)."""
+    """Entering one county's tallies: that county's clerks and boards, and the administrator."""
     CLERK = "clerk"
-    """A clerk of the county in the path (county-level steps such as submitting)."""
+    """County-level steps such as submitting: that county's clerk only."""
     ADMINISTRATOR = "administrator"
     """The state administrator only."""
 
 
+COUNTY_RULES = frozenset({Access.COUNTY_READ, Access.COUNTY_WRITE, Access.CLERK})
+"""Rules whose routes must name a county in their path."""
+
 _ROLES_FOR: dict[Access, frozenset[Role]] = {
     Access.SIGNED_IN: frozenset(Role),
-    Access.READ: frozenset(Role),
+    Access.STATE_READ: frozenset({Role.ADMINISTRATOR, Role.OBSERVER}),
+    Access.COUNTY_READ: frozenset(Role),
     Access.COUNTY_WRITE: frozenset({Role.CLERK, Role.BOARD, Role.ADMINISTRATOR}),
     Access.CLERK: frozenset({Role.CLERK}),
     Access.ADMINISTRATOR: frozenset({Role.ADMINISTRATOR}),
@@ -79,29 +85,55 @@ class Principal:
 def may(principal: Principal | None, rule: Access, county: str | None) -> bool:
     """Return True when ``principal`` may call a route with ``rule`` about ``county``.
 
-    ``county`` is the county the request is about (from its path), or None. Clerks and board
-    members are confined to their own county for every rule, reading included.
+    ``county`` is the county named in the request's path, or None. Clerks and board members
+    are confined to their own county for every rule, reading included; a county rule on a
+    path without a county refuses everyone (fail closed).
     """
     if rule is Access.PUBLIC:
         return True
     if principal is None or principal.role not in _ROLES_FOR[rule]:
+        return False
+    if rule in COUNTY_RULES and county is None:
         return False
     if county is None or principal.role in {Role.ADMINISTRATOR, Role.OBSERVER}:
         return True
     return principal.county is not None and principal.county.casefold() == county.casefold()
 
 
+def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Yield every API route, descending into included routers."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from api_routes(included.routes)
+
+
 def check_every_route_has_a_rule(app: FastAPI) -> None:
-    """Raise RuntimeError naming every route without a declared access rule (fail closed)."""
-    missing = [
-        f"{sorted(route.methods or ())} {route.path}"
-        for route in app.routes
-        if isinstance(route, APIRoute) and rule_of(route.endpoint) is None
-    ]
-    missing += [
-        f"mount {route.path}"
-        for route in app.routes
-        if isinstance(route, Mount) and route.name not in {"static"}
-    ]
+    """Raise RuntimeError naming every route without a usable access rule (fail closed).
+
+    FastAPI's own documentation pages (the OpenAPI document and its viewers) are public; the
+    ``static`` mount serves the style sheet and script. Anything else must declare a rule.
+    """
+    missing: list[str] = []
+    for route in api_routes(app.routes):
+        rule = rule_of(route.endpoint)
+        where = f"{sorted(route.methods or ())} {route.path}"
+        if rule is None:
+            missing.append(where)
+        elif rule in COUNTY_RULES and "{county}" not in route.path:
+            missing.append(f"{where} (rule {rule.value!r} needs a {{county}} in its path)")
+    documentation = {
+        app.openapi_url,
+        app.docs_url,
+        app.redoc_url,
+        app.swagger_ui_oauth2_redirect_url,
+    }
+    for other in app.routes:
+        if isinstance(other, Mount) and other.name != "static":
+            missing.append(f"mount {other.path}")
+        elif isinstance(other, Route) and other.path not in documentation:
+            missing.append(f"route {other.path}")
     if missing:
-        raise RuntimeError("routes without an access rule: " + "; ".join(missing))
+        raise RuntimeError("routes without a usable access rule: " + "; ".join(missing))

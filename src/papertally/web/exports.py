@@ -1,0 +1,67 @@
+"""The recount's results for download: CSV (generic columns), JSON and NIST ERR v2 JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from papertally.io.err_writer import election_report
+from papertally.io.generic_csv import generic_rows
+from papertally.model import ContestCount, Election, ResultsStatus
+from papertally.reconcile import standing_of
+from papertally.web.service import RecountView
+
+
+def _recount_election(view: RecountView, recount: ContestCount) -> Election:
+    """Return an election holding just the recounted contest and its recount count."""
+    units = {uid: view.election.units[uid] for uid in recount.units}
+    return Election(
+        view.election.name,
+        view.election.date,
+        view.election.state,
+        {view.contest.name: view.contest},
+        units,
+        [recount],
+    )
+
+
+def results_csv(view: RecountView, recount: ContestCount) -> str:
+    """Return the recount per ward in the generic results CSV (``docs/generic-csv.md``)."""
+    rows = generic_rows(_recount_election(view, recount))
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def results_json(view: RecountView, recount: ContestCount) -> str:
+    """Return the recount's totals, standing and per-ward votes as JSON."""
+    standing = standing_of(recount.totals(), view.choices, view.contest.votes_allowed)
+    body = {
+        "election": view.election.name,
+        "contest": view.contest.name,
+        "recount_id": view.recount.id,
+        "status": view.recount.status,
+        "certified_at": view.recount.certified_at,
+        "standing": standing.to_json(),
+        "wards": {
+            uid: {
+                "county": view.election.units[uid].county,
+                "name": view.election.units[uid].name,
+                "votes": tally.votes,
+            }
+            for uid, tally in recount.units.items()
+        },
+    }
+    return json.dumps(body, indent=1, default=str)
+
+
+def err_json(view: RecountView, recount: ContestCount) -> str:
+    """Return the recount as a NIST SP 1500-100 v2 report with ``Status`` ``recount``."""
+    report = election_report(
+        _recount_election(view, recount), [recount], status=ResultsStatus.RECOUNT
+    )
+    return json.dumps(report, indent=1)

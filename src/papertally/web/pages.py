@@ -1,0 +1,632 @@
+"""The app's pages: public results, sign-in, the administrator's desk, the recount itself.
+
+Every route names its access rule with :func:`papertally.web.access.requires`; the app will not
+start otherwise. County pages carry the county in their path, which the access check compares
+with the signed-in clerk's county; a ward named in a path must lie in that county.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from papertally.errors import PapertallyError
+from papertally.io import read_results
+from papertally.model.recount import CountyAction, Role
+from papertally.reconcile import reconcile_counts
+from papertally.reconcile.paper import (
+    ChallengedBallot,
+    PaperRecords,
+    reconcile_paper_records,
+)
+from papertally.report.html import render_html_report
+from papertally.store.recounts import StaleWriteError
+from papertally.web.access import Access, requires
+from papertally.web.context import render, require_principal, services
+from papertally.web.exports import err_json, results_csv, results_json
+from papertally.web.security import hash_password
+from papertally.web.service import RecountView, SignInRefused, findings_summary, require
+
+router = APIRouter()
+
+FormText = Annotated[str, Form()]
+OptionalFormText = Annotated[str | None, Form()]
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# -- public -------------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+@requires(Access.PUBLIC)
+def public_results(request: Request) -> Any:
+    """Published results: certified recounts in full, recounts in progress as figures so far."""
+    svc = services(request)
+    published = []
+    for recount in svc.recounts.recounts():
+        view = svc.recount_view(recount.id)
+        progress = svc.progress(view)
+        published.append({"view": view, "progress": progress})
+    return render(request, "public.html", published=published)
+
+
+@router.get("/public/recounts/{recount_id}/results.csv")
+@requires(Access.PUBLIC)
+def public_results_csv(request: Request, recount_id: int) -> Response:
+    """The certified results of a recount as CSV (only once certified)."""
+    svc = services(request)
+    view = svc.recount_view(recount_id)
+    require(view.recount.status == "certified", f"recount {recount_id} is not certified yet")
+    return _download(
+        results_csv(view, svc.recount_count(view)), f"recount-{recount_id}.csv", "text/csv"
+    )
+
+
+@router.get("/login", response_class=HTMLResponse)
+@requires(Access.PUBLIC)
+def login_page(request: Request) -> Any:
+    """The sign-in form."""
+    return render(request, "login.html", error=None)
+
+
+@router.post("/login", response_class=HTMLResponse)
+@requires(Access.PUBLIC)
+def login(request: Request, username: FormText, password: FormText) -> Any:
+    """Sign in; after too many failures for one user name, refuse for a while."""
+    try:
+        user = services(request).sign_in(username, password)
+    except SignInRefused as refused:
+        status = 429 if refused.locked else 401
+        return render(request, "login.html", status_code=status, error=str(refused))
+    request.session.clear()
+    request.session["user_id"] = user.id
+    return _see_other("/home")
+
+
+@router.post("/logout")
+@requires(Access.SIGNED_IN)
+def logout(request: Request) -> RedirectResponse:
+    """Sign out."""
+    request.session.clear()
+    return _see_other("/")
+
+
+@router.get("/home")
+@requires(Access.SIGNED_IN)
+def home(request: Request) -> Response:
+    """Send each user to where their work is."""
+    who = require_principal(request)
+    recounts = services(request).recounts.recounts()
+    if who.role is Role.ADMINISTRATOR:
+        return _see_other("/admin")
+    if not recounts:
+        waiting: Response = render(request, "waiting.html")
+        return waiting
+    latest = recounts[0]
+    if who.role is Role.OBSERVER:
+        return _see_other(f"/recounts/{latest.id}")
+    return _see_other(f"/recounts/{latest.id}/counties/{who.county}")
+
+
+# -- administrator ------------------------------------------------------------------------------
+
+
+@router.get("/admin", response_class=HTMLResponse)
+@requires(Access.ADMINISTRATOR)
+def admin_desk(request: Request, message: str | None = None) -> Any:
+    """Elections, recounts and users, with the forms to add them."""
+    svc = services(request)
+    return render(
+        request,
+        "admin.html",
+        elections=svc.store.list_elections(),
+        recounts=svc.recounts.recounts(),
+        users=svc.recounts.users(),
+        roles=list(Role),
+        message=message,
+    )
+
+
+@router.post("/admin/import")
+@requires(Access.ADMINISTRATOR)
+async def admin_import(
+    request: Request, files: Annotated[list[UploadFile], File()], name: OptionalFormText = None
+) -> Response:
+    """Import a canvass (one or more files read together), as one transaction."""
+    who = require_principal(request)
+    with tempfile.TemporaryDirectory(prefix="papertally-upload-") as folder:
+        paths: list[Path] = []
+        digests: dict[str, str] = {}
+        for upload in files:
+            require(bool(upload.filename), "choose at least one file to import")
+            target = Path(folder) / Path(upload.filename or "upload").name
+            content = await upload.read()
+            target.write_bytes(content)
+            paths.append(target)
+            digests[str(target)] = hashlib.sha256(content).hexdigest()
+        result = read_results(paths)
+        election_id = services(request).import_canvass(
+            result, actor=who.username, name=name or None, digests=digests
+        )
+    note = f"Imported election {election_id} with {len(result.warnings)} warnings."
+    return _see_other(f"/admin?message={note}")
+
+
+@router.post("/admin/users")
+@requires(Access.ADMINISTRATOR)
+def admin_add_user(
+    request: Request,
+    username: FormText,
+    password: FormText,
+    role: FormText,
+    county: OptionalFormText = None,
+) -> Response:
+    """Create a user account."""
+    who = require_principal(request)
+    require(len(password) >= 10, "a password must have at least 10 characters")
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise PapertallyError(f"unknown role {role!r}") from None
+    services(request).recounts.add_user(
+        username.strip(),
+        hash_password(password),
+        chosen,
+        (county or "").strip() or None,
+        actor=who.username,
+    )
+    return _see_other(f"/admin?message=User {username} added.")
+
+
+@router.post("/admin/recounts")
+@requires(Access.ADMINISTRATOR)
+def admin_open_recount(
+    request: Request,
+    election_id: Annotated[int, Form()],
+    contest: FormText,
+    reason: FormText,
+    deadline: FormText,
+    starts_on: OptionalFormText = None,
+    method: OptionalFormText = None,
+) -> Response:
+    """Open a recount of a contest of an imported election."""
+    who = require_principal(request)
+    svc = services(request)
+    election = svc.store.load_election(election_id)
+    chosen = election.contest(contest)
+    base = election.count(chosen.name, "original canvass")
+    units = {uid: election.units[uid].county for uid in base.units}
+    due = _parse_deadline(deadline)
+    start = date.fromisoformat(starts_on) if starts_on else None
+    counties = set(units.values())
+    recount_id = svc.recounts.open_recount(
+        election_id=election_id,
+        contest=chosen.name,
+        units=units,
+        reason=reason,
+        deadline=due,
+        actor=who.username,
+        starts_on=start,
+        methods=dict.fromkeys(counties, method or "hand"),
+    )
+    return _see_other(f"/recounts/{recount_id}")
+
+
+def _parse_deadline(text: str) -> datetime:
+    """Read a deadline as a date (end of that day, UTC) or a date and time."""
+    try:
+        if len(text.strip()) == 10:
+            return datetime.combine(date.fromisoformat(text.strip()), time(23, 59), tzinfo=UTC)
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise PapertallyError(f"the deadline {text!r} is not a date like 2016-12-12") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# -- the recount --------------------------------------------------------------------------------
+
+
+@router.get("/recounts/{recount_id}", response_class=HTMLResponse)
+@requires(Access.STATE_READ)
+def recount_dashboard(request: Request, recount_id: int) -> Any:
+    """The statewide dashboard: counties, wards and votes recounted, net change, flags, pace."""
+    svc = services(request)
+    view = svc.recount_view(recount_id)
+    return render(
+        request,
+        "dashboard.html",
+        view=view,
+        progress=svc.progress(view),
+        counties=svc.recounts.counties(recount_id),
+        findings=findings_summary(view.recount.findings),
+    )
+
+
+@router.get("/recounts/{recount_id}/live", response_class=HTMLResponse)
+@requires(Access.STATE_READ)
+def recount_dashboard_live(request: Request, recount_id: int) -> Any:
+    """The dashboard's figures alone, fetched again every few seconds by the page."""
+    svc = services(request)
+    view = svc.recount_view(recount_id)
+    return render(request, "_figures.html", view=view, progress=svc.progress(view))
+
+
+@router.post("/recounts/{recount_id}/counties/{county}/review")
+@requires(Access.ADMINISTRATOR)
+def review_county(
+    request: Request,
+    recount_id: int,
+    county: str,
+    decision: FormText,
+    note: OptionalFormText = None,
+) -> Response:
+    """Accept a submitted county, or return it for correction with a note."""
+    who = require_principal(request)
+    action = {"accept": CountyAction.ACCEPT, "return": CountyAction.RETURN}.get(decision)
+    require(action is not None, f"unknown decision {decision!r}")
+    assert action is not None
+    services(request).recounts.county_step(
+        recount_id, county, action, actor=who.username, role=who.role, note=note
+    )
+    return _see_other(f"/recounts/{recount_id}")
+
+
+@router.post("/recounts/{recount_id}/certify")
+@requires(Access.ADMINISTRATOR)
+def certify(request: Request, recount_id: int) -> Response:
+    """Certify the statewide result once every county is accepted."""
+    who = require_principal(request)
+    svc = services(request)
+    view = svc.recount_view(recount_id)
+    totals = svc.progress(view).so_far.totals
+    svc.recounts.certify(recount_id, actor=who.username, totals=totals)
+    return _see_other(f"/recounts/{recount_id}")
+
+
+@router.get("/recounts/{recount_id}/counties/{county}", response_class=HTMLResponse)
+@requires(Access.COUNTY_READ)
+def county_page(request: Request, recount_id: int, county: str) -> Any:
+    """A county's wards: recounted or not, changes, balance; the county's own steps."""
+    svc = services(request)
+    view = svc.recount_view(recount_id)
+    progress = svc.progress(view, county=county)
+    part = svc.recounts.county(recount_id, county)
+    sheets = svc.recounts.sheets(recount_id, county=county)
+    records = {r.unit: r.records for r in svc.recounts.paper_records(recount_id, county=county)}
+    recounted: dict[str, dict[str, int]] = {}
+    for sheet in sheets:
+        ward = recounted.setdefault(sheet.unit, {})
+        for choice, n in sheet.votes.items():
+            ward[choice] = ward.get(choice, 0) + n
+    wards = []
+    for unit, _, version in svc.recounts.ward_units(recount_id, county):
+        original = view.base.units[unit].votes
+        votes = recounted.get(unit)
+        balance = (
+            reconcile_paper_records(
+                unit, county, records[unit], votes or {}, votes_allowed=view.contest.votes_allowed
+            )
+            if unit in records
+            else None
+        )
+        wards.append(
+            {
+                "id": unit,
+                "name": view.election.units[unit].name,
+                "version": version,
+                "original": original,
+                "recount": votes,
+                "change": None
+                if votes is None
+                else {c: votes.get(c, 0) - original.get(c, 0) for c in view.choices},
+                "balance": balance,
+            }
+        )
+    return render(
+        request,
+        "county.html",
+        view=view,
+        county=part,
+        progress=progress,
+        wards=wards,
+        missing=svc.missing_wards(recount_id, county),
+    )
+
+
+@router.post("/recounts/{recount_id}/counties/{county}/plan")
+@requires(Access.COUNTY_WRITE)
+def county_plan(
+    request: Request,
+    recount_id: int,
+    county: str,
+    method: OptionalFormText = None,
+    cost_estimate: OptionalFormText = None,
+) -> Response:
+    """Record the county's recount method and cost estimate (dollars)."""
+    who = require_principal(request)
+    cents = None
+    if cost_estimate:
+        try:
+            cents = round(float(cost_estimate.replace(",", "").replace("$", "")) * 100)
+        except ValueError:
+            raise PapertallyError(
+                f"the cost estimate {cost_estimate!r} is not an amount of dollars"
+            ) from None
+    services(request).recounts.set_county_plan(
+        recount_id, county, actor=who.username, method=method or None, cost_estimate_cents=cents
+    )
+    return _see_other(f"/recounts/{recount_id}/counties/{county}")
+
+
+@router.post("/recounts/{recount_id}/counties/{county}/submit")
+@requires(Access.CLERK)
+def submit_county(request: Request, recount_id: int, county: str) -> Response:
+    """Submit the county's recount to the state once every ward has a tally."""
+    who = require_principal(request)
+    svc = services(request)
+    missing = svc.missing_wards(recount_id, county)
+    names = ", ".join(m.partition("|")[2] for m in missing[:5]) + ("…" if len(missing) > 5 else "")
+    require(not missing, f"{len(missing)} wards have no tally sheet yet: {names}")
+    part = svc.recounts.county(recount_id, county)
+    if part.status.value == "not started":
+        svc.recounts.county_step(
+            recount_id, county, CountyAction.START, actor=who.username, role=who.role
+        )
+    svc.recounts.county_step(
+        recount_id, county, CountyAction.SUBMIT, actor=who.username, role=who.role
+    )
+    return _see_other(f"/recounts/{recount_id}/counties/{county}")
+
+
+def _ward_in_county(view: RecountView, county: str, unit: str) -> None:
+    """Refuse a ward that is not in the county named by the path (no cross-county ids)."""
+    known = view.election.units.get(unit)
+    if known is None or known.county.casefold() != county.casefold():
+        raise PapertallyError(f"there is no ward {unit!r} in {county}")
+
+
+def _ward_page(request: Request, recount_id: int, county: str, unit: str, **extra: Any) -> Any:
+    svc = services(request)
+    view = svc.recount_view(recount_id)
+    _ward_in_county(view, county, unit)
+    history = svc.recounts.sheets(recount_id, unit=unit, include_history=True)
+    current = [s for s in history if s.superseded_by is None and not s.voided]
+    version = next(v for u, _, v in svc.recounts.ward_units(recount_id, county) if u == unit)
+    records = next(
+        (r for r in svc.recounts.paper_records(recount_id, county=county) if r.unit == unit), None
+    )
+    summed: dict[str, int] = {}
+    for sheet in current:
+        for choice, n in sheet.votes.items():
+            summed[choice] = summed.get(choice, 0) + n
+    balance = (
+        reconcile_paper_records(
+            unit, county, records.records, summed, votes_allowed=view.contest.votes_allowed
+        )
+        if records
+        else None
+    )
+    return render(
+        request,
+        "ward.html",
+        view=view,
+        county=county,
+        unit=view.election.units[unit],
+        version=version,
+        current=current,
+        history=history,
+        summed=summed if current else None,
+        original=view.base.units[unit].votes,
+        records=records,
+        balance=balance,
+        **extra,
+    )
+
+
+@router.get("/recounts/{recount_id}/counties/{county}/wards/{unit}", response_class=HTMLResponse)
+@requires(Access.COUNTY_READ)
+def ward_page(request: Request, recount_id: int, county: str, unit: str) -> Any:
+    """A ward: its tally sheets (with history), the sum, the paper records and their balance."""
+    return _ward_page(request, recount_id, county, unit)
+
+
+@router.post(
+    "/recounts/{recount_id}/counties/{county}/wards/{unit}/sheets", response_class=HTMLResponse
+)
+@requires(Access.COUNTY_WRITE)
+async def enter_sheet(request: Request, recount_id: int, county: str, unit: str) -> Any:
+    """Enter (or correct) one tally sheet of a ward."""
+    who = require_principal(request)
+    svc = services(request)
+    view = svc.recount_view(recount_id)
+    _ward_in_county(view, county, unit)
+    form = await request.form()
+    votes = {choice: _whole_number(form.get(f"votes::{choice}"), choice) for choice in view.choices}
+    try:
+        svc.recounts.enter_tally_sheet(
+            recount_id,
+            unit,
+            str(form.get("label") or "sheet 1"),
+            votes,
+            expected_version=_whole_number(form.get("version"), "version"),
+            actor=who.username,
+            reason=str(form.get("reason") or "").strip() or None,
+            choices=view.choices,
+        )
+    except StaleWriteError as stale:
+        return _ward_page(request, recount_id, county, unit, conflict=str(stale), status_code=409)
+    return _see_other(f"/recounts/{recount_id}/counties/{county}/wards/{unit}")
+
+
+@router.post(
+    "/recounts/{recount_id}/counties/{county}/wards/{unit}/records", response_class=HTMLResponse
+)
+@requires(Access.COUNTY_WRITE)
+async def enter_records(request: Request, recount_id: int, county: str, unit: str) -> Any:
+    """Enter the ward's paper-record counts and challenged ballots."""
+    who = require_principal(request)
+    svc = services(request)
+    view = svc.recount_view(recount_id)
+    _ward_in_county(view, county, unit)
+    form = await request.form()
+
+    def optional(name: str) -> int | None:
+        value = form.get(name)
+        return None if value in (None, "") else _whole_number(value, name.replace("_", " "))
+
+    records = PaperRecords(
+        poll_book_voters=optional("poll_book_voters"),
+        ballots_issued=optional("ballots_issued"),
+        ballots_counted=optional("ballots_counted"),
+        absentee_envelopes=optional("absentee_envelopes"),
+        absentee_ballots=optional("absentee_ballots"),
+        challenged=_challenged(str(form.get("challenged") or "")),
+    )
+    try:
+        svc.recounts.enter_paper_records(
+            recount_id,
+            unit,
+            records,
+            expected_version=_whole_number(form.get("version"), "version"),
+            actor=who.username,
+            reason=str(form.get("reason") or "").strip() or None,
+        )
+    except StaleWriteError as stale:
+        return _ward_page(request, recount_id, county, unit, conflict=str(stale), status_code=409)
+    return _see_other(f"/recounts/{recount_id}/counties/{county}/wards/{unit}")
+
+
+def _whole_number(value: Any, what: str) -> int:
+    text = str(value if value is not None else "").strip().replace(",", "")
+    if not text.isdigit():
+        raise PapertallyError(f"{what}: enter a whole number of at least 0 (got {text!r})")
+    return int(text)
+
+
+def _challenged(text: str) -> tuple[ChallengedBallot, ...]:
+    """Read challenged ballots, one line each: ``count | reason | counted or rejected``."""
+    found: list[ChallengedBallot] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if (
+            len(parts) != 3
+            or not parts[0].isdigit()
+            or parts[2].lower() not in {"counted", "rejected"}
+        ):
+            raise PapertallyError(
+                f"challenged ballots, line {number}: write 'count | reason | counted' or "
+                f"'count | reason | rejected', not {line.strip()!r}"
+            )
+        found.append(ChallengedBallot(parts[1], int(parts[0]), parts[2].lower() == "rejected"))
+    return tuple(found)
+
+
+# -- log and exports ----------------------------------------------------------------------------
+
+
+@router.get("/activity", response_class=HTMLResponse)
+@requires(Access.STATE_READ)
+def activity_page(request: Request) -> Any:
+    """The activity log, newest first, with the result of verifying the chain."""
+    svc = services(request)
+    entries = svc.recounts.activity()
+    return render(
+        request,
+        "activity.html",
+        entries=list(reversed(entries))[:500],
+        verification=svc.recounts.verify_log(),
+    )
+
+
+@router.get("/activity/export.json")
+@requires(Access.STATE_READ)
+def activity_export(request: Request) -> Response:
+    """The whole activity log as JSON, with its head hash for observers to keep."""
+    svc = services(request)
+    entries = svc.recounts.activity()
+    body = {
+        "head_hash": entries[-1].entry_hash if entries else None,
+        "entries": [{**e.payload(), "entry_hash": e.entry_hash} for e in entries],
+    }
+    return _download(
+        json.dumps(body, indent=1, default=str), "activity-log.json", "application/json"
+    )
+
+
+@router.get("/recounts/{recount_id}/export/results.csv")
+@requires(Access.STATE_READ)
+def export_csv(request: Request, recount_id: int) -> Response:
+    """The recount's results per ward as CSV (generic CSV columns)."""
+    svc = services(request)
+    view = svc.recount_view(recount_id)
+    return _download(
+        results_csv(view, svc.recount_count(view)), f"recount-{recount_id}.csv", "text/csv"
+    )
+
+
+@router.get("/recounts/{recount_id}/export/results.json")
+@requires(Access.STATE_READ)
+def export_json(request: Request, recount_id: int) -> Response:
+    """The recount's results per ward and in total as JSON."""
+    svc = services(request)
+    view = svc.recount_view(recount_id)
+    return _download(
+        results_json(view, svc.recount_count(view)),
+        f"recount-{recount_id}.json",
+        "application/json",
+    )
+
+
+@router.get("/recounts/{recount_id}/export/err.json")
+@requires(Access.STATE_READ)
+def export_err(request: Request, recount_id: int) -> Response:
+    """The recount's results as NIST SP 1500-100 v2 election results (Status = recount)."""
+    svc = services(request)
+    view = svc.recount_view(recount_id)
+    return _download(
+        err_json(view, svc.recount_count(view)),
+        f"recount-{recount_id}-err.json",
+        "application/json",
+    )
+
+
+@router.get("/recounts/{recount_id}/report.html", response_class=HTMLResponse)
+@requires(Access.STATE_READ)
+def recount_report(request: Request, recount_id: int) -> HTMLResponse:
+    """The reconciliation report: the recount so far against the original canvass."""
+    svc = services(request)
+    view = svc.recount_view(recount_id)
+    recount = svc.recount_count(view)
+    require(bool(recount.units), "no ward has been recounted yet")
+    compared = {uid: view.base.units[uid] for uid in recount.units}
+    base = type(view.base)(
+        view.base.contest, view.base.name, view.base.status, view.base.count_item_type, compared
+    )
+    rec = reconcile_counts(base, recount, view.election.units, contest=view.contest)
+    html = render_html_report(
+        rec,
+        election_name=view.election.name,
+        sources=[f"papertally recount {recount_id}, wards recounted so far: {len(recount.units)}"],
+        generated_at=datetime.now(UTC),
+    )
+    return HTMLResponse(html)
+
+
+def _download(body: str, filename: str, media_type: str) -> Response:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

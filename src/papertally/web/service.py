@@ -1,0 +1,192 @@
+"""What the web pages ask of the store, in one place: the results, the recount and its figures.
+
+The app keeps no state in process memory: every request reads the store, so several app
+processes behind one PostgreSQL database see the same recount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from papertally.errors import PapertallyError
+from papertally.model import Contest, ContestCount, Election, ImportResult
+from papertally.model.recount import ward_totals_from_sheets
+from papertally.reconcile.progress import RecountProgress, recount_progress
+from papertally.store import Store
+from papertally.store.engine import writing
+from papertally.store.recounts import Recount, RecountStore, User
+from papertally.store.writer import save_import
+from papertally.types import ChoiceName, ElectionId, ReportingUnitId
+from papertally.web.security import SIGN_IN_WINDOW, password_matches, sign_in_locked
+
+
+@dataclass(frozen=True)
+class RecountView:
+    """A recount with the contest it recounts and its base count (the original canvass)."""
+
+    recount: Recount
+    election: Election
+    contest: Contest
+    base: ContestCount
+
+    @property
+    def choices(self) -> list[ChoiceName]:
+        """Return the contest's choices in ballot order, as found in the base count."""
+        names = self.contest.choice_names()
+        for tally in self.base.units.values():
+            for choice in tally.votes:
+                if choice not in names:
+                    names.append(choice)
+        return names
+
+
+class SignInRefused(PapertallyError):
+    """A sign-in was refused: wrong credentials, or too many failures (``locked``)."""
+
+    def __init__(self, message: str, *, locked: bool) -> None:
+        super().__init__(message)
+        self.locked = locked
+
+
+class Services:
+    """The store's operations the web app needs, over one engine."""
+
+    def __init__(self, url: str) -> None:
+        self.store = Store(url)
+        self.recounts = RecountStore(self.store.engine)
+
+    @property
+    def engine(self) -> Engine:
+        """Return the store's engine."""
+        return self.store.engine
+
+    def import_canvass(
+        self, result: ImportResult, *, actor: str, name: str | None, digests: Mapping[str, str]
+    ) -> ElectionId:
+        """Save an import and log it, in one transaction."""
+        with writing(self.engine) as connection:
+            election_id = save_import(
+                connection,
+                result,
+                election_name=name,
+                into=None,
+                file_digests=digests,
+                now=datetime.now(UTC),
+            )
+            self.recounts.append(
+                connection,
+                actor,
+                "import",
+                f"election/{election_id}",
+                {
+                    "files": [Path(f).name for f in result.files],
+                    "sha256": dict(digests),
+                    "formats": list(result.formats),
+                    "warnings": len(result.warnings),
+                },
+            )
+        return election_id
+
+    def sign_in(self, username: str, password: str) -> User:
+        """Check a user's password and log the attempt; refuse after too many failures.
+
+        Raises :class:`SignInRefused` (``locked`` set when the user name is rate limited).
+        """
+        now = datetime.now(UTC)
+        failures = self.recounts.recent_sign_in_failures(username, now - SIGN_IN_WINDOW)
+        if sign_in_locked(failures, now):
+            raise SignInRefused(
+                "Too many failed sign-ins for this user name. Wait 15 minutes and try again.",
+                locked=True,
+            )
+        found = self.recounts.user_credentials(username)
+        if found is None or not password_matches(found[1], password):
+            self.recounts.record_sign_in(username, succeeded=False)
+            raise SignInRefused("Wrong user name or password.", locked=False)
+        self.recounts.record_sign_in(username, succeeded=True)
+        return found[0]
+
+    def recount_view(self, recount_id: int) -> RecountView:
+        """Return recount ``recount_id`` with its election, contest and base count."""
+        recount = self.recounts.recount(recount_id)
+        election = self.store.load_election(recount.election_id)
+        contest = election.contest(recount.contest)
+        return RecountView(
+            recount, election, contest, election.count(contest.name, recount.base_count)
+        )
+
+    def progress(self, view: RecountView, *, county: str | None = None) -> RecountProgress:
+        """Return the recount's figures so far, statewide or for one county."""
+        recount_id = view.recount.id
+        sheets = self.recounts.sheets(recount_id, county=county)
+        recounted = ward_totals_from_sheets(s.as_sheet() for s in sheets)
+        records = {
+            r.unit: r.records for r in self.recounts.paper_records(recount_id, county=county)
+        }
+        counties = {
+            c.county: (c.status, c.started_at)
+            for c in self.recounts.counties(recount_id)
+            if county is None or c.county.casefold() == county.casefold()
+        }
+        base = view.base
+        if county is not None:
+            base = ContestCount(
+                base.contest,
+                base.name,
+                base.status,
+                base.count_item_type,
+                {
+                    uid: tally
+                    for uid, tally in base.units.items()
+                    if view.election.units[uid].county.casefold() == county.casefold()
+                },
+            )
+        return recount_progress(
+            base,
+            view.election.units,
+            recounted,
+            records,
+            counties,
+            choices=view.choices,
+            votes_allowed=view.contest.votes_allowed,
+            now=datetime.now(UTC),
+            deadline=view.recount.deadline,
+            started=view.recount.opened_at,
+        )
+
+    def recount_count(self, view: RecountView) -> ContestCount:
+        """Return the recount as a count: every ward's current sheets summed."""
+        sheets = self.recounts.sheets(view.recount.id)
+        totals = ward_totals_from_sheets(s.as_sheet() for s in sheets)
+        count = ContestCount(view.contest.name, "recount")
+        for uid, votes in totals.items():
+            for choice, n in votes.items():
+                count.set_votes(uid, choice, n)
+        return count
+
+    def missing_wards(self, recount_id: int, county: str) -> list[ReportingUnitId]:
+        """Return the county's wards that have no tally sheet yet."""
+        done = {s.unit for s in self.recounts.sheets(recount_id, county=county)}
+        return [u for u, _, _ in self.recounts.ward_units(recount_id, county) if u not in done]
+
+
+def findings_summary(findings: Mapping[str, Any] | None) -> list[str]:
+    """Return the law engine's findings as lines of text for the recount page."""
+    if not findings:
+        return []
+    lines = findings.get("lines")
+    if isinstance(lines, list):
+        return [str(line) for line in lines]
+    return [f"{key}: {value}" for key, value in findings.items()]
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise a user error with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise PapertallyError(message)
