@@ -1,9 +1,379 @@
-"""``papertally audit`` commands of the audit_stats module."""
+"""``papertally audit sample-size | risk | simulate``: the statistics of a risk-limiting audit.
+
+Thin adapters: parse the options, call :mod:`papertally.audit`, print a table or JSON.
+"""
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from papertally.audit.assertions import (
+    NO_VOTE,
+    PHANTOM,
+    Assertion,
+    check_sample_choices,
+    check_votes,
+    plurality_assertions,
+)
+from papertally.audit.martingale import check_risk_limit
+from papertally.audit.polling import (
+    alpha_risk,
+    alpha_sample_size,
+    alpha_settings,
+    bravo_asn,
+    bravo_sample_size,
+    limit_sample_size,
+)
+from papertally.audit.simulate import (
+    comparison_module,
+    simulate_comparison,
+    simulate_polling,
+    tightest,
+)
+from papertally.cli.common import console, print_json, user_errors
+from papertally.errors import FileLocation, InputFileError, PapertallyError
+
+AUDIT_TYPES = ("polling", "comparison", "batch")
+NO_VOTE_WORDS = {"", "blank", "none", "no vote", "undervote", "overvote", NO_VOTE}
+PHANTOM_WORDS = {"phantom", "not found", "missing", PHANTOM}
+
+TypeOption = typer.Option("polling", "--type", help="polling, comparison or batch.")
+RiskLimitOption = typer.Option(..., "--risk-limit", help="Risk limit α, e.g. 0.05.")
+VotesOption = typer.Option(..., "--votes", help="Reported votes NAME=N; repeat per candidate.")
+BallotsOption = typer.Option(None, "--ballots", help="Ballot cards (default: the total votes).")
+WinnersOption = typer.Option(1, "--winners", help="Number of winners (vote for k).")
+JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
+RatesOption = typer.Option(
+    None, "--error-rates", help="Expected discrepancy rates per card: o1=..,o2=..,u1=..,u2=.."
+)
+
+
+def parse_votes(items: list[str], option: str = "--votes") -> dict[str, int]:
+    """Parse ``NAME=N`` items into a mapping, with a clear message for a malformed one."""
+    votes: dict[str, int] = {}
+    for item in items:
+        name, sep, number = item.rpartition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise PapertallyError(f"{option} {item!r}: expected NAME=N, e.g. {option} Alice=1200")
+        try:
+            count = int(number.replace(",", "").replace("_", ""))
+        except ValueError:
+            raise PapertallyError(
+                f"{option} {item!r}: {number!r} is not a whole number of votes"
+            ) from None
+        if name in votes:
+            raise PapertallyError(f"{option}: {name!r} is given twice")
+        votes[name] = count
+    return votes
+
+
+def parse_rates(text: str | None) -> dict[str, float]:
+    """Parse ``o1=0.001,o2=0.0001`` into a mapping of discrepancy rates."""
+    if not text:
+        return {}
+    rates: dict[str, float] = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in {"o1", "o2", "u1", "u2"}:
+            raise PapertallyError(
+                f"--error-rates {part!r}: expected o1=, o2=, u1= or u2= followed by a rate"
+            )
+        try:
+            rates[key] = float(value)
+        except ValueError:
+            raise PapertallyError(f"--error-rates {part!r}: {value!r} is not a number") from None
+    return rates
+
+
+def _read_lines(path: Path) -> list[tuple[int, str]]:
+    """Return the ``(line number, text)`` of the sample file's entries (``#`` starts a comment)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise InputFileError(FileLocation(str(path)), f"cannot be read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputFileError(FileLocation(str(path)), "is not UTF-8 text") from None
+    entries = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        entries.append((number, line.strip()))
+    while entries and entries[-1][1] == "":
+        entries.pop()
+    return entries
+
+
+def read_polling_sample(path: Path, candidates: list[str]) -> list[str | None]:
+    """Read sampled choices, one per line in draw order; blank/``none`` is no vote."""
+    choices: list[str | None] = []
+    for number, entry in _read_lines(path):
+        folded = entry.lower()
+        if folded in NO_VOTE_WORDS:
+            choices.append(NO_VOTE)
+        elif folded in PHANTOM_WORDS:
+            choices.append(PHANTOM)
+        else:
+            try:
+                check_sample_choices([entry], candidates, source=path.name)
+            except PapertallyError as error:
+                message = str(error).split(": ", 1)[1].replace("draw 1 names", "names")
+                raise InputFileError(FileLocation(str(path), row=number), message) from None
+            choices.append(entry)
+    return choices
+
+
+def read_comparison_sample(path: Path) -> list[str]:
+    """Read discrepancy codes (0, o1, o2, u1, u2, phantom), one per line in draw order."""
+    codes = []
+    allowed = {"0", "o1", "o2", "u1", "u2", "phantom"}
+    for number, entry in _read_lines(path):
+        code = entry.lower()
+        if code not in allowed:
+            raise InputFileError(
+                FileLocation(str(path), row=number),
+                f"{entry!r} is not a discrepancy code; expected one of 0, o1, o2, u1, u2, phantom",
+            )
+        codes.append(code)
+    return codes
+
+
+def _polling_sizes(
+    assertions: list[Assertion], risk_limit: float, probability: float
+) -> list[dict[str, Any]]:
+    rows = []
+    for assertion in assertions:
+        counts = dict(zip(assertion.population.values, assertion.population.counts, strict=True))
+        cards = assertion.population.size
+        p_w, p_l = counts.get(1.0, 0) / cards, counts.get(0.0, 0) / cards
+        rows.append(
+            {
+                "assertion": assertion.name,
+                "margin": assertion.diluted_margin,
+                "sample_size": min(cards, alpha_sample_size(assertion, risk_limit, probability)),
+                "bravo_sample_size": min(
+                    cards, bravo_sample_size(p_w, p_l, risk_limit, probability, max_size=cards)
+                ),
+                "bravo_asn": min(cards, math.ceil(bravo_asn(p_w, p_l, risk_limit))),
+                "limit_mean": limit_sample_size(assertion.population, risk_limit),
+            }
+        )
+    return rows
+
+
+def _comparison_sizes(
+    assertions: list[Assertion], risk_limit: float, probability: float, rates: dict[str, float]
+) -> list[dict[str, Any]]:
+    comparison = comparison_module()
+    error_rates = comparison.ErrorRates(**rates)
+    rows = []
+    for assertion in assertions:
+        cards = assertion.population.size
+        rows.append(
+            {
+                "assertion": assertion.name,
+                "margin": assertion.diluted_margin,
+                "sample_size": int(
+                    comparison.clca_sample_size(
+                        assertion.diluted_margin,
+                        risk_limit=risk_limit,
+                        population=cards,
+                        error_rates=error_rates,
+                        probability=probability,
+                    )
+                ),
+                "limit_no_errors": comparison.clca_limit_sample_size(
+                    assertion.diluted_margin, risk_limit=risk_limit
+                ),
+            }
+        )
+    return rows
+
+
+def _batch_sizes(*_: object) -> list[dict[str, Any]]:
+    raise PapertallyError(
+        "batch comparison sample sizes need the batch-level results; they are not available "
+        "from --votes in this version of papertally"
+    )
+
+
+def _print_rows(title: str, rows: list[dict[str, Any]]) -> None:
+    console.print(f"[bold]{title}[/bold]")
+    for row in rows:
+        details = ", ".join(
+            f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
+            for key, value in row.items()
+            if key != "assertion"
+        )
+        console.print(f"  {row['assertion']}: {details}", soft_wrap=True, markup=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the ``audit`` group."""
+    """Add ``sample-size``, ``risk`` and ``simulate`` to the ``audit`` group."""
+
+    @app.command("sample-size")
+    @user_errors
+    def sample_size(
+        audit_type: str = TypeOption,
+        risk_limit: float = RiskLimitOption,
+        votes: list[str] = VotesOption,
+        ballots: int | None = BallotsOption,
+        winners: int = WinnersOption,
+        error_rates: str | None = RatesOption,
+        probability: float = typer.Option(0.9, "--probability", help="Chance to finish."),
+        as_json: bool = JsonOption,
+    ) -> None:
+        """Cards to sample to finish with the given probability if the reported results hold."""
+        check_risk_limit(risk_limit)
+        if audit_type not in AUDIT_TYPES:
+            raise PapertallyError(f"--type {audit_type!r}: expected polling, comparison or batch")
+        tally = parse_votes(votes)
+        assertions = plurality_assertions(tally, winners, ballots=ballots)
+        if audit_type == "polling":
+            rows = _polling_sizes(assertions, risk_limit, probability)
+        elif audit_type == "comparison":
+            rows = _comparison_sizes(assertions, risk_limit, probability, parse_rates(error_rates))
+        else:
+            rows = _batch_sizes(assertions)
+        size = max(int(row["sample_size"]) for row in rows)
+        result = {
+            "type": audit_type,
+            "risk_limit": risk_limit,
+            "probability": probability,
+            "ballots": assertions[0].population.size,
+            "sample_size": size,
+            "assertions": rows,
+        }
+        if as_json:
+            print_json(result)
+            return
+        console.print(
+            f"sample size ({audit_type}, α={risk_limit:g}, P(finish)={probability:g}): "
+            f"[bold]{size}[/bold] of {result['ballots']} cards"
+        )
+        _print_rows("per assertion", rows)
+
+    @app.command("risk")
+    @user_errors
+    def risk(
+        sample: Path = typer.Option(..., "--sample", help="Sampled cards, one per line."),
+        audit_type: str = TypeOption,
+        risk_limit: float = RiskLimitOption,
+        votes: list[str] = VotesOption,
+        ballots: int = typer.Option(..., "--ballots", help="Ballot cards in the population."),
+        winners: int = WinnersOption,
+        as_json: bool = JsonOption,
+    ) -> None:
+        """Measure the risk from a sample in draw order (polling: choices; comparison: codes)."""
+        check_risk_limit(risk_limit)
+        tally = parse_votes(votes)
+        check_votes(tally, ballots, winners)
+        assertions = plurality_assertions(tally, winners, ballots=ballots)
+        details: list[dict[str, Any]] = []
+        if audit_type == "polling":
+            choices = read_polling_sample(sample, list(tally))
+            for assertion in assertions:
+                measured = alpha_risk(
+                    assertion.assort(choices),
+                    alpha_settings(assertion, risk_limit),
+                    population=assertion.population.size,
+                    risk_limit=risk_limit,
+                )
+                details.append(_risk_detail(assertion, measured.p_value, measured.stopped_at))
+        elif audit_type == "comparison":
+            comparison = comparison_module()
+            codes = read_comparison_sample(sample)
+            assertion = tightest(assertions)
+            measured = comparison.clca_risk(
+                codes,
+                margin=assertion.diluted_margin,
+                population=assertion.population.size,
+                risk_limit=risk_limit,
+            )
+            details.append(_risk_detail(assertion, measured.p_value, measured.stopped_at))
+        else:
+            raise PapertallyError(f"--type {audit_type!r}: expected polling or comparison")
+        stop = all(d["stopped_at"] is not None for d in details)
+        result = {
+            "type": audit_type,
+            "risk_limit": risk_limit,
+            "sample_size": len(choices) if audit_type == "polling" else len(codes),
+            "p_value": max(d["p_value"] for d in details),
+            "stop": stop,
+            "stopped_at": max(d["stopped_at"] for d in details) if stop else None,
+            "assertions": details,
+        }
+        if as_json:
+            print_json(result)
+            return
+        verdict = "risk limit met: the audit may stop" if stop else "risk limit not met"
+        console.print(
+            f"risk (p-value) {result['p_value']:.4g} after {result['sample_size']} cards: "
+            f"{verdict}" + (f" (at draw {result['stopped_at']})" if stop else "")
+        )
+        _print_rows("per assertion", details)
+
+    @app.command("simulate")
+    @user_errors
+    def simulate(
+        audit_type: str = TypeOption,
+        risk_limit: float = RiskLimitOption,
+        votes: list[str] = VotesOption,
+        ballots: int | None = BallotsOption,
+        winners: int = WinnersOption,
+        true_votes: list[str] = typer.Option(
+            [], "--true-votes", help="What the cards really show, NAME=N (default: reported)."
+        ),
+        error_rates: str | None = RatesOption,
+        method: str = typer.Option("alpha", "--method", help="Polling: alpha or bravo."),
+        trials: int = typer.Option(1000, "--trials", help="Simulated audits (polling)."),
+        as_json: bool = JsonOption,
+    ) -> None:
+        """Distribution of sample sizes (mean, p50, p90, p99) for planning."""
+        check_risk_limit(risk_limit)
+        tally = parse_votes(votes)
+        if trials < 1:
+            raise PapertallyError(f"--trials must be at least 1, got {trials}")
+        if audit_type == "polling":
+            truth = parse_votes(true_votes, "--true-votes") if true_votes else None
+            summary = simulate_polling(
+                tally,
+                risk_limit,
+                ballots=ballots,
+                winners=winners,
+                true_votes=truth,
+                trials=trials,
+                method=method,
+            )
+        elif audit_type == "comparison":
+            assertion = tightest(plurality_assertions(tally, winners, ballots=ballots))
+            summary = simulate_comparison(
+                assertion.diluted_margin,
+                risk_limit,
+                population=assertion.population.size,
+                error_rates=parse_rates(error_rates),
+            )
+        else:
+            raise PapertallyError(f"--type {audit_type!r}: expected polling or comparison")
+        result = {"type": audit_type, "risk_limit": risk_limit, **vars(summary)}
+        if as_json:
+            print_json(result)
+            return
+        console.print(
+            f"{audit_type}, α={risk_limit:g}: mean {summary.mean:.1f}, p50 {summary.p50}, "
+            f"p90 {summary.p90}, p99 {summary.p99} cards ({summary.trials} trials)"
+        )
+
+
+def _risk_detail(assertion: Assertion, p_value: float, stopped_at: int | None) -> dict[str, Any]:
+    return {
+        "assertion": assertion.name,
+        "margin": assertion.diluted_margin,
+        "p_value": p_value,
+        "stopped_at": stopped_at,
+    }
