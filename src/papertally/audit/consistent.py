@@ -30,8 +30,10 @@ import hashlib
 import heapq
 import os
 import sys
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
 from multiprocessing import get_context
 from operator import methodcaller
 from typing import NamedTuple
@@ -46,8 +48,8 @@ KeyArray = npt.NDArray[np.uint32]
 
 PREFIX_DIGITS = 9
 """Ticket digits compared in the vectorized pass: 10**9 fits a uint32, and its products a uint64."""
-_CHUNK = 1 << 18
-"""Ballots hashed per chunk, to bound memory (about 35 MB of messages)."""
+_CHUNK = 1 << 16
+"""Ballots hashed per chunk, to bound memory."""
 PARALLEL_THRESHOLD = 1_000_000
 """From this many ballots on, the hashing is shared among worker processes by default."""
 
@@ -100,51 +102,69 @@ def trim_ticket(ticket: str, digits: int) -> str:
     return ticket[: _leading_nines_end(ticket + "0") + digits]
 
 
-def _keys_of_messages(messages: list[bytes]) -> KeyArray:
-    """Hash each message; return the first nine ticket digits of each, as a uint32 number.
+def _keys_of_digests(digests: list[bytes]) -> KeyArray:
+    """Return the first nine ticket digits of each SHA-256 digest, as a uint32 number.
 
     The ticket's digits are those of the hash integer H from the lowest up, so its first nine
     digits, read as a number, are the digit reversal of ``H mod 10**9``.
     """
-    joined = b"".join(map(_digest, map(hashlib.sha256, messages)))
-    limbs = np.frombuffer(joined, dtype=">u4").reshape(-1, 8).astype(np.uint64)
+    limbs = np.frombuffer(b"".join(digests), dtype=">u4").reshape(-1, 8).astype(np.uint64)
     modulus = np.uint64(10**PREFIX_DIGITS)
     shift = np.uint64(1 << 32)
-    remainder = np.zeros(len(messages), dtype=np.uint64)
+    remainder = np.zeros(len(digests), dtype=np.uint64)
     for column in range(8):
         remainder = (remainder * shift + limbs[:, column]) % modulus
     ten = np.uint64(10)
-    key = np.zeros(len(messages), dtype=np.uint64)
+    key = np.zeros(len(digests), dtype=np.uint64)
     for _ in range(PREFIX_DIGITS):
         key = key * ten + remainder % ten
         remainder //= ten
     return key.astype(np.uint32)
 
 
+def _keys_of_messages(messages: list[bytes]) -> KeyArray:
+    """Hash each message and return the nine-digit ticket key of each."""
+    return _keys_of_digests(list(map(_digest, map(hashlib.sha256, messages))))
+
+
 _Job = list[tuple[bytes, int]]
 """Batches to hash: for each, the message prefix (seed hash + ``"((…), "``) and its ballot count."""
 
-_SUFFIXES: list[bytes] = []
+_SUFFIX_CACHE = 1 << 16
+_SUFFIXES: list[bytes] = [f"{p})".encode() for p in range(1, _SUFFIX_CACHE + 1)]
+"""The encoded endings ``"1)"``, ``"2)"``, … of ballot ids, for the usual batch sizes."""
+_copy = methodcaller("copy")
+_update = type(hashlib.sha256()).update
 
 
-def _suffixes(count: int) -> list[bytes]:
-    """Return the encoded ``"1)"``, ``"2)"``, … endings of ballot ids up to ``count``."""
-    if len(_SUFFIXES) < count:
-        _SUFFIXES.extend(f"{p})".encode() for p in range(len(_SUFFIXES) + 1, count + 1))
-    return _SUFFIXES[:count]
+def _suffixes(start: int, stop: int) -> list[bytes]:
+    """Return the id endings of positions ``start + 1 .. stop``."""
+    if stop <= _SUFFIX_CACHE:
+        return _SUFFIXES[start:stop]
+    return [f"{p})".encode() for p in range(start + 1, stop + 1)]
 
 
 def _keys_of_job(job: _Job) -> KeyArray:
-    """Compute the nine-digit ticket keys of every ballot of some batches, in order."""
+    """Compute the nine-digit ticket keys of every ballot of some batches, in order.
+
+    Each batch's common prefix (the seed's hash and the batch's id) is hashed once; every
+    ballot then costs a copy of that hash state, an update with ``"<position>)"`` and a digest,
+    all driven by ``map`` so that no Python bytecode runs per ballot.
+    """
     parts: list[KeyArray] = []
-    messages: list[bytes] = []
+    digests: list[bytes] = []
     for prefix, count in job:
-        messages.extend(map(prefix.__add__, _suffixes(count)))
-        if len(messages) >= _CHUNK:
-            parts.append(_keys_of_messages(messages))
-            messages = []
-    if messages or not parts:
-        parts.append(_keys_of_messages(messages))
+        base = hashlib.sha256(prefix)
+        for start in range(0, count, _CHUNK):
+            endings = _suffixes(start, min(count, start + _CHUNK))
+            states = list(map(_copy, repeat(base, len(endings))))
+            deque(map(_update, states, endings), maxlen=0)
+            digests.extend(map(_digest, states))
+            if len(digests) >= _CHUNK:
+                parts.append(_keys_of_digests(digests))
+                digests = []
+    if digests or not parts:
+        parts.append(_keys_of_digests(digests))
     return np.concatenate(parts)
 
 
