@@ -142,6 +142,25 @@ def test_contradicting_election_names_are_an_error(tmp_path: Path) -> None:
         read_results([write(tmp_path, text)])
 
 
+def test_a_unit_described_two_ways_is_an_error(tmp_path: Path) -> None:
+    text = (
+        "county,municipality,reporting_unit,contest,choice,votes\n"
+        "Dane,CITY OF MADISON,W1,Mayor,Ann,3\n"
+        "Dane,TOWN OF MADISON,W1,Mayor,Bob,3\n"
+    )
+    with pytest.raises(InputFileError) as caught:
+        read_results([write(tmp_path, text)])
+    assert (caught.value.location.row, caught.value.location.column) == (3, "reporting_unit")
+    assert "'TOWN OF MADISON'" in caught.value.problem
+    assert "'CITY OF MADISON'" in caught.value.problem
+
+
+def test_units_whose_ids_collide_are_an_error(tmp_path: Path) -> None:
+    text = "county,reporting_unit,contest,choice,votes\nA|B,C,M,X,1\nA,B|C,M,X,1\n"
+    with pytest.raises(InputFileError, match=re.escape("same id 'A|B|C'")):
+        read_results([write(tmp_path, text)])
+
+
 def test_missing_column_empty_and_truncated_files(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as caught:
         read_results([write(tmp_path, GOOD.replace("reporting_unit", "reportingunit"))])

@@ -253,6 +253,12 @@ class _Reader:
         kind = self._enum(index, UNIT_TYPE, ReportingUnitType, ReportingUnitType.WARD)
         unit = ReportingUnit.of(county, name, municipality, kind)
         stored = self.election.add_unit(unit)
+        if (stored.county, stored.name) != (unit.county, unit.name):
+            raise InputFileError(
+                self.at(index, REPORTING_UNIT),
+                f"unit {unit.name!r} of county {unit.county!r} has the same id {unit.id!r} as "
+                f"unit {stored.name!r} of county {stored.county!r}; expected no '|' in names",
+            )
         if stored != unit:
             raise InputFileError(
                 self.at(index, REPORTING_UNIT),
