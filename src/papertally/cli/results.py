@@ -479,22 +479,26 @@ def demo_command(
     seed: int = typer.Option(2011, "--seed", help="Seed of the synthetic election."),
     units: int = typer.Option(3600, "--units", min=1, help="Reporting units in the state."),
     counties: int = typer.Option(72, "--counties", min=1, help="Counties in the state."),
+    file_format: str = typer.Option(
+        "xlsx", "--format", help="Results file to write: xlsx, or csv (faster for huge states)."
+    ),
 ) -> None:
     """Make a synthetic statewide recount, import it, reconcile it and write the report.
 
-    The election goes through the real path: written as a results file, read back by the
-    importer, saved in the store, loaded, reconciled, reported.
+    The election goes through the real path: written as a WEC ward-by-ward recount report, read
+    back by the importer, saved in the store, loaded, reconciled, reported.
     """
-    from papertally.demo import generate_statewide_election
-    from papertally.io import write_generic_csv
+    from papertally.demo import generate_statewide_election, write_wec_report
     from papertally.report import write_html_report, write_unit_differences_csv
 
+    if file_format not in ("xlsx", "csv"):
+        raise PapertallyError(f"--format must be xlsx or csv, not {file_format!r}")
     started = time.perf_counter()
     with console.status("generating the synthetic state"):
         election = generate_statewide_election(seed, counties, units)
-        out.mkdir(parents=True, exist_ok=True)
-        results_file = out / f"statewide-recount-seed{seed}.csv"
-        write_generic_csv(election, results_file)
+        day = election.date.isoformat() if election.date else "undated"
+        results_file = out / f"{day}_statewide-recount_seed{seed}.{file_format}"
+        write_wec_report(election, results_file)
     console.print(
         f"Generated {len(election.units):,} reporting units in {counties} counties "
         f"(seed {seed}): {escape(str(results_file))}",
