@@ -3,6 +3,7 @@ extend one another, and the sample API reports tickets, repeats and retrieval li
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -13,10 +14,14 @@ from cryptorandom import sample as crypto_sample
 from cryptorandom.cryptorandom import SHA256
 
 from papertally.audit.consistent import (
+    _keys_of_job,
+    _split_jobs,
     ballot_id,
+    batch_id_prefix,
     consistent_sample,
     consistent_sample_manifest,
     first_ticket,
+    fork_context,
     next_ticket,
     seed_hash,
     trim_ticket,
@@ -136,6 +141,27 @@ def test_parallel_hashing_gives_the_same_draws() -> None:
     one = consistent_sample_manifest(manifest, SEEDS[2], 100, with_replacement=True, workers=1)
     two = consistent_sample_manifest(manifest, SEEDS[2], 100, with_replacement=True, workers=2)
     assert one == two
+    # The work split between processes covers every ballot once, in order.
+    prefixes = [(seed_hash(SEEDS[2]) + batch_id_prefix(b)).encode() for b in manifest.batches]
+    counts = [b.ballots for b in manifest.batches]
+    whole = _keys_of_job(list(zip(prefixes, counts, strict=True)))
+    for parts in (2, 3, 8):
+        jobs = _split_jobs(prefixes, counts, parts)
+        assert np.array_equal(np.concatenate([_keys_of_job(job) for job in jobs]), whole)
+
+
+def test_no_forking_while_other_threads_run() -> None:
+    manifest = small_manifest()
+    stop = threading.Event()
+    waiter = threading.Thread(target=stop.wait)
+    waiter.start()
+    try:
+        assert fork_context() is None
+        two = consistent_sample_manifest(manifest, SEEDS[0], 30, workers=2)
+    finally:
+        stop.set()
+        waiter.join()
+    assert two == consistent_sample_manifest(manifest, SEEDS[0], 30, workers=1)
 
 
 def test_distinct_ids_required() -> None:

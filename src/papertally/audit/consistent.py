@@ -30,11 +30,14 @@ import hashlib
 import heapq
 import os
 import sys
+import threading
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from functools import cache
 from itertools import repeat
 from multiprocessing import get_context
+from multiprocessing.context import BaseContext
 from operator import methodcaller
 from typing import NamedTuple
 
@@ -131,16 +134,21 @@ _Job = list[tuple[bytes, int]]
 """Batches to hash: for each, the message prefix (seed hash + ``"((…), "``) and its ballot count."""
 
 _SUFFIX_CACHE = 1 << 16
-_SUFFIXES: list[bytes] = [f"{p})".encode() for p in range(1, _SUFFIX_CACHE + 1)]
-"""The encoded endings ``"1)"``, ``"2)"``, … of ballot ids, for the usual batch sizes."""
+"""Positions up to this have their id endings made once and kept."""
 _copy = methodcaller("copy")
 _update = type(hashlib.sha256()).update
+
+
+@cache
+def _common_suffixes() -> list[bytes]:
+    """Return the encoded endings ``"1)"``, ``"2)"``, … of ballot ids, for the usual batches."""
+    return [f"{p})".encode() for p in range(1, _SUFFIX_CACHE + 1)]
 
 
 def _suffixes(start: int, stop: int) -> list[bytes]:
     """Return the id endings of positions ``start + 1 .. stop``."""
     if stop <= _SUFFIX_CACHE:
-        return _SUFFIXES[start:stop]
+        return _common_suffixes()[start:stop]
     return [f"{p})".encode() for p in range(start + 1, stop + 1)]
 
 
@@ -196,7 +204,7 @@ def _split_jobs(prefixes: list[bytes], counts: list[int], parts: int) -> list[_J
 
 def default_workers(ballots: int) -> int:
     """Return how many processes hash ``ballots`` tickets: 1 when small, else up to 2 cores."""
-    if ballots < PARALLEL_THRESHOLD or sys.platform == "win32":
+    if ballots < PARALLEL_THRESHOLD:
         return 1
     return max(1, min(2, os.cpu_count() or 1))
 
@@ -208,11 +216,23 @@ def manifest_ticket_keys(manifest: Manifest, seed: str, workers: int | None = No
     counts = [b.ballots for b in manifest.batches]
     if workers is None:
         workers = default_workers(manifest.total_ballots)
-    if workers <= 1:
+    context = fork_context() if workers > 1 else None
+    if context is None:
         return _keys_of_job(list(zip(prefixes, counts, strict=True)))
     jobs = _split_jobs(prefixes, counts, workers * 4)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return np.concatenate(list(pool.map(_keys_of_job, jobs)))
+
+
+def fork_context() -> BaseContext | None:
+    """Return the ``fork`` start method where it is quick and safe, else None (hash in-process).
+
+    Forking is safe only while no other thread runs (a web server's, say); starting fresh
+    interpreters instead costs more than the hashing it would share, so then none are used.
+    """
+    if sys.platform != "linux" or threading.active_count() > 1:
+        return None
+    return get_context("fork")
 
 
 class TicketDraw(NamedTuple):
