@@ -468,14 +468,7 @@ class _WecReader:
         for number, (group, count) in enumerate(
             zip(current.header.groups, current.counts, strict=True)
         ):
-            values = [
-                parse_count(
-                    _get(row, j),
-                    self.table.at(sheet, index, self._column(current, j)),
-                    "a number of votes" if j != group.total_column else "the total votes cast",
-                )
-                for j in group.columns()
-            ]
+            values = [self._count(sheet, current, index, group, j) for j in group.columns()]
             if unit.id in count.units:
                 first_row = count.units[unit.id].source
                 seen = f" (first on row {first_row.row})" if first_row and first_row.row else ""
@@ -501,6 +494,17 @@ class _WecReader:
                 for k, value in enumerate(values):
                     sums[k] += value
         current.units_read += 1
+
+    def _count(self, sheet: Sheet, current: _Open, index: int, group: _Group, column: int) -> int:
+        """Return the number in a ward's cell; the usual whole, non-negative float goes fast."""
+        cell = _get(sheet.rows[index], column)
+        if type(cell) is float and cell >= 0 and cell.is_integer():
+            return int(cell)
+        return parse_count(
+            cell,
+            self.table.at(sheet, index, self._column(current, column)),
+            "a number of votes" if column != group.total_column else "the total votes cast",
+        )
 
     def _check_totals(
         self, sheet: Sheet, current: _Open, index: int, sums: list[list[int]], scope: str
