@@ -1,7 +1,8 @@
 """The JSON API (described by the app's OpenAPI document at ``/openapi.json``).
 
-The same access rules and CSRF check apply as on the pages: a script signs in through
-``POST /api/session`` and sends the returned token in the ``X-CSRF-Token`` header.
+The same access rules and CSRF check apply as on the pages: a script first asks
+``GET /api/session`` for its CSRF token, signs in through ``POST /api/session`` with that token
+in the ``X-CSRF-Token`` header, and sends the token returned then with every later write.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from papertally.store.recounts import StaleWriteError
 from papertally.web.access import Access, requires
-from papertally.web.context import csrf_token, require_principal, services
+from papertally.web.context import csrf_token, principal, require_principal, services
 from papertally.web.service import SignInRefused, require
 
 router = APIRouter(prefix="/api")
@@ -33,6 +34,18 @@ class SheetEntry(BaseModel):
     votes: dict[str, int]
     version: int = Field(ge=0, description="The ward version the writer last saw.")
     reason: str | None = None
+
+
+@router.get("/session")
+@requires(Access.PUBLIC)
+def api_session(request: Request) -> dict[str, Any]:
+    """The session's CSRF token (send it back as ``X-CSRF-Token``) and who is signed in."""
+    who = principal(request)
+    return {
+        "csrf_token": csrf_token(request),
+        "username": who.username if who else None,
+        "role": who.role.value if who else None,
+    }
 
 
 @router.post("/session")

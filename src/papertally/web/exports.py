@@ -7,7 +7,7 @@ import io
 import json
 
 from papertally.io.err_writer import election_report
-from papertally.io.generic_csv import generic_rows
+from papertally.io.generic_csv import COLUMNS, generic_rows
 from papertally.model import ContestCount, Election, ResultsStatus
 from papertally.reconcile import standing_of
 from papertally.web.service import RecountView
@@ -28,12 +28,10 @@ def _recount_election(view: RecountView, recount: ContestCount) -> Election:
 
 def results_csv(view: RecountView, recount: ContestCount) -> str:
     """Return the recount per ward in the generic results CSV (``docs/generic-csv.md``)."""
-    rows = generic_rows(_recount_election(view, recount))
     buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, restval="")
+    writer.writeheader()
+    writer.writerows(generic_rows(_recount_election(view, recount)))
     return buffer.getvalue()
 
 

@@ -1,0 +1,34 @@
+"""A web app over a real store (SQLite and PostgreSQL) holding a small two-county election."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from tests.web.support import PASSWORD, WebSetup, small_election
+
+from papertally.model import ImportResult
+from papertally.model.recount import Role
+from papertally.store import Store
+from papertally.store.recounts import RecountStore
+from papertally.web.security import hash_password
+
+
+@pytest.fixture
+def web(db_url: str) -> Iterator[WebSetup]:
+    store = Store(db_url)
+    store.migrate()
+    election_id = store.save_import(ImportResult(small_election()))
+    recounts = RecountStore(store.engine)
+    users = [
+        ("admin", Role.ADMINISTRATOR, None),
+        ("observer", Role.OBSERVER, None),
+        ("adams-clerk", Role.CLERK, "Adams"),
+        ("adams-board", Role.BOARD, "Adams"),
+        ("dane-clerk", Role.CLERK, "Dane"),
+    ]
+    password_hash = hash_password(PASSWORD)
+    for username, role, county in users:
+        recounts.add_user(username, password_hash, role, county, actor="setup")
+    yield WebSetup(db_url, election_id, recounts)
+    store.close()

@@ -1,0 +1,58 @@
+"""Helpers of the web tests: a small two-county election, one user per role, signing in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi.testclient import TestClient
+
+from papertally.model import Choice, Contest, ContestCount, Election, ReportingUnit
+from papertally.store.recounts import RecountStore
+from papertally.web.app import create_app
+from papertally.web.security import CSRF_HEADER
+
+PASSWORD = "correct horse battery"
+CHOICES = ["Trump", "Clinton", "Scattering"]
+WARDS = {
+    "Adams": [("Town of Adams Ward 1", 300, 250), ("Town of Adams Ward 2", 120, 80)],
+    "Dane": [("City of Madison Ward 1", 200, 600), ("City of Madison Ward 2", 150, 550)],
+}
+
+
+def small_election() -> Election:
+    """Two counties, four wards, one contest with an original canvass."""
+    election = Election("2016 General Election", state="WI")
+    contest = Contest("President", choices=[Choice(c) for c in CHOICES])
+    election.contests[contest.name] = contest
+    count = ContestCount(contest="President", name="original canvass")
+    for county, wards in WARDS.items():
+        for name, trump, clinton in wards:
+            unit = election.add_unit(ReportingUnit.of(county, name))
+            count.set_votes(unit.id, "Trump", trump)
+            count.set_votes(unit.id, "Clinton", clinton)
+            count.set_votes(unit.id, "Scattering", 1)
+    election.counts.append(count)
+    return election
+
+
+@dataclass
+class WebSetup:
+    """The app, its store, and the ids a test needs."""
+
+    url: str
+    election_id: int
+    recounts: RecountStore
+
+    def client(self) -> TestClient:
+        """Return a fresh browser-like client (its own cookies) of a fresh app process."""
+        return TestClient(create_app(self.url, secret_key="test-secret"), follow_redirects=False)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Sign in through the API; return the CSRF token and set it as a default header."""
+    client.headers[CSRF_HEADER] = client.get("/api/session").json()["csrf_token"]
+    response = client.post("/api/session", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["csrf_token"]
+    client.headers[CSRF_HEADER] = token
+    return token
