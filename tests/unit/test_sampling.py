@@ -22,6 +22,7 @@ from papertally.audit.consistent import (
     consistent_sample_manifest,
     first_ticket,
     fork_context,
+    manifest_ticket_keys,
     next_ticket,
     seed_hash,
     trim_ticket,
@@ -162,6 +163,18 @@ def test_no_forking_while_other_threads_run() -> None:
         stop.set()
         waiter.join()
     assert two == consistent_sample_manifest(manifest, SEEDS[0], 30, workers=1)
+
+
+def test_ticket_keys_are_the_first_nine_ticket_digits_even_in_huge_batches() -> None:
+    manifest = Manifest([Batch("C", "small", 3), Batch("C", "huge", 70_000, tabulator="T")])
+    keys = manifest_ticket_keys(manifest, SEEDS[0], workers=1)
+    hashed = seed_hash(SEEDS[0])
+    expected = [
+        int(first_ticket(hashed, ballot_id(batch, p))[2:11])
+        for batch in manifest.batches
+        for p in range(1, batch.ballots + 1)
+    ]
+    assert keys.tolist() == expected
 
 
 def test_distinct_ids_required() -> None:
