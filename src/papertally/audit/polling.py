@@ -450,7 +450,14 @@ def _draw_block(
         rest = rest - remaining[:, k]
         good = remaining[:, k]
         sample = np.minimum(left, good + rest)
-        count = np.where(sample > 0, rng.hypergeometric(good, rest, np.maximum(sample, 1)), 0)
+        ok = sample > 0
+        count = np.where(
+            ok,
+            rng.hypergeometric(
+                np.where(ok, good, 1), np.where(ok, rest, 0), np.where(ok, sample, 1)
+            ),
+            0,
+        )
         taken[:, k] = count
         left = left - count
     taken[:, -1] = left
