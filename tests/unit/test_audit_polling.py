@@ -85,7 +85,7 @@ def test_bravo_factors_by_hand() -> None:
 
 
 def test_bravo_asn_published_formula() -> None:
-    """Lindeman, Stark & Yates (2012): ASN ≈ (ln 1/α + ln(2s_w)/2) / (p_w ln 2s_w + p_l ln(2 − 2s_w)).
+    """BRAVO (2012): ASN ≈ (ln 1/α + ln(2s_w)/2) / (p_w ln 2s_w + p_l ln(2 − 2s_w)).
 
     The formula as printed on Stark's ballot-polling tools page (stat.berkeley.edu/~stark/Vote/
     ballotPollTools.htm). A 10% margin at α = 10% gives 470 ballots; 60%–40% gives 119 (the value
