@@ -255,20 +255,23 @@ def test_a_failure_mid_insert_rolls_back_everything(store: Store) -> None:
     kept = make_election()
     kept_id = store.save_import(make_result(copy.deepcopy(kept)))
     before = table_sizes(store)
-    seen: list[str] = []
+    counts_started: list[str] = []
 
-    def fail_on_votes(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-        if statement.lstrip().upper().startswith("INSERT INTO VOTES") and len(seen) > 12:
-            raise RuntimeError("disk unplugged")
+    def fail_on_second_count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO COUNTS"):
+            counts_started.append(statement)
+            if len(counts_started) == 2:
+                raise RuntimeError("disk unplugged")
 
-    event.listen(store.engine, "before_cursor_execute", fail_on_votes)
+    # By the second count, the election, its import, contests, units and the whole first count
+    # (tallies and votes) are written in the transaction.
+    event.listen(store.engine, "before_cursor_execute", fail_on_second_count)
     try:
         with pytest.raises(RuntimeError, match="disk unplugged"):
             store.save_import(make_result(make_election(units=8)), election_name="second")
     finally:
-        event.remove(store.engine, "before_cursor_execute", fail_on_votes)
-    assert any(s.lstrip().upper().startswith("INSERT INTO UNIT_TALLIES") for s in seen)
+        event.remove(store.engine, "before_cursor_execute", fail_on_second_count)
+    assert len(counts_started) == 2
     assert table_sizes(store) == before
     assert [s.id for s in store.list_elections()] == [kept_id]
     assert store.load_election(kept_id) == kept
@@ -393,3 +396,16 @@ def test_the_test_server_listens_on_loopback_only(postgres_url: str) -> None:
         assert connection.exec_driver_sql("SHOW listen_addresses").scalar_one() == "127.0.0.1"
         socket_dir = connection.exec_driver_sql("SHOW unix_socket_directories").scalar_one()
         assert "papertally-pg-" in socket_dir
+
+
+def test_numpy_integers_are_stored_as_plain_numbers_and_booleans_refused(store: Store) -> None:
+    import numpy as np
+
+    election = make_election()
+    election.counts[0].set_votes(UNIT_1, "Prosser", np.int64(41))  # type: ignore[arg-type]
+    election_id = store.save_import(make_result(election))
+    loaded = store.load_election(election_id).counts[0].units[UNIT_1].votes["Prosser"]
+    assert (loaded, type(loaded)) == (41, int)
+    election.counts[1].set_votes(UNIT_1, "Prosser", True)
+    with pytest.raises(PapertallyError, match="True votes for 'Prosser'"):
+        store.save_import(make_result(election))

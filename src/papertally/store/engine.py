@@ -23,6 +23,9 @@ from papertally.errors import PapertallyError
 WRITE_OPTION = "papertally_write"
 """Execution option marking a connection whose transaction will write (SQLite: lock at once)."""
 
+SQLITE_CACHE_KB = 65_536
+"""Page cache per SQLite connection (the default 2 MB makes a statewide import thrash)."""
+
 SQLITE_BUSY_TIMEOUT_S = 30.0
 """How long a SQLite writer waits for another's transaction to end before giving up."""
 
@@ -62,6 +65,7 @@ def _install_sqlite_transactions(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
