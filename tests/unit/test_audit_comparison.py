@@ -164,7 +164,7 @@ def test_one_clean_draw_by_hand() -> None:
     betting = ClcaBetting(o1_prior=0, o2_prior=0, o1_floor=0, o2_floor=0)
     risk = clca_risk(["0"], margin=0.1, population=None, risk_limit=0.1, betting=betting)
     a = 1 / 1.9
-    assert risk.p_value == pytest.approx(1 / (1 + 2 * 0.96 * (a - 0.5)))
+    assert risk.p_value == pytest.approx(1 / (1 + 2 * 0.98 * (a - 0.5)))
 
 
 def test_p_values_never_beat_the_all_in_bound() -> None:
