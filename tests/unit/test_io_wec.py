@@ -188,6 +188,24 @@ def test_side_by_side_counts_and_stacked_contests(tmp_path: Path) -> None:
     assert election.count("CONTEST ONE", "recount").totals() == {"A": 2, "B": 2}
 
 
+def test_header_repeated_after_a_page_break_continues_the_contest(tmp_path: Path) -> None:
+    page_head = [["2020 SPRING ELECTION"], ["MAYOR"], *HEADER[4:]]
+    rows: list[list[object]] = [
+        *page_head,
+        ["ADAMS ", "TOWN OF ADAMS Wards 1 & 2", 10, 6, 4, 0],
+        [],
+        *page_head,
+        ["", "CITY OF ADAMS Ward 1", 20, 5, 14, 1],
+        ["", "County Totals:", 30, 11, 18, 1],
+        ["Office Totals:", "", 30, 11, 18, 1],
+    ]
+    result = read_results_file(write_xlsx(tmp_path / "pages.xlsx", rows))
+    assert list(result.election.contests) == ["MAYOR"]
+    assert result.election.units["ADAMS|CITY OF ADAMS Ward 1"].county == "ADAMS"
+    assert result.election.count("MAYOR", "original canvass").total_votes == 30
+    assert result.warnings == []
+
+
 def test_two_line_headers_join_running_mates_and_take_parties() -> None:
     ticket = choice_from_header(["DEM", "Hillary Clinton", "Tim Kaine"])
     assert (ticket.name, ticket.party) == ("Hillary Clinton / Tim Kaine", "DEM")

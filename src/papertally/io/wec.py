@@ -101,6 +101,21 @@ def looks_like_wec_report(table: Table) -> bool:
     return any(total_votes_columns(row) for sheet in table.sheets for row in sheet.rows[:200])
 
 
+def _title_rows(sheet: Sheet, start: int, stop: int) -> list[int]:
+    """Return the rows in ``start:stop`` that hold a title: text starting in column A."""
+    found = []
+    for r in range(start, stop):
+        row = sheet.rows[r]
+        if row and not is_blank(row[0]) and not any(_is_numeric(c) for c in row):
+            found.append(r)
+    return found
+
+
+def _title(sheet: Sheet, row: int) -> str:
+    """Return the title in column A of ``row``, white space folded."""
+    return " ".join(cell_text(sheet.rows[row][0]).split())
+
+
 def _totals_kind(text: str) -> str | None:
     """Return ``"county"`` or ``"office"`` for a totals label such as ``County Totals:``."""
     match = _TOTALS_ROW.match(text)
@@ -161,9 +176,9 @@ class _Header:
     labels: dict[int, str]
     """Column index → header text, for naming columns in messages."""
 
-    def signature(self) -> list[tuple[str, int, list[tuple[int, str]]]]:
-        """Return what identifies the layout, to recognise a header repeated after a page break."""
-        return [(g.count, g.total_column, [(j, c.name) for j, c in g.choices]) for g in self.groups]
+    def layout(self) -> list[tuple[int, list[tuple[int, str]]]]:
+        """Return the columns and choices, to recognise a header repeated after a page break."""
+        return [(g.total_column, [(j, c.name) for j, c in g.choices]) for g in self.groups]
 
 
 @dataclass
@@ -179,7 +194,6 @@ class _Open:
     county_first_row: int | None = None
     county_sums: list[list[int]] = field(default_factory=list)
     office_sums: list[list[int]] = field(default_factory=list)
-    text_since_data: bool = False
     last_row: int = 0
 
 
@@ -234,11 +248,7 @@ class _WecReader:
             row = rows[index]
             if total_votes_columns(row):
                 header = self._read_header(sheet, index)
-                if (
-                    current is not None
-                    and not current.text_since_data
-                    and header.signature() == current.header.signature()
-                ):
+                if current is not None and self._continues(sheet, current, header):
                     self.progress.step(header.last - index + 1)
                     index = header.last + 1
                     continue
@@ -257,6 +267,17 @@ class _WecReader:
             index += 1
         if current is not None:
             self._close(sheet, current)
+
+    def _continues(self, sheet: Sheet, current: _Open, header: _Header) -> bool:
+        """Return whether ``header`` repeats the current contest's header after a page break.
+
+        It does when it has the same columns and choices and no other contest's title comes
+        between the last ward and it; the county and the running sums then carry on.
+        """
+        if header.layout() != current.header.layout():
+            return False
+        titles = _title_rows(sheet, current.last_row + 1, header.first)
+        return not titles or _title(sheet, titles[-1]) == current.contest.name
 
     def _read_header(self, sheet: Sheet, at: int) -> _Header:
         """Read the header lines around row ``at`` into count groups of choices."""
@@ -315,26 +336,20 @@ class _WecReader:
     def _open(self, sheet: Sheet, header: _Header, region_start: int) -> _Open:
         """Start a contest at ``header``, naming it and its counts from the rows above."""
         rows = sheet.rows
-        title_rows: list[int] = []
-        for r in range(region_start, header.first):
-            row = rows[r]
-            filled = [j for j in range(len(row)) if not is_blank(row[j])]
-            if filled and filled[0] == 0:
-                text = " ".join(cell_text(row[j]) for j in filled)
-                title_rows.append(r)
-                for j in filled:
-                    cell = row[j]
-                    if isinstance(cell, datetime):
-                        self.dates.append(cell.date())
-                    elif isinstance(cell, date):
-                        self.dates.append(cell)
-                found = date_in_text(text)
-                if found is not None:
-                    self.dates.append(found)
+        title_rows = _title_rows(sheet, region_start, header.first)
+        for r in title_rows:
+            for cell in rows[r]:
+                if isinstance(cell, datetime):
+                    self.dates.append(cell.date())
+                elif isinstance(cell, date):
+                    self.dates.append(cell)
+            found = date_in_text(" ".join(cell_text(c) for c in rows[r]))
+            if found is not None:
+                self.dates.append(found)
         if title_rows:
             title_row = title_rows[-1]
-            name = " ".join(cell_text(rows[title_row][0]).split())
-            self.titles.extend(" ".join(cell_text(rows[r][0]).split()) for r in title_rows[:-1])
+            name = _title(sheet, title_row)
+            self.titles.extend(_title(sheet, r) for r in title_rows[:-1])
         else:
             title_row = region_start - 1
             name = sheet.name or self.table.path.stem
@@ -426,9 +441,6 @@ class _WecReader:
                     self.table.at(sheet, index, "B"),
                     "expected the name of a reporting unit in column B of this row of votes",
                 )
-            if first:
-                current.text_since_data = True
-                self._start_county(current, first, index)
             return False
         if first:
             self._start_county(current, first, index)
@@ -438,7 +450,6 @@ class _WecReader:
                 "expected a county name in column A, on this row or a row above it",
             )
         self._read_unit(sheet, current, index, second)
-        current.text_since_data = False
         current.last_row = index
         return False
 
