@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 WARNINGS_SHOWN = 20
 """How many import warnings the human-readable output lists before saying how many more."""
-DEMO_DIR = "papertally-demo"
+DEMO_DIR = "demo-output"
 
 
 # ---------------------------------------------------------------------------------------------

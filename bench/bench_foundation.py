@@ -1,0 +1,160 @@
+"""Benchmark of the foundation: import, reconcile, memory, and a 100,000-unit state end to end.
+
+Prints its figures; asserts nothing. Aims (issue 2): import of the 2011 Wisconsin recount file
+under 2 s, its reconciliation under 0.2 s, a synthetic 100,000-unit state (generate, write, import,
+store, reconcile) under 30 s, on a 2-core machine.
+
+    .venv/bin/python bench/bench_foundation.py [--units N] [--skip-large]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from papertally.demo import generate_statewide_election, write_wec_report
+from papertally.io import read_results, read_results_file
+from papertally.reconcile import reconcile_election
+from papertally.report import write_html_report, write_unit_differences_csv
+from papertally.store import Store
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+WI_2011 = DATA / "wi" / "2011-04-05_supreme-court_original-and-recount_ward.xls"
+
+T = TypeVar("T")
+
+
+def timed(work: Callable[[], T], repeat: int = 1) -> tuple[float, T]:
+    """Run ``work`` ``repeat`` times; return the median seconds and the last result."""
+    times = []
+    result: T
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def peak_mib(work: Callable[[], object]) -> float:
+    """Return the peak Python heap (MiB, tracemalloc) while ``work`` runs."""
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def line(label: str, value: str, aim: str = "") -> None:
+    """Print one figure, aligned."""
+    print(f"  {label:<44} {value:>12}  {aim}")
+
+
+def bench_2011() -> None:
+    """Import and reconcile the 2011 Wisconsin Supreme Court recount file."""
+    if not WI_2011.is_file():
+        print(f"(skipped: {WI_2011} not found)")
+        return
+    print(f"2011 Wisconsin Supreme Court recount ({WI_2011.name})")
+    seconds, result = timed(lambda: read_results_file(WI_2011), repeat=3)
+    line("import (read + check, median of 3)", f"{seconds:.3f} s", "aim < 2 s")
+    election = result.election
+    seconds, rec = timed(lambda: reconcile_election(election), repeat=5)
+    line("reconcile (median of 5)", f"{seconds:.3f} s", "aim < 0.2 s")
+    line("units / changed / margin", f"{rec.reporting_units} / {len(rec.changed_units)}")
+    line("", f"{rec.before.margin} → {rec.after.margin}")
+    line(
+        "peak heap, import (tracemalloc)", f"{peak_mib(lambda: read_results_file(WI_2011)):.1f} MiB"
+    )
+    line(
+        "peak heap, reconcile (tracemalloc)",
+        f"{peak_mib(lambda: reconcile_election(election)):.1f} MiB",
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        seconds, _ = timed(lambda: write_html_report(rec, Path(folder) / "r.html"))
+        line("HTML report with figures", f"{seconds:.3f} s")
+
+
+def bench_state(units: int) -> None:
+    """Generate, write, import, store, load, reconcile and report a synthetic state."""
+    print(f"Synthetic state: {units:,} reporting units, 72 counties")
+    xlsx_units = min(units, 3600)
+    with tempfile.TemporaryDirectory() as folder:
+        small = generate_statewide_election(1, 72, xlsx_units)
+        seconds, _ = timed(lambda: write_wec_report(small, Path(folder) / "s.xlsx"))
+        line(f"write {xlsx_units:,} units as .xlsx (for scale)", f"{seconds:.2f} s")
+    total = 0.0
+    with tempfile.TemporaryDirectory() as folder:
+        here = Path(folder)
+        steps: list[tuple[str, Callable[[], object]]] = []
+        state: dict[str, object] = {}
+
+        def generate() -> None:
+            state["election"] = generate_statewide_election(1, 72, units)
+
+        def write() -> None:
+            write_wec_report(state["election"], here / "state.csv")  # type: ignore[arg-type]
+
+        def read() -> None:
+            state["result"] = read_results([here / "state.csv"])
+
+        def save() -> None:
+            with Store(f"sqlite:///{here / 'state.db'}") as store:
+                store.migrate()
+                state["id"] = store.save_import(state["result"])  # type: ignore[arg-type]
+
+        def load() -> None:
+            with Store(f"sqlite:///{here / 'state.db'}") as store:
+                state["stored"] = store.load_election(state["id"])  # type: ignore[arg-type]
+
+        def reconcile() -> None:
+            state["rec"] = reconcile_election(state["stored"])  # type: ignore[arg-type]
+
+        def report() -> None:
+            rec = state["rec"]
+            write_html_report(rec, here / "r.html")  # type: ignore[arg-type]
+            write_unit_differences_csv(rec, here / "r.csv")  # type: ignore[arg-type]
+
+        steps = [
+            ("generate", generate),
+            ("write (WEC side-by-side layout, CSV)", write),
+            ("import (read + check)", read),
+            ("store (SQLite, one transaction)", save),
+            ("load from the store", load),
+            ("reconcile", reconcile),
+        ]
+        for label, step in steps:
+            seconds, _ = timed(step)
+            total += seconds
+            line(label, f"{seconds:.2f} s")
+        line("end to end", f"{total:.2f} s", "aim < 30 s")
+        seconds, _ = timed(report)
+        line("HTML report + per-unit CSV (extra)", f"{seconds:.2f} s")
+        size = (here / "state.csv").stat().st_size / 2**20
+        line("results file size", f"{size:.1f} MiB")
+
+
+def main() -> None:
+    """Run the benchmarks and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=100_000)
+    parser.add_argument("--skip-large", action="store_true")
+    args = parser.parse_args()
+    bench_2011()
+    if not args.skip_large:
+        bench_state(args.units)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    line("peak resident memory of this process", f"{rss:.0f} MiB")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
