@@ -245,7 +245,7 @@ def _request(
         )
         may = may and verdict.passed
     if not reasons:
-        reasons.append(f"{route.who_text} (no margin limit)")
+        reasons.append("no margin limit applies to who may ask")
     subject = petitioner.other
     who_reason = (
         f"{subject} ({_ordinal(petitioner.other_rank)}, {petitioner.margin:,} votes behind "

@@ -6,6 +6,7 @@ a malformed file is an error naming the file, never a silently missing state.
 
 from __future__ import annotations
 
+import difflib
 import functools
 from datetime import date
 from importlib import resources
@@ -40,8 +41,11 @@ def state_code(name: str) -> str:
             return code
     if folded in {"d.c.", "washington dc", "washington, d.c."}:
         return "DC"
-    options = [*STATE_NAMES, *STATE_NAMES.values()]
-    hint = closest_match_hint(name.strip().title() if len(folded) > 2 else name.upper(), options)
+    if len(folded) <= 2:
+        close = difflib.get_close_matches(folded.upper(), list(STATE_NAMES), n=4, cutoff=0.5)
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    else:
+        hint = closest_match_hint(name.strip().title(), list(STATE_NAMES.values()))
     raise PapertallyError(
         f"unknown state {name!r}{hint}; give a two-letter code such as WI or a full name"
     )
