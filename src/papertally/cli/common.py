@@ -13,15 +13,13 @@ from rich.console import Console
 from rich.text import Text
 
 from papertally.errors import PapertallyError
+from papertally.store.engine import DB_ENV, DEFAULT_DB_URL
 
 console = Console()
 err_console = Console(stderr=True)
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-DB_ENV = "PAPERTALLY_DB"
-DEFAULT_DB_URL = "sqlite:///papertally.db"
 
 
 def user_errors(command: Callable[P, R]) -> Callable[P, R]:

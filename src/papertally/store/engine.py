@@ -88,3 +88,9 @@ def reading(engine: Engine) -> Iterator[Connection]:
     """Yield a connection in a read transaction, so what is read is one consistent state."""
     with engine.connect() as connection, connection.begin():
         yield connection
+
+
+DB_ENV = "PAPERTALLY_DB"
+"""The environment variable naming the store's URL."""
+DEFAULT_DB_URL = "sqlite:///papertally.db"
+"""The store used when neither ``--db`` nor ``$PAPERTALLY_DB`` names one: a file here."""
