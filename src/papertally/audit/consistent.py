@@ -105,24 +105,33 @@ def trim_ticket(ticket: str, digits: int) -> str:
     return ticket[: _leading_nines_end(ticket + "0") + digits]
 
 
+_MODULUS = 10**PREFIX_DIGITS
+_WORD_WEIGHTS = np.array([pow(2, 64 * (3 - j), _MODULUS) for j in range(4)], dtype=np.uint64)
+"""``2**(64 (3-j)) mod 10**9``: the weight of the j-th 64-bit word of a digest, modulo 10**9."""
+_REVERSED_THREE = np.array([int(f"{n:03d}"[::-1]) for n in range(1000)], dtype=np.uint32)
+"""The three decimal digits of 0..999 in reverse order: 1 → 100, 12 → 210, 123 → 321."""
+
+
 def _keys_of_digests(digests: list[bytes]) -> KeyArray:
     """Return the first nine ticket digits of each SHA-256 digest, as a uint32 number.
 
     The ticket's digits are those of the hash integer H from the lowest up, so its first nine
-    digits, read as a number, are the digit reversal of ``H mod 10**9``.
+    digits, read as a number, are the digit reversal of ``H mod 10**9``. That remainder is the
+    sum of each 64-bit word's remainder times the word's weight (each product < 10**18, their
+    sum < 2**64), so five divisions per digest suffice.
     """
-    limbs = np.frombuffer(b"".join(digests), dtype=">u4").reshape(-1, 8).astype(np.uint64)
-    modulus = np.uint64(10**PREFIX_DIGITS)
-    shift = np.uint64(1 << 32)
-    remainder = np.zeros(len(digests), dtype=np.uint64)
-    for column in range(8):
-        remainder = (remainder * shift + limbs[:, column]) % modulus
-    ten = np.uint64(10)
-    key = np.zeros(len(digests), dtype=np.uint64)
-    for _ in range(PREFIX_DIGITS):
-        key = key * ten + remainder % ten
-        remainder //= ten
-    return key.astype(np.uint32)
+    words = np.frombuffer(b"".join(digests), dtype=">u8").reshape(-1, 4).astype(np.uint64)
+    modulus = np.uint64(_MODULUS)
+    words %= modulus
+    words *= _WORD_WEIGHTS
+    low = (words.sum(axis=1, dtype=np.uint64) % modulus).astype(np.uint32)
+    thousand = np.uint32(1000)
+    first = _REVERSED_THREE[low % thousand]
+    low //= thousand
+    second = _REVERSED_THREE[low % thousand]
+    low //= thousand
+    keys: KeyArray = first * np.uint32(1_000_000) + second * thousand + _REVERSED_THREE[low]
+    return keys
 
 
 def _keys_of_messages(messages: list[bytes]) -> KeyArray:
