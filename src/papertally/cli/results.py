@@ -40,6 +40,7 @@ from papertally.reconcile import (
 from papertally.types import ElectionId
 
 if TYPE_CHECKING:
+    from papertally.io import ProgressCallback
     from papertally.store import Store
 
 WARNINGS_SHOWN = 20
@@ -52,7 +53,7 @@ DEMO_DIR = "demo-output"
 
 
 @contextmanager
-def _import_progress(enabled: bool) -> Iterator[Any]:
+def _import_progress(enabled: bool) -> Iterator[ProgressCallback]:
     """Yield a ``progress(done, total)`` callback drawing a Rich bar on the terminal's stderr.
 
     Nothing is drawn when stderr is not a terminal (pipes, tests, ``--json`` consumers), so the
@@ -330,7 +331,9 @@ def _print_reconciliation(rec: Reconciliation, top: int) -> None:
         )
         + (f", {len(rec.only_in_after)} only in the {rec.to_count}" if rec.only_in_after else "")
     )
-    totals = Table("Choice", escape(rec.from_count), escape(rec.to_count), "Net change")
+    totals = Table("Choice")
+    for heading in (escape(rec.from_count), escape(rec.to_count), "Net change"):
+        totals.add_column(heading, justify="right")
     for choice in rec.choices:
         totals.add_row(
             escape(choice),
@@ -363,9 +366,9 @@ def _print_reconciliation(rec: Reconciliation, top: int) -> None:
         console.print("[bold green]The outcome stands.[/bold green]")
     largest = rec.largest_changes[:top]
     if largest:
-        table = Table(
-            "County", "Reporting unit", *map(escape, rec.choices), "Lead", title="Largest changes"
-        )
+        table = Table("County", "Reporting unit", title="Largest changes")
+        for heading in (*map(escape, rec.choices), "Lead"):
+            table.add_column(heading, justify="right")
         for u in largest:
             table.add_row(
                 escape(u.unit.county),
