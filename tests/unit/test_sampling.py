@@ -31,6 +31,7 @@ from papertally.audit.manifest import Batch, Manifest
 from papertally.audit.prng import (
     Sha256Prng,
     fisher_yates_sample,
+    random_permutation,
     sample_by_index,
     weighted_sample_with_replacement,
 )
@@ -220,7 +221,7 @@ def test_fisher_yates_and_permutation_equal_cryptorandom(seed: str) -> None:
         crypto_sample.fykd_sample(100, 30, prng=SHA256(seed)).tolist()
     )
     permutation = crypto_sample.random_permutation(40, prng=SHA256(seed))
-    ours = fisher_yates_sample(Sha256Prng(seed), 40, 40)
+    ours = random_permutation(Sha256Prng(seed), 40)
     assert [x - 1 for x in ours] == permutation.tolist()
     assert sorted(ours) == list(range(1, 41))
 

@@ -133,6 +133,11 @@ def fisher_yates_sample(prng: Sha256Prng, population: int, count: int) -> list[i
     return [moved.get(place, place + 1) for place in range(count)]
 
 
+def random_permutation(prng: Sha256Prng, population: int) -> list[int]:
+    """Return 1..``population`` in a pseudo-random order (``cryptorandom``'s Fisher-Yates)."""
+    return fisher_yates_sample(prng, population, population)
+
+
 def weighted_sample_with_replacement(
     prng: Sha256Prng, weights: npt.ArrayLike, count: int
 ) -> list[tuple[int, float]]:
