@@ -21,6 +21,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, chain
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +46,11 @@ each mark ``(choice code, rank)``; ``None`` where the file does not say."""
 
 class CardError(PapertallyError):
     """A card that cannot be right (e.g. the same contest twice); readers add the file place."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+        """For :meth:`CardCollection.add_cards_bulk`, the 0-based index of the card at fault."""
 
 
 class StringTable:
@@ -370,6 +376,130 @@ class CardCollection:
                 self._m_rank.append(rank)
         return len(self._card_id) - 1
 
+    def add_cards_bulk(self, cards: BulkCards) -> None:
+        """Append many cards at once from flat lists (the fast path of large-export readers).
+
+        Ids must already be encoded (:meth:`encode_id`, ``strings.code``); each card's
+        contests and each contest's marks are given by counts. A card listing a contest twice
+        is refused, naming its position in ``cards``.
+        """
+        n = len(cards.card_ids)
+        columns = (
+            cards.tabulators,
+            cards.batches,
+            cards.records,
+            cards.imprints,
+            cards.styles,
+            cards.precincts,
+            cards.groups,
+            cards.sheets,
+            cards.sources,
+            cards.flags,
+            cards.entry_counts,
+        )
+        if any(len(c) != n for c in columns):
+            raise ValueError("bulk card columns differ in length")
+        if len(cards.e_contests) != sum(cards.entry_counts) or len(cards.mark_counts) != len(
+            cards.e_contests
+        ):
+            raise ValueError("bulk contest columns do not match the cards' contest counts")
+        if not len(cards.m_choices) == sum(cards.mark_counts) == len(cards.m_ranks):
+            raise ValueError("bulk mark columns do not match the contests' mark counts")
+        position = 0
+        for i, count in enumerate(cards.entry_counts):
+            if count > 1:
+                codes = cards.e_contests[position : position + count]
+                if len(set(codes)) != count:
+                    twice = next(c for c in codes if codes.count(c) > 1)
+                    raise CardError(
+                        f"the card lists contest {self.contests[twice].key!r} more than once", i
+                    )
+            position += count
+        e_base = len(self._e_contest)
+        m_base = len(self._m_choice)
+        self._card_id.extend(cards.card_ids)
+        self._tabulator.extend(cards.tabulators)
+        self._batch.extend(cards.batches)
+        self._record.extend(cards.records)
+        self._imprint.extend(cards.imprints)
+        self._style.extend(cards.styles)
+        self._precinct.extend(cards.precincts)
+        self._group.extend(cards.groups)
+        self._sheet.extend(cards.sheets)
+        self._source.extend(cards.sources)
+        self._flags.extend(cards.flags)
+        self._entry_start.extend(_starts(cards.entry_counts, e_base))
+        self._e_contest.extend(cards.e_contests)
+        self._e_over.extend(cards.e_overs)
+        self._e_under.extend(cards.e_unders)
+        self._e_mark_start.extend(_starts(cards.mark_counts, m_base))
+        self._m_choice.extend(cards.m_choices)
+        self._m_rank.extend(cards.m_ranks)
+
+    def extend(self, other: CardCollection) -> None:
+        """Append all cards of ``other`` (e.g. another file or county), merging catalogues.
+
+        Contests are matched by vendor key, choices by contest and key, strings by text, and
+        sources by path and hash.
+        """
+        strings = np.array([self.strings.code(t) for t in other.strings.values] + [0], np.int64)
+        contests = []
+        for contest in other.contests:
+            code = self.contest_code(contest.key, contest.name, contest.votes_allowed)
+            mine = self.contests[code]
+            mine.ranks = max(mine.ranks, contest.ranks)
+            contests.append(code)
+        choices = [
+            self.choice_code(
+                contests[c.contest], c.key, c.name, party=c.party, is_write_in=c.is_write_in
+            )
+            for c in other.choices
+        ]
+        known = {(s.path, s.sha256): i for i, s in enumerate(self.sources)}
+        sources = [
+            known[(s.path, s.sha256)] if (s.path, s.sha256) in known else self.add_source(s)
+            for s in other.sources
+        ]
+
+        def ids(column: array[int]) -> bytes:
+            values = np.frombuffer(column, dtype=np.int64).copy()
+            text = (values < 0) & (values != ABSENT)
+            values[text] = -1 - strings[-1 - values[text]]
+            return values.tobytes()
+
+        def texts(column: array[int]) -> bytes:
+            values = np.frombuffer(column, dtype=np.int32).astype(np.int64)
+            present = values >= 0
+            values[present] = strings[values[present]]
+            return values.astype(np.int32).tobytes()
+
+        def mapped(column: array[int], table: list[int]) -> bytes:
+            lookup = np.array([*table, 0], dtype=np.int32)
+            return lookup[np.frombuffer(column, dtype=np.int32)].tobytes()
+
+        def shifted(column: array[int], base: int) -> bytes:
+            return (np.frombuffer(column, dtype=np.int64) + base).tobytes()
+
+        e_base, m_base = len(self._e_contest), len(self._m_choice)
+        self._card_id.frombytes(ids(other._card_id))
+        self._tabulator.frombytes(texts(other._tabulator))
+        self._batch.frombytes(texts(other._batch))
+        self._record.frombytes(ids(other._record))
+        self._imprint.frombytes(ids(other._imprint))
+        self._style.frombytes(texts(other._style))
+        self._precinct.frombytes(texts(other._precinct))
+        self._group.frombytes(texts(other._group))
+        self._sheet.extend(other._sheet)
+        self._source.frombytes(mapped(other._source, sources))
+        self._flags.extend(other._flags)
+        self._entry_start.frombytes(shifted(other._entry_start, e_base))
+        self._e_contest.frombytes(mapped(other._e_contest, contests))
+        self._e_over.extend(other._e_over)
+        self._e_under.extend(other._e_under)
+        self._e_mark_start.frombytes(shifted(other._e_mark_start, m_base))
+        self._m_choice.frombytes(mapped(other._m_choice, choices))
+        self._m_rank.extend(other._m_rank)
+
     def _drop_last_card(self) -> None:
         for column in (
             self._card_id,
@@ -668,6 +798,38 @@ class CardCollection:
             self._m_rank,
         )
         return sum(c.buffer_info()[1] * c.itemsize for c in columns)
+
+
+@dataclass(slots=True)
+class BulkCards:
+    """Flat lists of encoded card data for :meth:`CardCollection.add_cards_bulk`."""
+
+    card_ids: list[int] = field(default_factory=list)
+    tabulators: list[int] = field(default_factory=list)
+    batches: list[int] = field(default_factory=list)
+    records: list[int] = field(default_factory=list)
+    imprints: list[int] = field(default_factory=list)
+    styles: list[int] = field(default_factory=list)
+    precincts: list[int] = field(default_factory=list)
+    groups: list[int] = field(default_factory=list)
+    sheets: list[int] = field(default_factory=list)
+    sources: list[int] = field(default_factory=list)
+    flags: list[int] = field(default_factory=list)
+    entry_counts: list[int] = field(default_factory=list)
+    """How many contests each card has."""
+    e_contests: list[int] = field(default_factory=list)
+    e_overs: list[int] = field(default_factory=list)
+    """Overvotes per contest entry, -1 where unknown."""
+    e_unders: list[int] = field(default_factory=list)
+    mark_counts: list[int] = field(default_factory=list)
+    """How many marks each contest entry has."""
+    m_choices: list[int] = field(default_factory=list)
+    m_ranks: list[int] = field(default_factory=list)
+
+
+def _starts(counts: list[int], base: int) -> Iterator[int]:
+    """Return the start offset of each run, given the runs' lengths, from ``base``."""
+    return accumulate(chain((base,), counts[:-1])) if counts else iter(())
 
 
 def merge_tallies(

@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+
+import msgspec
 
 from papertally.errors import FileLocation, InputFileError, closest_match_hint
 
@@ -242,3 +245,27 @@ def int_or_text(value: str) -> int | str:
     """Return ``value`` as an int when it is a plain decimal number, else stripped text."""
     value = value.strip()
     return int(value) if value.isdigit() and (value == "0" or value[0] != "0") else value
+
+
+_BYTE = re.compile(r"\(byte (\d+)\)")
+
+
+def json_syntax_error(part: InputPart, data: bytes, error: msgspec.DecodeError) -> InputFileError:
+    """Return a clear error for JSON that does not parse, with its line and column."""
+    message = str(error)
+    found = _BYTE.search(message)
+    offset = int(found.group(1)) if found else len(data)
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    truncated = "truncated" in message or offset >= len(data.rstrip())
+    why = "the JSON ends early (is the file truncated?)" if truncated else message
+    return part.error(f"broken JSON at line {line}, column {column}: {why}", row=line)
+
+
+def load_json(part: InputPart) -> object:
+    """Return the parsed JSON of a file (plain dicts and lists), refusing broken JSON clearly."""
+    data = part.read_bytes()
+    try:
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError as error:
+        raise json_syntax_error(part, data, error) from None

@@ -20,13 +20,68 @@ their ``ContestId`` and ``Type`` (``WriteIn`` for write-in lines).
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
+import msgspec
 
-from papertally.io.cvr.common import InputPart
-from papertally.model.cards import CardCollection, CardError, ContestEntry
+from papertally.io.cvr.common import InputPart, json_syntax_error, load_json
+from papertally.model.cards import (
+    ABSENT,
+    FLAG_DERIVED_IMPRINT,
+    BulkCards,
+    CardCollection,
+    CardError,
+)
+
+Id = int | str
+
+
+class _Mark(msgspec.Struct, gc=False):
+    CandidateId: Id
+    Rank: int = 1
+    IsVote: bool = True
+
+
+class _Contest(msgspec.Struct, gc=False):
+    Id: Id
+    Marks: list[_Mark]
+    Overvotes: int | None = None
+    Undervotes: int | None = None
+
+
+class _Card(msgspec.Struct, gc=False):
+    Id: Id
+    Contests: list[_Contest]
+    PaperIndex: int | None = None
+
+
+class _Snapshot(msgspec.Struct, gc=False):
+    IsCurrent: bool = True
+    PrecinctPortionId: Id | None = None
+    BallotTypeId: Id | None = None
+    Cards: list[_Card] | None = None
+    Contests: list[_Contest] | None = None
+
+
+class _Session(msgspec.Struct, gc=False):
+    TabulatorId: Id
+    BatchId: Id
+    RecordId: Id
+    Original: _Snapshot
+    CountingGroupId: Id | None = None
+    Modified: _Snapshot | None = None
+
+
+class _Export(msgspec.Struct, gc=False):
+    Sessions: list[_Session]
+    Version: str | None = None
+
+
+_DECODER = msgspec.json.Decoder(_Export)
+_SESSION_PATH = re.compile(r"\$\.Sessions\[(\d+)\]")
 
 MANIFEST_KINDS = (
     "ContestManifest",
@@ -65,7 +120,7 @@ def read_manifest(part: InputPart, catalog: DominionCatalog) -> None:
     kind = next((k for k in MANIFEST_KINDS if part.name.startswith(k)), None)
     if kind is None:
         return
-    document = _load(part)
+    document = load_json(part)
     items = document.get("List") if isinstance(document, dict) else None
     if not isinstance(items, list):
         raise part.error("a Dominion manifest must hold a 'List' of entries", column="List")
@@ -95,18 +150,6 @@ def read_manifest(part: InputPart, catalog: DominionCatalog) -> None:
             raise part.error(f"entry {n} of the list: {error}") from None
 
 
-def _load(part: InputPart) -> Any:
-    data = part.read_bytes()
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        ends_early = error.pos >= len(data.rstrip()) - 1
-        why = "the file ends in the middle of the JSON (truncated?)" if ends_early else error.msg
-        raise part.error(
-            f"broken JSON at line {error.lineno}, column {error.colno}: {why}", row=error.lineno
-        ) from None
-
-
 class _Reader:
     """The state of reading Dominion sessions into one collection (caches of id → code)."""
 
@@ -114,109 +157,126 @@ class _Reader:
         self.collection = collection
         self.catalog = catalog
         self.source = source
-        self.contests: dict[Any, int] = {}
-        self.choices: dict[tuple[Any, Any], int] = {}
-        self.groups: dict[Any, str] = {}
-        self.styles: dict[Any, str] = {}
-        self.precincts: dict[Any, str] = {}
+        self.contests: dict[Id, int] = {}
+        self.choices: dict[tuple[Id, Id], int] = {}
+        self.groups: dict[Id, int] = {}
+        self.styles: dict[Id, int] = {}
+        self.precincts: dict[Id, int] = {}
 
-    def contest(self, contest_id: Any) -> int:
-        code = self.contests.get(contest_id)
-        if code is None:
-            known = self.catalog.contests.get(int(contest_id))
-            if known is None:
-                code = self.collection.contest_code(str(contest_id), f"Contest {contest_id}")
-            else:
-                code = self.collection.contest_code(str(contest_id), known[0], known[1])
-                self.collection.contests[code].ranks = known[2]
-            self.contests[contest_id] = code
+    def contest(self, contest_id: Id) -> int:
+        """Return the collection code of a Dominion contest id, naming it from the manifest."""
+        known = self.catalog.contests.get(contest_id) if isinstance(contest_id, int) else None
+        if known is None:
+            code = self.collection.contest_code(str(contest_id), f"Contest {contest_id}")
+        else:
+            code = self.collection.contest_code(str(contest_id), known[0], known[1])
+            self.collection.contests[code].ranks = known[2]
+        self.contests[contest_id] = code
         return code
 
-    def choice(self, contest_id: Any, contest: int, candidate_id: Any) -> int:
-        code = self.choices.get((contest_id, candidate_id))
-        if code is None:
-            known = self.catalog.candidates.get(int(candidate_id))
-            name = known[0] if known else f"Candidate {candidate_id}"
-            write_in = known[2] if known else False
-            code = self.collection.choice_code(
-                contest, str(candidate_id), name, is_write_in=write_in
-            )
-            self.choices[(contest_id, candidate_id)] = code
+    def choice(self, contest_id: Id, contest: int, candidate_id: Id) -> int:
+        """Return the collection code of a Dominion candidate id within a contest."""
+        known = self.catalog.candidates.get(candidate_id) if isinstance(candidate_id, int) else None
+        name = known[0] if known else f"Candidate {candidate_id}"
+        write_in = known[2] if known else False
+        code = self.collection.choice_code(contest, str(candidate_id), name, is_write_in=write_in)
+        self.choices[(contest_id, candidate_id)] = code
         return code
 
-    def named(self, cache: dict[Any, str], names: dict[int, str], ident: Any) -> str | None:
+    def code(self, cache: dict[Id, int], names: dict[int, str], ident: Id | None) -> int:
+        """Return the string code of a counting group, ballot type or precinct portion id."""
         if ident is None:
-            return None
-        text = cache.get(ident)
-        if text is None:
+            return -1
+        code = cache.get(ident)
+        if code is None:
             text = names.get(ident) if isinstance(ident, int) else None
-            text = text if text is not None else str(ident)
-            cache[ident] = text
-        return text
+            code = self.collection.strings.code(text if text is not None else str(ident))
+            cache[ident] = code
+        return code
 
-    def entries(self, contests: list[dict[str, Any]]) -> list[ContestEntry]:
-        result: list[ContestEntry] = []
-        ranked_contests = self.collection.contests
+    def add_contests(self, contests: list[_Contest], bulk: BulkCards) -> int:
+        """Append a card's contests and marks to ``bulk``; return how many contests."""
+        contest_codes = self.contests
+        choice_codes = self.choices
+        defs = self.collection.contests
+        e_contests, e_overs, e_unders = bulk.e_contests, bulk.e_overs, bulk.e_unders
+        mark_counts, m_choices, m_ranks = bulk.mark_counts, bulk.m_choices, bulk.m_ranks
         for contest in contests:
-            contest_id = contest["Id"]
-            code = self.contest(contest_id)
-            marks = []
-            for mark in contest["Marks"]:
-                if mark["IsVote"]:
-                    rank = mark.get("Rank", 1)
-                    if rank != 1 and rank > ranked_contests[code].ranks:
-                        ranked_contests[code].ranks = rank
-                    marks.append((self.choice(contest_id, code, mark["CandidateId"]), rank))
-            result.append((code, contest.get("Overvotes"), contest.get("Undervotes"), marks))
-        return result
+            contest_id = contest.Id
+            code = contest_codes.get(contest_id)
+            if code is None:
+                code = self.contest(contest_id)
+            marks = 0
+            for mark in contest.Marks:
+                if mark.IsVote:
+                    rank = mark.Rank
+                    if rank != 1 and rank > defs[code].ranks:
+                        defs[code].ranks = rank
+                    choice = choice_codes.get((contest_id, mark.CandidateId))
+                    if choice is None:
+                        choice = self.choice(contest_id, code, mark.CandidateId)
+                    m_choices.append(choice)
+                    m_ranks.append(rank)
+                    marks += 1
+            over, under = contest.Overvotes, contest.Undervotes
+            if over is None or under is None:
+                allowed = defs[code].votes_allowed
+                if allowed is not None and defs[code].ranks <= 1:
+                    over = over if over is not None else (allowed if marks > allowed else 0)
+                    under = under if under is not None else (0 if over else allowed - marks)
+            e_contests.append(code)
+            e_overs.append(-1 if over is None else over)
+            e_unders.append(-1 if under is None else under)
+            mark_counts.append(marks)
+        return len(contests)
 
-    def session(self, session: dict[str, Any]) -> int:
-        """Add the cards of one session; return how many."""
-        tabulator = str(session["TabulatorId"])
-        batch = str(session["BatchId"])
-        record = session["RecordId"]
-        group = self.named(self.groups, self.catalog.counting_groups, session["CountingGroupId"])
-        snapshot = session["Original"]
-        modified = session.get("Modified")
-        if modified is not None and (modified.get("IsCurrent", True) or not snapshot["IsCurrent"]):
+    def session(self, session: _Session, bulk: BulkCards) -> int:
+        """Append the cards of one session to ``bulk``; return how many."""
+        collection = self.collection
+        strings = collection.strings
+        catalog = self.catalog
+        tabulator = strings.code(str(session.TabulatorId))
+        batch = strings.code(str(session.BatchId))
+        record = collection.encode_id(session.RecordId)
+        group = self.code(self.groups, catalog.counting_groups, session.CountingGroupId)
+        snapshot = session.Original
+        modified = session.Modified
+        if modified is not None and (modified.IsCurrent or not snapshot.IsCurrent):
             snapshot = modified
-        style = self.named(self.styles, self.catalog.ballot_types, snapshot.get("BallotTypeId"))
-        precinct = self.named(
-            self.precincts, self.catalog.precinct_portions, snapshot.get("PrecinctPortionId")
-        )
-        add = self.collection.add_card
-        cards = snapshot.get("Cards")
+        style = self.code(self.styles, catalog.ballot_types, snapshot.BallotTypeId)
+        precinct = self.code(self.precincts, catalog.precinct_portions, snapshot.PrecinctPortionId)
+        cards = snapshot.Cards
         if cards is None:
-            if "Contests" not in snapshot:
-                raise KeyError("Cards")
-            add(
-                None,
-                tabulator,
-                batch,
-                record,
-                self.entries(snapshot["Contests"]),
-                ballot_style=style,
-                precinct=precinct,
-                counting_group=group,
-                source=self.source,
-                derived_imprint=True,
-            )
-            return 1
-        for card in cards:
-            add(
-                card["Id"],
-                tabulator,
-                batch,
-                record,
-                self.entries(card["Contests"]),
-                ballot_style=style,
-                precinct=precinct,
-                counting_group=group,
-                sheet=card.get("PaperIndex"),
-                source=self.source,
-                derived_imprint=True,
-            )
-        return len(cards)
+            if snapshot.Contests is None:
+                raise _LayoutError("the current interpretation has neither 'Cards' nor 'Contests'")
+            layout: list[tuple[int, int, list[_Contest]]] = [(ABSENT, -1, snapshot.Contests)]
+        else:
+            layout = [
+                (
+                    collection.encode_id(card.Id),
+                    -1 if card.PaperIndex is None else card.PaperIndex,
+                    card.Contests,
+                )
+                for card in cards
+            ]
+        for card_id, sheet, contests in layout:
+            bulk.card_ids.append(card_id)
+            bulk.tabulators.append(tabulator)
+            bulk.batches.append(batch)
+            bulk.records.append(record)
+            bulk.imprints.append(ABSENT)
+            bulk.styles.append(style)
+            bulk.precincts.append(precinct)
+            bulk.groups.append(group)
+            bulk.sheets.append(sheet)
+            bulk.sources.append(self.source)
+            bulk.flags.append(FLAG_DERIVED_IMPRINT)
+            bulk.entry_counts.append(self.add_contests(contests, bulk))
+        return len(layout)
+
+
+class _LayoutError(Exception):
+    """A session in neither the flat nor the multi-card layout."""
 
 
 def read_dominion_json(
@@ -226,53 +286,73 @@ def read_dominion_json(
 
     Errors name the file, the session (number, tabulator, batch, record) and the key at fault.
     """
-    document = _load(part)
-    if not isinstance(document, dict) or not isinstance(document.get("Sessions"), list):
-        keys = ", ".join(repr(k) for k in document) if isinstance(document, dict) else "none"
+    data = part.read_bytes()
+    try:
+        export = _DECODER.decode(data)
+    except msgspec.ValidationError as error:
+        raise _validation_error(part, data, error) from None
+    except msgspec.DecodeError as error:
+        raise json_syntax_error(part, data, error) from None
+    reader = _Reader(collection, catalog, source)
+    bulk = BulkCards()
+    first_card_of_session = []
+    for n, session in enumerate(export.Sessions, 1):
+        first_card_of_session.append(len(bulk.card_ids))
+        try:
+            reader.session(session, bulk)
+        except _LayoutError as error:
+            raise part.error(f"{_where(n, session)}: {error}", column="Cards") from None
+    try:
+        collection.add_cards_bulk(bulk)
+    except CardError as error:
+        card = int(str(error).split()[1]) - 1
+        n = bisect_right(first_card_of_session, card)
+        session = export.Sessions[n - 1]
+        problem = str(error).split(" lists ", 1)[1]
         raise part.error(
-            f"expected a Dominion CVR export with a 'Sessions' list; keys found: {keys}",
+            f"{_where(n, session)}: the card lists {problem}", column="Contests"
+        ) from None
+    return len(bulk.card_ids)
+
+
+def _where(n: int, session: _Session) -> str:
+    return (
+        f"session {n} (TabulatorId {session.TabulatorId!r}, BatchId {session.BatchId!r}, "
+        f"RecordId {session.RecordId!r})"
+    )
+
+
+def _validation_error(part: InputPart, data: bytes, error: msgspec.ValidationError) -> Exception:
+    """Return a clear error for a session whose keys or values are not Dominion's."""
+    message = str(error)
+    found = _SESSION_PATH.search(message)
+    key = re.search(r"field `(\w+)`", message)
+    where = ""
+    keys = ""
+    if found:
+        n = int(found.group(1))
+        session = _untyped_session(data, n)
+        labels = [
+            f"{k} {session[k]!r}" for k in ("TabulatorId", "BatchId", "RecordId") if k in session
+        ]
+        where = f"session {n + 1}" + (f" ({', '.join(labels)})" if labels else "") + ": "
+        if key and key.group(1) in _Session.__struct_fields__:
+            keys = f"; keys found there: {', '.join(session)}"
+    detail = _SESSION_PATH.sub(lambda m: f"session {int(m.group(1)) + 1}", message)
+    if "missing required field `Sessions`" in message:
+        document = msgspec.json.decode(data)
+        names = ", ".join(repr(k) for k in document) if isinstance(document, dict) else "none"
+        return part.error(
+            f"expected a Dominion CVR export with a 'Sessions' list; keys found: {names}",
             column="Sessions",
         )
-    reader = _Reader(collection, catalog, source)
-    added = 0
-    for n, session in enumerate(document["Sessions"], 1):
-        try:
-            added += reader.session(session)
-        except KeyError as missing:
-            key = str(missing.args[0])
-            raise part.error(
-                f"{_where(n, session)}: missing key {key!r}; keys found there: "
-                f"{_keys_near(session, key)}",
-                column=key,
-            ) from None
-        except CardError as error:
-            raise part.error(f"{_where(n, session)}: {error}", column="Contests") from None
-        except (TypeError, ValueError, AttributeError) as error:
-            raise part.error(f"{_where(n, session)}: unexpected value ({error})") from None
-    return added
+    return part.error(f"{where}{detail}{keys}", column=key.group(1) if key else None)
 
 
-def _where(n: int, session: Any) -> str:
-    if not isinstance(session, dict):
-        return f"session {n}"
-    parts = [f"{k} {session[k]!r}" for k in ("TabulatorId", "BatchId", "RecordId") if k in session]
-    return f"session {n} ({', '.join(parts)})" if parts else f"session {n}"
-
-
-def _keys_near(session: Any, key: str) -> str:
-    """Return the keys of the object where ``key`` was missing (best effort, for messages)."""
-    if not isinstance(session, dict):
-        return "none"
-    if key in ("Original", "TabulatorId", "BatchId", "RecordId", "CountingGroupId"):
-        return ", ".join(session)
-    snapshot = session.get("Modified") or session.get("Original") or {}
-    if key in ("Cards", "Contests") and isinstance(snapshot, dict):
-        return ", ".join(snapshot)
-    for card in snapshot.get("Cards", [snapshot]) if isinstance(snapshot, dict) else []:
-        for contest in card.get("Contests", []):
-            if key not in contest:
-                return ", ".join(contest)
-            for mark in contest.get("Marks", []):
-                if key not in mark:
-                    return ", ".join(mark)
-    return ", ".join(session)
+def _untyped_session(data: bytes, n: int) -> dict[str, Any]:
+    """Return session ``n`` (0-based) as a plain dict, for error messages."""
+    document = msgspec.json.decode(data)
+    sessions = document.get("Sessions") if isinstance(document, dict) else None
+    if isinstance(sessions, list) and n < len(sessions) and isinstance(sessions[n], dict):
+        return dict(sessions[n])
+    return {}

@@ -10,10 +10,13 @@ collection is ever returned.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from papertally.errors import FileLocation, InputFileError
+from papertally.errors import FileLocation, InputFileError, PapertallyError
 from papertally.io.cvr.clearballot import read_clear_ballot
 from papertally.io.cvr.common import CVR_FORMATS, CvrFormat, InputPart, list_parts, sha256_file
 from papertally.io.cvr.detect import Detected, detect
@@ -27,6 +30,9 @@ from papertally.model.cards import CardCollection, SourceFile
 
 DATA_SUFFIXES = frozenset({".json", ".xml", ".csv", ".txt", ".xlsx", ".xlsm"})
 """Inside zips and folders, only files with these suffixes are looked at."""
+
+PARALLEL_MIN_FILES = 8
+"""Dominion exports of at least this many JSON files are read by several processes."""
 
 
 class _Sources:
@@ -70,11 +76,15 @@ def plan_files(paths: Sequence[str | Path]) -> list[tuple[InputPart, Detected]]:
     return first + [p for p in planned if p[1].format not in describing]
 
 
-def read_cvrs(paths: Sequence[str | Path], *, name: str = "") -> CardCollection:
+def read_cvrs(
+    paths: Sequence[str | Path], *, name: str = "", workers: int | None = None
+) -> CardCollection:
     """Read CVR exports of any supported vendor (files, zips or folders) into a collection.
 
-    ``name`` names the collection (e.g. the county). Raises :class:`InputFileError` naming
-    the file, record and key or column at the first problem; never returns partial data.
+    ``name`` names the collection (e.g. the county). Large Dominion JSON exports are read by
+    ``workers`` processes (default: the machine's cores, at most 4), each file whole, and
+    merged in file order. Raises :class:`InputFileError` naming the file, record and key or
+    column at the first problem; never returns partial data.
     """
     collection = CardCollection(name)
     sources = _Sources(collection)
@@ -82,37 +92,42 @@ def read_cvrs(paths: Sequence[str | Path], *, name: str = "") -> CardCollection:
     ess_ballots: dict[str, EssBallot] = {}
     hart_scans: dict[str, HartScan] = {}
     registered = False
-    for part, detected in plan_files(paths):
+    planned = plan_files(paths)
+    workers = workers or min(os.cpu_count() or 1, 4)
+    position = 0
+    while position < len(planned):
+        part, detected = planned[position]
         fmt = detected.format
-        source = sources.of(part, detected)
         if fmt is CvrFormat.DOMINION_MANIFEST:
+            sources.of(part, detected)
             read_manifest(part, catalog)
-            continue
-        if fmt is CvrFormat.ESS_BALLOTS:
+        elif fmt is CvrFormat.ESS_BALLOTS:
+            sources.of(part, detected)
             read_ess_ballots(part, ess_ballots)
-            continue
-        if fmt is CvrFormat.HART_BALLOT_INFO:
+        elif fmt is CvrFormat.HART_BALLOT_INFO:
+            sources.of(part, detected)
             read_scanned_ballot_information(part, hart_scans)
-            continue
-        if not registered:
-            catalog.register(collection)
-            registered = True
-        if fmt is CvrFormat.DOMINION_JSON:
-            read_dominion_json(part, collection, catalog, source)
-        elif fmt is CvrFormat.DOMINION_CSV:
-            read_dominion_csv(part, collection, source)
-        elif fmt is CvrFormat.ESS_CVR:
-            read_ess_cvr(part, collection, source, ess_ballots)
-        elif fmt is CvrFormat.HART_XML:
-            read_hart_xml(part, collection, source, hart_scans)
-        elif fmt is CvrFormat.CLEAR_BALLOT:
-            read_clear_ballot(part, collection, source)
-        elif fmt is CvrFormat.NIST_JSON:
-            read_nist_json(part, collection, source)
-        elif fmt is CvrFormat.NIST_XML:
-            read_nist_xml(part, collection, source)
-        elif fmt is CvrFormat.GENERIC_CSV:
-            read_generic_csv(part, collection, source)
+        else:
+            if not registered:
+                catalog.register(collection)
+                registered = True
+            if fmt is CvrFormat.DOMINION_JSON:
+                run = position
+                while run < len(planned) and planned[run][1].format is CvrFormat.DOMINION_JSON:
+                    run += 1
+                dominion = planned[position:run]
+                if workers > 1 and len(dominion) >= PARALLEL_MIN_FILES:
+                    _read_dominion_parallel(dominion, collection, catalog, workers)
+                else:
+                    for dominion_part, dominion_detected in dominion:
+                        source = sources.of(dominion_part, dominion_detected)
+                        read_dominion_json(dominion_part, collection, catalog, source)
+                position = run
+                continue
+            _read_one(
+                part, detected, collection, sources.of(part, detected), ess_ballots, hart_scans
+            )
+        position += 1
     if not any(s.format in CVR_FORMATS for s in collection.sources):
         shown = ", ".join(str(p) for p in paths) or "nothing"
         raise InputFileError(
@@ -124,3 +139,71 @@ def read_cvrs(paths: Sequence[str | Path], *, name: str = "") -> CardCollection:
             "ES&S Ballots files were given without the ES&S CVR file they describe",
         )
     return collection
+
+
+def _read_one(
+    part: InputPart,
+    detected: Detected,
+    collection: CardCollection,
+    source: int,
+    ess_ballots: dict[str, EssBallot],
+    hart_scans: dict[str, HartScan],
+) -> None:
+    """Read one card file of a format other than Dominion JSON."""
+    fmt = detected.format
+    if fmt is CvrFormat.DOMINION_CSV:
+        read_dominion_csv(part, collection, source)
+    elif fmt is CvrFormat.ESS_CVR:
+        read_ess_cvr(part, collection, source, ess_ballots)
+    elif fmt is CvrFormat.HART_XML:
+        read_hart_xml(part, collection, source, hart_scans)
+    elif fmt is CvrFormat.CLEAR_BALLOT:
+        read_clear_ballot(part, collection, source)
+    elif fmt is CvrFormat.NIST_JSON:
+        read_nist_json(part, collection, source)
+    elif fmt is CvrFormat.NIST_XML:
+        read_nist_xml(part, collection, source)
+    elif fmt is CvrFormat.GENERIC_CSV:
+        read_generic_csv(part, collection, source)
+
+
+_WorkerResult = tuple[CardCollection | None, FileLocation | None, str | None]
+
+
+def _read_dominion_chunk(
+    chunk: list[tuple[InputPart, Detected]], catalog: DominionCatalog
+) -> _WorkerResult:
+    """Read some Dominion JSON files in a worker process; return the cards or the error."""
+    collection = CardCollection()
+    catalog.register(collection)
+    sources = _Sources(collection)
+    try:
+        for part, detected in chunk:
+            read_dominion_json(part, collection, catalog, sources.of(part, detected))
+    except InputFileError as error:
+        return None, error.location, error.problem
+    except PapertallyError as error:
+        return None, None, str(error)
+    return collection, None, None
+
+
+def _read_dominion_parallel(
+    parts: list[tuple[InputPart, Detected]],
+    collection: CardCollection,
+    catalog: DominionCatalog,
+    workers: int,
+) -> None:
+    """Read Dominion JSON files with ``workers`` processes, merging in file order."""
+    chunk_count = min(len(parts), workers * 4)
+    size = -(-len(parts) // chunk_count)
+    chunks = [parts[i : i + size] for i in range(0, len(parts), size)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        results = pool.map(_read_dominion_chunk, chunks, [catalog] * len(chunks))
+        for cards, location, problem in results:
+            if cards is None:
+                pool.shutdown(cancel_futures=True)
+                if location is not None:
+                    raise InputFileError(location, problem or "")
+                raise PapertallyError(problem or "a CVR file could not be read")
+            collection.extend(cards)
