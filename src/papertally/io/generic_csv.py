@@ -12,8 +12,9 @@ import os
 import tempfile
 from datetime import date
 from enum import StrEnum
+from operator import itemgetter
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from papertally.errors import FileLocation, InputFileError, PapertallyError
 from papertally.io.cells import cell_text, is_blank, parse_count
@@ -111,6 +112,8 @@ class _Reader:
         self.texts: dict[str, str] = {}
         """The current row's cells as text, by column name."""
         self.units: dict[tuple[str, ...], ReportingUnit] = {}
+        self.count_names: dict[str, CountName] = {}
+        self.election_given: tuple[str, str, str] | None = None
         self.choices: dict[tuple[str, str, str], Choice] = {}
 
     def at(self, index: int, column: str | None = None) -> FileLocation:
@@ -134,14 +137,17 @@ class _Reader:
         sheet = self.header.sheet
         self.progress.step(self.header.header_index + 1)
         data_rows = 0
+        names = [column for column, _ in self.columns]
+        pick = itemgetter(*(position for _, position in self.columns))
+        is_csv = self.table.kind == "csv"
         for index in range(self.header.header_index + 1, len(sheet.rows)):
             self.progress.step()
-            if all(is_blank(c) for c in sheet.rows[index]):
+            row = sheet.rows[index]
+            if not any(row) if is_csv else all(is_blank(c) for c in row):
                 continue
             self.header.check_width(index)
-            row = sheet.rows[index]
-            if self.table.kind == "csv":
-                self.texts = {column: cast(str, row[position]) for column, position in self.columns}
+            if is_csv:
+                self.texts = dict(zip(names, pick(row), strict=True))
             else:
                 self.texts = {column: cell_text(row[position]) for column, position in self.columns}
             self._read_election(index)
@@ -162,6 +168,10 @@ class _Reader:
 
     def _read_election(self, index: int) -> None:
         """Take the election's name, date and state from the row, refusing contradictions."""
+        given = (self.text(ELECTION), self.text(ELECTION_DATE), self.text(STATE))
+        if given == self.election_given:
+            return
+        self.election_given = given
         for column, current in (
             (ELECTION, self.election.name),
             (ELECTION_DATE, self.election.date.isoformat() if self.election.date else ""),
@@ -268,16 +278,25 @@ class _Reader:
         self.units[key] = stored
         return stored
 
+    def _number(self, index: int, column: str, what: str) -> int:
+        """Return the whole number in ``column``; plain digits go fast, the rest is checked."""
+        text = self.texts.get(column, "")
+        if text.isascii() and text.isdigit():
+            return int(text)
+        cell = self.header.get(self.header.sheet.rows[index], _key(column))
+        return parse_count(cell, self.at(index, column), what)
+
     def _read_votes(self, index: int, contest: Contest) -> None:
         """Read one row of votes: a unit's votes for one choice in one count of one contest."""
         unit = self._unit(index)
         choice = self._choice(index)
         contest.add_choice(choice)
-        votes = parse_count(
-            self.header.get(self.header.sheet.rows[index], VOTES), self.at(index, VOTES)
-        )
+        votes = self._number(index, VOTES, "a number of votes")
         label = self.text(COUNT)
-        count_name = standard_count_name(label) if label else ORIGINAL_CANVASS
+        count_name = self.count_names.get(label)
+        if count_name is None:
+            count_name = standard_count_name(label) if label else ORIGINAL_CANVASS
+            self.count_names[label] = count_name
         count = self.counts.get((contest.name, count_name))
         if count is None:
             count = ContestCount(
@@ -303,7 +322,7 @@ class _Reader:
         tally.votes[choice.name] = votes
         ballots = self.text(BALLOTS_CAST)
         if ballots:
-            cast = parse_count(ballots, self.at(index, BALLOTS_CAST), "a number of ballots")
+            cast = self._number(index, BALLOTS_CAST, "a number of ballots")
             if tally.ballots_cast is not None and tally.ballots_cast != cast:
                 raise InputFileError(
                     self.at(index, BALLOTS_CAST),
