@@ -215,7 +215,8 @@ def default_workers(ballots: int) -> int:
     """Return how many processes hash ``ballots`` tickets: 1 when small, else up to 2 cores."""
     if ballots < PARALLEL_THRESHOLD:
         return 1
-    return max(1, min(2, os.cpu_count() or 1))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(2, cores or 1))
 
 
 def manifest_ticket_keys(manifest: Manifest, seed: str, workers: int | None = None) -> KeyArray:
