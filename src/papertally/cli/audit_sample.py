@@ -28,7 +28,7 @@ CSV_COLUMNS = (
     "Container",
     "Tabulator",
     "Batch Name",
-    "Ballot Position",
+    "Ballot Number",
     "Ticket Numbers",
     "Times Drawn",
     "Draw Numbers",
@@ -107,9 +107,9 @@ def write_retrieval_csv(sample: Sample, path: Path) -> None:
                             e.batch.tabulator or "",
                             e.batch.name,
                             e.position,
-                            " ".join(e.tickets),
+                            ", ".join(e.tickets),
                             e.times_drawn,
-                            " ".join(str(s) for s in e.sequences),
+                            ", ".join(str(s) for s in e.sequences),
                         )
                     )
         os.replace(temporary, target)
