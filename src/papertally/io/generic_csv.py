@@ -343,8 +343,11 @@ def _yes_no(value: bool) -> str:
 
 
 def generic_rows(election: Election) -> list[dict[str, str]]:
-    """Return the rows of the generic CSV of ``election``: first each contest's choices in
-    ballot order (rows with no unit and no votes), then every count unit by unit."""
+    """Return the rows of the generic CSV of ``election``, as column → text.
+
+    First each contest's choices in ballot order (rows with no unit and no votes), so that the
+    order survives a round trip, then every count unit by unit, choices in ballot order.
+    """
     common = {
         ELECTION: election.name,
         ELECTION_DATE: election.date.isoformat() if election.date else "",

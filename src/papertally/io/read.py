@@ -42,15 +42,14 @@ def read_results(
     formats = [detect_table(table) for table in tables]
     readers = _readers()
     rows = RowProgress(sum(t.row_count for t in tables), progress)
-    merged: ImportResult | None = None
+    results = []
     done = 0
     for table, fmt in zip(tables, formats, strict=True):
-        result = readers[fmt](table, rows)
+        results.append(readers[fmt](table, rows))
         done += table.row_count
         rows.finish(done)
-        if merged is None:
-            merged = result
-            continue
+    merged = results[0]
+    for table, result in zip(tables[1:], results[1:], strict=True):
         try:
             merged.election.merge(result.election)
         except PapertallyError as error:
@@ -58,7 +57,6 @@ def read_results(
         merged.files.extend(result.files)
         merged.formats.extend(result.formats)
         merged.warnings.extend(result.warnings)
-    assert merged is not None
     return merged
 
 

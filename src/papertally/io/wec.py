@@ -449,7 +449,7 @@ class _WecReader:
                 self.table.at(sheet, index, "A"),
                 "expected a county name in column A, on this row or a row above it",
             )
-        self._read_unit(sheet, current, index, second)
+        self._read_unit(sheet, current, index, current.county, second)
         current.last_row = index
         return False
 
@@ -462,10 +462,11 @@ class _WecReader:
             current.county_first_row = index
             current.county_sums = [[0] * len(s) for s in current.county_sums]
 
-    def _read_unit(self, sheet: Sheet, current: _Open, index: int, name: str) -> None:
+    def _read_unit(
+        self, sheet: Sheet, current: _Open, index: int, county: CountyName, name: str
+    ) -> None:
         """Read one reporting unit's votes in every count group of the row."""
         row = sheet.rows[index]
-        assert current.county is not None
         for column in range(_FIRST_DATA_COLUMN, len(row)):
             if column not in current.known_columns and not is_blank(row[column]):
                 raise InputFileError(
@@ -473,7 +474,7 @@ class _WecReader:
                     f"found {cell_text(row[column])!r} in a column with no choice above it; "
                     "expected this cell to be empty",
                 )
-        unit = ReportingUnit.of(current.county, name, municipality_of(name))
+        unit = ReportingUnit.of(county, name, municipality_of(name))
         unit = self.units.setdefault(unit.id, unit)
         where = self.table.at(sheet, index)
         for number, (group, count) in enumerate(
