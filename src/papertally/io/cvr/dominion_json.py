@@ -305,13 +305,9 @@ def read_dominion_json(
     try:
         collection.add_cards_bulk(bulk)
     except CardError as error:
-        card = int(str(error).split()[1]) - 1
-        n = bisect_right(first_card_of_session, card)
+        n = bisect_right(first_card_of_session, error.position or 0)
         session = export.Sessions[n - 1]
-        problem = str(error).split(" lists ", 1)[1]
-        raise part.error(
-            f"{_where(n, session)}: the card lists {problem}", column="Contests"
-        ) from None
+        raise part.error(f"{_where(n, session)}: {error}", column="Contests") from None
     return len(bulk.card_ids)
 
 
