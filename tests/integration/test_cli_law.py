@@ -1,0 +1,166 @@
+"""``papertally law`` end to end through the real CLI, on generic-CSV results files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from papertally.cli.main import app
+from papertally.law import STATE_NAMES
+
+runner = CliRunner()
+
+HEADER = "county,municipality,reporting_unit,contest,count,choice,party,votes,ballots_cast\n"
+WI_2016 = {
+    "Trump": 1_404_440,
+    "Clinton": 1_381_823,
+    "Johnson": 106_674,
+    "Stein": 31_072,
+    "Castle": 12_162,
+    "Moorehead": 1_770,
+    "De La Fuente": 1_502,
+    "Scattering": 36_310,
+}
+
+
+def _results(path: Path, totals: dict[str, int], contest: str = "President") -> Path:
+    """Write ``totals`` split over two wards in two counties."""
+    lines = [HEADER]
+    for choice, votes in totals.items():
+        first = votes // 3
+        lines.append(f"Dane,City of Madison,Ward 1,{contest},original canvass,{choice},,{first},\n")
+        lines.append(
+            f"Milwaukee,City of Milwaukee,Ward 2,{contest},original canvass,{choice},,"
+            f"{votes - first},\n"
+        )
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def _law(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["law", *args])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def wi_2016(tmp_path: Path) -> Path:
+    return _results(tmp_path / "wi2016.csv", WI_2016)
+
+
+def test_check_wisconsin_2016_json(wi_2016: Path) -> None:
+    code, out = _law("check", "--state", "WI", "--date", "2016-11-08", "--office", "president",
+                     str(wi_2016), "--json")  # fmt: skip
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["tier"] == "paid_on_request"
+    assert data["automatic_stages"] == []
+    assert data["request"]["may_request"] is True and data["request"]["free"] is False
+    assert data["request"]["fee"]["kind"] == "estimated_cost"
+    dates = {d["event"]: d["date"] for d in data["deadlines"]}
+    assert dates["request"] == "2016-11-25" and dates["safe_harbor"] == "2016-12-13"
+    assert data["margin_votes"] == 22_617
+
+
+def test_check_text_explains_why(wi_2016: Path) -> None:
+    code, out = _law("check", "--state", "wisconsin", "--date", "2016-11-08", "--office",
+                     "president", str(wi_2016))  # fmt: skip
+    assert code == 0, out
+    assert "Conclusion" in out and "PAID" in out
+    assert "why:" in out and "0.7600%" in out and "Uncertain" in out
+
+
+def test_check_act_120_refuses_stein(wi_2016: Path) -> None:
+    code, out = _law("check", "--state", "WI", "--date", "2018-11-06", "--office", "president",
+                     "--candidate", "Stein", str(wi_2016), "--json")  # fmt: skip
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["tier"] == "barred" and data["request"]["may_request"] is False
+    assert "at most 1%" in data["request"]["why"]
+
+
+def test_rules_works_for_every_state_and_dc() -> None:
+    for code in STATE_NAMES:
+        status, out = _law("rules", "--state", code, "--json")
+        assert status == 0, (code, out)
+        data = json.loads(out)
+        assert data["state"] == code
+        assert all(rule["sources"] for rule in data["rules"])
+    status, out = _law("rules", "--state", "FL", "--date", "2000-11-07")
+    assert status == 0 and "fl-2000" in out and "fl-2002" not in out
+
+
+def test_rules_date_outside_every_rule_says_so() -> None:
+    code, out = _law("rules", "--state", "WI", "--date", "1980-11-04")
+    assert code == 2 and "does not guess" in out
+
+
+def test_flip_states_assumptions(wi_2016: Path) -> None:
+    code, out = _law("flip", str(wi_2016))
+    assert code == 0, out
+    assert "11,309 ballots" in out and "Assumptions" in out and "not a random sample" in out
+    code, out = _law("flip", str(wi_2016), "--json")
+    data = json.loads(out)
+    assert data["votes_to_flip_net"] == 22_618 and data["assumptions"]
+
+
+def test_electoral_table(tmp_path: Path) -> None:
+    table = tmp_path / "ev.csv"
+    table.write_text(
+        "state,electoral_votes,winner,margin_votes\n"
+        "WI,10,Trump,22748\nMI,16,Trump,10704\nPA,20,Trump,44292\nFL,29,Trump,112911\n"
+        "Rest,231,Trump,9000000\nClinton states,232,Clinton,3000000\n",
+        encoding="utf-8",
+    )
+    code, out = _law("electoral", str(table), "--json")
+    assert code == 0, out
+    assert sorted(json.loads(out)["cheapest"]["states"]) == ["MI", "PA", "WI"]
+    code, out = _law("electoral", str(table))
+    assert code == 0 and "Cheapest" in out
+
+
+def test_electoral_bad_number_names_row_and_column(tmp_path: Path) -> None:
+    table = tmp_path / "ev.csv"
+    table.write_text("state,electoral_votes,winner,margin_votes\nWI,ten,Trump,5\n", "utf-8")
+    code, out = _law("electoral", str(table))
+    assert code == 2 and "row 2" in out and "electoral_votes" in out
+
+
+def test_cost_with_results_and_settlement(tmp_path: Path, wi_2016: Path) -> None:
+    costs = tmp_path / "costs.csv"
+    costs.write_text(
+        'county,estimate,actual\nDane,"$2,000,000",1200000\nMilwaukee,1499689,805603\n', "utf-8"
+    )
+    code, out = _law("cost", str(costs), "--paid", "3499689", "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["total"] == 3_499_689 and data["settlement"]["refund"] == 1_494_086
+    gaps = tmp_path / "gaps.csv"
+    gaps.write_text("county,estimate\nDane,1000\n", "utf-8")
+    code, out = _law("cost", str(gaps), "--results", str(wi_2016), "--per-unit", "50")
+    assert code == 0, out
+    assert "Milwaukee: $50.00" in out and "Statewide estimate $1,050.00" in out
+
+
+def test_history_lists_the_reversals() -> None:
+    code, out = _law("history")
+    assert code == 0 and out.count("REVERSED") == 3 and "0.0546%" in out
+
+
+def test_bad_input_gets_clear_messages(tmp_path: Path, wi_2016: Path) -> None:
+    code, out = _law("check", "--state", "Wisconson", "--date", "2016-11-08", "--office",
+                     "president", str(wi_2016))  # fmt: skip
+    assert code == 2 and "did you mean 'Wisconsin'" in out
+    code, out = _law("check", "--state", "WI", "--date", "2016-11-08", str(wi_2016))
+    assert code == 2 and "office is missing" in out
+    solo = _results(tmp_path / "solo.csv", {"Solo": 900})
+    code, out = _law("check", "--state", "WI", "--date", "2016-11-08", "--office", "county",
+                     str(solo))  # fmt: skip
+    assert code == 2 and "no losing candidate" in out
+    code, out = _law("check", "--state", "WI", "--date", "11/08/2016", "--office", "president",
+                     str(wi_2016))  # fmt: skip
+    assert code == 2 and "not a date" in out
+    code, out = _law("flip", str(solo))
+    assert code == 2 and "no losing candidate" in out
