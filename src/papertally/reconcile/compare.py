@@ -24,7 +24,8 @@ Pure Python: nothing here reads files or touches the store.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from papertally.errors import PapertallyError
@@ -34,7 +35,6 @@ from papertally.model import (
     ContestCount,
     Election,
     ReportingUnit,
-    UnitTally,
     standard_count_name,
 )
 from papertally.model.results import ORIGINAL_CANVASS, RECOUNT
@@ -311,15 +311,35 @@ def _lead(votes: Mapping[ChoiceName, int], pair: tuple[ChoiceName, ChoiceName] |
 
 @dataclass
 class _CountyAccumulator:
+    before: dict[ChoiceName, int]
+    after: dict[ChoiceName, int]
     units: int = 0
     changed: int = 0
-    before: dict[ChoiceName, int] = field(default_factory=dict)
-    after: dict[ChoiceName, int] = field(default_factory=dict)
 
 
-def _add(into: dict[ChoiceName, int], tally: UnitTally) -> None:
-    for choice, votes in tally.votes.items():
-        into[choice] = into.get(choice, 0) + votes
+def _accumulator(
+    counties: dict[CountyName, _CountyAccumulator],
+    county: CountyName,
+    choices: Sequence[ChoiceName],
+) -> _CountyAccumulator:
+    acc = counties.get(county)
+    if acc is None:
+        acc = _CountyAccumulator(dict.fromkeys(choices, 0), dict.fromkeys(choices, 0))
+        counties[county] = acc
+    return acc
+
+
+_Compared = tuple[
+    ReportingUnit,
+    dict[ChoiceName, int],
+    dict[ChoiceName, int],
+    Mapping[ChoiceName, int],
+    int | None,
+    int | None,
+    bool,
+]
+"""A unit in both counts before its margin change is known: unit, before, after, change,
+ballots before and after, flagged."""
 
 
 def reconcile_counts(
@@ -344,71 +364,75 @@ def reconcile_counts(
         raise PapertallyError("tolerances must not be negative")
     choices = _choices_of((before, after), contest)
     votes_allowed = contest.votes_allowed if contest else 1
-    standing_before = standing_of(before.totals(), choices, votes_allowed)
-    standing_after = standing_of(after.totals(), choices, votes_allowed)
+    counties: dict[CountyName, _CountyAccumulator] = {}
+    compared: list[_Compared] = []
+    only_before: list[ReportingUnit] = []
+    no_change: Mapping[ChoiceName, int] = MappingProxyType(dict.fromkeys(choices, 0))
+    after_units = after.units
+    for uid, old in before.units.items():
+        unit = units.get(uid) or _unit_for(uid, units)
+        acc = _accumulator(counties, unit.county, choices)
+        acc.units += 1
+        old_votes = {c: old.votes.get(c, 0) for c in choices}
+        totals = acc.before
+        for choice, votes in old_votes.items():
+            totals[choice] += votes
+        new = after_units.get(uid)
+        if new is None:
+            only_before.append(unit)
+            continue
+        new_votes = {c: new.votes.get(c, 0) for c in choices}
+        totals = acc.after
+        for choice, votes in new_votes.items():
+            totals[choice] += votes
+        change, flagged = no_change, False
+        if new_votes != old_votes:
+            acc.changed += 1
+            change = {c: new_votes[c] - old_votes[c] for c in choices}
+            moved = sum(abs(v) for v in change.values())
+            base = old.ballots_cast or sum(old_votes.values())
+            share = moved / base if base > 0 else 1.0
+            flagged = moved > tolerance_votes or share > tolerance_share
+        compared.append(
+            (unit, old_votes, new_votes, change, old.ballots_cast, new.ballots_cast, flagged)
+        )
+    only_after: list[ReportingUnit] = []
+    before_units = before.units
+    for uid, new in after_units.items():
+        if uid in before_units:
+            continue
+        unit = units.get(uid) or _unit_for(uid, units)
+        only_after.append(unit)
+        acc = _accumulator(counties, unit.county, choices)
+        acc.units += 1
+        for choice, votes in new.votes.items():
+            acc.after[choice] += votes
+
+    old_totals = {c: sum(a.before[c] for a in counties.values()) for c in choices}
+    new_totals = {c: sum(a.after[c] for a in counties.values()) for c in choices}
+    standing_before = standing_of(old_totals, choices, votes_allowed)
+    standing_after = standing_of(new_totals, choices, votes_allowed)
     eligible = [c for c in choices if c != SCATTERING]
     pair: tuple[ChoiceName, ChoiceName] | None = None
     if len(eligible) >= 2:
         ranked = sorted(eligible, key=lambda c: -standing_before.totals[c])
         cut = min(votes_allowed, len(ranked) - 1)
         pair = (ranked[cut - 1], ranked[cut])
-
-    counties: dict[CountyName, _CountyAccumulator] = {}
-    differences: list[UnitDifference] = []
-    only_before: list[ReportingUnit] = []
-    for uid, old in before.units.items():
-        unit = _unit_for(uid, units)
-        acc = counties.setdefault(unit.county, _CountyAccumulator())
-        acc.units += 1
-        _add(acc.before, old)
-        new = after.units.get(uid)
-        if new is None:
-            only_before.append(unit)
-            continue
-        _add(acc.after, new)
-        old_votes = {c: old.votes.get(c, 0) for c in choices}
-        new_votes = {c: new.votes.get(c, 0) for c in choices}
-        change = {c: new_votes[c] - old_votes[c] for c in choices}
-        difference = UnitDifference(
-            unit=unit,
-            before=old_votes,
-            after=new_votes,
-            change=change,
-            ballots_before=old.ballots_cast,
-            ballots_after=new.ballots_cast,
-            margin_change=_lead(change, pair),
-            flagged=False,
-        )
-        if difference.changed:
-            acc.changed += 1
-            if (
-                difference.votes_changed > tolerance_votes
-                or difference.share_changed > tolerance_share
-            ):
-                difference = replace(difference, flagged=True)
-        differences.append(difference)
-    only_after: list[ReportingUnit] = []
-    for uid, new in after.units.items():
-        if uid in before.units:
-            continue
-        unit = _unit_for(uid, units)
-        only_after.append(unit)
-        acc = counties.setdefault(unit.county, _CountyAccumulator())
-        acc.units += 1
-        _add(acc.after, new)
+    differences = [
+        UnitDifference(unit, old, new, change, ballots_old, ballots_new, _lead(change, pair), flag)
+        for unit, old, new, change, ballots_old, ballots_new, flag in compared
+    ]
 
     county_changes = []
     for county, acc in counties.items():
-        old_totals = {c: acc.before.get(c, 0) for c in choices}
-        new_totals = {c: acc.after.get(c, 0) for c in choices}
-        net = {c: new_totals[c] - old_totals[c] for c in choices}
+        net = {c: acc.after[c] - acc.before[c] for c in choices}
         county_changes.append(
             CountyChange(
                 county=county,
                 reporting_units=acc.units,
                 changed_units=acc.changed,
-                before=old_totals,
-                after=new_totals,
+                before=acc.before,
+                after=acc.after,
                 net_change=net,
                 margin_change=_lead(net, pair),
             )
