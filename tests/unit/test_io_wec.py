@@ -135,6 +135,12 @@ def test_small_report_reads_counties_carried_down(tmp_path: Path) -> None:
     assert result.warnings == []
 
 
+def test_election_date_is_read_from_the_title(tmp_path: Path) -> None:
+    rows = [["SPRING ELECTION April 7, 2020"], *report(*GOOD_WARDS)[1:]]
+    election = read_results_file(write_xlsx(tmp_path / "report.xlsx", rows)).election
+    assert (election.name, str(election.date)) == ("SPRING ELECTION April 7, 2020", "2020-04-07")
+
+
 def test_totals_rows_that_disagree_become_warnings_with_location(tmp_path: Path) -> None:
     wards = [list(r) for r in GOOD_WARDS]
     wards[2] = ["", "County Totals:", 30, 12, 18, 1]
