@@ -356,6 +356,7 @@ def generic_rows(election: Election) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
 
     def contest_columns(contest: Contest) -> dict[str, str]:
+        """Return the columns describing ``contest``."""
         return {
             CONTEST: contest.name,
             OFFICE: contest.office or "",
@@ -364,6 +365,7 @@ def generic_rows(election: Election) -> list[dict[str, str]]:
         }
 
     def choice_columns(choice: Choice) -> dict[str, str]:
+        """Return the columns describing ``choice``."""
         return {
             CHOICE: choice.name,
             PARTY: choice.party or "",
