@@ -156,3 +156,20 @@ def test_next_round_needs_fewer_after_good_draws() -> None:
     path = alpha_martingale(x, settings, population=10_000, risk_limit=0.05)
     state = PollingState(draws=100, drawn=(70, 30, 0), log_martingale=math.log(path[-1]))
     assert 0 < alpha_sample_size(assertion, 0.05, state=state) < first
+
+
+def test_alpha_martingale_is_the_betting_martingale_with_alpha_bets() -> None:
+    """ALPHA = betting martingale with λ_j = (η_j/μ_j − 1)/(u − μ_j), decided draws included."""
+    from papertally.audit.martingale import alpha_bets, betting_martingale, null_means
+    from papertally.audit.polling import shrinkage_etas
+
+    settings = AlphaSettings(eta0=0.58, d=20, c=0.02, upper_bound=1.0, cap_bets=False)
+    rng = np.random.default_rng(2)
+    for population in (None, 40, 25):
+        x = rng.choice([0.0, 0.5, 1.0], size=25, p=[0.2, 0.1, 0.7])
+        mu = null_means(x, population=population)
+        safe = np.clip(mu, 1e-9, 1 - 1e-9)
+        bets = alpha_bets(shrinkage_etas(x, safe, settings), mu)
+        expected = betting_martingale(x, bets, population=population)
+        got = alpha_martingale(x, settings, population=population)
+        assert np.allclose(got, expected, rtol=1e-12), population

@@ -52,6 +52,8 @@ from papertally.errors import PapertallyError
 
 ETA_CEILING = 0.999
 """η_j never exceeds ``μ_j + ETA_CEILING·(u − μ_j)``, so a draw of 0 never sends T to 0."""
+CAP_SEARCH_WINDOW = 64
+"""How many draws ahead :func:`capped_log_path` looks for the next cut before scanning further."""
 TRUST_MULTIPLE = 5.0
 """``d`` is this many times the number of draws the reported margin needs at the limit."""
 
@@ -173,52 +175,63 @@ def capped_log_path(
     (``ln 1/α``), the bet is cut to ``(e^{threshold − log T_{j−1}} − 1)/(u − μ_j)``; a best draw
     then lands exactly on the threshold and betting stops (``λ = 0``). Later uncapped factors do not
     depend on ``T``, so each cut shifts the rest of the path by a constant: the loop runs once per
-    cut. Returns ``(log T, stop)`` with ``stop[r]`` the 0-based draw where ``log T`` reached the
-    threshold, or −1. Inputs are 2-D ``(trials, draws)``.
+    cut (cuts are recorded as shifts and summed at the end). Returns ``(log T, stop)`` with
+    ``stop[r]`` the 0-based draw where ``log T`` reached the threshold, or −1. Inputs are 2-D
+    ``(trials, draws)``.
     """
-    logf = np.array(log_factors, dtype=np.float64)
+    logf = np.asarray(log_factors, dtype=np.float64)
     rows_n, cols = logf.shape
     start_arr = np.broadcast_to(np.asarray(log_start, dtype=np.float64), (rows_n,)).copy()
-    path = start_arr[:, None] + np.cumsum(logf, axis=1)
+    uncapped = start_arr[:, None] + np.cumsum(logf, axis=1)
     stop = np.full(rows_n, -1, dtype=np.int64)
     if cols == 0:
-        return path, stop
+        return uncapped, stop
+    before = np.concatenate((start_arr[:, None], uncapped[:, :-1]), axis=1)
+    reach = before + log_best
+    # a cut is due at draw j where reach + delta > threshold (delta: shift from earlier cuts)
+    delta = np.zeros(rows_n)
+    shifts = np.zeros_like(logf)
     col_index = np.arange(cols)
+    window = np.arange(CAP_SEARCH_WINDOW)
     next_col = np.zeros(rows_n, dtype=np.int64)
     rows = np.arange(rows_n)
     tolerance = 1e-12
     while rows.size:
-        before = np.concatenate((start_arr[rows, None], path[rows, :-1]), axis=1)
-        binding = (before + log_best[rows] > threshold + tolerance) & (
-            col_index[None, :] >= next_col[rows, None]
+        # Cuts come in runs near the threshold: look a few draws ahead first, then further.
+        ahead = next_col[rows, None] + window[None, :]
+        due = (reach[rows[:, None], np.minimum(ahead, cols - 1)] + delta[rows, None]) > (
+            threshold + tolerance
         )
-        has = binding.any(axis=1)
-        rows = rows[has]
+        due &= ahead < cols
+        found = due.any(axis=1)
+        j = np.where(found, next_col[rows] + np.argmax(due, axis=1), -1)
+        far = ~found & (next_col[rows] + CAP_SEARCH_WINDOW < cols)
+        if far.any():
+            far_rows = rows[far]
+            late = (reach[far_rows] + delta[far_rows, None] > threshold + tolerance) & (
+                col_index[None, :] >= (next_col[far_rows] + CAP_SEARCH_WINDOW)[:, None]
+            )
+            j[far] = np.where(late.any(axis=1), np.argmax(late, axis=1), -1)
+        keep = j >= 0
+        rows, j = rows[keep], j[keep]
         if not rows.size:
             break
-        j = np.argmax(binding[has], axis=1)
-        log_before = before[has, j]
+        log_before = before[rows, j] + delta[rows]
         mu_j = mu[rows, j]
-        x_j = x[rows, j]
         needed = np.expm1(threshold - log_before)
         bet = np.maximum(needed, 0.0) / (upper_bound - mu_j)
-        new_log = np.log1p(bet * (x_j - mu_j))
-        reached = log_before + new_log >= threshold - tolerance
+        new_log = np.log1p(bet * (x[rows, j] - mu_j))
         shift = new_log - logf[rows, j]
-        logf[rows, j] = new_log
-        path[rows[:, None], col_index[None, :]] += np.where(
-            col_index[None, :] >= j[:, None], shift[:, None], 0.0
-        )
-        done = rows[reached]
-        if done.size:
-            jd = j[reached]
-            stop[done] = jd
-            frozen = col_index[None, :] >= jd[:, None]
-            path[done] = np.where(frozen, threshold, path[done])
+        shifts[rows, j] += shift
+        delta[rows] += shift
+        reached = log_before + new_log >= threshold - tolerance
+        stop[rows[reached]] = j[reached]
         next_col[rows] = j + 1
         rows = rows[~reached]
         rows = rows[next_col[rows] < cols]
-    return path, stop
+    path = uncapped + np.cumsum(shifts, axis=1)
+    frozen = (stop >= 0)[:, None] & (col_index[None, :] >= stop[:, None])
+    return np.where(frozen, threshold, path), stop
 
 
 def alpha_martingale(
@@ -236,37 +249,46 @@ def alpha_martingale(
     ``1/risk_limit`` takes (see the module notes); the p-values stay valid at every level.
     """
     values = np.asarray(x, dtype=np.float64)
-    mu = null_means(values, population=population, mu0=mu0)
-    etas = shrinkage_etas(values, mu, settings)
-    bets = alpha_bets(etas, mu, upper_bound=settings.upper_bound)
-    martingale = betting_martingale(
-        values, bets, population=population, mu0=mu0, upper_bound=settings.upper_bound
-    )
-    if risk_limit is None or not settings.cap_bets or values.size == 0:
-        return martingale
-    check_risk_limit(risk_limit)
-    decided = ~np.isfinite(martingale) | (martingale == 0)
-    first_decided = int(np.argmax(decided)) if decided.any() else values.size
-    live = slice(0, first_decided)
-    threshold = math.log(1.0 / risk_limit)
     u = settings.upper_bound
+    if values.size and (values.min() < 0 or values.max() > u):
+        raise PapertallyError(f"assorter values must lie in [0, {u}]")
+    mu = null_means(values, population=population, mu0=mu0)
+    # Where the null is already impossible (certain), T is inf (0) from there on, as in
+    # betting_martingale; ALPHA's bets are computed for the draws before that.
+    impossible = (mu < 0) | ((mu == 0) & (values > 0))
+    certain = (mu > u) | ((mu == u) & (values < u))
+    decided = impossible | certain
+    first_decided = int(np.argmax(decided)) if decided.any() else values.size
+    live_x, live_mu = values[:first_decided], mu[:first_decided]
+    bets = alpha_bets(shrinkage_etas(live_x, live_mu, settings), live_mu, upper_bound=u)
     with np.errstate(divide="ignore"):
-        log_factors = np.log(np.maximum(1.0 + bets[live] * (values[live] - mu[live]), 0.0))
-        log_best = np.log1p(bets[live] * (u - mu[live]))
-    path, stop = capped_log_path(
-        log_factors[None, :],
-        log_best[None, :],
-        values[None, live],
-        mu[None, live],
-        u,
-        threshold,
-    )
-    capped = martingale.copy()
+        log_factors = np.log(np.maximum(1.0 + bets * (live_x - live_mu), 0.0))
+    capped = risk_limit is not None and settings.cap_bets
+    stop = -1
+    if capped:
+        assert risk_limit is not None
+        check_risk_limit(risk_limit)
+        log_best = np.log1p(bets * (u - live_mu))
+        paths, stops = capped_log_path(
+            log_factors[None, :],
+            log_best[None, :],
+            live_x[None, :],
+            live_mu[None, :],
+            u,
+            math.log(1.0 / risk_limit),
+        )
+        path, stop = paths[0], int(stops[0])
+    else:
+        path = np.cumsum(log_factors)
+    martingale = np.empty(values.size, dtype=np.float64)
     with np.errstate(over="ignore"):
-        capped[live] = np.exp(path[0])
-    if stop[0] >= 0:
-        capped[stop[0] : first_decided] = 1.0 / risk_limit
-    return capped
+        martingale[:first_decided] = np.exp(path)
+    if capped and stop >= 0:
+        assert risk_limit is not None
+        martingale[stop:first_decided] = 1.0 / risk_limit
+    if first_decided < values.size:
+        martingale[first_decided:] = np.inf if impossible[first_decided] else 0.0
+    return martingale
 
 
 def alpha_risk(
@@ -471,7 +493,7 @@ def _draw_block(
 SIMULATION_TRIALS = 400
 """Trials behind a simulated sample size (fixed seed, so the same inputs give the same size)."""
 SIMULATION_SEED = 20230101
-SIMULATION_WORK = 200_000
+SIMULATION_WORK = 60_000
 """Above this many expected draws × trials, sample sizes come from the drift approximation."""
 
 
