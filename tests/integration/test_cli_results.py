@@ -149,3 +149,21 @@ def test_user_errors_are_one_line_with_status_2(
     assert code == 2
     assert message in " ".join(err.split())
     assert "Traceback" not in out + err
+
+
+def test_two_files_with_counts_of_the_same_name_are_told_apart(tmp_path: Path) -> None:
+    election = generate_statewide_election(6, counties=3, units=30)
+    before, after = split_counts(election, tmp_path)
+    recount = election.counts[1]
+    recount.name = "original canvass"  # e.g. a county's corrected canvass, named the same
+    write_generic_csv(
+        Election(election.name, election.date, None, election.contests, election.units, [recount]),
+        after,
+    )
+    data = run_json("reconcile", str(before), str(after))
+    assert isinstance(data, dict)
+    assert (data["from"], data["to"]) == (
+        "original canvass (count0.csv)",
+        "original canvass (count1.csv)",
+    )
+    assert data["changed_units"] > 0

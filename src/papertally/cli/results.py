@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -436,6 +437,12 @@ def reconcile_command(
         election = before
         sources = [str(f) for f in files]
         rec = reconcile_elections(before, after, contest, from_count, to_count, **options)
+        if rec.from_count == rec.to_count:  # e.g. two canvass files: tell them apart by file
+            rec = replace(
+                rec,
+                from_count=f"{rec.from_count} ({files[0].name})",
+                to_count=f"{rec.to_count} ({files[1].name})",
+            )
     else:
         raise PapertallyError(
             "give one results file (both counts side by side), two files (before, after), "
