@@ -147,7 +147,8 @@ def _detect_rows(part: InputPart, head: bytes, excel: bool) -> Detected:
         if "Tabulator CVR" in header or "Batch" in header:
             return Detected(CvrFormat.ESS_BALLOTS)
         return Detected(CvrFormat.ESS_CVR)
-    if {"RowNumber", "BoxID", "BoxPosition", "BallotID"} <= set(header):
+    choice_columns = any(h.startswith("Choice_") and ":Vote For " in h for h in header)
+    if {"RowNumber", "BoxID", "BoxPosition", "BallotID"} <= set(header) or choice_columns:
         return Detected(CvrFormat.CLEAR_BALLOT)
     folded = {h.casefold() for h in header}
     if "card id" in folded:
