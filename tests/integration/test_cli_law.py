@@ -164,3 +164,18 @@ def test_bad_input_gets_clear_messages(tmp_path: Path, wi_2016: Path) -> None:
     assert code == 2 and "not a date" in out
     code, out = _law("flip", str(solo))
     assert code == 2 and "no losing candidate" in out
+
+
+def test_wisconsin_2011_real_ward_file(shared_data: Path) -> None:
+    """The 2011 Supreme Court ward report: free recount under the pre-2015 rules, and the recount
+    count's margin equals the history table's final margin (7,004)."""
+    ward_file = shared_data / "wi" / "2011-04-05_supreme-court_original-and-recount_ward.xls"
+    code, out = _law("check", "--state", "WI", "--date", "2011-04-05", "--office", "statewide",
+                     str(ward_file), "--json")  # fmt: skip
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["rule_id"] == "wi-pre2015" and data["tier"] == "free_on_request"
+    assert data["margin_votes"] == 7_316
+    code, out = _law("flip", str(ward_file), "--count", "recount", "--json")
+    assert code == 0, out
+    assert json.loads(out)["margin_votes"] == 7_004

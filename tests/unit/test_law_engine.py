@@ -215,3 +215,37 @@ def test_lesser_of_and_greater_of_match_min_and_max(
     limit = results.office_total * pct / 100
     assert evaluate(AllTest(tests=[percent, votes]), s).passed == (margin <= min(limit, cap))
     assert evaluate(AnyTest(tests=[percent, votes]), s).passed == (margin <= max(limit, cap))
+
+
+def test_primaries_and_general_elections_differ() -> None:
+    close = two(100_000, 99_800)
+    general = assess_recount(close, "AL", date(2024, 11, 5), "governor")
+    assert general.automatic_stages == ["automatic recount"]
+    primary = assess_recount(close, "AL", date(2024, 5, 21), "governor", "primary")
+    assert primary.automatic_stages == []
+    assert "does not apply to a primary" in primary.automatic[0].why
+
+
+def test_deadline_shapes() -> None:
+    ks = assess_recount(two(100_000, 90_000), "KS", date(2024, 11, 5), "us_senate")
+    request = ks.deadline("request")
+    assert request is not None and request.date == date(2024, 11, 15) and request.time == "17:00"
+    wv = assess_recount(two(100, 90), "WV", date(2024, 11, 5), "local",
+                        anchors={"canvass": date(2024, 11, 15)})  # fmt: skip
+    request = wv.deadline("request")
+    assert request is not None and request.date == date(2024, 11, 19)
+    given = assess_recount(wi_2016(), "WI", date(2016, 11, 8), "president",
+                           anchors={"canvass": date(2016, 11, 22)})  # fmt: skip
+    request = given.deadline("request")
+    assert request is not None and request.date == date(2016, 11, 28)
+    unknown = assess_recount(two(100, 90), "GA", date(2024, 11, 5), "us_house")
+    request = unknown.deadline("request")
+    assert request is not None and request.date is None and "--certification-date" in request.why
+
+
+def test_counting_days() -> None:
+    from papertally.law.calendar import add_days
+
+    saturday = date(2024, 11, 16)
+    assert add_days(saturday, 2, "calendar_no_sundays", "KY") == date(2024, 11, 19)
+    assert add_days(date(2016, 11, 23), 1, "business", "WI") == date(2016, 11, 25)
