@@ -110,3 +110,16 @@ def test_comparison_sample_size_and_risk(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0, out
     assert json.loads(out)["stop"] is True
+
+
+def test_batch_sample_size_without_errors() -> None:
+    pytest.importorskip("papertally.audit.batch")
+    code, out = _run(
+        "sample-size", "--type", "batch", "--risk-limit", "0.1",
+        "--votes", "A=505000", "--votes", "B=495000", "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    data = json.loads(out)
+    # U = (N + V)/V = 101; n = ⌈ln 10 / −ln(1 − 1/101)⌉ (Stark 2009)
+    assert data["assertions"][0]["total_error_bound"] == pytest.approx(101.0)
+    assert data["sample_size"] == 232

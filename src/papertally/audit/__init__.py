@@ -2,8 +2,8 @@
 
 The documented Python API (see ``docs/audit-api.md``): assertions (SHANGRLA), the betting test
 supermartingale core, ballot polling (ALPHA, BRAVO), sample sizes, rounds and planning
-simulations. Card-level comparison lives in :mod:`papertally.audit.comparison`, sampling in
-:mod:`papertally.audit.sampling`.
+simulations; card-level comparison (CLCA), Kaplan-Markov and batch comparison, re-exported from
+their modules. Sampling lives in :mod:`papertally.audit.sampling`.
 """
 
 from papertally.audit.assertions import (
@@ -13,6 +13,29 @@ from papertally.audit.assertions import (
     AssorterPopulation,
     plurality_assertions,
     supermajority_assertion,
+)
+from papertally.audit.batch import (
+    BatchContest,
+    batch_comparison_next_round_size,
+    batch_comparison_risk,
+    batch_comparison_sample_size,
+    batch_error_bounds,
+    batch_taint,
+)
+from papertally.audit.comparison import (
+    ErrorRates,
+    clca_limit_sample_size,
+    clca_martingale,
+    clca_next_round_size,
+    clca_risk,
+    clca_sample_size,
+    clca_sample_size_distribution,
+)
+from papertally.audit.kaplan_markov import (
+    kaplan_markov_next_round_size,
+    kaplan_markov_p_value,
+    kaplan_markov_risk,
+    kaplan_markov_sample_size,
 )
 from papertally.audit.martingale import (
     RiskMeasurement,
@@ -53,8 +76,10 @@ __all__ = [
     "Assertion",
     "AssertionStatus",
     "AssorterPopulation",
+    "BatchContest",
     "ContestStatus",
     "ContestUnderAudit",
+    "ErrorRates",
     "PollingState",
     "RiskMeasurement",
     "RoundResult",
@@ -65,11 +90,26 @@ __all__ = [
     "alpha_sample_size",
     "alpha_settings",
     "assess_contest",
+    "batch_comparison_next_round_size",
+    "batch_comparison_risk",
+    "batch_comparison_sample_size",
+    "batch_error_bounds",
+    "batch_taint",
     "betting_martingale",
     "bravo_asn",
     "bravo_martingale",
     "bravo_risk",
     "bravo_sample_size",
+    "clca_limit_sample_size",
+    "clca_martingale",
+    "clca_next_round_size",
+    "clca_risk",
+    "clca_sample_size",
+    "clca_sample_size_distribution",
+    "kaplan_markov_next_round_size",
+    "kaplan_markov_p_value",
+    "kaplan_markov_risk",
+    "kaplan_markov_sample_size",
     "limit_sample_size",
     "measure_risk",
     "null_means",

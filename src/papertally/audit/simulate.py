@@ -131,13 +131,14 @@ def polling_limit(
     return limit_sample_size(true_population(assertion, true_votes), risk_limit)
 
 
-def comparison_module() -> ModuleType:
-    """Return :mod:`papertally.audit.comparison`, or say clearly that it is not available yet."""
+def comparison_module(name: str = "comparison") -> ModuleType:
+    """Return :mod:`papertally.audit.comparison` (or ``.batch``), or say it is not available."""
     try:
-        return importlib.import_module("papertally.audit.comparison")
+        return importlib.import_module(f"papertally.audit.{name}")
     except ImportError as error:
+        kind = "card-level comparison" if name == "comparison" else f"{name} comparison"
         raise PapertallyError(
-            "card-level comparison audits are not available in this version of papertally"
+            f"{kind} audits are not available in this version of papertally"
         ) from error
 
 
@@ -147,37 +148,21 @@ def simulate_comparison(
     *,
     population: int | None,
     error_rates: Mapping[str, float] | None = None,
-    quantile_points: int = 20,
+    trials: int = 1000,
 ) -> SizeDistribution:
     """Summarize card-level comparison sample sizes with discrepancies at ``error_rates``.
 
-    ``error_rates`` maps ``o1``, ``o2``, ``u1``, ``u2`` to rates per card. The quantiles are the
-    comparison module's simulated sizes (same seed for every quantile, so they come from one set
-    of simulated audits); the mean is the average of ``quantile_points`` evenly spaced quantiles.
+    ``error_rates`` maps ``o1``, ``o2``, ``u1``, ``u2`` to rates per card; the sizes are the
+    comparison module's simulated audits
+    (:func:`papertally.audit.comparison.clca_sample_size_distribution`, fixed seed). With no
+    errors the path is fixed and every "trial" is the same.
     """
     comparison = comparison_module()
     rates = comparison.ErrorRates(**dict(error_rates or {}))
-
-    def size(probability: float) -> int:
-        return int(
-            comparison.clca_sample_size(
-                margin,
-                risk_limit=risk_limit,
-                population=population,
-                error_rates=rates,
-                probability=probability,
-            )
-        )
-
-    grid = (np.arange(quantile_points) + 0.5) / quantile_points
-    sizes = np.array([size(float(q)) for q in grid])
-    p50, p90, p99 = size(0.5), size(0.9), size(0.99)
-    full = population if population is not None else -1
-    return SizeDistribution(
-        trials=1000 if rates.total > 0 else 1,
-        mean=float(sizes.mean()),
-        p50=p50,
-        p90=p90,
-        p99=p99,
-        full_hand_counts=float(np.mean(sizes >= full)) if full > 0 else 0.0,
+    sizes = np.asarray(
+        comparison.clca_sample_size_distribution(
+            margin, risk_limit=risk_limit, population=population, error_rates=rates, trials=trials
+        ),
+        dtype=np.int64,
     )
+    return SizeDistribution.of(sizes, population if population is not None else 2**62)

@@ -18,6 +18,7 @@ from papertally.audit.assertions import (
     check_sample_choices,
     check_votes,
     plurality_assertions,
+    reported_winners,
 )
 from papertally.audit.martingale import check_risk_limit
 from papertally.audit.polling import (
@@ -195,11 +196,34 @@ def _comparison_sizes(
     return rows
 
 
-def _batch_sizes(*_: object) -> list[dict[str, Any]]:
-    raise PapertallyError(
-        "batch comparison sample sizes need the batch-level results; they are not available "
-        "from --votes in this version of papertally"
+def _batch_sizes(
+    tally: dict[str, int], winners: int, ballots: int | None, risk_limit: float
+) -> list[dict[str, Any]]:
+    """Batches to draw (PPEB) when no batch shows an error, batches voting like the contest.
+
+    Under that assumption MACRO's total error bound ``U = Σ_p u_p`` equals ``(N + V_wl)/V_wl`` for
+    the tightest pair, whatever the number of batches, so the size is exact (Stark 2009;
+    :func:`papertally.audit.batch.batch_comparison_sample_size`).
+    """
+    batch = comparison_module("batch")
+    cards = check_votes(tally, ballots, winners)
+    won = reported_winners(tally, winners)
+    contest = batch.BatchContest(
+        name="contest",
+        winners=tuple(won),
+        losers=tuple(name for name in tally if name not in won),
+        reported={"all": tally},
+        ballots={"all": cards},
     )
+    bounds = batch.batch_error_bounds([contest])
+    return [
+        {
+            "assertion": "every winner > every loser (batches)",
+            "total_error_bound": batch.total_error_bound(bounds),
+            "sample_size": int(batch.batch_comparison_sample_size(bounds, risk_limit=risk_limit)),
+            "unit": "batches (PPEB draws)",
+        }
+    ]
 
 
 def _print_rows(title: str, rows: list[dict[str, Any]]) -> None:
@@ -239,7 +263,7 @@ def register(app: typer.Typer) -> None:
         elif audit_type == "comparison":
             rows = _comparison_sizes(assertions, risk_limit, probability, parse_rates(error_rates))
         else:
-            rows = _batch_sizes(assertions)
+            rows = _batch_sizes(tally, winners, ballots, risk_limit)
         size = max(int(row["sample_size"]) for row in rows)
         result = {
             "type": audit_type,
@@ -254,7 +278,8 @@ def register(app: typer.Typer) -> None:
             return
         console.print(
             f"sample size ({audit_type}, α={risk_limit:g}, P(finish)={probability:g}): "
-            f"[bold]{size}[/bold] of {result['ballots']} cards"
+            f"[bold]{size}[/bold] "
+            + ("batch draws (PPEB)" if audit_type == "batch" else f"of {result['ballots']} cards")
         )
         _print_rows("per assertion", rows)
 
