@@ -56,3 +56,16 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
     token: str = response.json()["csrf_token"]
     client.headers[CSRF_HEADER] = token
     return token
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+"""Headless Chromium flags for a closed network (no background connections)."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import StrictUndefined
 
 from papertally.model.recount import Role
 from papertally.web.access import Principal, may, rule_of
@@ -26,6 +27,7 @@ from papertally.web.security import (
 from papertally.web.service import Services
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.undefined = StrictUndefined
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -97,6 +99,7 @@ async def enforce_csrf(request: Request) -> None:
         form = await request.form()
         value = form.get(CSRF_FORM_FIELD)
         presented = value if isinstance(value, str) else None
+
     if not csrf_token_valid(request.session.get(CSRF_SESSION_KEY), presented):
         raise HTTPException(
             status_code=403,

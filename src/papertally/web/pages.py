@@ -395,7 +395,15 @@ def _ward_in_county(view: RecountView, county: str, unit: str) -> None:
         raise PapertallyError(f"there is no ward {unit!r} in {county}")
 
 
-def _ward_page(request: Request, recount_id: int, county: str, unit: str, **extra: Any) -> Any:
+def _ward_page(
+    request: Request,
+    recount_id: int,
+    county: str,
+    unit: str,
+    *,
+    conflict: str | None = None,
+    status_code: int = 200,
+) -> Any:
     svc = services(request)
     view = svc.recount_view(recount_id)
     _ward_in_county(view, county, unit)
@@ -429,7 +437,8 @@ def _ward_page(request: Request, recount_id: int, county: str, unit: str, **extr
         original=view.base.units[unit].votes,
         records=records,
         balance=balance,
-        **extra,
+        conflict=conflict,
+        status_code=status_code,
     )
 
 

@@ -1,0 +1,168 @@
+"""A statewide recount in real headless Chromium, from the canvass upload to the public page."""
+
+from __future__ import annotations
+
+import csv
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from tests.web.support import CHROMIUM, CHROMIUM_ARGS, PASSWORD, WARDS
+
+from papertally.model.recount import Role
+from papertally.store import Store
+from papertally.store.recounts import RecountStore
+from papertally.web.app import create_app
+from papertally.web.security import hash_password
+
+pytestmark = pytest.mark.browser
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """Serve the app over a fresh SQLite store on a loopback port; yield its base URL."""
+    url = f"sqlite:///{tmp_path / 'recount.db'}"
+    store = Store(url)
+    store.migrate()
+    recounts = RecountStore(store.engine)
+    for name, role, county in [
+        ("admin", Role.ADMINISTRATOR, None),
+        ("adams-clerk", Role.CLERK, "Adams"),
+        ("dane-clerk", Role.CLERK, "Dane"),
+    ]:
+        recounts.add_user(name, hash_password(PASSWORD), role, county, actor="setup")
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(url, secret_key="browser-test"), host="127.0.0.1", port=port, log_level="warning"
+    )
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the app did not start within 20 s")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} not found; install the Debian package 'chromium' (make test does)"
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def _canvass_file(folder: Path) -> Path:
+    """Write the small two-county canvass as a generic CSV, as a county might make one."""
+    path = folder / "canvass.csv"
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["county", "reporting_unit", "contest", "count", "choice", "votes"])
+        for county, wards in WARDS.items():
+            for name, trump, clinton in wards:
+                writer.writerow([county, name, "President", "original canvass", "Trump", trump])
+                writer.writerow([county, name, "President", "original canvass", "Clinton", clinton])
+    return path
+
+
+def _sign_in(page: object, base: str, username: str) -> None:
+    page.goto(f"{base}/login")  # type: ignore[attr-defined]
+    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+
+
+def _enter_sheet(page: object, label: str, votes: dict[str, int]) -> None:
+    page.fill("#sheet-form input[name=label]", label)  # type: ignore[attr-defined]
+    for choice, n in votes.items():
+        page.fill(f'#sheet-form input[name="votes::{choice}"]', str(n))  # type: ignore[attr-defined]
+    page.click("#sheet-form button[type=submit]")  # type: ignore[attr-defined]
+
+
+def test_a_statewide_recount_in_the_browser(server: str, browser: object, tmp_path: Path) -> None:
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    admin_context = browser.new_context()  # type: ignore[attr-defined]
+    admin = admin_context.new_page()
+    _sign_in(admin, server, "admin")
+    admin.set_input_files("#import-form input[name=files]", str(_canvass_file(tmp_path)))
+    admin.fill("#import-form input[name=name]", "2016 General Election")
+    admin.click("#import-form button[type=submit]")
+    assert "Imported election 1" in admin.inner_text("#admin-message")
+    admin.fill("#open-recount-form input[name=contest]", "President")
+    admin.fill("#open-recount-form input[name=deadline]", "2099-12-12")
+    admin.click("#open-recount-form button[type=submit]")
+    assert "Recount of President" in admin.inner_text("h1")
+    admin.screenshot(path=str(shots / "1-recount-opened.png"), full_page=True)
+
+    adams = browser.new_context().new_page()  # type: ignore[attr-defined]
+    _sign_in(adams, server, "adams-clerk")
+    assert "Adams County" in adams.inner_text("h1")
+    adams.click("text=Town of Adams Ward 1")
+    _enter_sheet(adams, "table 1", {"Trump": 200, "Clinton": 150})
+    _enter_sheet(adams, "table 2", {"Trump": 101, "Clinton": 100})
+    assert adams.inner_text('#sheets th[data-choice="Trump"]') == "301"
+    adams.screenshot(path=str(shots / "2-ward-with-two-sheets.png"), full_page=True)
+    adams.click("text=← Adams County")
+    adams.click("text=Town of Adams Ward 2")
+    _enter_sheet(adams, "sheet 1", {"Trump": 120, "Clinton": 80})
+    adams.click("text=← Adams County")
+    adams.click("#submit-form button")
+    assert adams.inner_text("#county-status") == "submitted"
+
+    dane = browser.new_context().new_page()  # type: ignore[attr-defined]
+    _sign_in(dane, server, "dane-clerk")
+    dane.click("text=City of Madison Ward 1")
+    _enter_sheet(dane, "sheet 1", {"Trump": 200, "Clinton": 602})
+    dane.click("text=← Dane County")
+    dane.click("text=City of Madison Ward 2")
+    _enter_sheet(dane, "sheet 1", {"Trump": 150, "Clinton": 550})
+    dane.fill("#records-form input[name=poll_book_voters]", "750")
+    dane.fill("#records-form input[name=ballots_counted]", "700")
+    dane.click("#records-form button[type=submit]")
+    assert "poll book vs ballots counted" in dane.inner_text("#balance")
+    dane.screenshot(path=str(shots / "3-unbalanced-ward.png"), full_page=True)
+    dane.click("text=← Dane County")
+    dane.click("#submit-form button")
+
+    admin.goto(f"{server}/recounts/1")
+    assert admin.inner_text("#fig-wards") == "4 / 4"
+    assert admin.inner_text("#fig-unbalanced") == "1"
+    assert admin.inner_text('#net-change td[data-choice="Trump"]') == "771"
+    assert admin.inner_text('#net-change td[data-choice="Clinton"]') == "1,482"
+    assert "City of Madison Ward 2" in admin.inner_text("#unbalanced")
+    admin.screenshot(path=str(shots / "4-dashboard.png"), full_page=True)
+    for _ in range(2):
+        admin.click("#review button[value=accept]")
+    admin.click("#certify-form button")
+    assert admin.inner_text("#recount-status") == "certified"
+
+    public = browser.new_context().new_page()  # type: ignore[attr-defined]
+    public.goto(server)
+    published = public.inner_text("#certified-1")
+    assert "Recount certified" in published and "Clinton" in published
+    public.screenshot(path=str(shots / "5-public.png"), full_page=True)
+    assert len(list(shots.glob("*.png"))) == 5
