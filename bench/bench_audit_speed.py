@@ -67,10 +67,8 @@ def sample_sizes() -> float:
                     cases["CLCA no errors"] = lambda m=margin, r=alpha, n=population: (
                         comparison.clca_sample_size(m, risk_limit=r, population=n)
                     )
-                    cases["CLCA with errors"] = lambda m=margin, r=alpha, n=population: (
-                        comparison.clca_sample_size(
-                            m, risk_limit=r, population=n, error_rates=rates
-                        )
+                    cases["CLCA with errors"] = lambda m=margin, r=alpha, n=population, e=rates: (
+                        comparison.clca_sample_size(m, risk_limit=r, population=n, error_rates=e)
                     )
                 for name, action in cases.items():
                     ms = best_ms(action)

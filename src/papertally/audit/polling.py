@@ -493,7 +493,7 @@ def _draw_block(
 SIMULATION_TRIALS = 400
 """Trials behind a simulated sample size (fixed seed, so the same inputs give the same size)."""
 SIMULATION_SEED = 20230101
-SIMULATION_WORK = 60_000
+SIMULATION_WORK = 30_000
 """Above this many expected draws × trials, sample sizes come from the drift approximation."""
 
 
