@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from fastapi.testclient import TestClient
 
@@ -21,7 +22,7 @@ WARDS = {
 
 def small_election() -> Election:
     """Two counties, four wards, one contest with an original canvass."""
-    election = Election("2016 General Election", state="WI")
+    election = Election("2016 General Election", date=date(2016, 11, 8), state="WI")
     contest = Contest("President", choices=[Choice(c) for c in CHOICES])
     election.contests[contest.name] = contest
     count = ContestCount(contest="President", name="original canvass")

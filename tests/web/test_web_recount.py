@@ -169,3 +169,24 @@ def test_the_public_needs_no_account_but_sees_only_published_pages(web: WebSetup
     assert public.get("/").status_code == 200
     assert public.get(f"/recounts/{recount}").status_code == 303
     assert public.get(f"/api/recounts/{recount}/progress").status_code == 401
+
+
+def test_opening_a_recount_keeps_the_laws_findings(web: WebSetup) -> None:
+    admin = web.client()
+    sign_in(admin, "admin")
+    response = admin.post(
+        "/admin/recounts",
+        data={
+            "election_id": str(web.election_id),
+            "contest": "President",
+            "reason": "petition by a candidate",
+            "deadline": "2016-12-12",
+            "office": "president",
+        },
+    )
+    recount = int(response.headers["location"].rsplit("/", 1)[1])
+    findings = web.recounts.recount(recount).findings
+    assert findings is not None
+    text = " ".join(findings["lines"])
+    assert "Wis. Stat." in text
+    assert "The law" in admin.get(f"/recounts/{recount}").text

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from papertally.errors import PapertallyError
 from papertally.io import read_results
+from papertally.law import OfficeType
 from papertally.model.recount import CountyAction, Role
 from papertally.reconcile import reconcile_counts
 from papertally.reconcile.paper import (
@@ -32,7 +33,13 @@ from papertally.web.access import Access, requires
 from papertally.web.context import render, require_principal, services
 from papertally.web.exports import err_json, results_csv, results_json
 from papertally.web.security import hash_password
-from papertally.web.service import RecountView, SignInRefused, findings_summary, require
+from papertally.web.service import (
+    RecountView,
+    SignInRefused,
+    findings_summary,
+    law_findings,
+    require,
+)
 
 router = APIRouter()
 
@@ -133,6 +140,7 @@ def admin_desk(request: Request, message: str | None = None) -> Any:
         recounts=svc.recounts.recounts(),
         users=svc.recounts.users(),
         roles=list(Role),
+        offices=list(OfficeType),
         message=message,
     )
 
@@ -198,8 +206,9 @@ def admin_open_recount(
     deadline: FormText,
     starts_on: OptionalFormText = None,
     method: OptionalFormText = None,
+    office: OptionalFormText = None,
 ) -> Response:
-    """Open a recount of a contest of an imported election."""
+    """Open a recount of a contest of an imported election, with the law's findings."""
     who = require_principal(request)
     svc = services(request)
     election = svc.store.load_election(election_id)
@@ -218,6 +227,7 @@ def admin_open_recount(
         actor=who.username,
         starts_on=start,
         methods=dict.fromkeys(counties, method or "hand"),
+        findings=law_findings(election, chosen, base, office),
     )
     return _see_other(f"/recounts/{recount_id}")
 

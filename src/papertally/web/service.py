@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from papertally.errors import PapertallyError
+from papertally.law import ContestResults, assess_recount
 from papertally.model import Contest, ContestCount, Election, ImportResult
 from papertally.model.recount import ward_totals_from_sheets
 from papertally.reconcile.progress import RecountProgress, recount_progress
@@ -174,6 +175,28 @@ class Services:
         """Return the county's wards that have no tally sheet yet."""
         done = {s.unit for s in self.recounts.sheets(recount_id, county=county)}
         return [u for u, _, _ in self.recounts.ward_units(recount_id, county) if u not in done]
+
+
+def law_findings(
+    election: Election, contest: Contest, base: ContestCount, office: str | None
+) -> dict[str, Any] | None:
+    """Return the law engine's findings for a recount of ``contest``, to keep with the recount.
+
+    Needs the election's state and date and the kind of office; where the rules cannot answer
+    (no rule in force on that date, say) the reason is kept instead, so nobody is misled.
+    """
+    if not office or not election.state or not election.date:
+        return None
+    try:
+        assessment = assess_recount(
+            ContestResults.from_count(contest, base), election.state, election.date, office
+        )
+    except PapertallyError as error:
+        return {"lines": [f"The recount law could not be applied: {error}"]}
+    lines = [f"{f.topic}: {f.conclusion} ({f.why})" for f in assessment.findings]
+    lines.append(f"Rule: {assessment.citation} [{assessment.rule_range}]")
+    lines += [f"Uncertain: {u}" for u in assessment.uncertain]
+    return {"lines": lines, "tier": str(assessment.tier), "rule": assessment.rule_id}
 
 
 def findings_summary(findings: Mapping[str, Any] | None) -> list[str]:
