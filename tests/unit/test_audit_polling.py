@@ -37,6 +37,13 @@ def test_alpha_by_hand_with_replacement() -> None:
     assert alpha_martingale(x, settings, population=None) == pytest.approx(expected)
 
 
+def test_alpha_by_hand_without_replacement() -> None:
+    settings = AlphaSettings(eta0=0.6, d=1e15, c=0.0, cap_bets=False)
+    # N = 10: μ_1 = 1/2, μ_2 = (5 − 1)/9; η stays 0.6; factors η/μ for draws of 1
+    path = alpha_martingale(np.array([1.0, 1.0]), settings, population=10)
+    assert path == pytest.approx([1.2, 1.2 * 0.6 / (4 / 9)])
+
+
 def test_capped_bets_land_exactly_on_the_risk_limit_and_never_stop_later() -> None:
     (assertion,) = plurality_assertions({"A": 600, "B": 400})
     settings = alpha_settings(assertion, 0.1)

@@ -292,6 +292,9 @@ def register(app: typer.Typer) -> None:
         votes: list[str] = VotesOption,
         ballots: int = typer.Option(..., "--ballots", help="Ballot cards in the population."),
         winners: int = WinnersOption,
+        with_replacement: bool = typer.Option(
+            False, "--with-replacement", help="The sample was drawn with replacement."
+        ),
         as_json: bool = JsonOption,
     ) -> None:
         """Measure the risk from a sample in draw order (polling: choices; comparison: codes)."""
@@ -306,7 +309,7 @@ def register(app: typer.Typer) -> None:
                 measured = alpha_risk(
                     assertion.assort(choices),
                     alpha_settings(assertion, risk_limit),
-                    population=assertion.population.size,
+                    population=None if with_replacement else assertion.population.size,
                     risk_limit=risk_limit,
                 )
                 details.append(_risk_detail(assertion, measured.p_value, measured.stopped_at))
@@ -317,7 +320,7 @@ def register(app: typer.Typer) -> None:
             measured = comparison.clca_risk(
                 codes,
                 margin=assertion.diluted_margin,
-                population=assertion.population.size,
+                population=None if with_replacement else assertion.population.size,
                 risk_limit=risk_limit,
             )
             details.append(_risk_detail(assertion, measured.p_value, measured.stopped_at))
