@@ -199,7 +199,9 @@ def test_risk_from_values_equals_risk_from_codes() -> None:
 def test_sampling_without_replacement_stops_when_the_count_is_nearly_complete() -> None:
     """Drawing every card of a small population without error proves the outcome."""
     risk = clca_risk(["0"] * 40, margin=0.05, population=40, risk_limit=0.01)
-    assert risk.stop and risk.p_value == 0.0
+    assert risk.stop and risk.p_value < 1e-6
+    tied = clca_risk(["o2"] + ["0"] * 39, margin=0.05, population=40, risk_limit=0.01)
+    assert not tied.stop, "one two-vote overstatement in 40 cards hides a tie"
 
 
 def test_bad_population_and_risk_limit_are_user_errors() -> None:

@@ -61,6 +61,23 @@ PHANTOM_CODE = "phantom"
 DISCREPANCY_CODES: tuple[str, ...] = (*OVERSTATEMENTS, PHANTOM_CODE)
 """Every code :func:`clca_assorter_values` accepts."""
 
+ROUNDING_MARGIN = 1e-8
+"""Relative amount by which the null mean ½ is raised when sampling without replacement.
+
+``B`` values such as ``1/(2 − v)`` are not exact binary fractions, so the running sums in the
+null means ``μ_j = (N/2 − Σ x_i)/(N − j + 1)`` carry rounding errors (relative ``≲ 1e-9`` for
+ten million cards). When the undrawn cards of an exactly tied population are all two-vote
+overstatements the exact ``μ_j`` is 0, and a rounded value a hair below 0 would read as "the
+null is impossible" and stop the audit. Testing ``mean ≤ ½(1 + 1e-8)`` instead is a slightly
+harder null (rejecting it rejects ``mean ≤ ½``), so validity holds, at no visible cost.
+"""
+
+
+def null_mean(population: int | None) -> float:
+    """Return the null mean the CLCA martingale tests: ½, or ½(1 + 1e-8) without replacement."""
+    return 0.5 if population is None else 0.5 * (1.0 + ROUNDING_MARGIN)
+
+
 MAX_UNBOUNDED_SAMPLE = 50_000_000
 """Largest sample a with-replacement sample size is searched up to before giving up."""
 
@@ -103,24 +120,29 @@ def overstatement_assorter_value(
     return (1.0 - overstatement / upper_bound) * noerror_value(margin, upper_bound)
 
 
+_CODE_VALUES: dict[str, float] = {**OVERSTATEMENTS, PHANTOM_CODE: 1.0}
+
+
 def overstatements_from_codes(discrepancies: Sequence[str]) -> FloatArray:
     """Return ``ω/u`` for each discrepancy code: ``0``, ``o1``, ``o2``, ``u1``, ``u2``, ``phantom``.
 
     Codes are read without regard to case or surrounding blanks; an unknown code raises a
     :class:`PapertallyError` naming its 1-based position in the sample.
     """
-    out = np.empty(len(discrepancies), dtype=np.float64)
-    for position, raw in enumerate(discrepancies, start=1):
+    out = np.fromiter(
+        (_CODE_VALUES.get(c, math.nan) for c in discrepancies),
+        dtype=np.float64,
+        count=len(discrepancies),
+    )
+    for index in np.flatnonzero(np.isnan(out)).tolist():
+        raw = discrepancies[index]
         code = str(raw).strip().lower()
-        if code == PHANTOM_CODE:
-            out[position - 1] = 1.0
-        elif code in OVERSTATEMENTS:
-            out[position - 1] = OVERSTATEMENTS[code]
-        else:
+        if code not in _CODE_VALUES:
             raise PapertallyError(
-                f"draw {position}: unknown discrepancy {raw!r}; expected one of "
+                f"draw {index + 1}: unknown discrepancy {raw!r}; expected one of "
                 + ", ".join(DISCREPANCY_CODES)
             )
+        out[index] = _CODE_VALUES[code]
     return out
 
 
@@ -332,9 +354,10 @@ def clca_martingale(
     """
     x = np.asarray(values, dtype=np.float64)
     clean = noerror_value(margin, upper_bound)
-    mu = null_means(x, population=population)
+    mu0 = null_mean(population)
+    mu = null_means(x, population=population, mu0=mu0)
     bets = clca_bets(x, mu, margin=margin, upper_bound=upper_bound, betting=betting)
-    return betting_martingale(x, bets, population=population, upper_bound=2.0 * clean)
+    return betting_martingale(x, bets, population=population, mu0=mu0, upper_bound=2.0 * clean)
 
 
 def clca_risk(
@@ -487,7 +510,9 @@ class _PathTable:
         kappa = self.start.kappa_sum + counts @ _EVENT_KAPPA
         drawn_sum = (index - 1.0 - kappa) * self.clean
         return np.asarray(
-            (0.5 * self.population - drawn_sum) / (self.population - index + 1.0), dtype=np.float64
+            (null_mean(self.population) * self.population - drawn_sum)
+            / (self.population - index + 1.0),
+            dtype=np.float64,
         )
 
     def bets(self, index: FloatArray, counts: NDArray[np.int64], mu: FloatArray) -> FloatArray:

@@ -35,6 +35,7 @@ from papertally.audit.comparison import (
     check_margin,
     check_population,
     noerror_value,
+    null_mean,
     overstatements_from_codes,
 )
 from papertally.audit.martingale import (
@@ -108,7 +109,8 @@ def kaplan_markov_risk(
     after draw ``j`` is exactly ``1/P_j`` of :func:`kaplan_markov_p_value`; the risk is
     ``min_{i ≤ j} P_i`` (Ville's inequality). With ``population=N`` the same bet is applied
     to the null means of sampling without replacement (and cut to ``1/μ_i`` where needed),
-    which keeps the test exactly valid for such samples.
+    which keeps the test exactly valid for such samples (null mean
+    :func:`papertally.audit.comparison.null_mean`, a hair above ½ to absorb rounding).
     """
     check_risk_limit(risk_limit)
     kappa = overstatements_from_codes(discrepancies)
@@ -116,10 +118,13 @@ def kaplan_markov_risk(
     clean = noerror_value(margin)
     x = (1.0 - kappa) * clean
     bet = kaplan_markov_bet(margin, gamma)
-    mu = null_means(x, population=population)
+    mu0 = null_mean(population)
+    mu = null_means(x, population=population, mu0=mu0)
     safe_mu = np.where(mu > 0, mu, 1.0)
     bets = np.where(mu > 0, np.minimum(bet, 1.0 / safe_mu), 0.0)
-    martingale = betting_martingale(x, bets, population=population, upper_bound=2.0 * clean)
+    martingale = betting_martingale(
+        x, bets, population=population, mu0=mu0, upper_bound=2.0 * clean
+    )
     return measure_risk(martingale, risk_limit)
 
 
