@@ -48,6 +48,7 @@ from papertally.store.recount_schema import (
     TallySheetRow,
     UserRow,
 )
+from papertally.store.schema import ChoiceRow, ContestRow
 from papertally.types import ChoiceName, CountyName, ReportingUnitId
 
 ACTIVITY_LOCK_KEY = 0x6C6F6721
@@ -189,7 +190,7 @@ class RecountStore:
 
     # -- activity log ------------------------------------------------------------------------
 
-    def _append(
+    def append(
         self,
         connection: Connection,
         actor: str,
@@ -197,7 +198,7 @@ class RecountStore:
         subject: str,
         details: Mapping[str, Any] | None = None,
     ) -> ActivityEntry:
-        """Append an entry to the log inside the caller's transaction."""
+        """Append an entry to the log inside the caller's transaction (so both commit as one)."""
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ACTIVITY_LOCK_KEY})
         last = (
@@ -224,7 +225,7 @@ class RecountStore:
     def record(self, actor: str, action: str, subject: str, details: Mapping[str, Any]) -> None:
         """Append one entry on its own (e.g. a sign-in or an import done elsewhere)."""
         with writing(self.engine) as connection:
-            self._append(connection, actor, action, subject, details)
+            self.append(connection, actor, action, subject, details)
 
     def activity(self, *, after: int = 0, limit: int | None = None) -> list[ActivityEntry]:
         """Return log entries in order, from sequence ``after + 1``."""
@@ -292,7 +293,7 @@ class RecountStore:
                 )
                 .returning(UserRow.id)
             ).scalar_one()
-            self._append(
+            self.append(
                 connection,
                 actor,
                 "user.create",
@@ -346,7 +347,7 @@ class RecountStore:
                 connection.execute(
                     insert(SignInFailureRow).values(username=username, failed_at=_now())
                 )
-            self._append(
+            self.append(
                 connection,
                 username,
                 "sign-in" if succeeded else "sign-in.failed",
@@ -414,7 +415,7 @@ class RecountStore:
                     for unit, county in units.items()
                 ],
             )
-            self._append(
+            self.append(
                 connection,
                 actor,
                 "recount.open",
@@ -466,10 +467,37 @@ class RecountStore:
 
     def county(self, recount_id: int, county: CountyName) -> CountyProgress:
         """Return one county's part of the recount, or raise naming the recount."""
-        for progress in self.counties(recount_id):
-            if progress.county.casefold() == county.casefold():
-                return progress
-        raise PapertallyError(f"county {county!r} takes no part in recount {recount_id}")
+        with reading(self.engine) as connection:
+            row = (
+                Session(connection)
+                .scalars(
+                    select(RecountCountyRow).where(
+                        RecountCountyRow.recount_id == recount_id,
+                        func.lower(RecountCountyRow.county) == county.lower(),
+                    )
+                )
+                .one_or_none()
+            )
+        if row is None:
+            raise PapertallyError(f"county {county!r} takes no part in recount {recount_id}")
+        return _county_of(row)
+
+    def choices(self, recount_id: int) -> list[ChoiceName]:
+        """Return the recounted contest's choices in ballot order, read from the results."""
+        with reading(self.engine) as connection:
+            return list(
+                connection.execute(
+                    select(ChoiceRow.name)
+                    .join(ContestRow, ContestRow.id == ChoiceRow.contest_id)
+                    .join(
+                        RecountRow,
+                        (RecountRow.election_id == ContestRow.election_id)
+                        & (RecountRow.contest == ContestRow.name),
+                    )
+                    .where(RecountRow.id == recount_id)
+                    .order_by(ChoiceRow.position)
+                ).scalars()
+            )
 
     def ward_units(
         self, recount_id: int, county: CountyName | None = None
@@ -531,7 +559,7 @@ class RecountStore:
                 )
                 .values(version=RecountCountyRow.version + 1, **values)
             )
-            self._append(
+            self.append(
                 connection,
                 actor,
                 "county.plan",
@@ -567,7 +595,7 @@ class RecountStore:
                 raise PapertallyError(
                     f"county {current.county!r} was changed meanwhile; reload and try again"
                 )
-            self._append(
+            self.append(
                 connection,
                 actor,
                 f"county.{action.value}",
@@ -594,7 +622,7 @@ class RecountStore:
                 .where(RecountRow.id == recount_id)
                 .values(status="certified", certified_by=actor, certified_at=_now())
             )
-            self._append(
+            self.append(
                 connection,
                 actor,
                 "recount.certify",
@@ -716,7 +744,7 @@ class RecountStore:
                     version=RecountCountyRow.version + 1,
                 )
             )
-            self._append(
+            self.append(
                 connection,
                 actor,
                 "tally.correct" if previous is not None else "tally.enter",
@@ -774,7 +802,7 @@ class RecountStore:
                     .where(PaperRecordRow.id == previous)
                     .values(superseded_by=record_id)
                 )
-            self._append(
+            self.append(
                 connection,
                 actor,
                 "records.correct" if previous is not None else "records.enter",

@@ -118,12 +118,8 @@ def api_enter_sheet(
     """Enter one tally sheet; 409 with the ward's current version when someone wrote first."""
     who = require_principal(request)
     svc = services(request)
-    view = svc.recount_view(recount_id)
-    known = view.election.units.get(unit)
-    require(
-        known is not None and known.county.casefold() == county.casefold(),
-        f"there is no ward {unit!r} in {county}",
-    )
+    ward_county = svc.recounts.ward_county(recount_id, unit)
+    require(ward_county.casefold() == county.casefold(), f"there is no ward {unit!r} in {county}")
     try:
         sheet_id = svc.recounts.enter_tally_sheet(
             recount_id,
@@ -133,7 +129,7 @@ def api_enter_sheet(
             expected_version=body.version,
             actor=who.username,
             reason=body.reason,
-            choices=view.choices,
+            choices=svc.recounts.choices(recount_id),
         )
     except StaleWriteError as stale:
         raise StaleWriteHTTP(stale) from None
