@@ -333,47 +333,53 @@ class CardCollection:
         undervotes the file does not give are derived where the contest's votes allowed is
         known. Raises :class:`CardError` when the card lists a contest twice.
         """
-        strings = self.strings
-        self._card_id.append(self.encode_id(card_id))
-        self._tabulator.append(strings.code(tabulator))
-        self._batch.append(strings.code(batch))
-        self._record.append(self.encode_id(record_id))
-        self._imprint.append(self.encode_id(imprinted_id))
-        self._style.append(self._opt(ballot_style))
-        self._precinct.append(self._opt(precinct))
-        self._group.append(self._opt(counting_group))
-        self._sheet.append(-1 if sheet is None else sheet)
-        self._source.append(source)
-        self._flags.append(
-            (FLAG_PHANTOM if is_phantom else 0) | (FLAG_DERIVED_IMPRINT if derived_imprint else 0)
-        )
-        self._entry_start.append(len(self._e_contest))
-        if len(contests) > 1 and len({c[0] for c in contests}) != len(contests):
-            self._drop_last_card()
-            seen: set[int] = set()
-            for entry in contests:
-                if entry[0] in seen:
-                    raise CardError(
-                        f"the card lists contest {self.contests[entry[0]].key!r} more than once"
-                    )
-                seen.add(entry[0])
-        defs = self.contests
-        for contest, over, under, marks in contests:
-            if over is None or under is None:
-                definition = defs[contest]
-                allowed = definition.votes_allowed
-                if allowed is not None and not definition.is_ranked:
-                    if over is None:
-                        over = allowed if len(marks) > allowed else 0
-                    if under is None:
-                        under = 0 if over else allowed - len(marks)
-            self._e_contest.append(contest)
-            self._e_over.append(-1 if over is None else over)
-            self._e_under.append(-1 if under is None else under)
-            self._e_mark_start.append(len(self._m_choice))
-            for choice, rank in marks:
-                self._m_choice.append(choice)
-                self._m_rank.append(rank)
+        lengths = [len(c) for c in self._columns()]
+        try:
+            strings = self.strings
+            self._card_id.append(self.encode_id(card_id))
+            self._tabulator.append(strings.code(tabulator))
+            self._batch.append(strings.code(batch))
+            self._record.append(self.encode_id(record_id))
+            self._imprint.append(self.encode_id(imprinted_id))
+            self._style.append(self._opt(ballot_style))
+            self._precinct.append(self._opt(precinct))
+            self._group.append(self._opt(counting_group))
+            self._sheet.append(-1 if sheet is None else sheet)
+            self._source.append(source)
+            self._flags.append(
+                (FLAG_PHANTOM if is_phantom else 0)
+                | (FLAG_DERIVED_IMPRINT if derived_imprint else 0)
+            )
+            self._entry_start.append(len(self._e_contest))
+            if len(contests) > 1 and len({c[0] for c in contests}) != len(contests):
+                self._truncate(lengths)
+                seen: set[int] = set()
+                for entry in contests:
+                    if entry[0] in seen:
+                        raise CardError(
+                            f"the card lists contest {self.contests[entry[0]].key!r} more than once"
+                        )
+                    seen.add(entry[0])
+            defs = self.contests
+            for contest, over, under, marks in contests:
+                if over is None or under is None:
+                    definition = defs[contest]
+                    allowed = definition.votes_allowed
+                    if allowed is not None and not definition.is_ranked:
+                        if over is None:
+                            over = allowed if len(marks) > allowed else 0
+                        if under is None:
+                            under = 0 if over else allowed - len(marks)
+                self._e_contest.append(contest)
+                self._e_over.append(-1 if over is None else over)
+                self._e_under.append(-1 if under is None else under)
+                self._e_mark_start.append(len(self._m_choice))
+                for choice, rank in marks:
+                    self._m_choice.append(choice)
+                    self._m_rank.append(rank)
+        except (OverflowError, TypeError) as error:
+            self._truncate(lengths)
+            raise CardError(f"a card value is out of range: {error}") from None
         return len(self._card_id) - 1
 
     def add_cards_bulk(self, cards: BulkCards) -> None:
@@ -405,36 +411,41 @@ class CardCollection:
             raise ValueError("bulk contest columns do not match the cards' contest counts")
         if not len(cards.m_choices) == sum(cards.mark_counts) == len(cards.m_ranks):
             raise ValueError("bulk mark columns do not match the contests' mark counts")
-        position = 0
-        for i, count in enumerate(cards.entry_counts):
-            if count > 1:
-                codes = cards.e_contests[position : position + count]
-                if len(set(codes)) != count:
-                    twice = next(c for c in codes if codes.count(c) > 1)
-                    raise CardError(
-                        f"the card lists contest {self.contests[twice].key!r} more than once", i
-                    )
-            position += count
-        e_base = len(self._e_contest)
-        m_base = len(self._m_choice)
-        self._card_id.extend(cards.card_ids)
-        self._tabulator.extend(cards.tabulators)
-        self._batch.extend(cards.batches)
-        self._record.extend(cards.records)
-        self._imprint.extend(cards.imprints)
-        self._style.extend(cards.styles)
-        self._precinct.extend(cards.precincts)
-        self._group.extend(cards.groups)
-        self._sheet.extend(cards.sheets)
-        self._source.extend(cards.sources)
-        self._flags.extend(cards.flags)
-        self._entry_start.extend(_starts(cards.entry_counts, e_base))
-        self._e_contest.extend(cards.e_contests)
-        self._e_over.extend(cards.e_overs)
-        self._e_under.extend(cards.e_unders)
-        self._e_mark_start.extend(_starts(cards.mark_counts, m_base))
-        self._m_choice.extend(cards.m_choices)
-        self._m_rank.extend(cards.m_ranks)
+        if cards.e_contests:
+            card_of_entry = np.repeat(np.arange(n, dtype=np.int64), cards.entry_counts)
+            keys = card_of_entry * (len(self.contests) + 1) + np.array(cards.e_contests, np.int64)
+            ordered = np.sort(keys)
+            repeats = ordered[1:][ordered[1:] == ordered[:-1]]
+            if len(repeats):
+                card, contest = divmod(int(repeats[0]), len(self.contests) + 1)
+                raise CardError(
+                    f"the card lists contest {self.contests[contest].key!r} more than once", card
+                )
+        lengths = [len(c) for c in self._columns()]
+        try:
+            e_base = len(self._e_contest)
+            m_base = len(self._m_choice)
+            self._card_id.fromlist(cards.card_ids)
+            self._tabulator.fromlist(cards.tabulators)
+            self._batch.fromlist(cards.batches)
+            self._record.fromlist(cards.records)
+            self._imprint.fromlist(cards.imprints)
+            self._style.fromlist(cards.styles)
+            self._precinct.fromlist(cards.precincts)
+            self._group.fromlist(cards.groups)
+            self._sheet.fromlist(cards.sheets)
+            self._source.fromlist(cards.sources)
+            self._flags.fromlist(cards.flags)
+            self._entry_start.extend(_starts(cards.entry_counts, e_base))
+            self._e_contest.fromlist(cards.e_contests)
+            self._e_over.fromlist(cards.e_overs)
+            self._e_under.fromlist(cards.e_unders)
+            self._e_mark_start.extend(_starts(cards.mark_counts, m_base))
+            self._m_choice.fromlist(cards.m_choices)
+            self._m_rank.fromlist(cards.m_ranks)
+        except (OverflowError, TypeError) as error:
+            self._truncate(lengths)
+            raise CardError(f"a card value is out of range: {error}") from None
 
     def extend(self, other: CardCollection) -> None:
         """Append all cards of ``other`` (e.g. another file or county), merging catalogues.
@@ -500,8 +511,8 @@ class CardCollection:
         self._m_choice.frombytes(mapped(other._m_choice, choices))
         self._m_rank.extend(other._m_rank)
 
-    def _drop_last_card(self) -> None:
-        for column in (
+    def _columns(self) -> tuple[array[int], ...]:
+        return (
             self._card_id,
             self._tabulator,
             self._batch,
@@ -514,8 +525,18 @@ class CardCollection:
             self._source,
             self._flags,
             self._entry_start,
-        ):
-            column.pop()
+            self._e_contest,
+            self._e_over,
+            self._e_under,
+            self._e_mark_start,
+            self._m_choice,
+            self._m_rank,
+        )
+
+    def _truncate(self, lengths: list[int]) -> None:
+        """Cut every column back to ``lengths`` (undoing a partly appended card)."""
+        for column, length in zip(self._columns(), lengths, strict=True):
+            del column[length:]
 
     def add_phantom(self, tabulator: str, batch: str, record_id: str | int) -> int:
         """Append a phantom card: one the manifest counts but no CVR describes."""
@@ -777,27 +798,7 @@ class CardCollection:
 
     def memory_bytes(self) -> int:
         """Return the bytes held by the card columns (not the catalogue), for benchmarks."""
-        columns: Iterable[array[int]] = (
-            self._card_id,
-            self._tabulator,
-            self._batch,
-            self._record,
-            self._imprint,
-            self._style,
-            self._precinct,
-            self._group,
-            self._sheet,
-            self._source,
-            self._flags,
-            self._entry_start,
-            self._e_contest,
-            self._e_over,
-            self._e_under,
-            self._e_mark_start,
-            self._m_choice,
-            self._m_rank,
-        )
-        return sum(c.buffer_info()[1] * c.itemsize for c in columns)
+        return sum(c.buffer_info()[1] * c.itemsize for c in self._columns())
 
 
 @dataclass(slots=True)
