@@ -172,3 +172,17 @@ def test_clean_size_matches_the_closed_form_for_many_bounds() -> None:
         for alpha in (0.05, 0.1):
             n = batch_comparison_sample_size([u / 2, u / 2], risk_limit=alpha)
             assert n == math.ceil(math.log(alpha) / math.log(1 - 1 / u) - 1e-9)
+
+
+def test_simulated_size_agrees_with_a_plain_simulation() -> None:
+    """Event-by-event simulation versus drawing every batch (different random streams)."""
+    rng = np.random.default_rng(8)
+    bounds = rng.uniform(0.05, 0.3, size=200)
+    taints = np.where(rng.random(200) < 0.1, rng.uniform(-0.2, 0.4, size=200), 0.0)
+    n = batch_comparison_sample_size(list(bounds), risk_limit=0.05, taints=list(taints))
+    u = bounds.sum()
+    steps = np.log(1 - taints) - math.log(1 - 1 / u)
+    picks = rng.choice(200, size=(4000, 3 * n), p=bounds / u)
+    reached = np.cumsum(steps[picks], axis=1) >= math.log(20)
+    stops = np.where(reached.any(axis=1), reached.argmax(axis=1) + 1, 3 * n + 1)
+    assert abs(np.quantile(stops, 0.9) - n) <= 0.06 * n

@@ -341,3 +341,14 @@ def test_distribution_quantile_is_the_sample_size() -> None:
     assert sizes[899] == n90
     clean = clca_sample_size_distribution(0.03, risk_limit=0.1, population=50_000)
     assert clean.tolist() == [clca_sample_size(0.03, risk_limit=0.1, population=50_000)]
+
+
+def test_phantoms_plan_as_two_vote_overstatements() -> None:
+    plain = clca_sample_size(0.02, risk_limit=0.05, population=100_000)
+    with_phantoms = clca_sample_size(0.02, risk_limit=0.05, population=100_000, phantoms=50)
+    same = clca_sample_size(
+        0.02, risk_limit=0.05, population=100_000, error_rates=ErrorRates(o2=50 / 100_000)
+    )
+    assert with_phantoms == same > plain
+    with pytest.raises(PapertallyError, match="phantom"):
+        clca_sample_size(0.02, risk_limit=0.05, population=None, phantoms=5)

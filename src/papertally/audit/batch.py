@@ -299,25 +299,86 @@ def batch_comparison_sample_size(
         raise PapertallyError(f"{t.size} taints for {weights.size} batches: give one per batch")
     if not 0.0 < probability < 1.0:
         raise PapertallyError(f"the probability must lie in (0, 1), got {probability}")
+    if t.size and (t.max() > 1.0 + 1e-12 or t.min() < -1.0 - 1e-12):
+        raise PapertallyError("taints must lie between -1 and 1")
+    clean = -math.log(1.0 - 1.0 / u)
     with np.errstate(divide="ignore"):
-        steps = np.log(np.clip(1.0 - t, 0.0, 2.0)) - math.log(1.0 - 1.0 / u)
+        steps = np.maximum(np.log(np.clip(1.0 - t, 0.0, 2.0)) + clean, -1e6)
     p = weights / weights.sum()
-    growth = float(np.dot(p, np.maximum(steps, -50.0)))
-    rng = np.random.default_rng(seed)
-    horizon = math.ceil(3.0 * threshold / growth) + 20 if growth > 0 else 1000
+    growth = float(np.dot(p, steps))
+    if growth <= 0.0:
+        raise PapertallyError(
+            "with these taints the batch audit is not expected to finish; count by hand"
+        )
+    horizon = math.ceil(3.0 * threshold / growth) + 20
     while True:
-        picks = rng.choice(weights.size, size=(trials, horizon), p=p)
-        paths = np.cumsum(steps[picks], axis=1)
-        reached = paths >= threshold
-        stops = np.where(reached.any(axis=1), reached.argmax(axis=1) + 1, horizon + 1)
+        stops = _batch_stopping_times(
+            steps, p, clean=clean, threshold=threshold, horizon=horizon, trials=trials, seed=seed
+        )
         needed = int(np.sort(stops)[math.ceil(probability * trials) - 1])
         if needed <= horizon:
             return needed
-        if horizon >= MAX_BATCH_SAMPLE // max(trials, 1):
+        if horizon >= MAX_BATCH_SAMPLE:
             raise PapertallyError(
                 "with these taints the batch audit is not expected to finish; count by hand"
             )
         horizon *= 2
+
+
+def _batch_stopping_times(
+    steps: FloatArray,
+    p: FloatArray,
+    *,
+    clean: float,
+    threshold: float,
+    horizon: int,
+    trials: int,
+    seed: int,
+) -> NDArray[np.int64]:
+    """Return the first PPEB draw at which ``Σ log factors ≥ threshold`` in simulated audits.
+
+    ``steps[b]`` is the log factor of drawing batch ``b`` (``clean`` for an untainted one) and
+    ``p`` the PPEB probabilities. Only draws of tainted batches are simulated (geometric gaps);
+    between them the log martingale rises by ``clean`` per draw, so the crossing is found in
+    closed form. ``horizon + 1`` for audits that do not stop within ``horizon`` draws.
+    """
+    never = horizon + 1
+    tainted = np.flatnonzero(steps != clean)
+    q = float(p[tainted].sum())
+    stops = np.full(trials, never, dtype=np.int64)
+    if q <= 0.0:
+        stops[:] = min(never, math.ceil(threshold / clean - 1e-9))
+        return stops
+    rng = np.random.default_rng(seed)
+    expected = q * horizon
+    width = math.ceil(expected + 8.0 * math.sqrt(expected) + 12.0)
+    positions = np.cumsum(rng.geometric(min(q, 1.0), size=(trials, width)), axis=1)
+    while positions[:, -1].min() <= horizon:
+        more = np.cumsum(rng.geometric(min(q, 1.0), size=(trials, width)), axis=1)
+        positions = np.concatenate((positions, positions[:, -1:] + more), axis=1)
+    chosen = rng.choice(tainted.size, size=positions.shape, p=p[tainted] / q)
+    adjust = steps[tainted][chosen] - clean
+    offset = np.zeros(trials)
+    previous = np.zeros(trials, dtype=np.int64)
+    active = np.ones(trials, dtype=bool)
+    for k in range(positions.shape[1]):
+        rows = np.flatnonzero(active)
+        if rows.size == 0:
+            break
+        nxt = positions[rows, k]
+        first = np.maximum(previous[rows] + 1, np.ceil((threshold - offset[rows]) / clean - 1e-9))
+        hit = first < np.minimum(nxt, never)
+        stops[rows[hit]] = first[hit].astype(np.int64)
+        moving = rows[~hit & (nxt <= horizon)]
+        active[rows[~(~hit & (nxt <= horizon))]] = False
+        if moving.size == 0:
+            break
+        offset[moving] += adjust[moving, k]
+        previous[moving] = positions[moving, k]
+        reached = positions[moving, k] * clean + offset[moving] >= threshold
+        stops[moving[reached]] = positions[moving[reached], k]
+        active[moving[reached]] = False
+    return stops
 
 
 def batch_comparison_next_round_size(

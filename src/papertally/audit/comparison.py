@@ -459,6 +459,20 @@ class ErrorRates:
         """The rate of cards with any discrepancy."""
         return self.o1 + self.o2 + self.u1 + self.u2
 
+    def with_phantoms(self, phantoms: int, population: int | None) -> ErrorRates:
+        """Return these rates plus ``phantoms/N`` two-vote overstatements.
+
+        Cards in the manifest without a CVR are known before the audit; each draw finds one
+        with chance ``phantoms/N`` and it scores as a two-vote overstatement (worst case).
+        """
+        if phantoms == 0:
+            return self
+        if population is None or not 0 < phantoms <= population:
+            raise PapertallyError(
+                f"{phantoms} phantom cards need a population of at least that many cards"
+            )
+        return ErrorRates(o1=self.o1, o2=self.o2 + phantoms / population, u1=self.u1, u2=self.u2)
+
 
 NO_ERRORS = ErrorRates()
 _EVENT_KAPPA = np.array([0.5, 1.0, -0.5, -1.0])
@@ -771,6 +785,7 @@ def clca_sample_size(
     betting: ClcaBetting = DEFAULT_BETTING,
     trials: int = 1000,
     seed: int = 20_201_103,
+    phantoms: int = 0,
 ) -> int:
     """Return the number of cards a CLCA needs to finish with chance ``probability``.
 
@@ -778,7 +793,9 @@ def clca_sample_size(
     at which ``1/T`` reaches ``risk_limit`` (2–3% above :func:`clca_limit_sample_size`).
     With ``error_rates`` (per card) it is the ``probability``-quantile of ``trials`` simulated
     audits (numpy, fixed ``seed``, discrepancies arriving independently at those rates). Capped
-    at ``population`` (the full hand count) when sampling without replacement.
+    at ``population`` (the full hand count) when sampling without replacement. ``phantoms``:
+    cards in the manifest without a CVR, planned as two-vote overstatements
+    (:meth:`ErrorRates.with_phantoms`).
     """
     check_population(population)
     return _sample_size_from(
@@ -786,7 +803,7 @@ def clca_sample_size(
         margin=margin,
         risk_limit=risk_limit,
         population=population,
-        rates=error_rates,
+        rates=error_rates.with_phantoms(phantoms, population),
         probability=probability,
         upper_bound=upper_bound,
         betting=betting,
@@ -805,12 +822,13 @@ def clca_sample_size_distribution(
     betting: ClcaBetting = DEFAULT_BETTING,
     trials: int = 1000,
     seed: int = 20_201_103,
+    phantoms: int = 0,
 ) -> NDArray[np.int64]:
     """Return the sorted sample sizes of ``trials`` simulated CLCAs (one value if no errors).
 
     The same simulation as :func:`clca_sample_size` (which returns a quantile of these), for
     means and percentiles in plans and benchmarks. Audits that would go on past the population
-    count as the full hand count ``N``.
+    count as the full hand count ``N``; ``phantoms`` as in :func:`clca_sample_size`.
     """
     check_population(population)
     return _simulated_sizes(
@@ -818,7 +836,7 @@ def clca_sample_size_distribution(
         margin=margin,
         risk_limit=risk_limit,
         population=population,
-        rates=error_rates,
+        rates=error_rates.with_phantoms(phantoms, population),
         resolve=1.0,
         upper_bound=upper_bound,
         betting=betting,
