@@ -14,6 +14,7 @@ from papertally.audit.martingale import p_values
 from papertally.audit.polling import (
     AlphaSettings,
     PollingState,
+    _bravo_stopping_cdf,
     _drift_sample_size,
     alpha_martingale,
     alpha_risk,
@@ -109,17 +110,31 @@ def test_simulated_bravo_mean_matches_the_asn() -> None:
     assert sizes.mean() == pytest.approx(bravo_asn(0.6, 0.4, 0.1), rel=0.06)
 
 
-def test_bravo_sample_size_against_brute_force_binomial() -> None:
+def test_bravo_stopping_law_against_enumeration() -> None:
+    """F(m) = P(BRAVO stopped within m draws) by DP equals the sum over all 2^m sequences."""
+    s_w, alpha, m_max = 0.7, 0.1, 14
+    up, down, threshold = math.log(1.4), math.log(0.6), math.log(1 / alpha)
+    cdf = _bravo_stopping_cdf(s_w, up, down, threshold, m_max)
+    for m in (3, 7, 14):
+        total = 0.0
+        for seq in itertools.product((0, 1), repeat=m):
+            log_t = np.cumsum([up if v else down for v in seq])
+            if np.any(log_t >= threshold - 1e-12):
+                k = sum(seq)
+                total += s_w**k * (1 - s_w) ** (m - k)
+        assert cdf[m] == pytest.approx(total, abs=1e-12)
+
+
+def test_bravo_sample_size_is_exact_sequential_quantile() -> None:
     n = bravo_sample_size(0.6, 0.4, 0.1, 0.9)
-    up, down = math.log(1.2), math.log(0.8)
-
-    def passes(size: int) -> float:
-        k = np.arange(size + 1)
-        ok = k * up + (size - k) * down >= math.log(10) - 1e-12
-        return float(stats.binom.pmf(k, size, 0.6)[ok].sum())
-
-    assert passes(n) >= 0.9
-    assert passes(n - 1) < 0.9 or passes(n - 2) < 0.9
+    cdf = _bravo_stopping_cdf(0.6, math.log(1.2), math.log(0.8), math.log(10), 2000)
+    assert cdf[n] >= 0.9 > cdf[n - 1]
+    # the one-look binomial test (Arlo's computation) needs more: the sequential test stops sooner
+    k = np.arange(n + 1)
+    one_look = stats.binom.pmf(k, n, 0.6)[
+        k * math.log(1.2) + (n - k) * math.log(0.8) >= math.log(10)
+    ]
+    assert one_look.sum() < 0.9
 
 
 def test_bravo_sample_size_continues_from_earlier_round() -> None:

@@ -369,12 +369,18 @@ def bravo_sample_size(
 ) -> int:
     """Return the number of further draws with which BRAVO stops with at least ``probability``.
 
-    Exact under sampling with replacement for the one-look test "``T_n ≥ 1/α``" after ``n`` more
-    draws (Lindeman, Stark & Yates 2012; as Arlo does): ``T_n`` depends only on the counts, so
-    ``P(T_n ≥ 1/α) = Σ_m P(M = m)·P(K ≥ k*(m))`` with ``M ~ Bin(n, p_w + p_l)`` the draws for
-    either candidate and ``K ~ Bin(m, s_w)`` those for the winner. The sequential audit stops by
-    ``n`` at least that often, so the size is conservative. ``winner_so_far``/``loser_so_far``
-    continue from an earlier round. Returns ``max_size`` when not reachable below it.
+    Sampling with replacement (BRAVO's design, Lindeman, Stark & Yates 2012). Only draws for the
+    winner or the loser move ``T``, and ``T`` depends only on their counts. Let ``M ~ Bin(n,
+    p_w + p_l)`` be the number of such draws among ``n`` and ``F(m)`` the chance that the
+    sequential test has stopped within ``m`` of them; then ``P(stop by n) = E F(M)``.
+
+    * Exact: ``F`` by dynamic programming over the winner's count (absorbing the paths that
+      reach ``1/α``), when the answer needs at most :data:`BRAVO_EXACT_DRAWS` such draws.
+    * Beyond that, ``F(m) ≥ P(T_m ≥ 1/α) = P(K ≥ k*(m))``, ``K ~ Bin(m, s_w)`` (the one-look
+      binomial test, as Arlo computes it), which gives a slightly conservative size.
+
+    ``winner_so_far``/``loser_so_far`` continue from an earlier round. Returns ``max_size`` when
+    not reachable below it.
     """
     check_risk_limit(risk_limit)
     _check_probability(probability)
@@ -388,17 +394,73 @@ def bravo_sample_size(
         return 0
     p_either = p_winner + p_loser
 
+    relevant_asn = threshold / (s_w * up + (1.0 - s_w) * down)
+    cover = 1.0 - (1.0 - probability) / 4.0
+    exact = (
+        _bravo_stopping_cdf(s_w, up, down, threshold, BRAVO_EXACT_DRAWS, until=cover)
+        if relevant_asn < BRAVO_EXACT_DRAWS / 2
+        else np.zeros(1)
+    )
+
+    def stopped_within(m: NDArray[np.int64]) -> FloatArray:
+        if m.size and exact[-1] >= cover:
+            return np.asarray(exact[np.minimum(m, exact.size - 1)], dtype=np.float64)
+        # need k·up + (m − k)·down ≥ threshold  ⇔  k ≥ (threshold − m·down)/(up − down)
+        k_needed = np.ceil((threshold - m * down) / (up - down) - 1e-12)
+        return np.asarray(stats.binom.sf(k_needed - 1, m, s_w), dtype=np.float64)
+
     def pass_probability(n: int) -> float:
+        if p_either >= 1.0:
+            return float(stopped_within(np.array([n]))[0])
         spread = 9.0 * math.sqrt(n * p_either * (1.0 - p_either)) + 2.0
         centre = n * p_either
         m = np.arange(max(0, int(centre - spread)), min(n, int(centre + spread)) + 1)
-        # need k·up + (m − k)·down ≥ threshold  ⇔  k ≥ (threshold − m·down)/(up − down)
-        k_needed = np.ceil((threshold - m * down) / (up - down) - 1e-12)
-        tail = stats.binom.sf(k_needed - 1, m, s_w)
-        return float(np.dot(stats.binom.pmf(m, n, p_either), tail))
+        return float(np.dot(stats.binom.pmf(m, n, p_either), stopped_within(m)))
 
     guess = threshold / (p_winner * up + p_loser * down)
     return _smallest_size(pass_probability, probability, guess, max_size)
+
+
+BRAVO_EXACT_DRAWS = 2_000
+"""Up to this many winner-or-loser draws, BRAVO's sample sizes are exact (dynamic programming)."""
+
+
+def _bravo_stopping_cdf(
+    s_w: float, up: float, down: float, threshold: float, draws: int, *, until: float = 1.0
+) -> FloatArray:
+    """Return ``F[m]``: the chance BRAVO has stopped within ``m`` winner-or-loser draws.
+
+    The state is the winner's count ``k`` among ``m`` draws; paths with ``k·up + (m − k)·down ≥
+    threshold`` are absorbed (the audit stopped) and their mass added to ``F``. Runs up to
+    ``draws`` draws, or until ``F`` reaches ``until`` (``F`` is constant from there on as far as
+    any use below ``until`` is concerned: callers read ``F[min(m, last)]`` only when the last
+    value reaches ``until``).
+    """
+    alive = np.zeros(draws + 2)
+    alive[0] = 1.0
+    stopped = np.zeros(draws + 1)
+    total = 0.0
+    spread = 14.0 * math.sqrt(s_w * (1.0 - s_w))
+    low = 0
+    high = 0
+    # Mass lives in alive[low : high + 1]: below low it is under 1e-40 and dropped (which can
+    # only make F smaller, hence the size larger), above high it has been absorbed.
+    for m in range(1, draws + 1):
+        top = min(high + 1, m)
+        alive[low + 1 : top + 1] = alive[low + 1 : top + 1] * (1.0 - s_w) + alive[low:top] * s_w
+        alive[low] *= 1.0 - s_w
+        high = top
+        first = max(0, math.ceil((threshold - m * down) / (up - down) - 1e-12))
+        if first <= high:
+            total += float(alive[first : high + 1].sum())
+            alive[first : high + 1] = 0.0
+            high = first - 1
+        low = max(low, int(m * s_w - spread * math.sqrt(m)) - 1, 0)
+        low = min(low, max(high, 0))
+        stopped[m] = total
+        if total >= until:
+            return stopped[: m + 1]
+    return stopped
 
 
 def _smallest_size(
