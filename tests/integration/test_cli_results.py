@@ -167,3 +167,14 @@ def test_two_files_with_counts_of_the_same_name_are_told_apart(tmp_path: Path) -
         "original canvass (count1.csv)",
     )
     assert data["changed_units"] > 0
+
+
+def test_a_file_with_one_count_per_contest_explains_what_is_missing(shared_data: Path) -> None:
+    path = str(shared_data / "wi/2016-04-05_presidential-preference_ward.xlsx")
+    code, _, err = run("reconcile", path)
+    assert code == 2 and "--contest NAME" in err
+    code, _, err = run("reconcile", path, "--contest", "democratic")
+    assert code == 2 and "reconciling needs two" in " ".join(err.split())
+    same = run_json("reconcile", path, path, "--contest", "republican")
+    assert isinstance(same, dict)
+    assert same["changed_units"] == 0 and same["outcome_changed"] is False
