@@ -1,0 +1,461 @@
+"""An audit's rounds from start to finish: sizes, risk per contest, and what comes next.
+
+The pure orchestration under the web app's audit workflow and the public verifier: both call
+:func:`first_round_size` and :func:`measure_rounds` with the same plain data, so that anyone who
+holds the published files recomputes exactly the numbers the app showed.
+
+All contests of an audit share one sample of ballot cards drawn from the audit's whole manifest
+(the union of the counties' manifests), ``N`` cards. Every contest is audited over those ``N``
+cards: a card that does not show the contest has assorter value ½ on paper and in its CVR, so the
+margins are *diluted* over ``N`` (SHANGRLA, Stark 2020, §3.2; one sample for several contests as
+in Stark 2008, "Auditing a collection of races simultaneously").
+
+* **Ballot comparison** (card-level comparison, CLCA): each sampled card's cast vote record is
+  compared with the audit board's reading; the overstatement ``ω = A(CVR) − A(paper)`` of each
+  (winner, loser) assertion is coded ``0``, ``o1``, ``o2``, ``u1``, ``u2``; a card without a CVR or
+  not found is a ``phantom`` (two-vote overstatement, the worst case: Bañuelos & Stark 2012).
+  Risk from :func:`papertally.audit.comparison.clca_risk`.
+* **Ballot polling**: only the paper is read; risk by ALPHA (Stark 2023) through
+  :func:`papertally.audit.rounds.assess_contest`; a card not found counts for the loser.
+
+After each round every contest not yet confirmed gets a next-round size; when the sample would
+reach every card the contest goes to a full hand count, whose tally of the paper stands
+(Lindeman & Stark 2012, "A gentle introduction to risk-limiting audits", §4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from papertally.audit.assertions import (
+    NO_VOTE,
+    PHANTOM,
+    Assertion,
+    plurality_assertions,
+    reported_winners,
+)
+from papertally.audit.comparison import (
+    ErrorRates,
+    clca_next_round_size,
+    clca_risk,
+    clca_sample_size,
+)
+from papertally.audit.polling import alpha_sample_size
+from papertally.audit.rounds import ContestUnderAudit, assess_contest
+from papertally.errors import PapertallyError
+from papertally.types import ChoiceName, ContestName
+
+PROBABILITY = 0.9
+"""Each round is sized to finish the audit with this chance if the reported results are right."""
+PLANNING_RATES = ErrorRates(o1=1e-3, o2=1e-4)
+"""Discrepancy rates assumed of the cards not yet drawn when sizing comparison rounds: the
+conventional planning rates of "super-simple" audits (Lindeman & Stark 2012), 1 in 1,000 and
+1 in 10,000. Only the sizes depend on them; the risk is measured from what was seen."""
+RISK_TOLERANCE = 1e-9
+"""Relative difference under which a recomputed risk equals a recorded one (rounding only)."""
+
+
+class AuditType(StrEnum):
+    """How a contest is audited."""
+
+    BALLOT_COMPARISON = "ballot comparison"
+    BALLOT_POLLING = "ballot polling"
+
+
+CardVotes = Mapping[ContestName, Sequence[ChoiceName]]
+"""The choices marked on one card, per contest shown on it (an empty list: no vote)."""
+
+
+@dataclass(frozen=True)
+class ContestSpec:
+    """One contest under audit, as fixed when the seed was entered."""
+
+    name: ContestName
+    audit_type: AuditType
+    risk_limit: float
+    votes: Mapping[ChoiceName, int]
+    """The reported votes per choice (for comparison audits, the CVRs' tally)."""
+    cards: int
+    """``N``: the ballot cards of the audit's manifest, which every contest is audited over."""
+    winners: int = 1
+    votes_allowed: int = 1
+
+    def assertions(self) -> list[Assertion]:
+        """Return the contest's (winner, loser) assertions over the audit's ``N`` cards."""
+        return plurality_assertions(self.votes, self.winners, ballots=self.cards, contest=self.name)
+
+    def reported_winners(self) -> list[ChoiceName]:
+        """Return the reported winners."""
+        return reported_winners(self.votes, self.winners)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the spec as plain JSON data (for the store and the export)."""
+        return {
+            "name": self.name,
+            "audit_type": self.audit_type.value,
+            "risk_limit": self.risk_limit,
+            "votes": dict(self.votes),
+            "cards": self.cards,
+            "winners": self.winners,
+            "votes_allowed": self.votes_allowed,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ContestSpec:
+        """Rebuild a spec from :meth:`to_json` output."""
+        return cls(
+            name=str(data["name"]),
+            audit_type=AuditType(data["audit_type"]),
+            risk_limit=float(data["risk_limit"]),
+            votes={str(k): int(v) for k, v in data["votes"].items()},
+            cards=int(data["cards"]),
+            winners=int(data.get("winners", 1)),
+            votes_allowed=int(data.get("votes_allowed", 1)),
+        )
+
+
+@dataclass(frozen=True)
+class AuditedCard:
+    """One sampled card: its cast vote record and what the audit board read on the paper."""
+
+    sequence: int
+    """1-based draw number over all rounds."""
+    cvr: CardVotes | None
+    """The CVR's votes, or ``None`` when no CVR describes the card (a phantom CVR)."""
+    paper: CardVotes | None
+    """The audit board's reading, or ``None`` when the card was not found (the worst case)."""
+
+
+@dataclass(frozen=True)
+class AssertionMeasurement:
+    """The risk of one assertion after a round."""
+
+    name: str
+    margin: float
+    """The diluted margin ``v`` (winner's minus loser's votes over ``N``)."""
+    p_value: float
+    met: bool
+    discrepancies: Mapping[str, int] = field(default_factory=dict)
+    """Comparison audits: how many sampled cards had each discrepancy code (``0`` excluded)."""
+
+
+@dataclass(frozen=True)
+class ContestMeasurement:
+    """Where one contest stands after a round."""
+
+    contest: ContestName
+    audit_type: AuditType
+    risk_limit: float
+    risk: float
+    """The largest p-value of the contest's assertions."""
+    confirmed: bool
+    full_hand_count: bool
+    """The sample was (or is to be) extended to every card; the paper's tally stands."""
+    next_round_size: int
+    """Further draws this contest needs (0 when confirmed or counted in full)."""
+    settled_in_round: int | None
+    """The round in which the contest was confirmed or fully counted, else ``None``."""
+    hand_count_winners: tuple[ChoiceName, ...] | None = None
+    """After a full hand count: the winners by the paper's tally."""
+    assertions: tuple[AssertionMeasurement, ...] = ()
+
+    @property
+    def settled(self) -> bool:
+        """Whether the contest needs no more draws."""
+        return self.settled_in_round is not None
+
+
+@dataclass(frozen=True)
+class RoundMeasurement:
+    """The state of the audit after one round."""
+
+    round_number: int
+    cards_drawn: int
+    """Draws made so far, over all rounds."""
+    contests: tuple[ContestMeasurement, ...]
+    next_round_size: int
+    """Further draws for the next round (0 when every contest is settled)."""
+
+    @property
+    def finished(self) -> bool:
+        """Whether every contest is confirmed or decided by a full hand count."""
+        return all(c.settled for c in self.contests)
+
+
+def _check_specs(specs: Sequence[ContestSpec]) -> int:
+    """Return the shared ``N``; refuse an empty audit or contests over different manifests."""
+    if not specs:
+        raise PapertallyError("the audit has no contest: add at least one contest to audit")
+    sizes = {s.cards for s in specs}
+    if len(sizes) != 1:
+        raise PapertallyError(f"contests of one audit must share one manifest; got N = {sizes}")
+    return sizes.pop()
+
+
+def first_round_size(specs: Sequence[ContestSpec]) -> int:
+    """Return the first round's size: the most any contest needs to finish with chance 90%.
+
+    Comparison: :func:`~papertally.audit.comparison.clca_sample_size` at the planning rates;
+    polling: :func:`~papertally.audit.polling.alpha_sample_size`. Never more than ``N``.
+    """
+    cards = _check_specs(specs)
+    needed = 0
+    for spec in specs:
+        for assertion in spec.assertions():
+            if spec.audit_type is AuditType.BALLOT_COMPARISON:
+                size = clca_sample_size(
+                    assertion.diluted_margin,
+                    risk_limit=spec.risk_limit,
+                    population=cards,
+                    error_rates=PLANNING_RATES,
+                    probability=PROBABILITY,
+                )
+            else:
+                size = alpha_sample_size(assertion, spec.risk_limit, PROBABILITY)
+            needed = max(needed, size)
+    return min(max(needed, 1), cards)
+
+
+def _assort(votes: Sequence[ChoiceName] | None, assertion: Assertion, allowed: int) -> float:
+    """Return the plurality assorter of a card's votes: 1 winner, 0 loser, ½ otherwise.
+
+    A contest marked for more choices than allowed is an overvote and counts for nobody.
+    """
+    if not votes or len(votes) > allowed:
+        return 0.5
+    chosen = set(votes)
+    if assertion.winner in chosen and assertion.loser not in chosen:
+        return 1.0
+    if assertion.loser in chosen and assertion.winner not in chosen:
+        return 0.0
+    return 0.5
+
+
+_CODES = {0.0: "0", 0.5: "o1", 1.0: "o2", -0.5: "u1", -1.0: "u2"}
+
+
+def discrepancy_code(card: AuditedCard, assertion: Assertion, votes_allowed: int = 1) -> str:
+    """Return the discrepancy code of one sampled card for one assertion (comparison audits)."""
+    if card.cvr is None or card.paper is None:
+        return "phantom"
+    reported = _assort(card.cvr.get(assertion.contest), assertion, votes_allowed)
+    audited = _assort(card.paper.get(assertion.contest), assertion, votes_allowed)
+    return _CODES[reported - audited]
+
+
+def _polling_choice(card: AuditedCard, spec: ContestSpec) -> ChoiceName:
+    """Return the one choice a polling audit reads off a card (or no vote, or a phantom)."""
+    if card.paper is None:
+        return PHANTOM
+    votes = card.paper.get(spec.name) or ()
+    return votes[0] if len(votes) == 1 else NO_VOTE
+
+
+def _hand_count(spec: ContestSpec, cards: Sequence[AuditedCard]) -> tuple[ChoiceName, ...]:
+    """Return the winners by the paper of every card (a full hand count)."""
+    tally = dict.fromkeys(spec.votes, 0)
+    for card in cards:
+        votes = [] if card.paper is None else list(card.paper.get(spec.name) or ())
+        if len(votes) <= spec.votes_allowed:
+            for choice in votes:
+                tally[choice] = tally.get(choice, 0) + 1
+    ranked = sorted(tally, key=lambda name: -tally[name])
+    return tuple(ranked[: spec.winners])
+
+
+def _measure_contest(
+    spec: ContestSpec, cards: Sequence[AuditedCard], round_number: int
+) -> ContestMeasurement:
+    """Measure one contest from the cards drawn so far (in draw order)."""
+    drawn = len(cards)
+    if spec.audit_type is AuditType.BALLOT_POLLING:
+        contest = ContestUnderAudit.plurality(
+            spec.name, spec.votes, spec.risk_limit, winners=spec.winners, ballots=spec.cards
+        )
+        status = assess_contest(
+            contest, [{spec.name: _polling_choice(c, spec)} for c in cards], probability=PROBABILITY
+        )
+        margins = {a.name: a.diluted_margin for a in contest.assertions}
+        measured = tuple(
+            AssertionMeasurement(a.name, margins[a.name], a.p_value, a.met)
+            for a in status.assertions
+        )
+        needed = max((a.next_round_size for a in status.assertions), default=0)
+    else:
+        measured_list = []
+        needed = 0
+        for assertion in spec.assertions():
+            codes = [discrepancy_code(c, assertion, spec.votes_allowed) for c in cards]
+            risk = clca_risk(
+                codes,
+                margin=assertion.diluted_margin,
+                population=spec.cards,
+                risk_limit=spec.risk_limit,
+            )
+            met = risk.stop
+            if not met:
+                needed = max(
+                    needed,
+                    clca_next_round_size(
+                        codes,
+                        margin=assertion.diluted_margin,
+                        risk_limit=spec.risk_limit,
+                        population=spec.cards,
+                        error_rates=PLANNING_RATES,
+                        probability=PROBABILITY,
+                    ),
+                )
+            counts: dict[str, int] = {}
+            for code in codes:
+                if code != "0":
+                    counts[code] = counts.get(code, 0) + 1
+            measured_list.append(
+                AssertionMeasurement(
+                    assertion.name, assertion.diluted_margin, risk.p_value, met, counts
+                )
+            )
+        measured = tuple(measured_list)
+    confirmed = all(a.met for a in measured)
+    everything = drawn >= spec.cards
+    full_count = not confirmed and (everything or drawn + needed >= spec.cards)
+    winners = _hand_count(spec, cards) if full_count and everything else None
+    settled = confirmed or (full_count and everything)
+    return ContestMeasurement(
+        contest=spec.name,
+        audit_type=spec.audit_type,
+        risk_limit=spec.risk_limit,
+        risk=max(a.p_value for a in measured),
+        confirmed=confirmed,
+        full_hand_count=full_count,
+        next_round_size=0 if settled else (spec.cards - drawn if full_count else needed),
+        settled_in_round=round_number if settled else None,
+        hand_count_winners=winners,
+        assertions=measured,
+    )
+
+
+def measure_rounds(
+    specs: Sequence[ContestSpec], cards: Sequence[AuditedCard], round_ends: Sequence[int]
+) -> list[RoundMeasurement]:
+    """Measure every contest after each round; ``round_ends`` are cumulative draw counts.
+
+    ``cards`` are all sampled cards in draw order. A contest settled in one round keeps that
+    round's measurement afterwards. The next round's size is the most any unsettled contest
+    needs, and reaches every card when any of them goes to a full hand count.
+    """
+    total = _check_specs(specs)
+    if list(round_ends) != sorted(set(round_ends)) or (round_ends and round_ends[-1] > len(cards)):
+        raise PapertallyError(
+            f"round ends must increase and not exceed the {len(cards)} cards sampled, got "
+            f"{list(round_ends)}"
+        )
+    results: list[RoundMeasurement] = []
+    settled: dict[ContestName, ContestMeasurement] = {}
+    for number, end in enumerate(round_ends, start=1):
+        measured = []
+        for spec in specs:
+            if spec.name in settled:
+                measured.append(settled[spec.name])
+                continue
+            status = _measure_contest(spec, cards[:end], number)
+            if status.settled:
+                settled[spec.name] = status
+            measured.append(status)
+        next_size = max((m.next_round_size for m in measured), default=0)
+        results.append(RoundMeasurement(number, end, tuple(measured), min(next_size, total - end)))
+    return results
+
+
+def round_to_json(result: RoundMeasurement) -> dict[str, Any]:
+    """Return a round's measurement as plain JSON data (for the store, export and report)."""
+    return {
+        "round": result.round_number,
+        "cards_drawn": result.cards_drawn,
+        "next_round_size": result.next_round_size,
+        "finished": result.finished,
+        "contests": [
+            {
+                "contest": c.contest,
+                "audit_type": c.audit_type.value,
+                "risk_limit": c.risk_limit,
+                "risk": c.risk,
+                "confirmed": c.confirmed,
+                "full_hand_count": c.full_hand_count,
+                "next_round_size": c.next_round_size,
+                "settled_in_round": c.settled_in_round,
+                "hand_count_winners": None
+                if c.hand_count_winners is None
+                else list(c.hand_count_winners),
+                "assertions": [
+                    {
+                        "name": a.name,
+                        "margin": a.margin,
+                        "p_value": a.p_value,
+                        "met": a.met,
+                        "discrepancies": dict(a.discrepancies),
+                    }
+                    for a in c.assertions
+                ],
+            }
+            for c in result.contests
+        ],
+    }
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= RISK_TOLERANCE * max(1.0, abs(a), abs(b))
+
+
+def first_difference(recorded: Mapping[str, Any], recomputed: Mapping[str, Any]) -> str | None:
+    """Return a sentence naming the first difference between two rounds' JSON, or ``None``.
+
+    Numbers compare within :data:`RISK_TOLERANCE` (relative); everything else exactly.
+    """
+    where = f"round {recomputed.get('round')}"
+    for key in ("cards_drawn", "next_round_size", "finished"):
+        if recorded.get(key) != recomputed.get(key):
+            return (
+                f"{where}: {key.replace('_', ' ')} recorded {recorded.get(key)!r}, "
+                f"recomputed {recomputed.get(key)!r}"
+            )
+    old = {c["contest"]: c for c in recorded.get("contests", [])}
+    for contest in recomputed["contests"]:
+        name = contest["contest"]
+        mine = old.get(name)
+        if mine is None:
+            return f"{where}: contest {name!r} is missing from the recorded measurement"
+        for key, value in contest.items():
+            if key == "assertions":
+                continue
+            theirs = mine.get(key)
+            same = (
+                _close(float(theirs), float(value))
+                if isinstance(value, float) and isinstance(theirs, (int, float))
+                else theirs == value
+            )
+            if not same:
+                return (
+                    f"{where}, contest {name!r}: {key.replace('_', ' ')} recorded {theirs!r}, "
+                    f"recomputed {value!r}"
+                )
+        recorded_assertions = {a["name"]: a for a in mine.get("assertions", [])}
+        for assertion in contest["assertions"]:
+            theirs_a = recorded_assertions.get(assertion["name"])
+            if theirs_a is None:
+                return f"{where}, contest {name!r}: assertion {assertion['name']!r} is missing"
+            for key in ("margin", "p_value"):
+                if not _close(float(theirs_a[key]), float(assertion[key])):
+                    return (
+                        f"{where}, contest {name!r}, assertion {assertion['name']!r}: {key} "
+                        f"recorded {theirs_a[key]!r}, recomputed {assertion[key]!r}"
+                    )
+            for key in ("met", "discrepancies"):
+                if theirs_a.get(key) != assertion[key]:
+                    return (
+                        f"{where}, contest {name!r}, assertion {assertion['name']!r}: {key} "
+                        f"recorded {theirs_a.get(key)!r}, recomputed {assertion[key]!r}"
+                    )
+    return None
