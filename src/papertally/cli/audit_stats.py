@@ -43,6 +43,11 @@ NO_VOTE_WORDS = {"", "blank", "none", "no vote", "undervote", "overvote", NO_VOT
 PHANTOM_WORDS = {"phantom", "not found", "missing", PHANTOM}
 
 TypeOption = typer.Option("polling", "--type", help="polling, comparison or batch.")
+MeasureTypeOption = typer.Option(
+    "polling",
+    "--type",
+    help="polling (choices seen) or comparison (discrepancies of the closest winner-loser pair).",
+)
 RiskLimitOption = typer.Option(..., "--risk-limit", help="Risk limit α, e.g. 0.05.")
 VotesOption = typer.Option(..., "--votes", help="Reported votes NAME=N; repeat per candidate.")
 BallotsOption = typer.Option(None, "--ballots", help="Ballot cards (default: the total votes).")
@@ -287,7 +292,7 @@ def register(app: typer.Typer) -> None:
     @user_errors
     def risk(
         sample: Path = typer.Option(..., "--sample", help="Sampled cards, one per line."),
-        audit_type: str = TypeOption,
+        audit_type: str = MeasureTypeOption,
         risk_limit: float = RiskLimitOption,
         votes: list[str] = VotesOption,
         ballots: int = typer.Option(..., "--ballots", help="Ballot cards in the population."),
@@ -349,7 +354,7 @@ def register(app: typer.Typer) -> None:
     @app.command("simulate")
     @user_errors
     def simulate(
-        audit_type: str = TypeOption,
+        audit_type: str = MeasureTypeOption,
         risk_limit: float = RiskLimitOption,
         votes: list[str] = VotesOption,
         ballots: int | None = BallotsOption,
