@@ -356,3 +356,12 @@ def test_detection_reads_content_not_names(shared_data: Path, tmp_path: Path) ->
     detected = detect(InputPart(renamed, renamed))
     assert (detected.format, detected.version) == (CvrFormat.DOMINION_JSON, "5.2.18.2")
     assert len(read_cvrs([renamed])) == 2
+
+
+def test_the_documented_generic_example_reads(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "cvr-formats.md"
+    example = docs.read_text().split("```csv\n", 1)[1].split("```", 1)[0]
+    cards = read_cvrs([write(tmp_path, "example.csv", example)])
+    assert len(cards) == 2
+    assert cards.tallies() == {"Mayor": {"Alice": 1, "Bob": 1}, "Council": {"Carol": 0, "Dan": 1}}
+    assert cards.card(1).contest("Council") is None

@@ -199,3 +199,13 @@ def test_merge_tallies_sums_counties() -> None:
         "M": {"A": 3, "B": 1},
         "S": {"C": 4},
     }
+
+
+def test_a_value_out_of_range_leaves_the_collection_unchanged() -> None:
+    cards, c = small_collection()
+    cards.add_card(1, "T", "B", 1, [(c["rcv"], 0, 0, [(c["x"], 1)])])
+    with pytest.raises(CardError, match="out of range"):
+        cards.add_card(2, "T", "B", 2, [(c["rcv"], 0, 0, [(c["x"], 1), (c["y"], 70000)])])
+    assert len(cards) == 1
+    assert cards.tally("Council (RCV)") == {"Xavier": 1, "Yolanda": 0}
+    assert cards.memory_bytes() > 0
