@@ -409,3 +409,30 @@ def test_numpy_integers_are_stored_as_plain_numbers_and_booleans_refused(store: 
     election.counts[1].set_votes(UNIT_1, "Prosser", True)
     with pytest.raises(PapertallyError, match="True votes for 'Prosser'"):
         store.save_import(make_result(election))
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (lambda r: setattr(r.election, "name", "bad\x00name"), "the election's name holds a NUL"),
+        (
+            lambda r: r.election.units.update(
+                {UNIT_1: ReportingUnit(UNIT_1, "Ward\x001", "Adams")}
+            ),
+            "reporting unit 'Adams|TOWN OF X1 Wards 1-2' holds a NUL",
+        ),
+        (
+            lambda r: setattr(
+                r.election.counts[0].units[UNIT_3], "source", FileLocation("f\x00.xls")
+            ),
+            r"the source of count 'original canvass'.*unit 'Adams\|TOWN OF X3 Wards 1-2'",
+        ),
+        (lambda r: setattr(r.election, "state", "State of Wisconsin, USA"), "expected a postal code"),
+    ],
+)
+def test_text_the_store_cannot_keep_is_refused(store: Store, spoil: Any, message: str) -> None:
+    result = make_result(make_election())
+    spoil(result)
+    with pytest.raises(PapertallyError, match=message):
+        store.save_import(result)
+    assert store.list_elections() == []

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import psycopg
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
@@ -87,10 +88,11 @@ class Store:
 
         try:
             return self._write(save)
-        except IntegrityError as error:
+        except (IntegrityError, psycopg.IntegrityError) as error:
+            reason = getattr(error, "orig", None) or error
             raise PapertallyError(
                 "the store refused the import (another import may have saved the same count at "
-                f"the same time); nothing was imported: {error.orig}"
+                f"the same time); nothing was imported: {reason}"
             ) from None
 
     def load_election(self, election_id: ElectionId) -> Election:

@@ -105,6 +105,82 @@ def check_election(election: Election) -> None:
         _check_count(election, election.contests[count.contest], count)
 
 
+STATE_MAX, FORMAT_MAX = 16, 64
+"""Lengths of the ``elections.state`` and ``import_files.detected_format`` columns."""
+
+
+def check_text(result: ImportResult) -> None:
+    """Refuse text the store cannot keep: NUL characters, an over-long state or format name.
+
+    PostgreSQL text cannot hold NUL, so neither backend takes it (a file with NUL bytes is
+    damaged anyway). The cheap test over all text runs first; the search for where comes after.
+    """
+    election = result.election
+    labelled = list(_labelled_text(result))
+    if "\x00" in "".join(text for _, text in labelled) or "\x00" in "".join(_bulk_text(election)):
+        for what, text in [*labelled, *_labelled_bulk_text(election)]:
+            if "\x00" in text:
+                raise PapertallyError(f"{what} holds a NUL character ({text!r}); fix the file")
+    if election.state is not None and len(election.state) > STATE_MAX:
+        raise PapertallyError(
+            f"the election's state is {election.state!r}; expected a postal code "
+            f"(at most {STATE_MAX} characters)"
+        )
+    for fmt in result.formats:
+        if len(fmt) > FORMAT_MAX:
+            raise PapertallyError(f"format name {fmt!r} is longer than {FORMAT_MAX} characters")
+
+
+def _labelled_text(result: ImportResult) -> Iterator[tuple[str, str]]:
+    """Yield (what it is, text) for the few texts of an import outside its units and tallies."""
+    election = result.election
+    yield "the election's name", election.name
+    yield "the election's state", election.state or ""
+    for name in result.files:
+        yield f"file name {name!r}", name
+    for fmt in result.formats:
+        yield "a format name", fmt
+    for warning in result.warnings:
+        location = warning.location
+        for text in (location.file, location.sheet, location.column, warning.message):
+            yield f"the warning {warning.message!r}", text or ""
+    for contest in election.contests.values():
+        for text in (contest.name, contest.office, contest.district):
+            yield f"contest {contest.name!r}", text or ""
+        for choice in contest.choices:
+            yield f"choice {choice.name!r} of contest {contest.name!r}", choice.name
+            yield f"the party of choice {choice.name!r}", choice.party or ""
+    for count in election.counts:
+        yield f"count {count.name!r} of contest {count.contest!r}", count.name
+
+
+def _bulk_text(election: Election) -> Iterator[str]:
+    """Yield the texts of every unit and every tally's source, fast."""
+    for unit in election.units.values():
+        yield unit.id
+        yield unit.name
+        yield unit.county
+        yield unit.municipality or ""
+    for count in election.counts:
+        for tally in count.units.values():
+            if tally.source is not None:
+                yield tally.source.file
+                yield tally.source.sheet or ""
+                yield tally.source.column or ""
+
+
+def _labelled_bulk_text(election: Election) -> Iterator[tuple[str, str]]:
+    """Yield (what it is, text) for the texts of :func:`_bulk_text`, to say where one is bad."""
+    for unit in election.units.values():
+        for text in (unit.id, unit.name, unit.county, unit.municipality or ""):
+            yield f"reporting unit {unit.id!r}", text
+    for count in election.counts:
+        for uid, tally in count.units.items():
+            if tally.source is not None:
+                for part in (tally.source.file, tally.source.sheet, tally.source.column):
+                    yield f"the source of {_where(count, uid)}", part or ""
+
+
 def _check_count(election: Election, contest: Contest, count: ContestCount) -> None:
     """Check the units, choices and figures of one count (see :func:`check_election`)."""
     choices = set(contest.choice_names())
@@ -192,6 +268,7 @@ def save_import(
     """
     election = result.election
     check_election(election)
+    check_text(result)
     if into is not None and election_name is not None:
         raise PapertallyError("give either a name for a new election or an election to add to")
     digests = {name: file_digest(name, file_digests) for name in result.files}
