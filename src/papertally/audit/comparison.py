@@ -876,7 +876,11 @@ def clca_next_round_size(
         return 0
     last = float(martingale[-1]) if martingale.size else 1.0
     if last <= 0.0:
-        return 0 if population is None else population - kappa.size
+        if population is None:
+            raise PapertallyError(
+                "the sample already shows the reported outcome cannot be confirmed; count by hand"
+            )
+        return population - int(kappa.size)
     if error_rates is None:
         n = max(kappa.size, 1)
         error_rates = ErrorRates(
