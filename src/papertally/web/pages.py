@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from papertally.errors import PapertallyError
 from papertally.io import read_results
-from papertally.law import OfficeType
+from papertally.law.schema import OfficeType
 from papertally.model.recount import CountyAction, Role
 from papertally.reconcile import reconcile_counts
 from papertally.reconcile.paper import (
@@ -27,7 +27,6 @@ from papertally.reconcile.paper import (
     PaperRecords,
     reconcile_paper_records,
 )
-from papertally.report.html import render_html_report
 from papertally.store.recounts import StaleWriteError
 from papertally.web.access import Access, requires
 from papertally.web.context import render, require_principal, services
@@ -634,6 +633,8 @@ def recount_report(request: Request, recount_id: int) -> HTMLResponse:
         view.base.contest, view.base.name, view.base.status, view.base.count_item_type, compared
     )
     rec = reconcile_counts(base, recount, view.election.units, contest=view.contest)
+    from papertally.report.html import render_html_report
+
     html = render_html_report(
         rec,
         election_name=view.election.name,

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import Engine
 
 from papertally.errors import PapertallyError
-from papertally.law import ContestResults, assess_recount
 from papertally.model import Contest, ContestCount, Election, ImportResult
 from papertally.model.recount import ward_totals_from_sheets
 from papertally.reconcile.progress import RecountProgress, recount_progress
@@ -187,6 +186,8 @@ def law_findings(
     """
     if not office or not election.state or not election.date:
         return None
+    from papertally.law import ContestResults, assess_recount
+
     try:
         assessment = assess_recount(
             ContestResults.from_count(contest, base), election.state, election.date, office
