@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -31,7 +32,7 @@ from papertally.audit.martingale import null_means
 from papertally.errors import PapertallyError
 
 
-def plurality(winner: str, loser: str) -> object:
+def plurality(winner: str, loser: str) -> Callable[[frozenset[str]], float]:
     """SHANGRLA's plurality assorter on a card's set of marked choices (an overvote is ½)."""
 
     def assort(votes: frozenset[str]) -> float:
@@ -79,7 +80,7 @@ def test_supermajority_upper_bound_scales_the_overstatement() -> None:
 
 def test_pairs_match_codes_and_missing_cards_are_worst_case() -> None:
     assort = plurality("Alice", "Bob")
-    alice, bob, blank = frozenset({"Alice"}), frozenset({"Bob"}), frozenset()
+    alice, bob, blank = frozenset({"Alice"}), frozenset({"Bob"}), frozenset[str]()
     pairs = [
         (alice, alice),
         (alice, blank),
@@ -89,7 +90,7 @@ def test_pairs_match_codes_and_missing_cards_are_worst_case() -> None:
         (None, alice),
         (bob, None),
     ]
-    values = clca_assorter_values_from_pairs(pairs, assort, margin=0.04)  # type: ignore[arg-type]
+    values = clca_assorter_values_from_pairs(pairs, assort, margin=0.04)
     codes = ["0", "o1", "o2", "u1", "u2", "phantom", "phantom"]
     np.testing.assert_allclose(values, clca_assorter_values(codes, margin=0.04))
 
