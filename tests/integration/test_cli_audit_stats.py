@@ -123,3 +123,13 @@ def test_batch_sample_size_without_errors() -> None:
     # U = (N + V)/V = 101; n = ⌈ln 10 / −ln(1 − 1/101)⌉ (Stark 2009)
     assert data["assertions"][0]["total_error_bound"] == pytest.approx(101.0)
     assert data["sample_size"] == 232
+
+
+def test_phantoms_reduce_the_margin_and_can_force_a_hand_count() -> None:
+    base = ["sample-size", "--risk-limit", "0.05", "--votes", "A=5500", "--votes", "B=4500"]
+    code, out = _run(*base, "--json")
+    plain = json.loads(out)["sample_size"]
+    code, out = _run(*base, "--phantoms", "100", "--json")
+    assert code == 0 and json.loads(out)["sample_size"] > plain
+    code, out = _run(*base, "--phantoms", "1000")
+    assert code == 2 and "count every card by hand" in out

@@ -121,8 +121,9 @@ def alpha_settings(assertion: Assertion, risk_limit: float) -> AlphaSettings:
     eta0 = assertion.reported_mean
     if eta0 <= 0.5:
         raise PapertallyError(
-            f"assertion {assertion.name}: the reported results do not support it (assorter mean "
-            f"{eta0:.4f} ≤ 1/2), so there is no outcome to confirm"
+            f"assertion {assertion.name}: with any phantom cards counted for the loser, the "
+            f"reported results leave no margin (assorter mean {eta0:.4f} ≤ 1/2); the outcome "
+            "cannot be confirmed by sampling: count every card by hand"
         )
     limit = limit_sample_size(assertion.population, risk_limit)
     return AlphaSettings(

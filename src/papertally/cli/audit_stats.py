@@ -52,6 +52,11 @@ RiskLimitOption = typer.Option(..., "--risk-limit", help="Risk limit α, e.g. 0.
 VotesOption = typer.Option(..., "--votes", help="Reported votes NAME=N; repeat per candidate.")
 BallotsOption = typer.Option(None, "--ballots", help="Ballot cards (default: the total votes).")
 WinnersOption = typer.Option(1, "--winners", help="Number of winners (vote for k).")
+PhantomsOption = typer.Option(
+    0,
+    "--phantoms",
+    help="Cards in the manifest beyond --ballots (no CVR, or not found): counted for the loser.",
+)
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
 RatesOption = typer.Option(
     None, "--error-rates", help="Expected discrepancy rates per card: o1=..,o2=..,u1=..,u2=.."
@@ -253,6 +258,7 @@ def register(app: typer.Typer) -> None:
         votes: list[str] = VotesOption,
         ballots: int | None = BallotsOption,
         winners: int = WinnersOption,
+        phantoms: int = PhantomsOption,
         error_rates: str | None = RatesOption,
         probability: float = typer.Option(0.9, "--probability", help="Chance to finish."),
         as_json: bool = JsonOption,
@@ -262,7 +268,7 @@ def register(app: typer.Typer) -> None:
         if audit_type not in AUDIT_TYPES:
             raise PapertallyError(f"--type {audit_type!r}: expected polling, comparison or batch")
         tally = parse_votes(votes)
-        assertions = plurality_assertions(tally, winners, ballots=ballots)
+        assertions = plurality_assertions(tally, winners, ballots=ballots, phantoms=phantoms)
         if audit_type == "polling":
             rows = _polling_sizes(assertions, risk_limit, probability)
         elif audit_type == "comparison":
@@ -297,6 +303,7 @@ def register(app: typer.Typer) -> None:
         votes: list[str] = VotesOption,
         ballots: int = typer.Option(..., "--ballots", help="Ballot cards in the population."),
         winners: int = WinnersOption,
+        phantoms: int = PhantomsOption,
         with_replacement: bool = typer.Option(
             False, "--with-replacement", help="The sample was drawn with replacement."
         ),
@@ -306,7 +313,7 @@ def register(app: typer.Typer) -> None:
         check_risk_limit(risk_limit)
         tally = parse_votes(votes)
         check_votes(tally, ballots, winners)
-        assertions = plurality_assertions(tally, winners, ballots=ballots)
+        assertions = plurality_assertions(tally, winners, ballots=ballots, phantoms=phantoms)
         details: list[dict[str, Any]] = []
         if audit_type == "polling":
             choices = read_polling_sample(sample, list(tally))
