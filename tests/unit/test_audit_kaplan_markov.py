@@ -139,3 +139,9 @@ def test_bad_gamma_and_counts() -> None:
         kaplan_markov_p_value(["0"], margin=0.1, gamma=1.0)
     with pytest.raises(PapertallyError, match="negative"):
         kaplan_markov_stopping_size(0.1, risk_limit=0.1, o1=-1)
+
+
+def test_phantoms_plan_as_two_vote_overstatements() -> None:
+    with_phantoms = kaplan_markov_sample_size(0.02, risk_limit=0.1, phantoms=20, population=100_000)
+    same = kaplan_markov_sample_size(0.02, risk_limit=0.1, error_rates=ErrorRates(o2=2e-4))
+    assert with_phantoms == same > kaplan_markov_sample_size(0.02, risk_limit=0.1)

@@ -170,6 +170,8 @@ def kaplan_markov_sample_size(
     risk_limit: float,
     gamma: float = GAMMA,
     error_rates: ErrorRates = NO_ERRORS,
+    phantoms: int = 0,
+    population: int | None = None,
 ) -> int:
     """Return the super-simple initial sample size when discrepancies occur at ``error_rates``.
 
@@ -177,12 +179,13 @@ def kaplan_markov_sample_size(
     log P-value reaches ``ln α`` (Stark's Statistics 157 notes (2017) and ``rlacalc``; Colorado
     and Arlo plan with :data:`SUPER_SIMPLE_RATES`, giving about 535 cards at a 1% margin and
     α = 10%). Raises a :class:`PapertallyError` when the rates are so high that the audit is
-    not expected to finish.
+    not expected to finish. ``phantoms`` cards without a CVR among ``population`` are planned
+    as two-vote overstatements (:meth:`~papertally.audit.comparison.ErrorRates.with_phantoms`).
     """
     check_risk_limit(risk_limit)
     check_margin(margin)
     check_gamma(gamma)
-    denominator = _rate_denominator(margin, gamma, error_rates)
+    denominator = _rate_denominator(margin, gamma, error_rates.with_phantoms(phantoms, population))
     if denominator >= 0.0:
         raise PapertallyError(
             f"with these error rates a super-simple audit of margin {margin} is expected never "
