@@ -17,8 +17,9 @@ In SHANGRLA terms (Stark 2020, §3.2) the KM factor of one card is ``1 + λ(B �
 overstatement assorter ``B`` of :mod:`papertally.audit.comparison` and the fixed bet
 ``λ = 2(2 − V)/(2γ − V)``, so the risk is measured with the same martingale core. Colorado and
 Arlo use ``γ = 1.03905``. Unlike the adaptive test of :func:`papertally.audit.comparison.clca_risk`,
-the bet never adapts: with no errors KM needs ``2γ ln(1/α)/V`` cards, about 16% more than the
-limit ``ln(1/α)/ln(2/(2 − V))`` at small margins.
+the bet never adapts: with no errors KM needs about ``2γ ln(1/α)/V`` cards, ``γ`` times (4%
+more than) the limit ``ln(1/α)/ln(2/(2 − V))`` at small margins, and Colorado's and Arlo's
+initial sizes, planned for :data:`SUPER_SIMPLE_RATES`, are about 16% above the limit.
 """
 
 from __future__ import annotations
