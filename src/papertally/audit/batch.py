@@ -20,7 +20,7 @@ also uses for batch comparison:
   nonnegative supermartingale under the null, so its running minimum is a valid risk.
 
 A batch the auditors cannot find counts as fully tainted (``t = 1``, the worst case), which
-ends the audit in a full hand count unless the taint is recounted.
+leaves the audit to a full hand count.
 """
 
 from __future__ import annotations
