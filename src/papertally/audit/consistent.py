@@ -32,10 +32,10 @@ import os
 import sys
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
-from itertools import repeat
+from itertools import islice, repeat
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
 from operator import methodcaller
@@ -53,6 +53,7 @@ PREFIX_DIGITS = 9
 """Ticket digits compared in the vectorized pass: 10**9 fits a uint32, and its products a uint64."""
 _CHUNK = 1 << 16
 """Ballots hashed per chunk, to bound memory."""
+MAX_WORKERS = 8
 PARALLEL_THRESHOLD = 1_000_000
 """From this many ballots on, the hashing is shared among worker processes by default."""
 
@@ -154,11 +155,11 @@ def _common_suffixes() -> list[bytes]:
     return [f"{p})".encode() for p in range(1, _SUFFIX_CACHE + 1)]
 
 
-def _suffixes(start: int, stop: int) -> list[bytes]:
+def _suffixes(start: int, stop: int) -> Iterable[bytes]:
     """Return the id endings of positions ``start + 1 .. stop``."""
     if stop <= _SUFFIX_CACHE:
-        return _common_suffixes()[start:stop]
-    return [f"{p})".encode() for p in range(start + 1, stop + 1)]
+        return islice(_common_suffixes(), start, stop)
+    return (f"{p})".encode() for p in range(start + 1, stop + 1))
 
 
 def _keys_of_job(job: _Job) -> KeyArray:
@@ -173,9 +174,9 @@ def _keys_of_job(job: _Job) -> KeyArray:
     for prefix, count in job:
         base = hashlib.sha256(prefix)
         for start in range(0, count, _CHUNK):
-            endings = _suffixes(start, min(count, start + _CHUNK))
-            states = list(map(_copy, repeat(base, len(endings))))
-            deque(map(_update, states, endings), maxlen=0)
+            stop = min(count, start + _CHUNK)
+            states = list(map(_copy, repeat(base, stop - start)))
+            deque(map(_update, states, _suffixes(start, stop)), maxlen=0)
             digests.extend(map(_digest, states))
             if len(digests) >= _CHUNK:
                 parts.append(_keys_of_digests(digests))
@@ -212,11 +213,11 @@ def _split_jobs(prefixes: list[bytes], counts: list[int], parts: int) -> list[_J
 
 
 def default_workers(ballots: int) -> int:
-    """Return how many processes hash ``ballots`` tickets: 1 when small, else up to 2 cores."""
+    """Return how many processes hash ``ballots`` tickets: 1 when small, else one per core (≤ 8)."""
     if ballots < PARALLEL_THRESHOLD:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(2, cores or 1))
+    return max(1, min(MAX_WORKERS, cores or 1))
 
 
 def manifest_ticket_keys(manifest: Manifest, seed: str, workers: int | None = None) -> KeyArray:
