@@ -296,19 +296,19 @@ def test_prng_sample_equals_cryptorandom_on_the_manifest() -> None:
     manifest = small_manifest()
     sample = draw_sample(manifest, SEEDS[2], 40, method=SamplingMethod.PRNG)
     expected = crypto_sample.sample_by_index(manifest.total_ballots, 40, prng=SHA256(SEEDS[2]))
-    assert [d.location.index + 1 for d in sample.draws] == expected.tolist()
+    assert [d.location.manifest_index + 1 for d in sample.draws] == expected.tolist()
 
 
 def test_repeats_are_counted_and_retrieval_list_groups_them() -> None:
     manifest = Manifest([Batch("Dane", "B1", 3), Batch("Dane", "B2", 2)])
     sample = draw_sample(manifest, SEEDS[0], 40, with_replacement=True)
-    counts = Counter(d.location.index for d in sample.draws)
+    counts = Counter(d.location.manifest_index for d in sample.draws)
     assert sum(counts.values()) == 40
     seen: Counter[int] = Counter()
     for draw in sample.draws:
-        seen[draw.location.index] += 1
-        assert draw.times_drawn == seen[draw.location.index]
-        assert draw.is_repeat == (seen[draw.location.index] > 1)
+        seen[draw.location.manifest_index] += 1
+        assert draw.times_drawn == seen[draw.location.manifest_index]
+        assert draw.is_repeat == (seen[draw.location.manifest_index] > 1)
     entries = sample.retrieval_list()["Dane"]
     assert [(e.batch.name, e.position) for e in entries] == sorted(
         (manifest.location(i).batch.name, manifest.location(i).position) for i in counts

@@ -94,7 +94,7 @@ def test_rounds_extend_and_draws_are_valid(
         already_drawn=first,
     )
     assert start.draws + rest.draws == whole.draws
-    indices = [d.location.index for d in whole.draws]
+    indices = [d.location.manifest_index for d in whole.draws]
     assert all(0 <= i < total for i in indices)
     if not with_replacement:
         assert len(set(indices)) == len(indices)

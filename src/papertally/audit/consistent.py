@@ -103,6 +103,8 @@ def trim_ticket(ticket: str, digits: int) -> str:
 
     Arlo reports tickets with 18 such digits.
     """
+    if ticket[2:3] != "9":
+        return ticket[: 2 + digits]
     return ticket[: _leading_nines_end(ticket + "0") + digits]
 
 
@@ -285,7 +287,7 @@ def _draw_from(
     ]
     if not with_replacement:
         tickets.sort()
-        return [TicketDraw(*entry) for entry in tickets[:count]]
+        return list(map(TicketDraw._make, tickets[:count]))
     heapq.heapify(tickets)
     drawn: list[TicketDraw] = []
     while len(drawn) < count and tickets:
@@ -315,8 +317,9 @@ def consistent_sample_manifest(
     wanted = count if with_replacement else min(count, total)
     chosen = _candidates(keys, wanted)
     batch_numbers, positions = manifest.locate(chosen)
+    prefixes = {b: batch_id_prefix(manifest.batches[b]) for b in set(batch_numbers.tolist())}
     ids = [
-        ballot_id(manifest.batches[b], p)
+        f"{prefixes[b]}{p})"
         for b, p in zip(batch_numbers.tolist(), positions.tolist(), strict=True)
     ]
     return _draw_from(seed_hash(seed), ids, chosen.tolist(), wanted, with_replacement)

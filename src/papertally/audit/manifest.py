@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -59,14 +60,16 @@ class Batch:
         return ", ".join(parts)
 
 
-@dataclass(frozen=True)
-class BallotLocation:
-    """Where one ballot is: its batch and its 1-based position inside the batch."""
+class BallotLocation(NamedTuple):
+    """Where one ballot is: its batch and its 1-based position inside the batch.
+
+    A named tuple rather than a dataclass: samples make a hundred thousand of them at once.
+    """
 
     batch: Batch
     position: int
     """1-based: the first ballot of a batch is at position 1."""
-    index: int
+    manifest_index: int
     """0-based index of the ballot over the whole manifest (batch after batch)."""
 
 
