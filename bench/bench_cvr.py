@@ -41,12 +41,16 @@ def read_and_report(folder: Path, workers: int | None) -> None:
     expected = json.loads((folder / "expected.json").read_text())
     by_key = {choice.key: int(totals[code]) for code, choice in enumerate(cards.choices)}
     tallies_ok = all(by_key.get(k) == n for k, n in expected["first_choice_tallies"].items())
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    own_usage = resource.getrusage(resource.RUSAGE_SELF)
+    child_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = own_usage.ru_maxrss / 1024
+    children = child_usage.ru_maxrss / 1024
+    cpu = sum(u.ru_utime + u.ru_stime for u in (own_usage, child_usage))
     print(f"cards read:            {len(cards):,} (expected {expected['cards']:,})")
     print(f"tallies match:         {tallies_ok}")
     print(f"read time:             {read_seconds:.1f} s ({len(cards) / read_seconds:,.0f} cards/s)")
     print(f"tally time:            {tally_seconds:.2f} s")
+    print(f"CPU time, all:         {cpu:.1f} s (reader and workers; / cores = idle wall time)")
     print(f"card columns in RAM:   {cards.memory_bytes() / 2**20:,.0f} MiB")
     print(f"peak RSS, reader:      {own:,.0f} MiB")
     print(f"peak RSS, one worker:  {children:,.0f} MiB")

@@ -206,11 +206,12 @@ class CardCollection:
         self._source = array("i")
         self._flags = array("B")
         self._entry_start = array("q")
+        self._mark_start = array("q")
         # One entry per contest on a card.
         self._e_contest = array("i")
-        self._e_over = array("i")
-        self._e_under = array("i")
-        self._e_mark_start = array("q")
+        self._e_over = array("h")
+        self._e_under = array("h")
+        self._e_marks = array("H")
         # One entry per mark.
         self._m_choice = array("i")
         self._m_rank = array("h")
@@ -351,6 +352,7 @@ class CardCollection:
                 | (FLAG_DERIVED_IMPRINT if derived_imprint else 0)
             )
             self._entry_start.append(len(self._e_contest))
+            self._mark_start.append(len(self._m_choice))
             if len(contests) > 1 and len({c[0] for c in contests}) != len(contests):
                 self._truncate(lengths)
                 seen: set[int] = set()
@@ -373,7 +375,7 @@ class CardCollection:
                 self._e_contest.append(contest)
                 self._e_over.append(-1 if over is None else over)
                 self._e_under.append(-1 if under is None else under)
-                self._e_mark_start.append(len(self._m_choice))
+                self._e_marks.append(len(marks))
                 for choice, rank in marks:
                     self._m_choice.append(choice)
                     self._m_rank.append(rank)
@@ -437,10 +439,11 @@ class CardCollection:
             self._source.fromlist(cards.sources)
             self._flags.fromlist(cards.flags)
             self._entry_start.extend(_starts(cards.entry_counts, e_base))
+            self._mark_start.frombytes(_card_mark_starts(cards, m_base))
             self._e_contest.fromlist(cards.e_contests)
             self._e_over.fromlist(cards.e_overs)
             self._e_under.fromlist(cards.e_unders)
-            self._e_mark_start.extend(_starts(cards.mark_counts, m_base))
+            self._e_marks.fromlist(cards.mark_counts)
             self._m_choice.fromlist(cards.m_choices)
             self._m_rank.fromlist(cards.m_ranks)
         except (OverflowError, TypeError) as error:
@@ -504,10 +507,11 @@ class CardCollection:
         self._source.frombytes(mapped(other._source, sources))
         self._flags.extend(other._flags)
         self._entry_start.frombytes(shifted(other._entry_start, e_base))
+        self._mark_start.frombytes(shifted(other._mark_start, m_base))
         self._e_contest.frombytes(mapped(other._e_contest, contests))
         self._e_over.extend(other._e_over)
         self._e_under.extend(other._e_under)
-        self._e_mark_start.frombytes(shifted(other._e_mark_start, m_base))
+        self._e_marks.extend(other._e_marks)
         self._m_choice.frombytes(mapped(other._m_choice, choices))
         self._m_rank.extend(other._m_rank)
 
@@ -525,10 +529,11 @@ class CardCollection:
             self._source,
             self._flags,
             self._entry_start,
+            self._mark_start,
             self._e_contest,
             self._e_over,
             self._e_under,
-            self._e_mark_start,
+            self._e_marks,
             self._m_choice,
             self._m_rank,
         )
@@ -558,14 +563,14 @@ class CardCollection:
         card_id = self._decode_id(self._card_id[index]) or imprint or place
         end = self._entry_start[index + 1] if index + 1 < len(self) else len(self._e_contest)
         entries = []
+        m_start = self._mark_start[index]
         for e in range(self._entry_start[index], end):
-            m_end = (
-                self._e_mark_start[e + 1] if e + 1 < len(self._e_contest) else len(self._m_choice)
-            )
+            m_end = m_start + self._e_marks[e]
             marks = tuple(
                 Mark(self.choices[self._m_choice[m]].name, self._m_rank[m])
-                for m in range(self._e_mark_start[e], m_end)
+                for m in range(m_start, m_end)
             )
+            m_start = m_end
             over, under = self._e_over[e], self._e_under[e]
             entries.append(
                 CardContest(
@@ -677,27 +682,37 @@ class CardCollection:
             for k, i in zip(keys, first, strict=True)
         }
 
-    def _counted_marks(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-        """Return, for every mark, its entry index and whether it counts in the tally."""
-        n_entries = len(self._e_contest)
-        starts = np.frombuffer(self._e_mark_start, dtype=np.int64)
-        lengths = np.diff(np.append(starts, len(self._m_choice)))
-        entry_of_mark = np.repeat(np.arange(n_entries, dtype=np.int64), lengths)
-        rank = np.frombuffer(self._m_rank, dtype=np.int16)
-        over = np.frombuffer(self._e_over, dtype=np.int32)[entry_of_mark] > 0
+    def _counted_marks(self) -> npt.NDArray[np.bool_]:
+        """Return, for every mark, whether it counts in the tally (see the module's rules).
+
+        Works per contest entry and spreads the result over the marks with ``np.repeat``, so
+        no per-mark index array is built (5,000,000 cards have some 50 million marks).
+        """
+        lengths = np.frombuffer(self._e_marks, dtype=np.uint16)
+        not_over = np.frombuffer(self._e_over, dtype=np.int16) <= 0
         ranked_contest = np.array([c.is_ranked for c in self.contests] + [False], dtype=bool)
-        e_contest = np.frombuffer(self._e_contest, dtype=np.int32)
-        ranked = ranked_contest[e_contest][entry_of_mark]
-        first = rank == 1
-        firsts_per_entry = np.bincount(entry_of_mark[first & ranked], minlength=n_entries)
-        counts = ~over & (~ranked | (first & (firsts_per_entry[entry_of_mark] == 1)))
-        return entry_of_mark, counts
+        ranked = ranked_contest[np.frombuffer(self._e_contest, dtype=np.int32)]
+        if not ranked.any():
+            return np.repeat(not_over, lengths)
+        first = np.frombuffer(self._m_rank, dtype=np.int16) == 1
+        ranked_mark = np.repeat(ranked, lengths)
+        cumulative = np.concatenate(([0], np.cumsum(first & ranked_mark, dtype=np.int64)))
+        ends = np.cumsum(lengths, dtype=np.int64)
+        firsts = cumulative[ends] - cumulative[ends - lengths]
+        entry_ok = not_over & (~ranked | (firsts == 1))
+        counted: npt.NDArray[np.bool_] = np.repeat(entry_ok, lengths) & (~ranked_mark | first)
+        return counted
+
+    def _entry_of_mark(self) -> npt.NDArray[np.int32]:
+        """Return, for every mark, the index of its contest entry."""
+        lengths = np.frombuffer(self._e_marks, dtype=np.uint16)
+        return np.repeat(np.arange(len(self._e_contest), dtype=np.int32), lengths)
 
     def choice_totals(self) -> npt.NDArray[np.int64]:
         """Return the votes counted for every choice code (see the module's tally rules)."""
         if not len(self._m_choice):
             return np.zeros(len(self.choices), dtype=np.int64)
-        _, counts = self._counted_marks()
+        counts = self._counted_marks()
         choice = np.frombuffer(self._m_choice, dtype=np.int32)
         return np.bincount(choice[counts], minlength=len(self.choices)).astype(np.int64)
 
@@ -772,7 +787,8 @@ class CardCollection:
             card_unit[card_of_entry] * len(self.contests) + e_contest,
             minlength=n_units * len(self.contests),
         )
-        entry_of_mark, counts = self._counted_marks()
+        counts = self._counted_marks()
+        entry_of_mark = self._entry_of_mark()
         choice = np.frombuffer(self._m_choice, dtype=np.int32).astype(np.int64)
         mark_unit = card_unit[card_of_entry[entry_of_mark]]
         votes = np.bincount(
@@ -831,6 +847,15 @@ class BulkCards:
 def _starts(counts: list[int], base: int) -> Iterator[int]:
     """Return the start offset of each run, given the runs' lengths, from ``base``."""
     return accumulate(chain((base,), counts[:-1])) if counts else iter(())
+
+
+def _card_mark_starts(cards: BulkCards, base: int) -> bytes:
+    """Return, as int64 bytes, where each bulk card's marks start."""
+    if not cards.card_ids:
+        return b""
+    entry_starts = np.concatenate(([0], np.cumsum(cards.entry_counts, dtype=np.int64)[:-1]))
+    mark_cumulative = np.concatenate(([0], np.cumsum(cards.mark_counts, dtype=np.int64)))
+    return (mark_cumulative[entry_starts] + base).astype(np.int64).tobytes()
 
 
 def merge_tallies(

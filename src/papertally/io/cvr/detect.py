@@ -12,7 +12,8 @@ import io
 import re
 from dataclasses import dataclass
 
-from papertally.io.cvr.common import CvrFormat, InputPart, decode
+from papertally.errors import InputFileError
+from papertally.io.cvr.common import HEAD_BYTES, CvrFormat, InputPart, decode
 
 EXPECTED_LAYOUTS = (
     "Dominion JSON (keys 'Version', 'ElectionId', 'Sessions')",
@@ -50,8 +51,24 @@ def _expected() -> str:
 
 
 def detect(part: InputPart) -> Detected:
-    """Return the format of ``part``; refuse empty and unknown files with a clear message."""
-    head = part.head()
+    """Return the format of ``part``; refuse empty and unknown files with a clear message.
+
+    The first 4 KiB usually suffice (the keys of a Dominion export come first); where they
+    do not, 64 KiB and then 4 MiB are looked at (the header rows of a Dominion CSV export of
+    a large election can be that long).
+    """
+    sizes = (4096, HEAD_BYTES, 1 << 22)
+    for size in sizes:
+        head = part.head(size)
+        try:
+            return _detect(part, head)
+        except InputFileError:
+            if len(head) < size or size == sizes[-1]:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _detect(part: InputPart, head: bytes) -> Detected:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not stripped:
         raise part.error("the file is empty")

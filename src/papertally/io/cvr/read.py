@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
 from pathlib import Path
 
 from papertally.errors import FileLocation, InputFileError, PapertallyError
@@ -194,16 +196,24 @@ def _read_dominion_parallel(
     workers: int,
 ) -> None:
     """Read Dominion JSON files with ``workers`` processes, merging in file order."""
-    chunk_count = min(len(parts), workers * 4)
+    chunk_count = min(len(parts), max(workers * 4, len(parts) // 64))
     size = -(-len(parts) // chunk_count)
     chunks = [parts[i : i + size] for i in range(0, len(parts), size)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        results = pool.map(_read_dominion_chunk, chunks, [catalog] * len(chunks))
-        for cards, location, problem in results:
+        # A window of submitted chunks keeps finished-but-unmerged results few (memory).
+        pending: deque[Future[_WorkerResult]] = deque()
+        upcoming = iter(chunks)
+        for chunk in islice(upcoming, workers * 2):
+            pending.append(pool.submit(_read_dominion_chunk, chunk, catalog))
+        while pending:
+            cards, location, problem = pending.popleft().result()
             if cards is None:
                 pool.shutdown(cancel_futures=True)
                 if location is not None:
                     raise InputFileError(location, problem or "")
                 raise PapertallyError(problem or "a CVR file could not be read")
             collection.extend(cards)
+            del cards
+            for chunk in islice(upcoming, 1):
+                pending.append(pool.submit(_read_dominion_chunk, chunk, catalog))
