@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from papertally.errors import FileLocation, InputFileError
-from papertally.io.cvr.common import InputPart
+from papertally.io.cvr.common import InputPart, load_json
 from papertally.io.cvr.nist import element_to_dict, iter_xml, many, one, selection_name, text_of
 from papertally.model.results import ContestCount, ResultsStatus, UnitTally, unit_id
 from papertally.types import ChoiceName, ContestName
@@ -62,13 +60,7 @@ def _load(path: Path) -> tuple[Any, list[Any], list[Any]]:
             elif tag == "GpUnit":
                 units.append(data)
         return election, parties, units
-    try:
-        report = orjson.loads(part.read_bytes())
-    except orjson.JSONDecodeError as error:
-        raise part.error(
-            f"broken JSON at line {error.lineno}, column {error.colno}: {error.msg}",
-            row=error.lineno,
-        ) from None
+    report = load_json(part)
     if not isinstance(report, dict):
         raise part.error("expected an ElectionReport object")
     return one(report, "Election"), many(report, "Party"), many(report, "GpUnit")

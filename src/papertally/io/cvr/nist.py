@@ -21,9 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 from xml.etree import ElementTree
 
-import orjson
-
-from papertally.io.cvr.common import InputPart
+from papertally.io.cvr.common import InputPart, load_json
 from papertally.model.cards import CardCollection, CardError, ContestEntry
 
 WRITE_IN = "Write-in"
@@ -236,15 +234,7 @@ class _Builder:
 
 def read_nist_json(part: InputPart, collection: CardCollection, source: int) -> int:
     """Read a NIST SP 1500-103 CVR JSON report into ``collection``; return the cards added."""
-    data = part.read_bytes()
-    try:
-        report = orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        raise part.error(
-            f"broken JSON at line {error.lineno}, column {error.colno}: {error.msg} "
-            "(is the file truncated?)",
-            row=error.lineno,
-        ) from None
+    report = load_json(part)
     if not isinstance(report, dict) or "CVR" not in report:
         keys = ", ".join(repr(k) for k in report) if isinstance(report, dict) else "none"
         raise part.error(f"expected a CastVoteRecordReport with 'CVR' items; keys found: {keys}")
