@@ -121,7 +121,7 @@ async def run_clients(
     return latencies, sum(e for _, e in results), elapsed
 
 
-def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 180) -> None:
+def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from papertally.errors import PapertallyError
 from papertally.io import read_results
@@ -34,6 +37,7 @@ from papertally.web.exports import err_json, results_csv, results_json
 from papertally.web.security import hash_password
 from papertally.web.service import (
     RecountView,
+    Services,
     SignInRefused,
     findings_summary,
     law_findings,
@@ -458,32 +462,58 @@ def ward_page(request: Request, recount_id: int, county: str, unit: str) -> Any:
     return _ward_page(request, recount_id, county, unit)
 
 
+@dataclass(frozen=True)
+class _WardEntry:
+    """What every write to a ward carries: who, the ward version seen, and why (corrections)."""
+
+    actor: str
+    version: int
+    reason: str | None
+
+
+async def _write_ward(
+    request: Request,
+    recount_id: int,
+    county: str,
+    unit: str,
+    write: Callable[[Services, RecountView, FormData, _WardEntry], object],
+) -> Any:
+    """Run one write to a ward from a form; on a stale version show the newer ward (409)."""
+    who = require_principal(request)
+    svc = services(request)
+    view = svc.recount_view(recount_id)
+    _ward_in_county(view, county, unit)
+    form = await request.form()
+    reason = str(form.get("reason") or "").strip() or None
+    entry = _WardEntry(who.username, _whole_number(form.get("version"), "version"), reason)
+    try:
+        write(svc, view, form, entry)
+    except StaleWriteError as stale:
+        return _ward_page(request, recount_id, county, unit, conflict=str(stale), status_code=409)
+    return _see_other(f"/recounts/{recount_id}/counties/{county}/wards/{unit}")
+
+
 @router.post(
     "/recounts/{recount_id}/counties/{county}/wards/{unit}/sheets", response_class=HTMLResponse
 )
 @requires(Access.COUNTY_WRITE)
 async def enter_sheet(request: Request, recount_id: int, county: str, unit: str) -> Any:
     """Enter (or correct) one tally sheet of a ward."""
-    who = require_principal(request)
-    svc = services(request)
-    view = svc.recount_view(recount_id)
-    _ward_in_county(view, county, unit)
-    form = await request.form()
-    votes = {choice: _whole_number(form.get(f"votes::{choice}"), choice) for choice in view.choices}
-    try:
-        svc.recounts.enter_tally_sheet(
+
+    def write(svc: Services, view: RecountView, form: FormData, entry: _WardEntry) -> object:
+        votes = {c: _whole_number(form.get(f"votes::{c}"), c) for c in view.choices}
+        return svc.recounts.enter_tally_sheet(
             recount_id,
             unit,
             str(form.get("label") or "sheet 1"),
             votes,
-            expected_version=_whole_number(form.get("version"), "version"),
-            actor=who.username,
-            reason=str(form.get("reason") or "").strip() or None,
+            expected_version=entry.version,
+            actor=entry.actor,
+            reason=entry.reason,
             choices=view.choices,
         )
-    except StaleWriteError as stale:
-        return _ward_page(request, recount_id, county, unit, conflict=str(stale), status_code=409)
-    return _see_other(f"/recounts/{recount_id}/counties/{county}/wards/{unit}")
+
+    return await _write_ward(request, recount_id, county, unit, write)
 
 
 @router.post(
@@ -492,36 +522,30 @@ async def enter_sheet(request: Request, recount_id: int, county: str, unit: str)
 @requires(Access.COUNTY_WRITE)
 async def enter_records(request: Request, recount_id: int, county: str, unit: str) -> Any:
     """Enter the ward's paper-record counts and challenged ballots."""
-    who = require_principal(request)
-    svc = services(request)
-    view = svc.recount_view(recount_id)
-    _ward_in_county(view, county, unit)
-    form = await request.form()
 
-    def optional(name: str) -> int | None:
-        value = form.get(name)
-        return None if value in (None, "") else _whole_number(value, name.replace("_", " "))
+    def write(svc: Services, _view: RecountView, form: FormData, entry: _WardEntry) -> object:
+        def optional(name: str) -> int | None:
+            value = form.get(name)
+            return None if value in (None, "") else _whole_number(value, name.replace("_", " "))
 
-    records = PaperRecords(
-        poll_book_voters=optional("poll_book_voters"),
-        ballots_issued=optional("ballots_issued"),
-        ballots_counted=optional("ballots_counted"),
-        absentee_envelopes=optional("absentee_envelopes"),
-        absentee_ballots=optional("absentee_ballots"),
-        challenged=_challenged(str(form.get("challenged") or "")),
-    )
-    try:
-        svc.recounts.enter_paper_records(
+        records = PaperRecords(
+            poll_book_voters=optional("poll_book_voters"),
+            ballots_issued=optional("ballots_issued"),
+            ballots_counted=optional("ballots_counted"),
+            absentee_envelopes=optional("absentee_envelopes"),
+            absentee_ballots=optional("absentee_ballots"),
+            challenged=_challenged(str(form.get("challenged") or "")),
+        )
+        return svc.recounts.enter_paper_records(
             recount_id,
             unit,
             records,
-            expected_version=_whole_number(form.get("version"), "version"),
-            actor=who.username,
-            reason=str(form.get("reason") or "").strip() or None,
+            expected_version=entry.version,
+            actor=entry.actor,
+            reason=entry.reason,
         )
-    except StaleWriteError as stale:
-        return _ward_page(request, recount_id, county, unit, conflict=str(stale), status_code=409)
-    return _see_other(f"/recounts/{recount_id}/counties/{county}/wards/{unit}")
+
+    return await _write_ward(request, recount_id, county, unit, write)
 
 
 def _whole_number(value: Any, what: str) -> int:
