@@ -247,6 +247,12 @@ def _kelly_bets(
     quad = d0 * d1 * d2
     lin = s * m - q
     disc = np.sqrt(np.maximum(lin * lin - 4.0 * quad * m, 0.0))
+    if np.all((p2 > 0) & (d0 > 0) & (d1 < 0)):
+        # The usual case: P > 0 and the quadratic is positive at 0 and negative at 1/μ, so the
+        # Kelly bet is its smaller root, 2m / (−(S·m − q) + √disc) in a cancellation-free form.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            smaller = 2.0 * m / (disc - lin)
+        return np.asarray(np.where(m > 0, np.clip(smaller, 0.0, cap), 0.0), dtype=np.float64)
     half = -0.5 * (lin + np.copysign(disc, lin))
     with np.errstate(divide="ignore", invalid="ignore"):
         root_a = np.where(quad != 0.0, half / quad, np.inf)
