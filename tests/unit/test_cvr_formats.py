@@ -365,3 +365,35 @@ def test_the_documented_generic_example_reads(tmp_path: Path) -> None:
     assert len(cards) == 2
     assert cards.tallies() == {"Mayor": {"Alice": 1, "Bob": 1}, "Council": {"Carol": 0, "Dan": 1}}
     assert cards.card(1).contest("Council") is None
+
+
+def test_ess_second_ballots_layout_and_missing_column(tmp_path: Path) -> None:
+    ballots = (
+        "Cast Vote Record,Batch,Ballot Status,Reporting Group,Tabulator CVR,Machine\n"
+        "1,BATCH1,Not Reviewed,Election Day,02bc1dc7bc1e7774,0001\n"
+        "2,BATCH1,Not Reviewed,Election Day,039b31b93d9a8099,0001\n"
+        "3,BATCH2,Not Reviewed,Mail,06348ce7b6d146d2,0002\n"
+        "4,BATCH2,Not Reviewed,Mail,09809965339bad95,0002\n"
+    )
+    cvr = write(tmp_path, "cvr.csv", ESS_CVR)
+    cards = read_cvrs([cvr, write(tmp_path, "ballots.csv", ballots)])
+    third = cards.card(2)
+    assert (third.tabulator, third.batch, third.record_id) == ("0002", "BATCH2", "3")
+    assert (third.imprinted_id, third.counting_group) == ("06348ce7b6d146d2", "Mail")
+    no_batch = write(tmp_path, "ballots.csv", ballots.replace(",Batch,", ",Box,"))
+    with pytest.raises(
+        InputFileError, match=r"ballots\.csv, row 1, column 'Batch': missing column 'Batch'"
+    ):
+        read_cvrs([cvr, no_batch])
+
+
+def test_hart_without_namespace_reads_the_same(shared_data: Path, tmp_path: Path) -> None:
+    sample = (shared_data / "cvr" / "hart" / "test_Hart_CVR_1.xml").read_text()
+    plain = write(
+        tmp_path, "plain.xml", sample.replace(' xmlns="http://tempuri.org/CVRDesign.xsd"', "")
+    )
+    with_namespace = read_cvrs([shared_data / "cvr" / "hart" / "test_Hart_CVR_1.xml"])
+    without = read_cvrs([plain])
+    assert without.sources[0].version is None
+    assert without.card(0).contests == with_namespace.card(0).contests
+    assert without.card(0).card_id == with_namespace.card(0).card_id
