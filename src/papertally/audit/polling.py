@@ -396,7 +396,9 @@ def bravo_sample_size(
     p_either = p_winner + p_loser
 
     relevant_asn = threshold / (s_w * up + (1.0 - s_w) * down)
-    cover = 1.0 - (1.0 - probability) / 4.0
+    # F is computed until it reaches `cover`; above that, F(last) stands in for F(m) (exact when
+    # every draw moves T, slightly conservative in the mixture over M otherwise).
+    cover = probability if p_either >= 1.0 else 1.0 - (1.0 - probability) / 4.0
     exact = (
         _bravo_stopping_cdf(s_w, up, down, threshold, BRAVO_EXACT_DRAWS, until=cover)
         if relevant_asn < BRAVO_EXACT_DRAWS / 2
