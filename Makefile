@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYS_STAMP := $(VENV)/.system-packages
-SYSTEM_PACKAGES := postgresql chromium chromium-driver
+SYSTEM_PACKAGES := postgresql chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint typecheck bench system-packages clean

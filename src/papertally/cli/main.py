@@ -8,6 +8,7 @@ from papertally import __version__
 from papertally.cli import audit as audit_commands
 from papertally.cli import law as law_commands
 from papertally.cli import results as results_commands
+from papertally.cli import verify as verify_commands
 from papertally.cli import web as web_commands
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 results_commands.register(app)
 web_commands.register(app)
+verify_commands.register(app)
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(law_commands.app, name="law")
 

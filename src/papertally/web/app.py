@@ -20,7 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from papertally import __version__
 from papertally.errors import PapertallyError
-from papertally.web import api, pages
+from papertally.web import api, audit_pages, pages
 from papertally.web.access import check_every_route_has_a_rule
 from papertally.web.context import SignInRequired, enforce_access, enforce_csrf, render
 from papertally.web.service import Services
@@ -60,6 +60,7 @@ def create_app(url: str, *, secret_key: str | None = None, https_only: bool = Fa
     )
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(audit_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.exception_handler(SignInRequired)

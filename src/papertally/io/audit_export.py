@@ -1,0 +1,379 @@
+"""An audit's files: reading the counties' manifests and CVRs, drawing cards, and the export zip.
+
+The web app keeps each county's uploaded ballot manifest and CVR export byte for byte; this
+module reads them (through :mod:`papertally.io.manifests` and :mod:`papertally.io.cvr`) into
+the audit's sampling frame and the CVR of each sampled card, and writes the public export: one
+zip with every file, the seed, the sample with its tickets, every audit-board record, the risk
+per round, and ``SHA256SUMS.txt`` over all of it, from which ``papertally verify`` recomputes
+everything (:mod:`papertally.verify.audit_export`).
+
+Export layout (version 1)::
+
+    audit.json          audit, contests (specs), files with SHA-256, rounds with measurements
+    sample.csv          one row per draw: sequence, round, ticket, where the card is
+    audit-board.csv     every audit-board record, current, superseded and voided
+    files/<county>/...  the manifests and CVR exports as uploaded
+    SHA256SUMS.txt      ``<sha256>  <path>`` for every other file of the zip
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from papertally.audit.manifest import Batch, Manifest
+from papertally.audit.sampling import SamplingMethod, draw_sample
+from papertally.errors import FileLocation, InputFileError, PapertallyError, closest_match_hint
+from papertally.io.cvr import read_cvrs
+from papertally.io.manifests import read_manifest
+from papertally.model.cards import BallotCard, CardCollection
+from papertally.types import ChoiceName, ContestName, CountyName
+
+EXPORT_FORMAT = "papertally-audit-export"
+EXPORT_VERSION = 1
+AUDIT_JSON = "audit.json"
+SAMPLE_CSV = "sample.csv"
+BOARD_CSV = "audit-board.csv"
+SUMS = "SHA256SUMS.txt"
+SAMPLE_COLUMNS = (
+    "sequence",
+    "round",
+    "ticket",
+    "county",
+    "container",
+    "tabulator",
+    "batch",
+    "position",
+    "imprinted_id",
+)
+BOARD_COLUMNS = (
+    "entry_id",
+    "sequence",
+    "county",
+    "status",
+    "found",
+    "votes",
+    "entered_by",
+    "entered_at",
+    "reason",
+)
+MANIFEST = "manifest"
+CVRS = "cvrs"
+
+
+@dataclass(frozen=True)
+class AuditFile:
+    """One uploaded file of a county: its ballot manifest or its CVR export."""
+
+    county: CountyName
+    kind: str
+    """``manifest`` or ``cvrs``."""
+    filename: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 of the file's bytes, as published before the seed."""
+        return hashlib.sha256(self.content).hexdigest()
+
+    @property
+    def export_path(self) -> str:
+        """Where the file sits in the export zip."""
+        return f"files/{self.county}/{Path(self.filename).name}"
+
+
+def _written(folder: Path, file: AuditFile) -> Path:
+    """Write ``file`` into ``folder`` under its own name and return the path."""
+    target = folder / f"{file.county}-{file.kind}" / Path(file.filename).name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(file.content)
+    return target
+
+
+def summarize_file(file: AuditFile) -> dict[str, Any]:
+    """Read an uploaded file as what it claims to be; return what it holds, or raise.
+
+    Manifests: batches and ballots; CVR exports: cards, contests and the format detected.
+    Raises :class:`~papertally.errors.InputFileError` naming the place of the first problem.
+    """
+    with tempfile.TemporaryDirectory(prefix="papertally-audit-") as folder:
+        path = _written(Path(folder), file)
+        if file.kind == MANIFEST:
+            manifest = read_manifest(path, file.county)
+            return {"batches": len(manifest), "ballots": manifest.total_ballots}
+        if file.kind == CVRS:
+            collection = read_cvrs([path], name=file.county, workers=1)
+            return {
+                "cards": len(collection),
+                "contests": collection.contest_names(),
+                "format": collection.sources[0].format if collection.sources else "",
+            }
+    raise PapertallyError(f"unknown kind of audit file {file.kind!r}: manifest or cvrs")
+
+
+@dataclass
+class AuditFiles:
+    """The audit's sampling frame and CVRs, read from the counties' files."""
+
+    manifest: Manifest
+    cvrs: dict[CountyName, CardCollection]
+
+    @classmethod
+    def read(cls, files: Sequence[AuditFile], counties: Sequence[CountyName]) -> AuditFiles:
+        """Read every county's manifest (in ``counties`` order) and CVR exports.
+
+        Each county needs exactly one manifest; CVR files are optional (ballot polling).
+        """
+        manifests: list[Manifest] = []
+        cvrs: dict[CountyName, CardCollection] = {}
+        with tempfile.TemporaryDirectory(prefix="papertally-audit-") as folder:
+            for county in counties:
+                mine = [f for f in files if f.county == county]
+                manifest_files = [f for f in mine if f.kind == MANIFEST]
+                if len(manifest_files) != 1:
+                    raise PapertallyError(
+                        f"{county}: expected one ballot manifest, found {len(manifest_files)}"
+                    )
+                manifests.append(read_manifest(_written(Path(folder), manifest_files[0]), county))
+                cvr_paths = [_written(Path(folder), f) for f in mine if f.kind == CVRS]
+                if cvr_paths:
+                    cvrs[county] = read_cvrs(cvr_paths, name=county, workers=1)
+        return cls(Manifest.combine(manifests), cvrs)
+
+    def reported_votes(self, contest: ContestName) -> tuple[dict[ChoiceName, int], int]:
+        """Return the CVRs' tally of ``contest`` over every county, and its votes allowed."""
+        names = sorted({n for c in self.cvrs.values() for n in c.contest_names()})
+        if contest not in names:
+            raise PapertallyError(
+                f"no CVR shows the contest {contest!r}{closest_match_hint(contest, names)}; "
+                f"contests in the CVRs: {', '.join(names) or 'none'}"
+            )
+        totals: dict[ChoiceName, int] = {}
+        allowed = 1
+        for collection in self.cvrs.values():
+            if contest not in collection.contest_names():
+                continue
+            for choice, n in collection.tally(contest).items():
+                totals[choice] = totals.get(choice, 0) + n
+            for definition in collection.contests:
+                if definition.name == contest and definition.votes_allowed:
+                    allowed = max(allowed, definition.votes_allowed)
+        return totals, allowed
+
+    def card_at(self, batch: Batch, position: int) -> BallotCard | None:
+        """Return the CVR of the card at ``position`` of ``batch``, or ``None`` if there is none.
+
+        The card is matched as Arlo does: same county, tabulator and batch name, and record id
+        equal to the position in the batch. No match means no CVR (a phantom: the worst case).
+        """
+        collection = self.cvrs.get(batch.jurisdiction)
+        if collection is None:
+            return None
+        found = collection.find_cards(batch.tabulator or "", batch.name, str(position))
+        if not found:
+            return None
+        card = collection.card(found[0])
+        return None if card.is_phantom else card
+
+
+def card_votes(card: BallotCard | None) -> dict[ContestName, list[ChoiceName]] | None:
+    """Return the votes per contest of a CVR (``None`` stays ``None``: no CVR)."""
+    if card is None:
+        return None
+    return {entry.contest: list(entry.choices()) for entry in card.contests}
+
+
+@dataclass(frozen=True)
+class SampledCard:
+    """One card drawn, ready for the store and the retrieval list."""
+
+    sequence: int
+    ticket: str
+    county: CountyName
+    container: str | None
+    tabulator: str | None
+    batch: str
+    position: int
+    imprinted_id: str | None
+    cvr: dict[ContestName, list[ChoiceName]] | None
+
+
+def draw_cards(files: AuditFiles, seed: str, size: int, already_drawn: int) -> list[SampledCard]:
+    """Draw cards ``already_drawn + 1 .. already_drawn + size`` with Rivest's consistent sampler.
+
+    Without replacement, from the seed, so every round extends the last
+    (:func:`papertally.audit.sampling.draw_sample`).
+    """
+    sample = draw_sample(
+        files.manifest,
+        seed,
+        size,
+        method=SamplingMethod.CONSISTENT,
+        already_drawn=already_drawn,
+        workers=1,
+    )
+    cards = []
+    for draw in sample.draws:
+        batch = draw.location.batch
+        card = files.card_at(batch, draw.location.position)
+        cards.append(
+            SampledCard(
+                sequence=draw.sequence,
+                ticket=draw.ticket,
+                county=batch.jurisdiction,
+                container=batch.container,
+                tabulator=batch.tabulator,
+                batch=batch.name,
+                position=draw.location.position,
+                imprinted_id=None if card is None else card.imprinted_id,
+                cvr=card_votes(card),
+            )
+        )
+    return cards
+
+
+def sample_row(card: SampledCard, round_number: int) -> list[str]:
+    """Return a draw as a ``sample.csv`` row (columns :data:`SAMPLE_COLUMNS`)."""
+    return [
+        str(card.sequence),
+        str(round_number),
+        card.ticket,
+        card.county,
+        card.container or "",
+        card.tabulator or "",
+        card.batch,
+        str(card.position),
+        card.imprinted_id or "",
+    ]
+
+
+@dataclass(frozen=True)
+class BoardRecord:
+    """One audit-board record as exported."""
+
+    entry_id: int
+    sequence: int
+    county: CountyName
+    status: str
+    """``current``, ``superseded`` or ``voided``."""
+    found: bool
+    votes: Mapping[ContestName, Sequence[ChoiceName]]
+    entered_by: str
+    entered_at: str
+    reason: str
+
+
+def _csv(rows: Sequence[Sequence[str]], header: Sequence[str]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def build_export(
+    audit: Mapping[str, Any],
+    files: Sequence[AuditFile],
+    sample: Sequence[tuple[SampledCard, int]],
+    records: Sequence[BoardRecord],
+) -> bytes:
+    """Return the export zip's bytes.
+
+    ``audit`` is the JSON header (audit, contests, rounds; :func:`files_json` adds the files);
+    ``sample`` pairs each draw with its round number.
+    """
+    contents: dict[str, bytes] = {}
+    header = {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        **audit,
+        "files": files_json(files),
+    }
+    contents[AUDIT_JSON] = json.dumps(header, indent=1, ensure_ascii=False).encode("utf-8")
+    contents[SAMPLE_CSV] = _csv([sample_row(c, r) for c, r in sample], SAMPLE_COLUMNS)
+    contents[BOARD_CSV] = _csv(
+        [
+            [
+                str(r.entry_id),
+                str(r.sequence),
+                r.county,
+                r.status,
+                "yes" if r.found else "no",
+                json.dumps({k: list(v) for k, v in r.votes.items()}, ensure_ascii=False),
+                r.entered_by,
+                r.entered_at,
+                r.reason,
+            ]
+            for r in records
+        ],
+        BOARD_COLUMNS,
+    )
+    for file in files:
+        contents[file.export_path] = file.content
+    sums = "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in contents.items()
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+        archive.writestr(SUMS, sums)
+    return buffer.getvalue()
+
+
+def files_json(files: Sequence[AuditFile]) -> list[dict[str, str]]:
+    """Return the files' county, kind, name, path in the export and SHA-256."""
+    return [
+        {
+            "county": f.county,
+            "kind": f.kind,
+            "filename": f.filename,
+            "path": f.export_path,
+            "sha256": f.sha256,
+        }
+        for f in files
+    ]
+
+
+def open_export(source: str | Path | bytes) -> dict[str, bytes]:
+    """Return every member of an export zip by name; refuse a file that is not one."""
+    label = "the export" if isinstance(source, bytes) else str(source)
+    try:
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = {
+                info.filename: archive.read(info)
+                for info in archive.infolist()
+                if not info.is_dir()
+            }
+    except FileNotFoundError:
+        raise InputFileError(FileLocation(label), "no such file") from None
+    except (zipfile.BadZipFile, OSError) as error:
+        raise InputFileError(FileLocation(label), f"not a readable zip file ({error})") from None
+    if AUDIT_JSON not in members or SUMS not in members:
+        raise InputFileError(
+            FileLocation(label),
+            f"not a papertally audit export: {AUDIT_JSON} and {SUMS} are expected inside",
+        )
+    return members
+
+
+def read_csv_rows(data: bytes, name: str, columns: Sequence[str]) -> list[dict[str, str]]:
+    """Read a CSV member of the export, checking its header."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8")))
+    rows = list(reader)
+    if not rows or tuple(rows[0]) != tuple(columns):
+        found = ", ".join(rows[0]) if rows else "nothing"
+        raise InputFileError(
+            FileLocation(name, row=1),
+            f"expected the columns {', '.join(columns)}; found {found}",
+        )
+    return [dict(zip(columns, row, strict=False)) for row in rows[1:]]

@@ -1,0 +1,888 @@
+"""Running a risk-limiting audit in the store: definition, files, seed, rounds, board entries.
+
+Every method is one transaction and appends to the hash-chained activity log in the same
+transaction (:meth:`papertally.store.recounts.RecountStore.append`). The order the law of
+audits asks for is enforced here, inside the transaction, so that two administrators clicking
+at once cannot break it: files may change only during set-up; their hashes are published
+before the seed may be entered; board entries go to cards of the open round only; a round
+closes only when every card drawn in it has a reading. Board entries are never changed: a
+correction supersedes the previous entry and voiding withdraws one, both kept with who, when
+and why.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.orm import Session
+
+from papertally.errors import PapertallyError
+from papertally.io.audit_export import AuditFile, BoardRecord, SampledCard, build_export
+from papertally.model.activity import canonical_json
+from papertally.store.audit_schema import (
+    AUDIT_TYPES,
+    FILE_KINDS,
+    AuditContestRow,
+    AuditCountyRow,
+    AuditEntryRow,
+    AuditFileRow,
+    AuditRoundRow,
+    AuditRow,
+    AuditSampleRow,
+)
+from papertally.store.engine import reading, writing
+from papertally.store.recounts import RecountStore
+from papertally.types import ChoiceName, ContestName, CountyName
+
+
+@dataclass(frozen=True)
+class Audit:
+    """An audit's header."""
+
+    id: int
+    name: str
+    status: str
+    sampling: str
+    seed: str | None
+    created_by: str
+    created_at: datetime
+    published_at: datetime | None
+    seed_entered_at: datetime | None
+    completed_at: datetime | None
+    counties: tuple[CountyName, ...]
+
+
+@dataclass(frozen=True)
+class AuditContest:
+    """A contest under audit; ``spec`` once the seed has fixed it."""
+
+    name: ContestName
+    audit_type: str
+    risk_limit: float
+    winners: int
+    spec: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An uploaded file (the current version), without its bytes."""
+
+    id: int
+    county: CountyName
+    kind: str
+    filename: str
+    sha256: str
+    size: int
+    summary: dict[str, Any]
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditRound:
+    """A round: its size and, once closed, the risk measured."""
+
+    number: int
+    size: int
+    cards_drawn: int
+    started_at: datetime
+    closed_at: datetime | None
+    measurement: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class StoredCard:
+    """A card drawn, with where it is and its CVR's votes."""
+
+    id: int
+    round_number: int
+    sequence: int
+    ticket: str
+    county: CountyName
+    container: str | None
+    tabulator: str | None
+    batch: str
+    position: int
+    imprinted_id: str | None
+    cvr: dict[ContestName, list[ChoiceName]] | None
+
+    def as_sampled(self) -> SampledCard:
+        """Return the card as the export and retrieval lists see it."""
+        return SampledCard(
+            self.sequence,
+            self.ticket,
+            self.county,
+            self.container,
+            self.tabulator,
+            self.batch,
+            self.position,
+            self.imprinted_id,
+            self.cvr,
+        )
+
+
+@dataclass(frozen=True)
+class BoardEntry:
+    """An audit board's reading of one card, with its history fields."""
+
+    id: int
+    sample_id: int
+    sequence: int
+    county: CountyName
+    found: bool
+    votes: dict[ContestName, list[ChoiceName]]
+    entered_by: str
+    entered_at: datetime
+    reason: str | None
+    superseded_by: int | None
+    voided: bool
+
+    @property
+    def status(self) -> str:
+        """``current``, ``superseded`` or ``voided``."""
+        if self.voided:
+            return "voided"
+        return "current" if self.superseded_by is None else "superseded"
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+class AuditStore:
+    """The store's audit operations, over an engine whose schema is migrated."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.log = RecountStore(engine)
+
+    # -- definition -------------------------------------------------------------------------
+
+    def create_audit(self, name: str, counties: Sequence[CountyName], *, actor: str) -> int:
+        """Create an audit of the named counties (in that order: the manifest's order)."""
+        cleaned = [c.strip() for c in counties if c.strip()]
+        if not name.strip():
+            raise PapertallyError("give the audit a name, e.g. '2024 General Election RLA'")
+        if not cleaned:
+            raise PapertallyError("name at least one county taking part in the audit")
+        if len({c.casefold() for c in cleaned}) != len(cleaned):
+            raise PapertallyError(f"a county is named twice: {', '.join(cleaned)}")
+        with writing(self.engine) as connection:
+            audit_id = connection.execute(
+                insert(AuditRow)
+                .values(
+                    name=name.strip(),
+                    status="setup",
+                    sampling="consistent",
+                    created_by=actor,
+                    created_at=_now(),
+                )
+                .returning(AuditRow.id)
+            ).scalar_one()
+            for county in cleaned:
+                connection.execute(insert(AuditCountyRow).values(audit_id=audit_id, county=county))
+            self.log.append(
+                connection,
+                actor,
+                "audit.create",
+                f"audit/{audit_id}",
+                {"name": name.strip(), "counties": cleaned},
+            )
+        return int(audit_id)
+
+    def add_contest(
+        self,
+        audit_id: int,
+        name: ContestName,
+        audit_type: str,
+        risk_limit: float,
+        *,
+        winners: int = 1,
+        actor: str,
+    ) -> None:
+        """Add a contest to audit, with its risk limit and audit type (during set-up only)."""
+        if audit_type not in AUDIT_TYPES:
+            raise PapertallyError(
+                f"unknown audit type {audit_type!r}: one of {', '.join(AUDIT_TYPES)}"
+            )
+        if not 0.0 < risk_limit < 1.0:
+            raise PapertallyError(
+                f"the risk limit must lie between 0 and 1 (e.g. 0.05 for 5%), got {risk_limit}"
+            )
+        if winners < 1:
+            raise PapertallyError(f"the number of winners must be at least 1, got {winners}")
+        with writing(self.engine) as connection:
+            self._require_status(connection, audit_id, "setup", "add a contest")
+            taken = connection.execute(
+                select(AuditContestRow.id).where(
+                    AuditContestRow.audit_id == audit_id, AuditContestRow.name == name.strip()
+                )
+            ).first()
+            if taken is not None:
+                raise PapertallyError(f"the contest {name!r} is already in the audit")
+            connection.execute(
+                insert(AuditContestRow).values(
+                    audit_id=audit_id,
+                    name=name.strip(),
+                    audit_type=audit_type,
+                    risk_limit=risk_limit,
+                    winners=winners,
+                )
+            )
+            self.log.append(
+                connection,
+                actor,
+                "audit.contest",
+                f"audit/{audit_id}",
+                {
+                    "contest": name.strip(),
+                    "audit_type": audit_type,
+                    "risk_limit": risk_limit,
+                    "winners": winners,
+                },
+            )
+
+    def upload_file(
+        self, audit_id: int, file: AuditFile, summary: Mapping[str, Any], *, actor: str
+    ) -> StoredFile:
+        """Keep a county's manifest or CVR file; it replaces the county's earlier one of that kind.
+
+        Only during set-up: once the hashes are published, the files are what was audited.
+        """
+        if file.kind not in FILE_KINDS:
+            raise PapertallyError(f"unknown kind of file {file.kind!r}: manifest or cvrs")
+        now = _now()
+        with writing(self.engine) as connection:
+            audit = self._require_status(connection, audit_id, "setup", "change its files")
+            county = self._county_in(audit, file.county)
+            new_id = connection.execute(
+                insert(AuditFileRow)
+                .values(
+                    audit_id=audit_id,
+                    county=county,
+                    kind=file.kind,
+                    filename=file.filename,
+                    sha256=file.sha256,
+                    content=file.content,
+                    summary=json.dumps(dict(summary)),
+                    uploaded_by=actor,
+                    uploaded_at=now,
+                )
+                .returning(AuditFileRow.id)
+            ).scalar_one()
+            connection.execute(
+                update(AuditFileRow)
+                .where(
+                    AuditFileRow.audit_id == audit_id,
+                    AuditFileRow.county == county,
+                    AuditFileRow.kind == file.kind,
+                    AuditFileRow.superseded_by.is_(None),
+                    AuditFileRow.id != new_id,
+                )
+                .values(superseded_by=new_id)
+            )
+            self.log.append(
+                connection,
+                actor,
+                f"audit.upload.{file.kind}",
+                f"audit/{audit_id}/county/{county}",
+                {"file": file.filename, "sha256": file.sha256, "summary": dict(summary)},
+            )
+        return StoredFile(
+            int(new_id),
+            county,
+            file.kind,
+            file.filename,
+            file.sha256,
+            len(file.content),
+            dict(summary),
+            actor,
+            now,
+        )
+
+    def publish(self, audit_id: int, *, actor: str) -> dict[str, str]:
+        """Freeze the files and publish their SHA-256 hashes; return them by file.
+
+        Every county needs a manifest; a county without CVRs can take part in polling only.
+        """
+        with writing(self.engine) as connection:
+            audit = self._require_status(connection, audit_id, "setup", "publish its files")
+            contests = self._contests(connection, audit_id)
+            if not contests:
+                raise PapertallyError("add at least one contest before publishing the files")
+            files = self._files(connection, audit_id)
+            comparison = any(c.audit_type == "ballot comparison" for c in contests)
+            for county in audit.counties:
+                kinds = {f.kind for f in files if f.county == county}
+                if "manifest" not in kinds:
+                    raise PapertallyError(f"{county} has not uploaded its ballot manifest yet")
+                if comparison and "cvrs" not in kinds:
+                    raise PapertallyError(
+                        f"{county} has not uploaded its cast vote records; a ballot comparison "
+                        "audit needs them"
+                    )
+            hashes = {f"{f.county}/{f.filename}": f.sha256 for f in files}
+            connection.execute(
+                update(AuditRow)
+                .where(AuditRow.id == audit_id)
+                .values(status="published", published_at=_now())
+            )
+            self.log.append(
+                connection, actor, "audit.publish", f"audit/{audit_id}", {"sha256": hashes}
+            )
+        return hashes
+
+    def start(
+        self,
+        audit_id: int,
+        seed: str,
+        specs: Sequence[Mapping[str, Any]],
+        cards: Sequence[SampledCard],
+        *,
+        actor: str,
+    ) -> None:
+        """Record the seed, fix the contests' specs and draw round 1 (after publishing only)."""
+        with writing(self.engine) as connection:
+            self._require_status(connection, audit_id, "published", "enter the seed")
+            now = _now()
+            connection.execute(
+                update(AuditRow)
+                .where(AuditRow.id == audit_id)
+                .values(status="in progress", seed=seed, seed_entered_at=now)
+            )
+            for spec in specs:
+                connection.execute(
+                    update(AuditContestRow)
+                    .where(
+                        AuditContestRow.audit_id == audit_id,
+                        AuditContestRow.name == spec["name"],
+                    )
+                    .values(spec=json.dumps(dict(spec)))
+                )
+            self.log.append(
+                connection,
+                actor,
+                "audit.seed",
+                f"audit/{audit_id}",
+                {"seed": seed, "contests": [dict(s) for s in specs]},
+            )
+            self._insert_round(connection, audit_id, 1, cards, actor=actor)
+
+    def _insert_round(
+        self,
+        connection: Connection,
+        audit_id: int,
+        number: int,
+        cards: Sequence[SampledCard],
+        *,
+        actor: str,
+    ) -> None:
+        drawn = cards[-1].sequence if cards else 0
+        connection.execute(
+            insert(AuditRoundRow).values(
+                audit_id=audit_id,
+                number=number,
+                size=len(cards),
+                cards_drawn=drawn,
+                started_at=_now(),
+            )
+        )
+        if cards:
+            connection.execute(
+                insert(AuditSampleRow),
+                [
+                    {
+                        "audit_id": audit_id,
+                        "round_number": number,
+                        "sequence": c.sequence,
+                        "ticket": c.ticket,
+                        "county": c.county,
+                        "container": c.container,
+                        "tabulator": c.tabulator,
+                        "batch": c.batch,
+                        "position": c.position,
+                        "imprinted_id": c.imprinted_id,
+                        "cvr": json.dumps(c.cvr),
+                    }
+                    for c in cards
+                ],
+            )
+        self.log.append(
+            connection,
+            actor,
+            "audit.round.start",
+            f"audit/{audit_id}/round/{number}",
+            {
+                "size": len(cards),
+                "cards_drawn": drawn,
+                "tickets": [[c.sequence, c.ticket] for c in cards],
+            },
+        )
+
+    # -- audit boards -----------------------------------------------------------------------
+
+    def record_entry(
+        self,
+        audit_id: int,
+        county: CountyName,
+        sequence: int,
+        *,
+        found: bool,
+        votes: Mapping[ContestName, Sequence[ChoiceName]],
+        actor: str,
+        reason: str | None = None,
+    ) -> int:
+        """Record a board's reading of a card of the open round; a second one supersedes."""
+        with writing(self.engine) as connection:
+            self._require_status(connection, audit_id, "in progress", "record cards")
+            card = self._card(connection, audit_id, county, sequence)
+            self._require_open_round(connection, audit_id, card.round_number)
+            current = self._current_entry(connection, card.id)
+            if current is not None and not (reason or "").strip():
+                raise PapertallyError(
+                    f"card {sequence} already has a reading; say why you are correcting it"
+                )
+            content = {
+                "found": found,
+                "votes": {k: list(v) for k, v in votes.items()} if found else {},
+            }
+            entry_id = connection.execute(
+                insert(AuditEntryRow)
+                .values(
+                    sample_id=card.id,
+                    content=canonical_json(content).decode(),
+                    entered_by=actor,
+                    entered_at=_now(),
+                    reason=(reason or "").strip() or None,
+                    voided=False,
+                )
+                .returning(AuditEntryRow.id)
+            ).scalar_one()
+            if current is not None:
+                connection.execute(
+                    update(AuditEntryRow)
+                    .where(AuditEntryRow.id == current)
+                    .values(superseded_by=entry_id)
+                )
+            self.log.append(
+                connection,
+                actor,
+                "audit.card.correct" if current is not None else "audit.card.record",
+                f"audit/{audit_id}/county/{card.county}/card/{sequence}",
+                {"entry_id": int(entry_id), "replaces": current, "reason": reason, **content},
+            )
+        return int(entry_id)
+
+    def void_entry(
+        self, audit_id: int, county: CountyName, sequence: int, *, actor: str, reason: str
+    ) -> None:
+        """Withdraw the current reading of a card (a mistake); the card then needs a new one."""
+        if not reason.strip():
+            raise PapertallyError("say why the entry is voided")
+        with writing(self.engine) as connection:
+            self._require_status(connection, audit_id, "in progress", "void an entry")
+            card = self._card(connection, audit_id, county, sequence)
+            self._require_open_round(connection, audit_id, card.round_number)
+            current = self._current_entry(connection, card.id)
+            if current is None:
+                raise PapertallyError(f"card {sequence} has no reading to void")
+            connection.execute(
+                update(AuditEntryRow)
+                .where(AuditEntryRow.id == current)
+                .values(voided=True, reason=reason.strip())
+            )
+            self.log.append(
+                connection,
+                actor,
+                "audit.card.void",
+                f"audit/{audit_id}/county/{card.county}/card/{sequence}",
+                {"entry_id": current, "reason": reason.strip()},
+            )
+
+    def close_round(
+        self,
+        audit_id: int,
+        number: int,
+        measurement: Mapping[str, Any],
+        next_cards: Sequence[SampledCard] | None,
+        *,
+        actor: str,
+    ) -> None:
+        """Close round ``number`` with its measured risk; draw the next round or complete.
+
+        ``next_cards`` is ``None`` when every contest is settled (the audit is complete).
+        """
+        with writing(self.engine) as connection:
+            self._require_status(connection, audit_id, "in progress", "close a round")
+            self._require_open_round(connection, audit_id, number)
+            cards = connection.execute(
+                select(AuditSampleRow.id, AuditSampleRow.sequence).where(
+                    AuditSampleRow.audit_id == audit_id, AuditSampleRow.round_number == number
+                )
+            ).all()
+            missing = [
+                seq
+                for sample_id, seq in cards
+                if self._current_entry(connection, sample_id) is None
+            ]
+            if missing:
+                shown = ", ".join(str(s) for s in sorted(missing)[:10])
+                raise PapertallyError(
+                    f"{len(missing)} card(s) of round {number} have no reading yet: {shown}"
+                )
+            now = _now()
+            connection.execute(
+                update(AuditRoundRow)
+                .where(AuditRoundRow.audit_id == audit_id, AuditRoundRow.number == number)
+                .values(closed_at=now, measurement=json.dumps(dict(measurement)))
+            )
+            self.log.append(
+                connection,
+                actor,
+                "audit.round.close",
+                f"audit/{audit_id}/round/{number}",
+                dict(measurement),
+            )
+            if next_cards is None:
+                connection.execute(
+                    update(AuditRow)
+                    .where(AuditRow.id == audit_id)
+                    .values(status="complete", completed_at=now)
+                )
+                self.log.append(connection, actor, "audit.complete", f"audit/{audit_id}", {})
+            else:
+                self._insert_round(connection, audit_id, number + 1, next_cards, actor=actor)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def audits(self) -> list[Audit]:
+        """Return every audit, newest first."""
+        with reading(self.engine) as connection:
+            ids = connection.execute(select(AuditRow.id).order_by(AuditRow.id.desc())).scalars()
+            return [self._audit(connection, int(i)) for i in ids]
+
+    def audit(self, audit_id: int) -> Audit:
+        """Return audit ``audit_id``."""
+        with reading(self.engine) as connection:
+            return self._audit(connection, audit_id)
+
+    def contests(self, audit_id: int) -> list[AuditContest]:
+        """Return the audit's contests in the order they were added."""
+        with reading(self.engine) as connection:
+            return self._contests(connection, audit_id)
+
+    def files(self, audit_id: int) -> list[StoredFile]:
+        """Return the audit's current files (without their bytes), by county and kind."""
+        with reading(self.engine) as connection:
+            return self._files(connection, audit_id)
+
+    def file_contents(self, audit_id: int) -> list[AuditFile]:
+        """Return the audit's current files with their bytes, counties in the audit's order."""
+        audit = self.audit(audit_id)
+        with reading(self.engine) as connection:
+            rows = (
+                Session(connection)
+                .execute(
+                    select(AuditFileRow)
+                    .where(AuditFileRow.audit_id == audit_id, AuditFileRow.superseded_by.is_(None))
+                    .order_by(AuditFileRow.id)
+                )
+                .scalars()
+            )
+            found = [AuditFile(r.county, r.kind, r.filename, bytes(r.content)) for r in rows]
+        order = {c: i for i, c in enumerate(audit.counties)}
+        return sorted(found, key=lambda f: (order.get(f.county, len(order)), f.kind, f.filename))
+
+    def rounds(self, audit_id: int) -> list[AuditRound]:
+        """Return the audit's rounds in order."""
+        with reading(self.engine) as connection:
+            rows = (
+                Session(connection)
+                .execute(
+                    select(AuditRoundRow)
+                    .where(AuditRoundRow.audit_id == audit_id)
+                    .order_by(AuditRoundRow.number)
+                )
+                .scalars()
+            )
+            return [
+                AuditRound(
+                    r.number,
+                    r.size,
+                    r.cards_drawn,
+                    _utc(r.started_at) or r.started_at,
+                    _utc(r.closed_at),
+                    None if r.measurement is None else json.loads(r.measurement),
+                )
+                for r in rows
+            ]
+
+    def sample(self, audit_id: int, *, county: CountyName | None = None) -> list[StoredCard]:
+        """Return the cards drawn (of one county, or all), in draw order."""
+        query = select(AuditSampleRow).where(AuditSampleRow.audit_id == audit_id)
+        if county is not None:
+            query = query.where(AuditSampleRow.county == county)
+        with reading(self.engine) as connection:
+            rows = Session(connection).execute(query.order_by(AuditSampleRow.sequence)).scalars()
+            return [_card_of(r) for r in rows]
+
+    def entries(
+        self,
+        audit_id: int,
+        *,
+        county: CountyName | None = None,
+        sequence: int | None = None,
+        include_history: bool = False,
+    ) -> list[BoardEntry]:
+        """Return board entries in the order entered (current ones only unless asked)."""
+        query = (
+            select(AuditEntryRow, AuditSampleRow.sequence, AuditSampleRow.county)
+            .join(AuditSampleRow, AuditSampleRow.id == AuditEntryRow.sample_id)
+            .where(AuditSampleRow.audit_id == audit_id)
+        )
+        if county is not None:
+            query = query.where(AuditSampleRow.county == county)
+        if sequence is not None:
+            query = query.where(AuditSampleRow.sequence == sequence)
+        if not include_history:
+            query = query.where(
+                AuditEntryRow.superseded_by.is_(None), AuditEntryRow.voided.is_(False)
+            )
+        with reading(self.engine) as connection:
+            rows = Session(connection).execute(query.order_by(AuditEntryRow.id)).all()
+        found = []
+        for row, seq, where in rows:
+            content = json.loads(row.content)
+            found.append(
+                BoardEntry(
+                    id=row.id,
+                    sample_id=row.sample_id,
+                    sequence=seq,
+                    county=where,
+                    found=bool(content["found"]),
+                    votes={k: list(v) for k, v in content.get("votes", {}).items()},
+                    entered_by=row.entered_by,
+                    entered_at=_utc(row.entered_at) or row.entered_at,
+                    reason=row.reason,
+                    superseded_by=row.superseded_by,
+                    voided=row.voided,
+                )
+            )
+        return found
+
+    def export(self, audit_id: int) -> bytes:
+        """Return the audit's public export zip (see :mod:`papertally.io.audit_export`)."""
+        audit = self.audit(audit_id)
+        contests = self.contests(audit_id)
+        header = {
+            "audit": {
+                "id": audit.id,
+                "name": audit.name,
+                "status": audit.status,
+                "sampling": audit.sampling,
+                "seed": audit.seed,
+                "counties": list(audit.counties),
+                "published_at": _iso(audit.published_at),
+                "seed_entered_at": _iso(audit.seed_entered_at),
+                "completed_at": _iso(audit.completed_at),
+            },
+            "contests": [
+                c.spec
+                or {
+                    "name": c.name,
+                    "audit_type": c.audit_type,
+                    "risk_limit": c.risk_limit,
+                    "winners": c.winners,
+                }
+                for c in contests
+            ],
+            "rounds": [
+                {
+                    "round": r.number,
+                    "size": r.size,
+                    "cards_drawn": r.cards_drawn,
+                    "started_at": _iso(r.started_at),
+                    "closed_at": _iso(r.closed_at),
+                    "measurement": r.measurement,
+                }
+                for r in self.rounds(audit_id)
+            ],
+        }
+        records = [
+            BoardRecord(
+                e.id,
+                e.sequence,
+                e.county,
+                e.status,
+                e.found,
+                e.votes,
+                e.entered_by,
+                e.entered_at.isoformat(),
+                e.reason or "",
+            )
+            for e in self.entries(audit_id, include_history=True)
+        ]
+        sample = [(c.as_sampled(), c.round_number) for c in self.sample(audit_id)]
+        return build_export(header, self.file_contents(audit_id), sample, records)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _audit(self, connection: Connection, audit_id: int) -> Audit:
+        row = Session(connection).execute(select(AuditRow).where(AuditRow.id == audit_id)).scalar()
+        if row is None:
+            raise PapertallyError(f"there is no audit {audit_id}")
+        counties = connection.execute(
+            select(AuditCountyRow.county)
+            .where(AuditCountyRow.audit_id == audit_id)
+            .order_by(AuditCountyRow.id)
+        ).scalars()
+        return Audit(
+            id=row.id,
+            name=row.name,
+            status=row.status,
+            sampling=row.sampling,
+            seed=row.seed,
+            created_by=row.created_by,
+            created_at=_utc(row.created_at) or row.created_at,
+            published_at=_utc(row.published_at),
+            seed_entered_at=_utc(row.seed_entered_at),
+            completed_at=_utc(row.completed_at),
+            counties=tuple(counties),
+        )
+
+    def _require_status(
+        self, connection: Connection, audit_id: int, status: str, doing: str
+    ) -> Audit:
+        audit = self._audit(connection, audit_id)
+        if audit.status != status:
+            raise PapertallyError(
+                f"audit {audit_id} is {audit.status!r}; it must be {status!r} to {doing}"
+            )
+        return audit
+
+    @staticmethod
+    def _county_in(audit: Audit, county: CountyName) -> CountyName:
+        for known in audit.counties:
+            if known.casefold() == county.strip().casefold():
+                return known
+        raise PapertallyError(
+            f"{county!r} does not take part in audit {audit.id} ({', '.join(audit.counties)})"
+        )
+
+    def _contests(self, connection: Connection, audit_id: int) -> list[AuditContest]:
+        rows = (
+            Session(connection)
+            .execute(
+                select(AuditContestRow)
+                .where(AuditContestRow.audit_id == audit_id)
+                .order_by(AuditContestRow.id)
+            )
+            .scalars()
+        )
+        return [
+            AuditContest(
+                r.name,
+                r.audit_type,
+                r.risk_limit,
+                r.winners,
+                None if r.spec is None else json.loads(r.spec),
+            )
+            for r in rows
+        ]
+
+    def _files(self, connection: Connection, audit_id: int) -> list[StoredFile]:
+        rows = (
+            Session(connection)
+            .execute(
+                select(AuditFileRow)
+                .where(AuditFileRow.audit_id == audit_id, AuditFileRow.superseded_by.is_(None))
+                .order_by(AuditFileRow.county, AuditFileRow.kind, AuditFileRow.id)
+            )
+            .scalars()
+        )
+        return [
+            StoredFile(
+                r.id,
+                r.county,
+                r.kind,
+                r.filename,
+                r.sha256,
+                len(r.content),
+                json.loads(r.summary),
+                r.uploaded_by,
+                _utc(r.uploaded_at) or r.uploaded_at,
+            )
+            for r in rows
+        ]
+
+    def _card(
+        self, connection: Connection, audit_id: int, county: CountyName, sequence: int
+    ) -> StoredCard:
+        row = (
+            Session(connection)
+            .execute(
+                select(AuditSampleRow).where(
+                    AuditSampleRow.audit_id == audit_id, AuditSampleRow.sequence == sequence
+                )
+            )
+            .scalar()
+        )
+        if row is None or row.county.casefold() != county.casefold():
+            raise PapertallyError(f"{county} has no card {sequence} in audit {audit_id}")
+        return _card_of(row)
+
+    def _require_open_round(self, connection: Connection, audit_id: int, number: int) -> None:
+        row = connection.execute(
+            select(AuditRoundRow.closed_at).where(
+                AuditRoundRow.audit_id == audit_id, AuditRoundRow.number == number
+            )
+        ).first()
+        if row is None:
+            raise PapertallyError(f"audit {audit_id} has no round {number}")
+        if row[0] is not None:
+            raise PapertallyError(
+                f"round {number} is closed and its risk measured; its cards cannot change"
+            )
+
+    @staticmethod
+    def _current_entry(connection: Connection, sample_id: int) -> int | None:
+        found = connection.execute(
+            select(AuditEntryRow.id).where(
+                AuditEntryRow.sample_id == sample_id,
+                AuditEntryRow.superseded_by.is_(None),
+                AuditEntryRow.voided.is_(False),
+            )
+        ).scalar()
+        return None if found is None else int(found)
+
+
+def _card_of(row: AuditSampleRow) -> StoredCard:
+    cvr = json.loads(row.cvr)
+    return StoredCard(
+        id=row.id,
+        round_number=row.round_number,
+        sequence=row.sequence,
+        ticket=row.ticket,
+        county=row.county,
+        container=row.container,
+        tabulator=row.tabulator,
+        batch=row.batch,
+        position=row.position,
+        imprinted_id=row.imprinted_id,
+        cvr=None if cvr is None else {k: list(v) for k, v in cvr.items()},
+    )

@@ -1,0 +1,260 @@
+"""Verify an audit from its public export alone: files, seed, sample, and every risk measured.
+
+Anyone holding the export zip (:mod:`papertally.io.audit_export`) can check, without the app or
+its database, that
+
+1. every file is the one listed in ``SHA256SUMS.txt`` and none is missing or extra;
+2. the manifests and CVRs are those whose hashes were published, and published before the seed;
+3. the seed is a valid dice seed, and the reported votes are the CVRs' tally;
+4. each round drew exactly the cards the seed gives (Rivest's consistent sampler), with the
+   same tickets, and round 1 has the size the engine gives for the contests;
+5. each round's risk per contest and assertion, recomputed from the current audit-board
+   records and the CVRs read from the files, equals the recorded one, and each next round has
+   the size the previous one asked for.
+
+The checks run in that order and stop at nothing: the result lists them all, and the first
+that failed is *the first mismatch*. Recomputation uses the engine's public functions
+(:mod:`papertally.audit.sampling`, :mod:`papertally.audit.workflow`) on what the zip holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from papertally.audit.sampling import validate_seed
+from papertally.audit.workflow import (
+    AuditedCard,
+    AuditType,
+    ContestSpec,
+    first_difference,
+    first_round_size,
+    measure_rounds,
+    round_to_json,
+)
+from papertally.errors import PapertallyError
+from papertally.io.audit_export import (
+    AUDIT_JSON,
+    BOARD_COLUMNS,
+    BOARD_CSV,
+    EXPORT_FORMAT,
+    SAMPLE_COLUMNS,
+    SAMPLE_CSV,
+    SUMS,
+    AuditFile,
+    AuditFiles,
+    draw_cards,
+    open_export,
+    read_csv_rows,
+    sample_row,
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verification step and its outcome."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Every check made on an export, in order."""
+
+    checks: tuple[Check, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every check passed."""
+        return all(c.ok for c in self.checks)
+
+    @property
+    def first_mismatch(self) -> Check | None:
+        """The first check that failed, or ``None``."""
+        return next((c for c in self.checks if not c.ok), None)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the result as plain JSON data (``papertally verify --json``)."""
+        first = self.first_mismatch
+        return {
+            "ok": self.ok,
+            "first_mismatch": None if first is None else f"{first.name}: {first.detail}",
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+        }
+
+
+class _Checks:
+    def __init__(self) -> None:
+        self.found: list[Check] = []
+
+    def add(self, name: str, problem: str | None, passed: str) -> bool:
+        self.found.append(Check(name, problem is None, passed if problem is None else problem))
+        return problem is None
+
+
+def _check_hashes(members: dict[str, bytes]) -> str | None:
+    """Return the first file whose SHA-256 differs from ``SHA256SUMS.txt``, or ``None``."""
+    listed: dict[str, str] = {}
+    for number, line in enumerate(members[SUMS].decode("utf-8").splitlines(), start=1):
+        digest, _, name = line.partition("  ")
+        if len(digest) != 64 or not name:
+            return f"{SUMS}, line {number}: expected '<sha256>  <path>', found {line!r}"
+        listed[name] = digest
+    for name, data in members.items():
+        if name == SUMS:
+            continue
+        if name not in listed:
+            return f"{name} is in the zip but not in {SUMS}"
+        if hashlib.sha256(data).hexdigest() != listed[name]:
+            return f"{name}: its SHA-256 differs from the one in {SUMS} (the file was changed)"
+    missing = sorted(set(listed) - set(members))
+    if missing:
+        return f"{missing[0]} is listed in {SUMS} but missing from the zip"
+    return None
+
+
+def _audited_cards(
+    sample: list[dict[str, str]], board: list[dict[str, str]], files: AuditFiles
+) -> tuple[list[AuditedCard], str | None]:
+    """Pair each drawn card's CVR (read from the files) with its current board record."""
+    current: dict[int, dict[str, str]] = {}
+    for row in board:
+        if row["status"] != "current":
+            continue
+        sequence = int(row["sequence"])
+        if sequence in current:
+            return [], f"{BOARD_CSV}: card {sequence} has two current records"
+        current[sequence] = row
+    by_place = {(b.jurisdiction, b.tabulator or "", b.name): b for b in files.manifest.batches}
+    cards: list[AuditedCard] = []
+    for row in sample:
+        sequence = int(row["sequence"])
+        batch = by_place[(row["county"], row["tabulator"], row["batch"])]
+        cvr_card = files.card_at(batch, int(row["position"]))
+        cvr = (
+            None if cvr_card is None else {e.contest: list(e.choices()) for e in cvr_card.contests}
+        )
+        record = current.get(sequence)
+        paper = None
+        if record is not None and record["found"] == "yes":
+            paper = {k: list(v) for k, v in json.loads(record["votes"]).items()}
+        cards.append(AuditedCard(sequence, cvr, paper))
+    return cards, None
+
+
+def verify_export(source: str | Path | bytes) -> Verification:
+    """Verify an audit export (a path or the zip's bytes); see the module docstring."""
+    checks = _Checks()
+    members = open_export(source)
+    checks.add("hashes", _check_hashes(members), f"every file matches {SUMS}")
+    header = json.loads(members[AUDIT_JSON].decode("utf-8"))
+    if header.get("format") != EXPORT_FORMAT:
+        checks.add("format", f"{AUDIT_JSON} is not a {EXPORT_FORMAT}", "")
+        return Verification(tuple(checks.found))
+    audit = header["audit"]
+    listed = header["files"]
+    files: list[AuditFile] = []
+    problem = None
+    for entry in listed:
+        data = members.get(entry["path"])
+        if data is None:
+            problem = problem or f"{entry['path']} is listed in {AUDIT_JSON} but not in the zip"
+            continue
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            problem = problem or (
+                f"{entry['path']}: its SHA-256 is not the one published before the seed"
+            )
+        files.append(AuditFile(entry["county"], entry["kind"], entry["filename"], data))
+    published, seeded = audit.get("published_at"), audit.get("seed_entered_at")
+    if problem is None and seeded and (not published or published >= seeded):
+        problem = f"the seed was entered ({seeded}) before the file hashes were published"
+    checks.add("published files", problem, f"{len(files)} files, hashes published before seed")
+    seed = audit.get("seed")
+    try:
+        seed = validate_seed(seed or "")
+        seed_problem = None
+    except PapertallyError as error:
+        seed_problem = f"seed: {error}"
+    if not checks.add("seed", seed_problem, f"seed {seed} has {len(seed or '')} digits"):
+        return Verification(tuple(checks.found))
+    assert seed is not None
+    try:
+        read = AuditFiles.read(files, audit["counties"])
+    except PapertallyError as error:
+        checks.add("files readable", str(error), "")
+        return Verification(tuple(checks.found))
+    specs = [ContestSpec.from_json(c) for c in header["contests"]]
+    problem = None
+    for spec in specs:
+        if spec.cards != read.manifest.total_ballots:
+            problem = problem or (
+                f"contest {spec.name!r}: audited over {spec.cards} cards but the manifests "
+                f"list {read.manifest.total_ballots}"
+            )
+        if spec.audit_type is AuditType.BALLOT_COMPARISON:
+            votes, _ = read.reported_votes(spec.name)
+            if votes != dict(spec.votes):
+                problem = problem or (
+                    f"contest {spec.name!r}: reported votes {dict(spec.votes)} are not the "
+                    f"CVRs' tally {votes}"
+                )
+    checks.add(
+        "reported results",
+        problem,
+        f"{read.manifest.total_ballots} cards in the manifests; reported votes are the CVRs'",
+    )
+    sample = read_csv_rows(members[SAMPLE_CSV], SAMPLE_CSV, SAMPLE_COLUMNS)
+    board = read_csv_rows(members[BOARD_CSV], BOARD_CSV, BOARD_COLUMNS)
+    rounds = header["rounds"]
+    problem = None
+    if rounds and specs and rounds[0]["size"] != first_round_size(specs):
+        problem = (
+            f"round 1 drew {rounds[0]['size']} cards; the engine sizes it at "
+            f"{first_round_size(specs)}"
+        )
+    drawn = 0
+    for number, info in enumerate(rounds, start=1):
+        expected = draw_cards(read, seed, int(info["size"]), drawn)
+        rows = [r for r in sample if int(r["round"]) == number]
+        if problem is None and len(rows) != len(expected):
+            problem = (
+                f"round {number}: {len(rows)} cards in {SAMPLE_CSV}, the seed gives {len(expected)}"
+            )
+        for card, row in zip(expected, rows, strict=False):
+            mine = dict(zip(SAMPLE_COLUMNS, sample_row(card, number), strict=True))
+            if problem is None and mine != row:
+                diff = next(k for k in SAMPLE_COLUMNS if mine[k] != row.get(k))
+                problem = (
+                    f"{SAMPLE_CSV}, draw {card.sequence}: {diff} recorded {row.get(diff)!r}, "
+                    f"the seed gives {mine[diff]!r}"
+                )
+        drawn += int(info["size"])
+    checks.add("sample", problem, f"{drawn} draws in {len(rounds)} round(s) match the seed")
+    cards, problem = _audited_cards(sample, board, read)
+    closed = [r for r in rounds if r.get("measurement") is not None]
+    if problem is None and closed:
+        ends = [int(r["cards_drawn"]) for r in closed]
+        measured = measure_rounds(specs, cards, ends)
+        for number, (info, result) in enumerate(zip(closed, measured, strict=True), start=1):
+            recomputed = round_to_json(result)
+            problem = first_difference(info["measurement"], recomputed)
+            if problem is None and number < len(rounds):
+                asked = result.next_round_size
+                if rounds[number]["size"] != asked:
+                    problem = (
+                        f"round {number + 1} drew {rounds[number]['size']} cards; round "
+                        f"{number} asked for {asked}"
+                    )
+            if problem is not None:
+                break
+    checks.add(
+        "risk",
+        problem,
+        f"the risk of every contest in {len(closed)} closed round(s) recomputes the same",
+    )
+    return Verification(tuple(checks.found))

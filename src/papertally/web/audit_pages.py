@@ -1,0 +1,501 @@
+"""The risk-limiting audit in the app: define, upload, publish, seed, retrieve, record, measure.
+
+The order follows the practice of risk-limiting audits (Lindeman & Stark 2012, "A gentle
+introduction to risk-limiting audits"; Arlo's workflow): the administrator defines the audit and
+its contests; each county uploads its ballot manifest and CVRs; the app publishes every file's
+SHA-256 and only then accepts the seed (public dice, at least 20 digits); the engine sizes round 1
+(:func:`papertally.audit.workflow.first_round_size`) and draws it; each county sees only its own
+retrieval list and records what its audit boards read; closing a round measures the risk of
+every contest (:func:`papertally.audit.workflow.measure_rounds`) and either completes the audit or
+draws the next round, down to a full hand count. Observers download the export and see it
+verified (:func:`papertally.verify.verify_export`); the report comes in HTML, PDF, CSV and JSON.
+
+Every route declares its access rule; county routes carry ``{county}`` in their path, which the
+app's access check compares with the signed-in clerk's or board member's county.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from papertally.audit.sampling import validate_seed
+from papertally.audit.workflow import (
+    AuditedCard,
+    AuditType,
+    ContestSpec,
+    first_round_size,
+    measure_rounds,
+    round_to_json,
+)
+from papertally.errors import PapertallyError
+from papertally.io.audit_export import (
+    CVRS,
+    MANIFEST,
+    AuditFile,
+    AuditFiles,
+    draw_cards,
+    summarize_file,
+)
+from papertally.report.audit_report import (
+    AuditReport,
+    audit_report_csv,
+    audit_report_json,
+    build_audit_report,
+    render_audit_report_html,
+    render_audit_report_pdf,
+)
+from papertally.store.audit_schema import AUDIT_TYPES
+from papertally.store.audits import AuditStore
+from papertally.verify import verify_export
+from papertally.web.access import Access, requires
+from papertally.web.context import render, require_principal, services
+from papertally.web.service import require
+
+router = APIRouter()
+
+FormText = Annotated[str, Form()]
+OptionalFormText = Annotated[str | None, Form()]
+NOT_FOUND_FIELD = "not_found"
+CONTEST_FIELD = "contest::"
+RETRIEVAL_COLUMNS = (
+    "Container",
+    "Tabulator",
+    "Batch Name",
+    "Ballot Number",
+    "Imprinted ID",
+    "Ticket Numbers",
+    "Draw Number",
+    "Round",
+    "Audited",
+)
+"""The retrieval list's CSV columns, named as in Arlo's retrieval lists."""
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _download(body: bytes | str, filename: str, media_type: str) -> Response:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def audit_store(request: Request) -> AuditStore:
+    """Return the audit operations over the app's store."""
+    return AuditStore(services(request).engine)
+
+
+# -- orchestration (store + files + engine) -----------------------------------------------------
+
+
+def contest_specs(audits: AuditStore, audit_id: int) -> list[ContestSpec]:
+    """Return the contests' specs fixed when the seed was entered."""
+    specs = [c.spec for c in audits.contests(audit_id)]
+    require(all(s is not None for s in specs), "the seed has not been entered yet")
+    return [ContestSpec.from_json(s) for s in specs if s is not None]
+
+
+def start_audit(audits: AuditStore, audit_id: int, seed: str, *, actor: str) -> int:
+    """Fix the contests from the CVRs' tallies, size round 1 and draw it; return its size.
+
+    The reported votes of every contest are the tally of the counties' CVRs, and every contest
+    is audited over all the cards of the counties' manifests.
+    """
+    seed = validate_seed(seed)
+    audit = audits.audit(audit_id)
+    require(audit.status == "published", "publish the files' hashes before entering the seed")
+    files = AuditFiles.read(audits.file_contents(audit_id), audit.counties)
+    specs = []
+    for contest in audits.contests(audit_id):
+        votes, allowed = files.reported_votes(contest.name)
+        specs.append(
+            ContestSpec(
+                contest.name,
+                AuditType(contest.audit_type),
+                contest.risk_limit,
+                votes,
+                files.manifest.total_ballots,
+                contest.winners,
+                allowed,
+            )
+        )
+    size = first_round_size(specs)
+    cards = draw_cards(files, seed, size, 0)
+    audits.start(audit_id, seed, [s.to_json() for s in specs], cards, actor=actor)
+    return size
+
+
+def audited_cards(audits: AuditStore, audit_id: int) -> list[AuditedCard]:
+    """Return every drawn card with its CVR and its current board reading (None: not found)."""
+    entries = {e.sequence: e for e in audits.entries(audit_id)}
+    cards = []
+    for card in audits.sample(audit_id):
+        entry = entries.get(card.sequence)
+        paper = entry.votes if entry is not None and entry.found else None
+        cards.append(AuditedCard(card.sequence, card.cvr, paper))
+    return cards
+
+
+def close_round(audits: AuditStore, audit_id: int, *, actor: str) -> bool:
+    """Measure the risk after the open round; draw the next round or complete the audit.
+
+    Returns True when the audit is complete.
+    """
+    audit = audits.audit(audit_id)
+    require(audit.status == "in progress", f"audit {audit_id} has no round in progress")
+    rounds = audits.rounds(audit_id)
+    current = rounds[-1]
+    specs = contest_specs(audits, audit_id)
+    result = measure_rounds(specs, audited_cards(audits, audit_id), [r.cards_drawn for r in rounds])
+    latest = result[-1]
+    next_cards = None
+    if not latest.finished:
+        files = AuditFiles.read(audits.file_contents(audit_id), audit.counties)
+        assert audit.seed is not None
+        size = max(latest.next_round_size, 1)
+        next_cards = draw_cards(files, audit.seed, size, current.cards_drawn)
+    audits.close_round(audit_id, current.number, round_to_json(latest), next_cards, actor=actor)
+    return next_cards is None
+
+
+def audit_report(audits: AuditStore, audit_id: int) -> AuditReport:
+    """Return the audit report's content from the store."""
+    return build_audit_report(
+        audits.audit(audit_id),
+        audits.contests(audit_id),
+        audits.rounds(audit_id),
+        audits.sample(audit_id),
+        audits.entries(audit_id),
+    )
+
+
+# -- list and definition ------------------------------------------------------------------------
+
+
+@router.get("/audits", response_class=HTMLResponse)
+@requires(Access.STATE_READ)
+def audits_page(request: Request) -> Any:
+    """Every audit, with the form to create one."""
+    return render(request, "audit_list.html", audits=audit_store(request).audits())
+
+
+@router.post("/audits")
+@requires(Access.ADMINISTRATOR)
+def create_audit(request: Request, name: FormText, counties: FormText) -> Response:
+    """Create an audit of the named counties (one per line or separated by commas)."""
+    who = require_principal(request)
+    names = [c.strip() for part in counties.splitlines() for c in part.split(",")]
+    audit_id = audit_store(request).create_audit(name, names, actor=who.username)
+    return _see_other(f"/audits/{audit_id}")
+
+
+@router.get("/audits/{audit_id}", response_class=HTMLResponse)
+@requires(Access.STATE_READ)
+def audit_page(request: Request, audit_id: int, message: str | None = None) -> Any:
+    """The audit: contests, files and their hashes, seed, rounds and the risk measured."""
+    audits = audit_store(request)
+    audit = audits.audit(audit_id)
+    sample = audits.sample(audit_id)
+    entered = {e.sequence for e in audits.entries(audit_id)}
+    rounds = audits.rounds(audit_id)
+    progress = []
+    for county in audit.counties:
+        mine = [c for c in sample if c.county == county and c.round_number == len(rounds)]
+        progress.append(
+            {
+                "county": county,
+                "cards": len(mine),
+                "entered": sum(1 for c in mine if c.sequence in entered),
+            }
+        )
+    return render(
+        request,
+        "audit.html",
+        audit=audit,
+        contests=audits.contests(audit_id),
+        files=audits.files(audit_id),
+        rounds=rounds,
+        progress=progress,
+        audit_types=AUDIT_TYPES,
+        message=message,
+    )
+
+
+@router.post("/audits/{audit_id}/contests")
+@requires(Access.ADMINISTRATOR)
+def add_contest(
+    request: Request,
+    audit_id: int,
+    name: FormText,
+    audit_type: FormText,
+    risk_limit: FormText,
+    winners: OptionalFormText = None,
+) -> Response:
+    """Add a contest with its audit type and risk limit (in per cent or as a fraction)."""
+    who = require_principal(request)
+    audit_store(request).add_contest(
+        audit_id,
+        name,
+        audit_type,
+        _risk_limit(risk_limit),
+        winners=_whole(winners or "1", "winners"),
+        actor=who.username,
+    )
+    return _see_other(f"/audits/{audit_id}")
+
+
+def _risk_limit(text: str) -> float:
+    """Read a risk limit written ``5%``, ``5`` (per cent) or ``0.05``."""
+    cleaned = text.strip().rstrip("%").strip()
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise PapertallyError(f"the risk limit {text!r} is not a number like 5% or 0.05") from None
+    return value / 100.0 if value >= 1.0 or text.strip().endswith("%") else value
+
+
+def _whole(text: str, what: str) -> int:
+    cleaned = text.strip()
+    if not cleaned.isdigit():
+        raise PapertallyError(f"{what}: enter a whole number (got {text!r})")
+    return int(cleaned)
+
+
+@router.post("/audits/{audit_id}/counties/{county}/files")
+@requires(Access.COUNTY_WRITE)
+async def upload_file(
+    request: Request,
+    audit_id: int,
+    county: str,
+    kind: FormText,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """Upload the county's ballot manifest or CVR export; it is read at once to check it."""
+    who = require_principal(request)
+    require(kind in (MANIFEST, CVRS), f"unknown kind of file {kind!r}: manifest or cvrs")
+    require(bool(file.filename), "choose a file to upload")
+    upload = AuditFile(county, kind, file.filename or "upload", await file.read())
+    summary = summarize_file(upload)
+    audit_store(request).upload_file(audit_id, upload, summary, actor=who.username)
+    return _see_other(f"/audits/{audit_id}/counties/{county}")
+
+
+@router.post("/audits/{audit_id}/publish")
+@requires(Access.ADMINISTRATOR)
+def publish(request: Request, audit_id: int) -> Response:
+    """Freeze the files and publish their SHA-256 hashes (before the seed)."""
+    who = require_principal(request)
+    audits = audit_store(request)
+    audit = audits.audit(audit_id)
+    AuditFiles.read(audits.file_contents(audit_id), audit.counties)
+    audits.publish(audit_id, actor=who.username)
+    return _see_other(f"/audits/{audit_id}")
+
+
+@router.post("/audits/{audit_id}/seed")
+@requires(Access.ADMINISTRATOR)
+def enter_seed(request: Request, audit_id: int, seed: FormText) -> Response:
+    """Enter the dice seed; the engine sizes and draws round 1."""
+    who = require_principal(request)
+    size = start_audit(audit_store(request), audit_id, seed, actor=who.username)
+    return _see_other(f"/audits/{audit_id}?message=Round 1 drew {size} cards.")
+
+
+@router.post("/audits/{audit_id}/rounds/close")
+@requires(Access.ADMINISTRATOR)
+def close_round_page(request: Request, audit_id: int) -> Response:
+    """Measure the risk after the round; complete the audit or start the next round."""
+    who = require_principal(request)
+    done = close_round(audit_store(request), audit_id, actor=who.username)
+    note = "The audit is complete." if done else "The risk limit is not met: a new round started."
+    return _see_other(f"/audits/{audit_id}?message={note}")
+
+
+# -- counties and audit boards ------------------------------------------------------------------
+
+
+def _county_name(audits: AuditStore, audit_id: int, county: str) -> str:
+    """Return the county as the audit spells it; refuse a county not in the audit."""
+    audit = audits.audit(audit_id)
+    for known in audit.counties:
+        if known.casefold() == county.casefold():
+            return known
+    raise PapertallyError(f"{county!r} does not take part in audit {audit_id}")
+
+
+@router.get("/audits/{audit_id}/counties/{county}", response_class=HTMLResponse)
+@requires(Access.COUNTY_READ)
+def county_page(request: Request, audit_id: int, county: str) -> Any:
+    """The county's uploads and its retrieval list, card by card, with what is recorded."""
+    audits = audit_store(request)
+    name = _county_name(audits, audit_id, county)
+    audit = audits.audit(audit_id)
+    entries = {e.sequence: e for e in audits.entries(audit_id, county=name)}
+    rounds = audits.rounds(audit_id)
+    open_round = rounds[-1].number if rounds and rounds[-1].closed_at is None else None
+    return render(
+        request,
+        "audit_county.html",
+        audit=audit,
+        county=name,
+        files=[f for f in audits.files(audit_id) if f.county == name],
+        cards=audits.sample(audit_id, county=name),
+        entries=entries,
+        open_round=open_round,
+    )
+
+
+@router.get("/audits/{audit_id}/counties/{county}/retrieval.csv")
+@requires(Access.COUNTY_READ)
+def retrieval_csv(request: Request, audit_id: int, county: str) -> Response:
+    """The county's retrieval list as CSV, in storage order (container, tabulator, batch)."""
+    audits = audit_store(request)
+    name = _county_name(audits, audit_id, county)
+    entered = {e.sequence for e in audits.entries(audit_id, county=name)}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(RETRIEVAL_COLUMNS)
+    for card in audits.sample(audit_id, county=name):
+        writer.writerow(
+            [
+                card.container or "",
+                card.tabulator or "",
+                card.batch,
+                card.position,
+                card.imprinted_id or "",
+                card.ticket,
+                card.sequence,
+                card.round_number,
+                "yes" if card.sequence in entered else "no",
+            ]
+        )
+    return _download(out.getvalue(), f"retrieval-{name}-audit-{audit_id}.csv", "text/csv")
+
+
+def _card_page(request: Request, audit_id: int, county: str, sequence: int) -> Any:
+    audits = audit_store(request)
+    name = _county_name(audits, audit_id, county)
+    card = next((c for c in audits.sample(audit_id, county=name) if c.sequence == sequence), None)
+    require(card is not None, f"{name} has no card {sequence} in audit {audit_id}")
+    history = audits.entries(audit_id, county=name, sequence=sequence, include_history=True)
+    current = next((e for e in history if e.status == "current"), None)
+    rounds = audits.rounds(audit_id)
+    assert card is not None
+    return render(
+        request,
+        "audit_card.html",
+        audit=audits.audit(audit_id),
+        county=name,
+        card=card,
+        specs=contest_specs(audits, audit_id),
+        history=history,
+        current=current,
+        editable=rounds[card.round_number - 1].closed_at is None,
+    )
+
+
+@router.get("/audits/{audit_id}/counties/{county}/cards/{sequence}", response_class=HTMLResponse)
+@requires(Access.COUNTY_READ)
+def card_page(request: Request, audit_id: int, county: str, sequence: int) -> Any:
+    """One sampled card: where to find it, the form to record it, and its history."""
+    return _card_page(request, audit_id, county, sequence)
+
+
+@router.post("/audits/{audit_id}/counties/{county}/cards/{sequence}")
+@requires(Access.COUNTY_WRITE)
+async def record_card(request: Request, audit_id: int, county: str, sequence: int) -> Response:
+    """Record the audit board's reading of a card (or that it was not found)."""
+    who = require_principal(request)
+    audits = audit_store(request)
+    name = _county_name(audits, audit_id, county)
+    form = await request.form()
+    found = form.get(NOT_FOUND_FIELD) is None
+    votes: dict[str, list[str]] = {}
+    for spec in contest_specs(audits, audit_id):
+        chosen = [str(v) for v in form.getlist(f"{CONTEST_FIELD}{spec.name}") if str(v)]
+        unknown = [c for c in chosen if c not in spec.votes]
+        require(not unknown, f"{spec.name}: unknown choice {', '.join(unknown)}")
+        votes[spec.name] = chosen
+    audits.record_entry(
+        audit_id,
+        name,
+        sequence,
+        found=found,
+        votes=votes,
+        actor=who.username,
+        reason=str(form.get("reason") or "").strip() or None,
+    )
+    return _see_other(f"/audits/{audit_id}/counties/{name}#card-{sequence}")
+
+
+@router.post("/audits/{audit_id}/counties/{county}/cards/{sequence}/void")
+@requires(Access.COUNTY_WRITE)
+def void_card(
+    request: Request, audit_id: int, county: str, sequence: int, reason: FormText
+) -> Response:
+    """Void a mistaken reading (kept in the history); the card then needs a new one."""
+    who = require_principal(request)
+    audits = audit_store(request)
+    name = _county_name(audits, audit_id, county)
+    audits.void_entry(audit_id, name, sequence, actor=who.username, reason=reason)
+    return _see_other(f"/audits/{audit_id}/counties/{name}/cards/{sequence}")
+
+
+# -- export, verification, report ---------------------------------------------------------------
+
+
+@router.get("/audits/{audit_id}/export.zip")
+@requires(Access.STATE_READ)
+def export_zip(request: Request, audit_id: int) -> Response:
+    """The public export: files, seed, sample, every board record, risk per round, hashes."""
+    return _download(
+        audit_store(request).export(audit_id), f"audit-{audit_id}-export.zip", "application/zip"
+    )
+
+
+@router.get("/audits/{audit_id}/verify", response_class=HTMLResponse)
+@requires(Access.STATE_READ)
+def verify_page(request: Request, audit_id: int) -> Any:
+    """The observer's page: the export recomputed independently, check by check."""
+    audits = audit_store(request)
+    result = verify_export(audits.export(audit_id))
+    return render(request, "audit_verify.html", audit=audits.audit(audit_id), result=result)
+
+
+@router.get("/audits/{audit_id}/report.html", response_class=HTMLResponse)
+@requires(Access.STATE_READ)
+def report_html(request: Request, audit_id: int) -> HTMLResponse:
+    """The audit report for people: contests, margins, rounds, discrepancies, conclusion."""
+    return HTMLResponse(render_audit_report_html(audit_report(audit_store(request), audit_id)))
+
+
+@router.get("/audits/{audit_id}/report.pdf")
+@requires(Access.STATE_READ)
+def report_pdf(request: Request, audit_id: int) -> Response:
+    """The audit report as PDF (WeasyPrint)."""
+    pdf = render_audit_report_pdf(audit_report(audit_store(request), audit_id))
+    return _download(pdf, f"audit-{audit_id}-report.pdf", "application/pdf")
+
+
+@router.get("/audits/{audit_id}/report.json")
+@requires(Access.STATE_READ)
+def report_json(request: Request, audit_id: int) -> Response:
+    """The audit report as JSON, for programs."""
+    body = audit_report_json(audit_report(audit_store(request), audit_id))
+    return _download(body, f"audit-{audit_id}-report.json", "application/json")
+
+
+@router.get("/audits/{audit_id}/report.csv")
+@requires(Access.STATE_READ)
+def report_csv(request: Request, audit_id: int) -> Response:
+    """The audit report as CSV: one row per round, contest and assertion."""
+    body = audit_report_csv(audit_report(audit_store(request), audit_id))
+    return _download(body, f"audit-{audit_id}-report.csv", "text/csv")

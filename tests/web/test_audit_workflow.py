@@ -1,0 +1,192 @@
+"""The audit workflow through the app's routes, on SQLite and PostgreSQL: two counties, ballot
+comparison, one discrepancy that forces a second round, corrections with history, county
+scoping, the export verified, the activity log."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from tests.web.support import WebSetup, sign_in
+
+from papertally.store.audits import AuditStore
+from papertally.store.engine import make_engine
+from papertally.verify import verify_export
+
+ARLO = "arlo-small-election"
+CONTEST = "Minister of Farming"
+SEED = "32108237620450897013"
+COUNTIES = {"Adams": "Mount Olive", "Dane": "Siletz"}
+"""The fixture's counties carry two counties' files of Arlo's small election."""
+
+
+def _upload(client: TestClient, audit_id: int, county: str, data: Path) -> None:
+    source = COUNTIES[county]
+    for kind, name in (("manifest", "ballot manifest"), ("cvrs", "cvrs")):
+        path = data / ARLO / f"{source} - {name}.csv"
+        response = client.post(
+            f"/audits/{audit_id}/counties/{county}/files",
+            data={"kind": kind},
+            files={"file": (path.name, path.read_bytes(), "text/csv")},
+        )
+        assert response.status_code == 303, response.text
+
+
+def _record(client: TestClient, audit_id: int, county: str, sequence: int, **form: str) -> int:
+    response = client.post(f"/audits/{audit_id}/counties/{county}/cards/{sequence}", data=form)
+    return response.status_code
+
+
+def _record_round(
+    client: TestClient, audits: AuditStore, audit_id: int, round_number: int, wrong: int | None
+) -> None:
+    """Record every card of a round as its CVR says (an overvote as no vote), except draw
+    ``wrong``, read as a vote for Alex Hall."""
+    for card in audits.sample(audit_id):
+        if card.round_number != round_number:
+            continue
+        assert card.cvr is not None
+        votes = card.cvr.get(CONTEST, [])
+        choice = "Alex Hall" if card.sequence == wrong else (votes[0] if len(votes) == 1 else "")
+        field = {f"contest::{CONTEST}": choice}
+        assert _record(client, audit_id, card.county, card.sequence, **field) == 303
+
+
+def test_a_two_county_comparison_audit_through_the_routes(web: WebSetup, shared_data: Path) -> None:
+    admin = web.client()
+    sign_in(admin, "admin")
+    response = admin.post("/audits", data={"name": "Test RLA", "counties": "Adams, Dane"})
+    assert response.status_code == 303
+    audit_id = int(response.headers["location"].rsplit("/", 1)[1])
+    response = admin.post(
+        f"/audits/{audit_id}/contests",
+        data={"name": CONTEST, "audit_type": "ballot comparison", "risk_limit": "10%"},
+    )
+    assert response.status_code == 303
+
+    adams = web.client()
+    sign_in(adams, "adams-clerk")
+    dane = web.client()
+    sign_in(dane, "dane-clerk")
+    assert dane.get(f"/audits/{audit_id}/counties/Adams").status_code == 403
+    refused = dane.post(
+        f"/audits/{audit_id}/counties/Adams/files",
+        data={"kind": "manifest"},
+        files={"file": ("m.csv", b"Batch Name,Number of Ballots\nB1,3\n", "text/csv")},
+    )
+    assert refused.status_code == 403
+    bad = adams.post(
+        f"/audits/{audit_id}/counties/Adams/files",
+        data={"kind": "manifest"},
+        files={"file": ("m.csv", b"Batch,Ballots counted\nB1,3\n", "text/csv")},
+    )
+    assert bad.status_code == 400 and "Number of Ballots" in bad.text
+    _upload(adams, audit_id, "Adams", shared_data)
+    _upload(dane, audit_id, "Dane", shared_data)
+
+    early = admin.post(f"/audits/{audit_id}/seed", data={"seed": SEED})
+    assert early.status_code == 400 and "publish" in early.text
+    assert admin.post(f"/audits/{audit_id}/publish").status_code == 303
+    late = _upload_once_more(adams, audit_id, shared_data)
+    assert late.status_code == 400 and "setup" in late.text
+    short = admin.post(f"/audits/{audit_id}/seed", data={"seed": "12345"})
+    assert short.status_code == 400 and "20" in short.text
+    assert admin.post(f"/audits/{audit_id}/seed", data={"seed": SEED}).status_code == 303
+
+    audits = AuditStore(make_engine(web.url))
+    (first,) = audits.rounds(audit_id)
+    assert first.size == 5
+    sample = audits.sample(audit_id)
+    assert {c.county for c in sample} <= {"Adams", "Dane"}
+    csv_text = adams.get(f"/audits/{audit_id}/counties/Adams/retrieval.csv").text
+    assert csv_text.splitlines()[0].startswith("Container,Tabulator,Batch Name,Ballot Number")
+    assert len(csv_text.splitlines()) == 1 + sum(c.county == "Adams" for c in sample)
+
+    wrong = sample[1].sequence
+    _record_round(admin, audits, audit_id, 1, wrong)
+    card = sample[0]
+    again = _record(admin, audit_id, card.county, card.sequence, **{f"contest::{CONTEST}": ""})
+    assert again == 400
+    corrected = _record(
+        admin,
+        audit_id,
+        card.county,
+        card.sequence,
+        **{f"contest::{CONTEST}": "Alex Hall", "reason": "misread"},
+    )
+    assert corrected == 303
+    void = admin.post(
+        f"/audits/{audit_id}/counties/{card.county}/cards/{card.sequence}/void",
+        data={"reason": "wrong card pulled"},
+    )
+    assert void.status_code == 303
+    closing = admin.post(f"/audits/{audit_id}/rounds/close")
+    assert closing.status_code == 400 and "no reading" in closing.text
+    marked = card.cvr.get(CONTEST, []) if card.cvr else []
+    expected = marked[0] if len(marked) == 1 else ""
+    assert (
+        _record(admin, audit_id, card.county, card.sequence, **{f"contest::{CONTEST}": expected})
+        == 303
+    )
+    history = audits.entries(audit_id, sequence=card.sequence, include_history=True)
+    assert [e.status for e in history] == ["superseded", "voided", "current"]
+
+    assert admin.post(f"/audits/{audit_id}/rounds/close").status_code == 303
+    rounds = audits.rounds(audit_id)
+    assert len(rounds) == 2 and rounds[0].measurement is not None
+    assert not rounds[0].measurement["finished"]
+    assert rounds[1].size == rounds[0].measurement["next_round_size"] > 0
+    closed_card = _record(
+        admin, audit_id, card.county, card.sequence, **{f"contest::{CONTEST}": "", "reason": "x"}
+    )
+    assert closed_card == 400
+    _record_round(admin, audits, audit_id, 2, None)
+    assert admin.post(f"/audits/{audit_id}/rounds/close").status_code == 303
+    assert audits.audit(audit_id).status == "complete"
+
+    observer = web.client()
+    sign_in(observer, "observer")
+    assert "Everything matches" in observer.get(f"/audits/{audit_id}/verify").text
+    export = observer.get(f"/audits/{audit_id}/export.zip").content
+    assert verify_export(export).ok
+    report = json.loads(observer.get(f"/audits/{audit_id}/report.json").text)
+    assert report["status"] == "complete"
+    assert report["contests"][0]["conclusion"].startswith("confirmed")
+    assert [d["sequence"] for d in report["discrepancies"]] == [wrong], report["discrepancies"]
+    assert "o2" in report["discrepancies"][0]["codes"].values()
+    rows = observer.get(f"/audits/{audit_id}/report.csv").text.splitlines()
+    assert rows[0].startswith("round,size,cards_drawn") and len(rows) > 2
+    actions = [e.action for e in web.recounts.activity() if e.subject.startswith("audit/")]
+    for action in ("audit.create", "audit.publish", "audit.seed", "audit.card.void"):
+        assert action in actions
+    assert actions.count("audit.round.close") == 2 and actions[-1] == "audit.complete"
+    assert web.recounts.verify_log().chain.intact
+    with zipfile.ZipFile(io.BytesIO(export)) as archive:
+        names = set(archive.namelist())
+    assert {"audit.json", "sample.csv", "audit-board.csv", "SHA256SUMS.txt"} <= names
+    assert "files/Adams/Mount Olive - cvrs.csv" in names
+
+
+def _upload_once_more(client: TestClient, audit_id: int, data: Path) -> object:
+    path = data / ARLO / "Mount Olive - ballot manifest.csv"
+    return client.post(
+        f"/audits/{audit_id}/counties/Adams/files",
+        data={"kind": "manifest"},
+        files={"file": (path.name, path.read_bytes(), "text/csv")},
+    )
+
+
+def test_every_audit_route_declares_a_rule_and_counties_are_scoped(web: WebSetup) -> None:
+    admin = web.client()
+    sign_in(admin, "admin")
+    audit_id = AuditStore(make_engine(web.url)).create_audit("A", ["Adams"], actor="admin")
+    board = web.client()
+    sign_in(board, "adams-board")
+    assert board.get(f"/audits/{audit_id}").status_code == 403
+    assert board.post(f"/audits/{audit_id}/publish").status_code == 403
+    assert board.get(f"/audits/{audit_id}/counties/Adams").status_code == 200
+    anonymous = web.client()
+    assert anonymous.get(f"/audits/{audit_id}/export.zip").status_code == 303
