@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from operator import methodcaller
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -25,6 +26,7 @@ import numpy as np
 from papertally.audit import consistent
 from papertally.audit.manifest import Batch, Manifest
 from papertally.audit.sampling import SamplingMethod, draw_ppeb, draw_sample
+from papertally.io.manifests import read_manifest
 
 SEED = "01234567890123456789"
 T = TypeVar("T")
@@ -160,6 +162,14 @@ def main() -> None:
     bounds = np.random.default_rng(2).uniform(0, 10, len(manifest)).tolist()
     seconds, _ = best_of(repeat, lambda: draw_ppeb(manifest.batches, bounds, SEED, size))
     line(f"PPEB: {size:,} batches of {len(manifest):,}, with replacement", seconds)
+
+    hart = Path(__file__).resolve().parents[2] / "shared/data/cvr/hart/Hart_manifest.xlsx"
+    if hart.is_file():
+        seconds, real = best_of(1, lambda: read_manifest(hart, "Orange"))
+        print(f"real data: Hart manifest, {real.total_ballots:,} ballots in {len(real):,} batches")
+        line("  read the Excel manifest", seconds)
+        seconds, _ = best_of(repeat, lambda: draw_sample(real, SEED, 1_000))
+        line("  consistent sampler, 1,000 draws, default processes", seconds)
 
 
 if __name__ == "__main__":
