@@ -199,90 +199,96 @@ class _Reader:
             cache[ident] = code
         return code
 
-    def add_contests(self, contests: list[_Contest], bulk: BulkCards) -> int:
-        """Append a card's contests and marks to ``bulk``; return how many contests."""
-        contest_codes = self.contests
-        choice_codes = self.choices
-        defs = self.collection.contests
-        e_contests, e_overs, e_unders = bulk.e_contests, bulk.e_overs, bulk.e_unders
-        mark_counts, m_choices, m_ranks = bulk.mark_counts, bulk.m_choices, bulk.m_ranks
-        for contest in contests:
-            contest_id = contest.Id
-            code = contest_codes.get(contest_id)
-            if code is None:
-                code = self.contest(contest_id)
-            choices = choice_codes[code]
-            marks = 0
-            for mark in contest.Marks:
-                if mark.IsVote:
-                    rank = mark.Rank
-                    if rank != 1 and rank > defs[code].ranks:
-                        defs[code].ranks = rank
-                    choice = choices.get(mark.CandidateId)
-                    if choice is None:
-                        choice = self.choice(contest_id, code, mark.CandidateId)
-                    m_choices.append(choice)
-                    m_ranks.append(rank)
-                    marks += 1
-            over, under = contest.Overvotes, contest.Undervotes
-            if over is None or under is None:
-                allowed = defs[code].votes_allowed
-                if allowed is not None and defs[code].ranks <= 1:
-                    over = over if over is not None else (allowed if marks > allowed else 0)
-                    under = under if under is not None else (0 if over else allowed - marks)
-            e_contests.append(code)
-            e_overs.append(-1 if over is None else over)
-            e_unders.append(-1 if under is None else under)
-            mark_counts.append(marks)
-        return len(contests)
-
-    def session(self, session: _Session, bulk: BulkCards) -> int:
-        """Append the cards of one session to ``bulk``; return how many."""
-        collection = self.collection
-        strings = collection.strings
-        catalog = self.catalog
-        tabulator = strings.code(str(session.TabulatorId))
-        batch = strings.code(str(session.BatchId))
-        record = collection.encode_id(session.RecordId)
-        group = self.code(self.groups, catalog.counting_groups, session.CountingGroupId)
+    def current(self, session: _Session) -> _Snapshot:
+        """Return the interpretation counted: ``Modified`` if current, else ``Original``."""
         snapshot = session.Original
         modified = session.Modified
         if modified is not None and (modified.IsCurrent or not snapshot.IsCurrent):
-            snapshot = modified
-        style = self.code(self.styles, catalog.ballot_types, snapshot.BallotTypeId)
-        precinct = self.code(self.precincts, catalog.precinct_portions, snapshot.PrecinctPortionId)
-        cards = snapshot.Cards
-        if cards is None:
-            if snapshot.Contests is None:
-                raise _LayoutError("the current interpretation has neither 'Cards' nor 'Contests'")
-            layout: list[tuple[int, int, list[_Contest]]] = [(ABSENT, -1, snapshot.Contests)]
-        else:
-            layout = [
-                (
-                    collection.encode_id(card.Id),
-                    -1 if card.PaperIndex is None else card.PaperIndex,
-                    card.Contests,
-                )
-                for card in cards
-            ]
-        for card_id, sheet, contests in layout:
-            bulk.card_ids.append(card_id)
-            bulk.tabulators.append(tabulator)
-            bulk.batches.append(batch)
-            bulk.records.append(record)
-            bulk.imprints.append(ABSENT)
-            bulk.styles.append(style)
-            bulk.precincts.append(precinct)
-            bulk.groups.append(group)
-            bulk.sheets.append(sheet)
-            bulk.sources.append(self.source)
-            bulk.flags.append(FLAG_DERIVED_IMPRINT)
-            bulk.entry_counts.append(self.add_contests(contests, bulk))
-        return len(layout)
+            return modified
+        return snapshot
+
+    def sessions(self, sessions: list[_Session], bulk: BulkCards, firsts: list[int]) -> None:
+        """Append the cards of ``sessions`` to ``bulk``; ``firsts`` gets each one's first card.
+
+        One loop with every lookup bound to a local name: this is the hot path of reading
+        millions of cards.
+        """
+        collection = self.collection
+        code_of = collection.strings.code
+        encode_id = collection.encode_id
+        catalog = self.catalog
+        contest_codes, choice_codes = self.contests, self.choices
+        defs = collection.contests
+        source = self.source
+        card_ids, tabulators, batches = bulk.card_ids, bulk.tabulators, bulk.batches
+        records, imprints, styles = bulk.records, bulk.imprints, bulk.styles
+        precincts, groups, sheets = bulk.precincts, bulk.groups, bulk.sheets
+        sources, flags, entry_counts = bulk.sources, bulk.flags, bulk.entry_counts
+        e_contests, e_overs, e_unders = bulk.e_contests, bulk.e_overs, bulk.e_unders
+        mark_counts, m_choices, m_ranks = bulk.mark_counts, bulk.m_choices, bulk.m_ranks
+        for number, session in enumerate(sessions, 1):
+            firsts.append(len(card_ids))
+            tabulator = code_of(str(session.TabulatorId))
+            batch = code_of(str(session.BatchId))
+            record = encode_id(session.RecordId)
+            group = self.code(self.groups, catalog.counting_groups, session.CountingGroupId)
+            snapshot = self.current(session)
+            style = self.code(self.styles, catalog.ballot_types, snapshot.BallotTypeId)
+            precinct = self.code(
+                self.precincts, catalog.precinct_portions, snapshot.PrecinctPortionId
+            )
+            cards = snapshot.Cards
+            if cards is not None:
+                layout = [(encode_id(c.Id), c.PaperIndex, c.Contests) for c in cards]
+            elif snapshot.Contests is not None:
+                layout = [(ABSENT, None, snapshot.Contests)]
+            else:
+                raise _LayoutError(number)
+            for card_id, sheet, contests in layout:
+                card_ids.append(card_id)
+                tabulators.append(tabulator)
+                batches.append(batch)
+                records.append(record)
+                imprints.append(ABSENT)
+                styles.append(style)
+                precincts.append(precinct)
+                groups.append(group)
+                sheets.append(-1 if sheet is None else sheet)
+                sources.append(source)
+                flags.append(FLAG_DERIVED_IMPRINT)
+                entry_counts.append(len(contests))
+                for contest in contests:
+                    contest_id = contest.Id
+                    code = contest_codes.get(contest_id)
+                    if code is None:
+                        code = self.contest(contest_id)
+                    choices = choice_codes[code]
+                    marks = 0
+                    for mark in contest.Marks:
+                        if mark.IsVote:
+                            rank = mark.Rank
+                            if rank != 1 and rank > defs[code].ranks:
+                                defs[code].ranks = rank
+                            choice = choices.get(mark.CandidateId)
+                            if choice is None:
+                                choice = self.choice(contest_id, code, mark.CandidateId)
+                            m_choices.append(choice)
+                            m_ranks.append(rank)
+                            marks += 1
+                    over, under = contest.Overvotes, contest.Undervotes
+                    if over is None or under is None:
+                        allowed = defs[code].votes_allowed
+                        if allowed is not None and defs[code].ranks <= 1:
+                            over = over if over is not None else (allowed if marks > allowed else 0)
+                            under = under if under is not None else (0 if over else allowed - marks)
+                    e_contests.append(code)
+                    e_overs.append(-1 if over is None else over)
+                    e_unders.append(-1 if under is None else under)
+                    mark_counts.append(marks)
 
 
 class _LayoutError(Exception):
-    """A session in neither the flat nor the multi-card layout."""
+    """A session (its number is the argument) in neither the flat nor the multi-card layout."""
 
 
 def read_dominion_json(
@@ -325,13 +331,16 @@ def _read_sessions(
         raise json_syntax_error(part, data, error) from None
     reader = _Reader(collection, catalog, source)
     bulk = BulkCards()
-    first_card_of_session = []
-    for n, session in enumerate(export.Sessions, 1):
-        first_card_of_session.append(len(bulk.card_ids))
-        try:
-            reader.session(session, bulk)
-        except _LayoutError as error:
-            raise part.error(f"{_where(n, session)}: {error}", column="Cards") from None
+    first_card_of_session: list[int] = []
+    try:
+        reader.sessions(export.Sessions, bulk, first_card_of_session)
+    except _LayoutError as error:
+        n = int(error.args[0])
+        raise part.error(
+            f"{_where(n, export.Sessions[n - 1])}: the current interpretation has neither "
+            "'Cards' nor 'Contests'",
+            column="Cards",
+        ) from None
     try:
         collection.add_cards_bulk(bulk)
     except CardError as error:
