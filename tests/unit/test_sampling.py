@@ -13,8 +13,10 @@ import pytest
 from cryptorandom import sample as crypto_sample
 from cryptorandom.cryptorandom import SHA256
 
+from papertally.audit import consistent
 from papertally.audit.consistent import (
     _keys_of_job,
+    _scan_job,
     _split_jobs,
     ballot_id,
     batch_id_prefix,
@@ -22,6 +24,7 @@ from papertally.audit.consistent import (
     consistent_sample_manifest,
     first_ticket,
     fork_context,
+    key_threshold,
     manifest_ticket_keys,
     next_ticket,
     seed_hash,
@@ -149,7 +152,34 @@ def test_parallel_hashing_gives_the_same_draws() -> None:
     whole = _keys_of_job(list(zip(prefixes, counts, strict=True)))
     for parts in (2, 3, 8):
         jobs = _split_jobs(prefixes, counts, parts)
-        assert np.array_equal(np.concatenate([_keys_of_job(job) for job in jobs]), whole)
+        assert np.array_equal(np.concatenate([_keys_of_job(job) for job, _ in jobs]), whole)
+        sizes = [sum(count for _, count in job) for job, _ in jobs]
+        assert [first for _, first in jobs] == [sum(sizes[:k]) for k in range(len(jobs))]
+        # Each job's candidates carry their manifest-wide index and exact ticket.
+        entries = [e for job, first in jobs for e in _scan_job(job, first, 10**9 - 1)]
+        assert [e[3] for e in entries] == list(range(manifest.total_ballots))
+        for ticket, item, _, index in entries:
+            location = manifest.location(index)
+            assert item == ballot_id(location.batch, location.position)
+            assert ticket == first_ticket(seed_hash(SEEDS[2]), item)
+
+
+def test_a_large_manifest_uses_the_key_threshold_and_equals_the_reference() -> None:
+    manifest = Manifest(Batch("C", f"B{i}", 250, tabulator="T") for i in range(80))
+    assert key_threshold(100, manifest.total_ballots) < 10**8
+    for with_replacement in (False, True):
+        ours = consistent_sample_manifest(
+            manifest, SEEDS[0], 100, with_replacement=with_replacement
+        )
+        expected = reference_manifest_draws(manifest, SEEDS[0], 100, with_replacement)
+        assert [(trim_ticket(d.ticket, 18), d.item_id, d.generation) for d in ours] == expected
+
+
+def test_a_threshold_too_low_falls_back_to_every_ballot(monkeypatch: pytest.MonkeyPatch) -> None:
+    manifest = small_manifest()
+    expected = consistent_sample_manifest(manifest, SEEDS[1], 50)
+    monkeypatch.setattr(consistent, "key_threshold", lambda wanted, total: 0)
+    assert consistent_sample_manifest(manifest, SEEDS[1], 50) == expected
 
 
 def test_no_forking_while_other_threads_run() -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import math
 import os
 import sys
 import threading
@@ -108,7 +109,7 @@ def trim_ticket(ticket: str, digits: int) -> str:
     return ticket[: _leading_nines_end(ticket + "0") + digits]
 
 
-_MODULUS = 10**PREFIX_DIGITS
+_MODULUS: int = 10**PREFIX_DIGITS
 _WORD_WEIGHTS = np.array([pow(2, 64 * (3 - j), _MODULUS) for j in range(4)], dtype=np.uint64)
 """``2**(64 (3-j)) mod 10**9``: the weight of the j-th 64-bit word of a digest, modulo 10**9."""
 _REVERSED_THREE = np.array([int(f"{n:03d}"[::-1]) for n in range(1000)], dtype=np.uint32)
@@ -202,16 +203,22 @@ def ballot_id(batch: Batch, position: int) -> str:
     return f"{batch_id_prefix(batch)}{position})"
 
 
-def _split_jobs(prefixes: list[bytes], counts: list[int], parts: int) -> list[_Job]:
-    """Cut the batches into ``parts`` consecutive jobs of about equal numbers of ballots."""
+def _split_jobs(prefixes: list[bytes], counts: list[int], parts: int) -> list[tuple[_Job, int]]:
+    """Cut the batches into ``parts`` consecutive jobs of about equal numbers of ballots.
+
+    Each job comes with the manifest index of its first ballot.
+    """
     total = sum(counts)
     jobs: list[_Job] = [[] for _ in range(parts)]
+    firsts = [0] * parts
     done = 0
     for prefix, count in zip(prefixes, counts, strict=True):
         part = min(parts - 1, done * parts // max(total, 1))
+        if not jobs[part]:
+            firsts[part] = done
         jobs[part].append((prefix, count))
         done += count
-    return [job for job in jobs if job]
+    return [(job, first) for job, first in zip(jobs, firsts, strict=True) if job]
 
 
 def default_workers(ballots: int) -> int:
@@ -224,17 +231,78 @@ def default_workers(ballots: int) -> int:
 
 def manifest_ticket_keys(manifest: Manifest, seed: str, workers: int | None = None) -> KeyArray:
     """Return the nine-digit ticket prefix of every ballot of the manifest, in manifest order."""
-    hashed = seed_hash(seed)
-    prefixes = [(hashed + batch_id_prefix(b)).encode("utf-8") for b in manifest.batches]
-    counts = [b.ballots for b in manifest.batches]
+    prefixes, counts = _batch_prefixes(manifest, seed)
     if workers is None:
         workers = default_workers(manifest.total_ballots)
     context = fork_context() if workers > 1 else None
     if context is None:
         return _keys_of_job(list(zip(prefixes, counts, strict=True)))
-    jobs = _split_jobs(prefixes, counts, workers * 4)
+    jobs = [job for job, _ in _split_jobs(prefixes, counts, workers * 4)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return np.concatenate(list(pool.map(_keys_of_job, jobs)))
+
+
+def _batch_prefixes(manifest: Manifest, seed: str) -> tuple[list[bytes], list[int]]:
+    """Return each batch's hashed-message prefix (seed hash + id start) and its ballot count."""
+    hashed = seed_hash(seed)
+    prefixes = [(hashed + batch_id_prefix(b)).encode("utf-8") for b in manifest.batches]
+    return prefixes, [b.ballots for b in manifest.batches]
+
+
+_Entry = tuple[str, str, int, int]
+"""``(ticket, id, generation, index)``: plain tuples sort and heap in the sampler's order."""
+_SEED_HASH_LENGTH = 64
+"""Characters of the hex seed hash at the start of every generation-1 message."""
+
+
+def _scan_job(job: _Job, first_index: int, threshold: int) -> list[_Entry]:
+    """Hash every ballot of some batches; return exact entries for those keyed ≤ ``threshold``."""
+    keys = _keys_of_job(job)
+    local = np.flatnonzero(keys <= threshold)
+    counts = np.array([count for _, count in job], dtype=np.int64)
+    ends = np.cumsum(counts)
+    batch_numbers = np.searchsorted(ends, local, side="right")
+    positions = local - (ends - counts)[batch_numbers] + 1
+    texts: dict[int, str] = {}
+    entries: list[_Entry] = []
+    for b, p, i in zip(batch_numbers.tolist(), positions.tolist(), local.tolist(), strict=True):
+        prefix = job[b][0]
+        ending = f"{p})"
+        text = texts.get(b)
+        if text is None:
+            text = texts[b] = prefix[_SEED_HASH_LENGTH:].decode("utf-8")
+        digest = hashlib.sha256(prefix + ending.encode()).digest()
+        entries.append((ticket_from_digest(digest), text + ending, 1, first_index + i))
+    return entries
+
+
+def _scan_manifest(
+    prefixes: list[bytes], counts: list[int], threshold: int, workers: int
+) -> list[_Entry]:
+    """Run :func:`_scan_job` over all batches, shared among ``workers`` processes if allowed."""
+    context = fork_context() if workers > 1 else None
+    if context is None:
+        return _scan_job(list(zip(prefixes, counts, strict=True)), 0, threshold)
+    jobs = _split_jobs(prefixes, counts, workers * 4)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        parts = pool.map(
+            _scan_job,
+            [job for job, _ in jobs],
+            [first for _, first in jobs],
+            repeat(threshold, len(jobs)),
+        )
+        return [entry for part in parts for entry in part]
+
+
+def key_threshold(wanted: int, total: int) -> int:
+    """Return a nine-digit key under which, almost surely, at least ``wanted`` of ``total`` fall.
+
+    Keys are uniform on 0..10**9-1, so the count at or under t is binomial; t is set eight
+    standard deviations (plus 16) above ``wanted``'s expected quantile, so it falls short with
+    probability below 10**-15, and then the caller scans again with every ballot a candidate.
+    """
+    share = (wanted + 8 * math.sqrt(wanted) + 16) / total
+    return min(_MODULUS - 1, int(share * _MODULUS))
 
 
 def fork_context() -> BaseContext | None:
@@ -269,31 +337,21 @@ def _candidates(keys: KeyArray, count: int) -> npt.NDArray[np.int64]:
     return np.flatnonzero(keys <= threshold).astype(np.int64)
 
 
-def _draw_from(
-    hashed: str,
-    ids: list[str],
-    indices: list[int],
-    count: int,
-    with_replacement: bool,
-) -> list[TicketDraw]:
-    """Draw ``count`` items exactly from candidates (ids with their indices), smallest first.
+def _order(entries: list[_Entry], count: int, with_replacement: bool) -> list[TicketDraw]:
+    """Draw ``count`` items exactly from candidate entries, smallest ticket first.
 
     Ties of ticket numbers (which SHA-256 makes practically impossible) go to the smaller id.
-    Plain tuples are sorted and heaped, for speed; they become :class:`TicketDraw` at the end.
+    With replacement a drawn item goes back with its next-generation ticket (Rivest 2018).
     """
-    tickets = [
-        (first_ticket(hashed, item), item, 1, index)
-        for item, index in zip(ids, indices, strict=True)
-    ]
     if not with_replacement:
-        tickets.sort()
-        return list(map(TicketDraw._make, tickets[:count]))
-    heapq.heapify(tickets)
+        entries.sort()
+        return list(map(TicketDraw._make, entries[:count]))
+    heapq.heapify(entries)
     drawn: list[TicketDraw] = []
-    while len(drawn) < count and tickets:
-        ticket, item, generation, index = tickets[0]
+    while len(drawn) < count and entries:
+        ticket, item, generation, index = entries[0]
         drawn.append(TicketDraw(ticket, item, generation, index))
-        heapq.heapreplace(tickets, (next_ticket(ticket), item, generation + 1, index))
+        heapq.heapreplace(entries, (next_ticket(ticket), item, generation + 1, index))
     return drawn
 
 
@@ -308,21 +366,23 @@ def consistent_sample_manifest(
     """Return the first ``count`` draws of Rivest's consistent sampler over a manifest's ballots.
 
     Ballot ids are Arlo's (see :func:`ballot_id`), so the draws equal Arlo's for the same seed
-    and manifest. Without replacement ``count`` is at most the number of ballots.
+    and manifest. Without replacement ``count`` is at most the number of ballots. Every ballot
+    is hashed (in ``workers`` processes); only those whose nine-digit key is under
+    :func:`key_threshold` get their full ticket, and those are ordered exactly. Any draw of the
+    sample is among them: at least ``count`` ballots have smaller tickets than any other.
     """
     total = manifest.total_ballots
     if count <= 0 or total == 0:
         return []
-    keys = manifest_ticket_keys(manifest, seed, workers)
     wanted = count if with_replacement else min(count, total)
-    chosen = _candidates(keys, wanted)
-    batch_numbers, positions = manifest.locate(chosen)
-    prefixes = {b: batch_id_prefix(manifest.batches[b]) for b in set(batch_numbers.tolist())}
-    ids = [
-        f"{prefixes[b]}{p})"
-        for b, p in zip(batch_numbers.tolist(), positions.tolist(), strict=True)
-    ]
-    return _draw_from(seed_hash(seed), ids, chosen.tolist(), wanted, with_replacement)
+    prefixes, counts = _batch_prefixes(manifest, seed)
+    if workers is None:
+        workers = default_workers(total)
+    threshold = key_threshold(wanted, total)
+    entries = _scan_manifest(prefixes, counts, threshold, workers)
+    if len(entries) < wanted and threshold < _MODULUS - 1:
+        entries = _scan_manifest(prefixes, counts, _MODULUS - 1, workers)
+    return _order(entries, wanted, with_replacement)
 
 
 def consistent_sample(
@@ -344,4 +404,5 @@ def consistent_sample(
     keys = _keys_of_messages([(hashed + item).encode("utf-8") for item in ids])
     wanted = count if with_replacement else min(count, len(ids))
     chosen = _candidates(keys, wanted).tolist()
-    return _draw_from(hashed, [ids[i] for i in chosen], chosen, wanted, with_replacement)
+    entries = [(first_ticket(hashed, ids[i]), ids[i], 1, i) for i in chosen]
+    return _order(entries, wanted, with_replacement)
