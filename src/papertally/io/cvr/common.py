@@ -8,9 +8,11 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import IO
 
 import msgspec
 
@@ -78,6 +80,16 @@ class InputPart:
             return self.path.read_bytes()
         with zipfile.ZipFile(self.path) as archive:
             return archive.read(self.member)
+
+    @contextmanager
+    def stream(self) -> Iterator[IO[bytes]]:
+        """Open the file as a binary stream (a zip member is decompressed as it is read)."""
+        if self.member is None:
+            with self.path.open("rb") as plain:
+                yield plain
+            return
+        with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as packed:
+            yield packed
 
     def head(self, size: int = HEAD_BYTES) -> bytes:
         """Return the first ``size`` bytes of the file."""
@@ -197,23 +209,38 @@ def open_rows(part: InputPart) -> Rows:
             raise part.error(f"cannot read the workbook: {error}") from None
         rows = ([_cell_text(v) for v in row] for row in values)
         return Rows(part, rows, sheet=sheet_name)
-    text = decode(part.read_bytes())
-    if "\t" in text.split("\n", 1)[0] and "," not in text.split("\n", 1)[0]:
+    head = part.head()
+    first_line = decode(head).split("\n", 1)[0]
+    if "\t" in first_line and "," not in first_line:
         raise part.error("columns are separated by tabs; export the file as comma-separated CSV")
-    return _csv_rows(part, text)
+    try:
+        head.decode("utf-8")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut at the end of the head is still UTF-8.
+        encoding = "utf-8-sig" if error.start >= len(head) - 3 else "cp1252"
+    return _csv_rows(part, encoding)
 
 
-def _csv_rows(part: InputPart, text: str) -> Rows:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _csv_rows(part: InputPart, encoding: str) -> Rows:
+    """Return the rows of a CSV file, read as a stream (the file is never held whole)."""
     holder = Rows(part, iter(()))
 
     def generate() -> Iterator[list[str]]:
-        try:
-            for row in reader:
-                holder.line = reader.line_num - 1
-                yield row
-        except csv.Error as error:
-            raise part.error(f"broken CSV: {error}", row=reader.line_num) from None
+        with part.stream() as binary:
+            text = io.TextIOWrapper(binary, encoding=encoding, newline="")
+            reader = csv.reader(text)
+            try:
+                for row in reader:
+                    holder.line = reader.line_num - 1
+                    yield row
+            except csv.Error as error:
+                raise part.error(f"broken CSV: {error}", row=reader.line_num) from None
+            except UnicodeDecodeError:
+                raise part.error(
+                    "the file is not UTF-8 text after this row; save it as UTF-8 CSV",
+                    row=reader.line_num,
+                ) from None
 
     holder.rows = generate()
     return holder

@@ -16,9 +16,8 @@ code path handles both.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 from xml.etree import ElementTree
 
 from papertally.io.cvr.common import InputPart, load_json
@@ -248,7 +247,14 @@ def read_nist_json(part: InputPart, collection: CardCollection, source: int) -> 
 
 def iter_xml(part: InputPart, tags: set[str]) -> Iterator[tuple[str, ElementTree.Element]]:
     """Yield the elements named ``tags`` (local names) that are direct children of the root."""
-    stream = io.BytesIO(part.read_bytes())
+    with part.stream() as stream:
+        yield from _iter_xml(part, stream, tags)
+
+
+def _iter_xml(
+    part: InputPart, stream: IO[bytes], tags: set[str]
+) -> Iterator[tuple[str, ElementTree.Element]]:
+    """Stream-parse ``stream``, yielding and then freeing the wanted top-level elements."""
     depth = 0
     try:
         for event, element in ElementTree.iterparse(stream, events=("start", "end")):
