@@ -412,15 +412,15 @@ def _close(a: float, b: float) -> bool:
 def first_difference(recorded: Mapping[str, Any], recomputed: Mapping[str, Any]) -> str | None:
     """Return a sentence naming the first difference between two rounds' JSON, or ``None``.
 
-    Numbers compare within :data:`RISK_TOLERANCE` (relative); everything else exactly.
+    The contests' risks come first, then the round's next size. Numbers compare within
+    :data:`RISK_TOLERANCE` (relative); everything else exactly.
     """
     where = f"round {recomputed.get('round')}"
-    for key in ("cards_drawn", "next_round_size", "finished"):
-        if recorded.get(key) != recomputed.get(key):
-            return (
-                f"{where}: {key.replace('_', ' ')} recorded {recorded.get(key)!r}, "
-                f"recomputed {recomputed.get(key)!r}"
-            )
+    if recorded.get("cards_drawn") != recomputed.get("cards_drawn"):
+        return (
+            f"{where}: cards drawn recorded {recorded.get('cards_drawn')!r}, "
+            f"recomputed {recomputed.get('cards_drawn')!r}"
+        )
     old = {c["contest"]: c for c in recorded.get("contests", [])}
     for contest in recomputed["contests"]:
         name = contest["contest"]
@@ -458,4 +458,10 @@ def first_difference(recorded: Mapping[str, Any], recomputed: Mapping[str, Any])
                         f"{where}, contest {name!r}, assertion {assertion['name']!r}: {key} "
                         f"recorded {theirs_a.get(key)!r}, recomputed {assertion[key]!r}"
                     )
+    for key in ("next_round_size", "finished"):
+        if recorded.get(key) != recomputed.get(key):
+            return (
+                f"{where}: {key.replace('_', ' ')} recorded {recorded.get(key)!r}, "
+                f"recomputed {recomputed.get(key)!r}"
+            )
     return None
