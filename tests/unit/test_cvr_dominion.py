@@ -341,3 +341,10 @@ def test_dominion_csv_reads_vote_for_two(tmp_path: Path) -> None:
     assert cards.tallies() == {"Mayor": {"Alice": 1, "Bob": 1}, "Council": {"Carol": 1}}
     council = cards.card(1).contest("Council")
     assert council is not None and council.undervotes == 2
+
+
+def test_dominion_csv_in_windows_1252_keeps_accents(tmp_path: Path) -> None:
+    path = tmp_path / "cvrs.csv"
+    path.write_bytes(DOMINION_CSV.replace("Carol", "José").encode("cp1252"))
+    cards = read_cvrs([path])
+    assert cards.tally("Council") == {"José": 1}
