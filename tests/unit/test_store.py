@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -427,7 +429,10 @@ def test_numpy_integers_are_stored_as_plain_numbers_and_booleans_refused(store: 
             ),
             r"the source of count 'original canvass'.*unit 'Adams\|TOWN OF X3 Wards 1-2'",
         ),
-        (lambda r: setattr(r.election, "state", "State of Wisconsin, USA"), "expected a postal code"),
+        (
+            lambda r: setattr(r.election, "state", "State of Wisconsin, USA"),
+            "expected a postal code",
+        ),
     ],
 )
 def test_text_the_store_cannot_keep_is_refused(store: Store, spoil: Any, message: str) -> None:
@@ -436,3 +441,16 @@ def test_text_the_store_cannot_keep_is_refused(store: Store, spoil: Any, message
     with pytest.raises(PapertallyError, match=message):
         store.save_import(result)
     assert store.list_elections() == []
+
+
+def test_several_processes_may_migrate_at_once(db_url: str) -> None:
+    start = "import sys; from papertally.store import Store; Store(sys.argv[1]).migrate()"
+    starting = [
+        subprocess.Popen([sys.executable, "-c", start, db_url], stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in starting]
+    assert [p.returncode for p in starting] == [0] * 4, errors
+    with Store(db_url) as store:
+        assert migrations.current_revision(store.engine) == migrations.head_revision()
+        assert store.list_elections() == []
