@@ -11,7 +11,8 @@ Two-candidate contests of 1,000,000 ballots, margins 20% … 0.5%, risk limits 5
 Mean and 90th percentile of the simulated sample sizes (draws without replacement; a full hand
 count counts as 1,000,000). BRAVO is simulated on the same contests (with replacement, its design);
 "limit" is ln(1/α)/KL(true shares ‖ tie) for polling and ln(1/α)/ln(2/(2 − margin)) for comparison.
-Run: ``.venv/bin/python bench/bench_audit_efficiency.py [--quick]``.
+It first prints the validity check (how often a wrong outcome is confirmed). Run:
+``.venv/bin/python bench/bench_audit_efficiency.py [--quick]``.
 """
 
 from __future__ import annotations
@@ -122,10 +123,44 @@ def comparison_rows() -> None:
             )
 
 
+def validity_rows(quick: bool) -> None:
+    """Print how often ALPHA wrongly confirms a 10%-margin report when the truth is a tie or loss.
+
+    The larger version of tests/unit/test_audit_validity_polling.py: the share must stay at or
+    below α (up to binomial noise; "3 s.e." is α plus three standard errors).
+    """
+    trials = 2000 if quick else 10_000
+    print(f"{'cards':>8} {'true share':>10} {'α':>5} {'draws':>8} {'stopped':>8} {'3 s.e.':>7}")
+    for population in (500, 5_000):
+        reported_w = round(population * 0.55)
+        (assertion,) = plurality_assertions({"A": reported_w, "B": population - reported_w})
+        for share in (0.5, 0.49):
+            true_w = round(population * share)
+            truth = AssorterPopulation((1.0, 0.0, 0.5), (true_w, population - true_w, 0))
+            for alpha in RISK_LIMITS:
+                for with_replacement in (False, True):
+                    limit = population
+                    sizes = simulate_stopping(
+                        truth, alpha, settings=alpha_settings(assertion, alpha), trials=trials,
+                        seed=7, with_replacement=with_replacement, max_draws=limit,
+                    )  # fmt: skip
+                    rate = float((sizes < limit).mean())
+                    bound = alpha + 3 * math.sqrt(alpha * (1 - alpha) / trials)
+                    print(
+                        f"{population:>8,} {share:>10.2f} {alpha:>5.0%} "
+                        f"{'with' if with_replacement else 'w/o':>8} {rate:>8.4f} {bound:>7.4f}"
+                        + ("" if rate <= bound else "  EXCEEDS"),
+                        flush=True,
+                    )
+
+
 def main() -> None:
-    """Print both tables and the time they took."""
+    """Print the tables and the time they took."""
     quick = "--quick" in sys.argv
     started = time.perf_counter()
+    print("Validity: reported margin 10%, the truth a tie or a loss; share of audits that stopped")
+    validity_rows(quick)
+    print()
     print(f"Ballot polling, {BALLOTS:,} ballots, without replacement (BRAVO: with replacement)")
     polling_rows(quick)
     print()
