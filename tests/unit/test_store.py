@@ -32,8 +32,7 @@ from papertally.model import (
 )
 from papertally.store import Store
 from papertally.store import migrate as migrations
-from papertally.store.schema import Base
-from papertally.store.writer import UNITS, VOTES
+from papertally.store.schema import UNITS, VOTES, Base
 
 RESULTS_TABLES = {
     "elections",

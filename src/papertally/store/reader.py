@@ -25,9 +25,8 @@ from papertally.model.results import (
     ResultsStatus,
     UnitTally,
 )
-from papertally.store.writer import (
+from papertally.store.schema import (
     CHOICES,
-    CHUNK_ROWS,
     CONTESTS,
     COUNTS,
     ELECTIONS,
@@ -37,8 +36,8 @@ from papertally.store.writer import (
     UNIT_TALLIES,
     UNITS,
     VOTES,
-    unknown_election,
 )
+from papertally.store.writer import CHUNK_ROWS, unknown_election
 from papertally.types import ElectionId
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -235,8 +236,30 @@ class VoteRow(Base):
     votes: Mapped[int] = mapped_column(Integer)
 
 
+ELECTIONS: Table = ElectionRow.__table__  # type: ignore[assignment]
+IMPORTS: Table = ImportRow.__table__  # type: ignore[assignment]
+IMPORT_FILES: Table = ImportFileRow.__table__  # type: ignore[assignment]
+IMPORT_WARNINGS: Table = ImportWarningRow.__table__  # type: ignore[assignment]
+CONTESTS: Table = ContestRow.__table__  # type: ignore[assignment]
+CHOICES: Table = ChoiceRow.__table__  # type: ignore[assignment]
+UNITS: Table = ReportingUnitRow.__table__  # type: ignore[assignment]
+COUNTS: Table = CountRow.__table__  # type: ignore[assignment]
+UNIT_TALLIES: Table = UnitTallyRow.__table__  # type: ignore[assignment]
+VOTES: Table = VoteRow.__table__  # type: ignore[assignment]
+"""The tables as SQLAlchemy Core objects, for bulk inserts and selects."""
+
 __all__ = [
+    "CHOICES",
+    "CONTESTS",
+    "COUNTS",
+    "ELECTIONS",
+    "IMPORTS",
+    "IMPORT_FILES",
+    "IMPORT_WARNINGS",
     "MAX_VOTES",
+    "UNITS",
+    "UNIT_TALLIES",
+    "VOTES",
     "Base",
     "ChoiceRow",
     "ContestRow",

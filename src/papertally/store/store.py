@@ -20,6 +20,18 @@ from papertally.store import migrate as migrations
 from papertally.store import reader, writer
 from papertally.store.engine import make_engine, reading, writing
 from papertally.store.reader import ElectionSummary, ImportedFile
+from papertally.store.schema import (
+    CHOICES,
+    CONTESTS,
+    COUNTS,
+    ELECTIONS,
+    IMPORT_FILES,
+    IMPORT_WARNINGS,
+    IMPORTS,
+    UNIT_TALLIES,
+    UNITS,
+    VOTES,
+)
 from papertally.types import ElectionId
 
 R = TypeVar("R")
@@ -148,28 +160,20 @@ class Store:
 def _delete_election(connection: Connection, election_id: ElectionId) -> None:
     """Delete an election's rows, children first (so no backend depends on cascades)."""
     if (
-        connection.execute(
-            select(writer.ELECTIONS.c.id).where(writer.ELECTIONS.c.id == election_id)
-        ).first()
+        connection.execute(select(ELECTIONS.c.id).where(ELECTIONS.c.id == election_id)).first()
         is None
     ):
         raise writer.unknown_election(connection, election_id)
-    contests = select(writer.CONTESTS.c.id).where(writer.CONTESTS.c.election_id == election_id)
-    counts = select(writer.COUNTS.c.id).where(writer.COUNTS.c.contest_id.in_(contests))
-    imports = select(writer.IMPORTS.c.id).where(writer.IMPORTS.c.election_id == election_id)
-    connection.execute(delete(writer.VOTES).where(writer.VOTES.c.count_id.in_(counts)))
-    connection.execute(
-        delete(writer.UNIT_TALLIES).where(writer.UNIT_TALLIES.c.count_id.in_(counts))
-    )
-    connection.execute(delete(writer.COUNTS).where(writer.COUNTS.c.contest_id.in_(contests)))
-    connection.execute(delete(writer.CHOICES).where(writer.CHOICES.c.contest_id.in_(contests)))
-    connection.execute(delete(writer.CONTESTS).where(writer.CONTESTS.c.election_id == election_id))
-    connection.execute(delete(writer.UNITS).where(writer.UNITS.c.election_id == election_id))
-    connection.execute(
-        delete(writer.IMPORT_WARNINGS).where(writer.IMPORT_WARNINGS.c.import_id.in_(imports))
-    )
-    connection.execute(
-        delete(writer.IMPORT_FILES).where(writer.IMPORT_FILES.c.import_id.in_(imports))
-    )
-    connection.execute(delete(writer.IMPORTS).where(writer.IMPORTS.c.election_id == election_id))
-    connection.execute(delete(writer.ELECTIONS).where(writer.ELECTIONS.c.id == election_id))
+    contests = select(CONTESTS.c.id).where(CONTESTS.c.election_id == election_id)
+    counts = select(COUNTS.c.id).where(COUNTS.c.contest_id.in_(contests))
+    imports = select(IMPORTS.c.id).where(IMPORTS.c.election_id == election_id)
+    connection.execute(delete(VOTES).where(VOTES.c.count_id.in_(counts)))
+    connection.execute(delete(UNIT_TALLIES).where(UNIT_TALLIES.c.count_id.in_(counts)))
+    connection.execute(delete(COUNTS).where(COUNTS.c.contest_id.in_(contests)))
+    connection.execute(delete(CHOICES).where(CHOICES.c.contest_id.in_(contests)))
+    connection.execute(delete(CONTESTS).where(CONTESTS.c.election_id == election_id))
+    connection.execute(delete(UNITS).where(UNITS.c.election_id == election_id))
+    connection.execute(delete(IMPORT_WARNINGS).where(IMPORT_WARNINGS.c.import_id.in_(imports)))
+    connection.execute(delete(IMPORT_FILES).where(IMPORT_FILES.c.import_id.in_(imports)))
+    connection.execute(delete(IMPORTS).where(IMPORTS.c.election_id == election_id))
+    connection.execute(delete(ELECTIONS).where(ELECTIONS.c.id == election_id))

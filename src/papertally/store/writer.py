@@ -2,9 +2,10 @@
 
 Everything is checked before the first row is written, so a bad import is refused with a
 message naming the count, unit and choice, and the database is never touched. Rows go in
-with SQLAlchemy Core ``executemany`` in chunks (not one ORM object per vote), so a
-100,000-unit statewide election saves in seconds and in bounded memory. The caller runs all
-of it in one transaction (:meth:`papertally.store.Store.save_import`).
+in bulk, never one ORM object per vote: SQLAlchemy Core ``executemany`` in chunks on SQLite,
+``COPY`` on PostgreSQL. A 100,000-unit statewide election saves in seconds in bounded memory
+(bench/bench_store.py). The caller runs all of it in one transaction
+(:meth:`papertally.store.Store.save_import`, or the web app with its activity log entry).
 """
 
 from __future__ import annotations
@@ -24,17 +25,17 @@ from sqlalchemy import Connection, Table, insert, select, update
 from papertally.errors import PapertallyError
 from papertally.model.results import Contest, ContestCount, Election, ImportResult
 from papertally.store.schema import (
+    CHOICES,
+    CONTESTS,
+    COUNTS,
+    ELECTIONS,
+    IMPORT_FILES,
+    IMPORT_WARNINGS,
+    IMPORTS,
     MAX_VOTES,
-    ChoiceRow,
-    ContestRow,
-    CountRow,
-    ElectionRow,
-    ImportFileRow,
-    ImportRow,
-    ImportWarningRow,
-    ReportingUnitRow,
-    UnitTallyRow,
-    VoteRow,
+    UNIT_TALLIES,
+    UNITS,
+    VOTES,
 )
 from papertally.types import ContestName, CountName, ElectionId, ReportingUnitId
 
@@ -44,17 +45,6 @@ CHUNK_ROWS = 20_000
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 T = TypeVar("T")
-
-ELECTIONS: Table = ElectionRow.__table__  # type: ignore[assignment]
-IMPORTS: Table = ImportRow.__table__  # type: ignore[assignment]
-IMPORT_FILES: Table = ImportFileRow.__table__  # type: ignore[assignment]
-IMPORT_WARNINGS: Table = ImportWarningRow.__table__  # type: ignore[assignment]
-CONTESTS: Table = ContestRow.__table__  # type: ignore[assignment]
-CHOICES: Table = ChoiceRow.__table__  # type: ignore[assignment]
-UNITS: Table = ReportingUnitRow.__table__  # type: ignore[assignment]
-COUNTS: Table = CountRow.__table__  # type: ignore[assignment]
-UNIT_TALLIES: Table = UnitTallyRow.__table__  # type: ignore[assignment]
-VOTES: Table = VoteRow.__table__  # type: ignore[assignment]
 
 
 def chunked(rows: Iterable[T], size: int = CHUNK_ROWS) -> Iterator[list[T]]:
