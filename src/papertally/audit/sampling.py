@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from papertally.audit.consistent import consistent_sample_manifest, trim_ticket
+from papertally.audit.consistent import consistent_manifest_tuples, trim_ticket
 from papertally.audit.manifest import BallotLocation, Batch, Manifest
 from papertally.audit.prng import Sha256Prng, sample_by_index, weighted_sample_with_replacement
 from papertally.errors import PapertallyError
@@ -169,11 +169,11 @@ def draw_sample(
     indices: list[int]
     tickets: list[str]
     if method is SamplingMethod.CONSISTENT:
-        drawn = consistent_sample_manifest(
+        drawn = consistent_manifest_tuples(
             manifest, seed, wanted, with_replacement=with_replacement, workers=workers
         )
-        indices = [d.item_index for d in drawn]
-        tickets = [trim_ticket(d.ticket, TICKET_DIGITS) for d in drawn]
+        indices = [index for _, _, _, index in drawn]
+        tickets = [trim_ticket(ticket, TICKET_DIGITS) for ticket, _, _, _ in drawn]
     else:
         pairs = sample_by_index(Sha256Prng(seed), total, wanted, with_replacement=with_replacement)
         indices = [item - 1 for item, _ in pairs]
