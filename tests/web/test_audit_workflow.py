@@ -9,12 +9,16 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from tests.web.support import WebSetup, sign_in
 
+from papertally.errors import PapertallyError
+from papertally.io.audit_export import AuditFile, summarize_file
 from papertally.store.audits import AuditStore
 from papertally.store.engine import make_engine
 from papertally.verify import verify_export
+from papertally.web.audit_pages import close_round, start_audit
 
 ARLO = "arlo-small-election"
 CONTEST = "Minister of Farming"
@@ -190,3 +194,29 @@ def test_every_audit_route_declares_a_rule_and_counties_are_scoped(web: WebSetup
     assert board.get(f"/audits/{audit_id}/counties/Adams").status_code == 200
     anonymous = web.client()
     assert anonymous.get(f"/audits/{audit_id}/export.zip").status_code == 303
+
+
+def test_a_round_measured_on_stale_entries_is_not_closed(web: WebSetup, shared_data: Path) -> None:
+    audits = AuditStore(make_engine(web.url))
+    audit_id = audits.create_audit("Stale", ["Adams"], actor="admin")
+    audits.add_contest(audit_id, CONTEST, "ballot polling", 0.1, actor="admin")
+    for kind, name in (("manifest", "ballot manifest"), ("cvrs", "cvrs")):
+        path = shared_data / ARLO / f"Mount Olive - {name}.csv"
+        file = AuditFile("Adams", kind, path.name, path.read_bytes())
+        audits.upload_file(audit_id, file, summarize_file(file), actor="admin")
+    audits.publish(audit_id, actor="admin")
+    start_audit(audits, audit_id, SEED, actor="admin")
+    for card in audits.sample(audit_id):
+        audits.record_entry(
+            audit_id, "Adams", card.sequence, found=True, votes={CONTEST: []}, actor="b"
+        )
+    seen = {e.sequence: e.id for e in audits.entries(audit_id)}
+    first = audits.sample(audit_id)[0].sequence
+    audits.record_entry(
+        audit_id, "Adams", first, found=False, votes={}, actor="b", reason="not in the box"
+    )
+    with pytest.raises(PapertallyError, match=f"card {first} was recorded again"):
+        audits.close_round(audit_id, 1, {}, None, based_on=seen, actor="admin")
+    assert close_round(audits, audit_id, actor="admin") is False
+    (_, second) = audits.rounds(audit_id)
+    assert second.size > 0

@@ -521,29 +521,35 @@ class AuditStore:
         measurement: Mapping[str, Any],
         next_cards: Sequence[SampledCard] | None,
         *,
+        based_on: Mapping[int, int],
         actor: str,
     ) -> None:
         """Close round ``number`` with its measured risk; draw the next round or complete.
 
         ``next_cards`` is ``None`` when every contest is settled (the audit is complete).
+        ``based_on`` maps each draw to the entry id the measurement read; when a board changed
+        an entry in between, the close is refused and must be measured again.
         """
         with writing(self.engine) as connection:
             self._require_status(connection, audit_id, "in progress", "close a round")
             self._require_open_round(connection, audit_id, number)
             cards = connection.execute(
-                select(AuditSampleRow.id, AuditSampleRow.sequence).where(
-                    AuditSampleRow.audit_id == audit_id, AuditSampleRow.round_number == number
-                )
+                select(AuditSampleRow.id, AuditSampleRow.sequence, AuditSampleRow.round_number)
+                .where(AuditSampleRow.audit_id == audit_id)
+                .order_by(AuditSampleRow.sequence)
             ).all()
-            missing = [
-                seq
-                for sample_id, seq in cards
-                if self._current_entry(connection, sample_id) is None
-            ]
+            current = {seq: self._current_entry(connection, sid) for sid, seq, _ in cards}
+            missing = [seq for _, seq, r in cards if r == number and current[seq] is None]
             if missing:
                 shown = ", ".join(str(s) for s in sorted(missing)[:10])
                 raise PapertallyError(
                     f"{len(missing)} card(s) of round {number} have no reading yet: {shown}"
+                )
+            changed = [seq for seq, entry in current.items() if based_on.get(seq) != entry]
+            if changed:
+                raise PapertallyError(
+                    f"card {changed[0]} was recorded again while the risk was being measured; "
+                    "close the round again"
                 )
             now = _now()
             connection.execute(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -50,7 +51,7 @@ from papertally.report.audit_report import (
     render_audit_report_pdf,
 )
 from papertally.store.audit_schema import AUDIT_TYPES
-from papertally.store.audits import AuditStore
+from papertally.store.audits import AuditStore, BoardEntry
 from papertally.verify import verify_export
 from papertally.web.access import Access, requires
 from papertally.web.context import render, require_principal, services
@@ -133,9 +134,15 @@ def start_audit(audits: AuditStore, audit_id: int, seed: str, *, actor: str) -> 
     return size
 
 
-def audited_cards(audits: AuditStore, audit_id: int) -> list[AuditedCard]:
-    """Return every drawn card with its CVR and its current board reading (None: not found)."""
-    entries = {e.sequence: e for e in audits.entries(audit_id)}
+def audited_cards(
+    audits: AuditStore, audit_id: int, current: Sequence[BoardEntry] | None = None
+) -> list[AuditedCard]:
+    """Return every drawn card with its CVR and its current board reading (None: not found).
+
+    ``current`` are the current entries when the caller has read them already.
+    """
+    read = audits.entries(audit_id) if current is None else current
+    entries = {e.sequence: e for e in read}
     cards = []
     for card in audits.sample(audit_id):
         entry = entries.get(card.sequence)
@@ -154,7 +161,10 @@ def close_round(audits: AuditStore, audit_id: int, *, actor: str) -> bool:
     rounds = audits.rounds(audit_id)
     current = rounds[-1]
     specs = contest_specs(audits, audit_id)
-    result = measure_rounds(specs, audited_cards(audits, audit_id), [r.cards_drawn for r in rounds])
+    current_entries = audits.entries(audit_id)
+    based_on = {e.sequence: e.id for e in current_entries}
+    cards = audited_cards(audits, audit_id, current_entries)
+    result = measure_rounds(specs, cards, [r.cards_drawn for r in rounds])
     latest = result[-1]
     next_cards = None
     if not latest.finished:
@@ -162,7 +172,14 @@ def close_round(audits: AuditStore, audit_id: int, *, actor: str) -> bool:
         assert audit.seed is not None
         size = max(latest.next_round_size, 1)
         next_cards = draw_cards(files, audit.seed, size, current.cards_drawn)
-    audits.close_round(audit_id, current.number, round_to_json(latest), next_cards, actor=actor)
+    audits.close_round(
+        audit_id,
+        current.number,
+        round_to_json(latest),
+        next_cards,
+        based_on=based_on,
+        actor=actor,
+    )
     return next_cards is None
 
 
