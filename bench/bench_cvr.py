@@ -35,6 +35,7 @@ def read_and_report(folder: Path, workers: int | None) -> None:
     started = time.perf_counter()
     cards = read_cvrs(zips, workers=workers)
     read_seconds = time.perf_counter() - started
+    after_read = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     totals = cards.choice_totals()
     tally_seconds = time.perf_counter() - started
@@ -52,7 +53,7 @@ def read_and_report(folder: Path, workers: int | None) -> None:
     print(f"tally time:            {tally_seconds:.2f} s")
     print(f"CPU time, all:         {cpu:.1f} s (reader and workers; / cores = idle wall time)")
     print(f"card columns in RAM:   {cards.memory_bytes() / 2**20:,.0f} MiB")
-    print(f"peak RSS, reader:      {own:,.0f} MiB")
+    print(f"peak RSS, reader:      {after_read:,.0f} MiB reading, {own:,.0f} MiB with the tally")
     print(f"peak RSS, one worker:  {children:,.0f} MiB")
     workers_used = workers or min(os.cpu_count() or 1, 4)
     bound = own + workers_used * children

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from papertally.errors import PapertallyError
 from papertally.model import CardCollection, CardError, Mark, merge_tallies
@@ -209,3 +211,56 @@ def test_a_value_out_of_range_leaves_the_collection_unchanged() -> None:
     assert len(cards) == 1
     assert cards.tally("Council (RCV)") == {"Xavier": 1, "Yolanda": 0}
     assert cards.memory_bytes() > 0
+
+
+def naive_tally(cards: CardCollection) -> dict[str, dict[str, int]]:
+    """Tally card by card from the readable views, by the module's rules, for comparison."""
+    result: dict[str, dict[str, int]] = {
+        c.name: {cards.choices[k].name: 0 for k in c.choices} for c in cards.contests
+    }
+    ranked = {c.name for c in cards.contests if c.is_ranked}
+    for card in cards:
+        for entry in card.contests:
+            if entry.overvotes:
+                continue
+            marks = entry.marks
+            if entry.contest in ranked:
+                firsts = [m for m in marks if m.rank == 1]
+                marks = tuple(firsts) if len(firsts) == 1 else ()
+            for mark in marks:
+                result[entry.contest][mark.choice] += 1
+    return result
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.tuples(st.integers(0, 2), st.integers(1, 3)), max_size=4),
+            st.lists(st.tuples(st.integers(0, 2), st.integers(1, 3)), max_size=4),
+            st.booleans(),
+        ),
+        max_size=25,
+    )
+)
+def test_vectorized_tally_equals_card_by_card_tally(
+    drawn: list[tuple[list[tuple[int, int]], list[tuple[int, int]], bool]],
+) -> None:
+    cards = CardCollection()
+    plain = cards.contest_code("p", "Plain", 2)
+    ranked = cards.contest_code("r", "Ranked")
+    cards.contests[ranked].ranks = 3
+    plain_choices = [cards.choice_code(plain, str(i)) for i in range(3)]
+    ranked_choices = [cards.choice_code(ranked, str(i)) for i in range(3)]
+    for n, (plain_marks, ranked_marks, with_ranked) in enumerate(drawn):
+        entries: list[tuple[int, int | None, int | None, list[tuple[int, int]]]] = [
+            (plain, None, None, [(plain_choices[c], 1) for c, _ in plain_marks])
+        ]
+        if with_ranked:
+            entries.append((ranked, 0, 0, [(ranked_choices[c], r) for c, r in ranked_marks]))
+        cards.add_card(n, "T", "B", n, entries)
+    assert cards.tallies() == naive_tally(cards)
+    counts = cards.contest_counts("C", by="batch")
+    assert {c.contest: c.totals() for c in counts if c.units} == {
+        name: votes for name, votes in cards.tallies().items() if cards.cards_with_contest()[name]
+    }

@@ -685,22 +685,25 @@ class CardCollection:
     def _counted_marks(self) -> npt.NDArray[np.bool_]:
         """Return, for every mark, whether it counts in the tally (see the module's rules).
 
-        Works per contest entry and spreads the result over the marks with ``np.repeat``, so
-        no per-mark index array is built (5,000,000 cards have some 50 million marks).
+        Works per contest entry and spreads the result over the marks with ``np.repeat``;
+        only the marks of ranked contests get per-mark work, so the temporary arrays stay
+        small next to the columns (5,000,000 cards have some 50 million marks).
         """
         lengths = np.frombuffer(self._e_marks, dtype=np.uint16)
         not_over = np.frombuffer(self._e_over, dtype=np.int16) <= 0
         ranked_contest = np.array([c.is_ranked for c in self.contests] + [False], dtype=bool)
         ranked = ranked_contest[np.frombuffer(self._e_contest, dtype=np.int32)]
         if not ranked.any():
-            return np.repeat(not_over, lengths)
-        first = np.frombuffer(self._m_rank, dtype=np.int16) == 1
+            counted_plain: npt.NDArray[np.bool_] = np.repeat(not_over, lengths)
+            return counted_plain
         ranked_mark = np.repeat(ranked, lengths)
-        cumulative = np.concatenate(([0], np.cumsum(first & ranked_mark, dtype=np.int64)))
-        ends = np.cumsum(lengths, dtype=np.int64)
-        firsts = cumulative[ends] - cumulative[ends - lengths]
+        first_in_ranked = np.frombuffer(self._m_rank, dtype=np.int16)[ranked_mark] == 1
+        ranked_entries = np.flatnonzero(ranked).astype(np.int32)
+        entry_of_ranked_mark = np.repeat(ranked_entries, lengths[ranked])
+        firsts = np.bincount(entry_of_ranked_mark[first_in_ranked], minlength=len(ranked))
         entry_ok = not_over & (~ranked | (firsts == 1))
-        counted: npt.NDArray[np.bool_] = np.repeat(entry_ok, lengths) & (~ranked_mark | first)
+        counted = np.repeat(entry_ok, lengths)
+        counted[ranked_mark] &= first_in_ranked
         return counted
 
     def _entry_of_mark(self) -> npt.NDArray[np.int32]:
