@@ -72,6 +72,8 @@ def _detect(part: InputPart, head: bytes) -> Detected:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not stripped:
         raise part.error("the file is empty")
+    if head.startswith(b"\xd0\xcf\x11\xe0") and part.name.lower().endswith(".xls"):
+        return _detect_rows(part, head, excel=True)
     if head.startswith(b"PK\x03\x04"):
         if part.name.lower().endswith((".xlsx", ".xlsm")):
             return _detect_rows(part, head, excel=True)

@@ -30,7 +30,7 @@ from papertally.io.cvr.hart import HartScan, read_hart_xml, read_scanned_ballot_
 from papertally.io.cvr.nist import read_nist_json, read_nist_xml
 from papertally.model.cards import CardCollection, SourceFile
 
-DATA_SUFFIXES = frozenset({".json", ".xml", ".csv", ".txt", ".xlsx", ".xlsm"})
+DATA_SUFFIXES = frozenset({".json", ".xml", ".csv", ".txt", ".xls", ".xlsx", ".xlsm"})
 """Inside zips and folders, only files with these suffixes are looked at."""
 
 PARALLEL_MIN_FILES = 8
