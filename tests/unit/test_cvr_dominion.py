@@ -179,6 +179,22 @@ def test_parallel_reading_equals_sequential(tmp_path: Path) -> None:
     assert one.tallies() == two.tallies()
 
 
+def test_one_zip_with_manifests_read_in_parallel(tmp_path: Path) -> None:
+    archive = tmp_path / "CvrExport.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for name, body in manifests().items():
+            out.writestr(name, body)
+        for n in range(12):
+            sessions = [session(9, n, r, [card(10 * n + r, [(1, [10 + r % 3])])]) for r in range(5)]
+            out.writestr(f"CvrExport_{n}.json", export(sessions))
+    one = read_cvrs([archive], workers=1)
+    two = read_cvrs([archive], workers=2)
+    assert len(two) == 60 and list(one) == list(two)
+    assert two.sources == one.sources
+    assert [s.format for s in two.sources] == ["dominion-json"]
+    assert two.tally("Mayor") == {"Alice": 24, "Bob": 24, "Write-in": 12}
+
+
 def test_parallel_reading_reports_the_bad_file(tmp_path: Path) -> None:
     files = []
     for n in range(9):

@@ -40,14 +40,19 @@ PARALLEL_MIN_FILES = 8
 class _Sources:
     """Registers each file read once, with its hash, and hands out its index."""
 
-    def __init__(self, collection: CardCollection) -> None:
+    def __init__(
+        self, collection: CardCollection, known: dict[Path, SourceFile] | None = None
+    ) -> None:
         self.collection = collection
         self.index: dict[Path, int] = {}
+        self.known = known or {}
+        """Sources already hashed (by the parent process), by path."""
 
     def of(self, part: InputPart, detected: Detected) -> int:
+        """Return the index of ``part``'s file among the sources, hashing it when new."""
         found = self.index.get(part.path)
         if found is None:
-            source = SourceFile(
+            source = self.known.get(part.path) or SourceFile(
                 str(part.path), sha256_file(part.path), detected.format.value, detected.version
             )
             found = self.index[part.path] = self.collection.add_source(source)
@@ -119,7 +124,8 @@ def read_cvrs(
                     run += 1
                 dominion = planned[position:run]
                 if workers > 1 and len(dominion) >= PARALLEL_MIN_FILES:
-                    _read_dominion_parallel(dominion, collection, catalog, workers)
+                    known = {p.path: collection.sources[sources.of(p, d)] for p, d in dominion}
+                    _read_dominion_parallel(dominion, collection, catalog, workers, known)
                 else:
                     for dominion_part, dominion_detected in dominion:
                         source = sources.of(dominion_part, dominion_detected)
@@ -173,12 +179,14 @@ _WorkerResult = tuple[CardCollection | None, FileLocation | None, str | None]
 
 
 def _read_dominion_chunk(
-    chunk: list[tuple[InputPart, Detected]], catalog: DominionCatalog
+    chunk: list[tuple[InputPart, Detected]],
+    catalog: DominionCatalog,
+    known: dict[Path, SourceFile],
 ) -> _WorkerResult:
     """Read some Dominion JSON files in a worker process; return the cards or the error."""
     collection = CardCollection()
     catalog.register(collection)
-    sources = _Sources(collection)
+    sources = _Sources(collection, known)
     try:
         for part, detected in chunk:
             read_dominion_json(part, collection, catalog, sources.of(part, detected))
@@ -194,6 +202,7 @@ def _read_dominion_parallel(
     collection: CardCollection,
     catalog: DominionCatalog,
     workers: int,
+    known: dict[Path, SourceFile],
 ) -> None:
     """Read Dominion JSON files with ``workers`` processes, merging in file order."""
     chunk_count = min(len(parts), max(workers * 4, len(parts) // 64))
@@ -205,7 +214,7 @@ def _read_dominion_parallel(
         pending: deque[Future[_WorkerResult]] = deque()
         upcoming = iter(chunks)
         for chunk in islice(upcoming, workers * 2):
-            pending.append(pool.submit(_read_dominion_chunk, chunk, catalog))
+            pending.append(pool.submit(_read_dominion_chunk, chunk, catalog, known))
         while pending:
             cards, location, problem = pending.popleft().result()
             if cards is None:
@@ -216,4 +225,4 @@ def _read_dominion_parallel(
             collection.extend(cards)
             del cards
             for chunk in islice(upcoming, 1):
-                pending.append(pool.submit(_read_dominion_chunk, chunk, catalog))
+                pending.append(pool.submit(_read_dominion_chunk, chunk, catalog, known))
