@@ -129,7 +129,7 @@ def _load_tallies(
     choice_names: dict[int, str],
 ) -> None:
     """Fill ``counts`` with their unit tallies and votes, read in chunks."""
-    tallies: dict[tuple[int, int], UnitTally] = {}
+    tallies: dict[int, dict[int, UnitTally]] = {count_id: {} for count_id in counts}
     count_ids = list(counts)
     for row in connection.execute(
         select(UNIT_TALLIES)
@@ -142,14 +142,16 @@ def _load_tallies(
             else FileLocation(row.source_file, row.source_sheet, row.source_row, row.source_column)
         )
         tally = UnitTally(ballots_cast=row.ballots_cast, source=source)
-        tallies[row.count_id, row.unit_id] = tally
+        tallies[row.count_id][row.unit_id] = tally
         counts[row.count_id].units[unit_ids[row.unit_id]] = tally
-    for count_id, unit_row, choice_id, votes in connection.execute(
+    votes = connection.execute(
         select(VOTES.c.count_id, VOTES.c.unit_id, VOTES.c.choice_id, VOTES.c.votes)
         .where(VOTES.c.count_id.in_(count_ids))
         .order_by(VOTES.c.count_id, VOTES.c.unit_id, VOTES.c.choice_id)
-    ).yield_per(CHUNK_ROWS):
-        tallies[count_id, unit_row].votes[choice_names[choice_id]] = votes
+    ).yield_per(CHUNK_ROWS)
+    for partition in votes.partitions():
+        for count_id, unit_row, choice_id, figure in partition:
+            tallies[count_id][unit_row].votes[choice_names[choice_id]] = figure
 
 
 def list_elections(connection: Connection) -> list[ElectionSummary]:

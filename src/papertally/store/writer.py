@@ -191,11 +191,10 @@ def _check_count(election: Election, contest: Contest, count: ContestCount) -> N
                     f"{_where(count, uid)}: votes for {choice!r}, which is not a choice of the "
                     f"contest (choices are: {', '.join(repr(c) for c in contest.choice_names())})"
                 )
-            if (
-                not isinstance(votes, Integral)
-                or isinstance(votes, bool)
-                or not 0 <= votes <= MAX_VOTES
-            ):
+            whole = type(votes) is int or (
+                isinstance(votes, Integral) and not isinstance(votes, bool)
+            )
+            if not whole or not 0 <= votes <= MAX_VOTES:
                 raise PapertallyError(
                     f"{_where(count, uid)}: {votes!r} votes for {choice!r}; expected a whole "
                     f"number from 0 to {MAX_VOTES:,}"
