@@ -84,3 +84,23 @@ def test_risk_limit_outside_unit_interval_is_refused(limit: float) -> None:
 def test_too_many_draws_without_replacement_is_refused() -> None:
     with pytest.raises(PapertallyError, match="population"):
         null_means(np.ones(5), population=4)
+
+
+def test_rounding_never_makes_a_true_null_look_impossible() -> None:
+    """A tie whose undrawn cards all score 0 must not stop the audit through rounding.
+
+    Half the cards score ``2·mu0`` and half 0, so the mean is exactly ``mu0``; after the high
+    cards are drawn, floating point leaves ``μ_j`` a hair below 0 (−1.5e-16 for N = 12). That is
+    rounding, not evidence: the martingale must stay finite, and the null stays possible.
+    """
+    mu0 = 1 / (2 - 0.03)
+    n = 12
+    x = np.array([2 * mu0] * (n // 2) + [0.0] * (n // 2))
+    assert (null_means(x, population=n, mu0=mu0)[n // 2 :] < 0).any()
+    bets = np.full(n, 0.5)
+    martingale = betting_martingale(x, bets, population=n, mu0=mu0, upper_bound=2 * mu0)
+    assert np.isfinite(martingale).all()
+    impossible = np.array([2 * mu0] * (n // 2 + 1) + [0.0] * (n // 2 - 1))
+    assert np.isinf(
+        betting_martingale(impossible, bets, population=n, mu0=mu0, upper_bound=2 * mu0)[-1]
+    )

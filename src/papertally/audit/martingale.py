@@ -80,7 +80,10 @@ def betting_martingale(
     if values.size and (values.min() < 0 or values.max() > upper_bound):
         raise PapertallyError(f"assorter values must lie in [0, {upper_bound}]")
     mu = null_means(values, population=population, mu0=mu0)
-    impossible = (mu < 0) | ((mu == 0) & (values > 0))
+    slack = _rounding_slack(values.size, population, upper_bound)
+    mu = np.where(np.abs(mu) <= slack, 0.0, mu)
+    mu = np.where(np.abs(mu - upper_bound) <= slack, upper_bound, mu)
+    impossible = (mu < 0) | ((mu == 0) & (values > slack * _remaining(values.size, population)))
     certain = (mu > upper_bound) | ((mu == upper_bound) & (values < upper_bound))
     decided = impossible | certain
     safe_mu = np.where(decided, mu0, mu)
@@ -94,6 +97,27 @@ def betting_martingale(
         first = int(np.argmax(decided))
         martingale[first:] = np.inf if impossible[first] else 0.0
     return np.asarray(martingale, dtype=np.float64)
+
+
+def _remaining(n: int, population: int | None) -> FloatArray:
+    """Return how many items are undrawn before each of ``n`` draws (1 with replacement)."""
+    if population is None:
+        return np.ones(n, dtype=np.float64)
+    return np.asarray(population - np.arange(n, dtype=np.float64), dtype=np.float64)
+
+
+def _rounding_slack(n: int, population: int | None, upper_bound: float) -> FloatArray:
+    """Return, per draw, how far ``μ_j`` may be off through floating-point rounding alone.
+
+    ``μ_j`` is ``(N·mu0 − Σ x_i) / (N − j + 1)``; the sum of up to ``N`` values in ``[0, u]``
+    carries a rounding error far below ``1e-10·N·u``. A ``μ_j`` that close to 0 (or to ``u``) is
+    taken as exactly 0 (or ``u``): otherwise a population whose undrawn cards all score 0 could
+    be declared impossible under the null (``μ_j ≈ −1e-13``) and the audit would stop wrongly.
+    The null is declared impossible only when a draw exceeds everything the undrawn part could
+    hold, rounding included, which keeps the test conservative.
+    """
+    scale = 1e-10 * upper_bound * (1 if population is None else population)
+    return np.asarray(scale / _remaining(n, population), dtype=np.float64)
 
 
 def alpha_bets(eta: FloatArray, mu: FloatArray, *, upper_bound: float = 1.0) -> FloatArray:
