@@ -453,3 +453,21 @@ def test_several_processes_may_migrate_at_once(db_url: str) -> None:
     with Store(db_url) as store:
         assert migrations.current_revision(store.engine) == migrations.head_revision()
         assert store.list_elections() == []
+
+
+def test_contradictory_requests_are_refused(store: Store) -> None:
+    election_id = store.save_import(make_result(make_election()))
+    before = table_sizes(store)
+    with pytest.raises(PapertallyError, match="either a name for a new election or an election"):
+        store.save_import(make_result(make_election()), election_name="x", into=election_id)
+    with pytest.raises(PapertallyError, match=r"SHA-256 given for files not in the import: b\.xls"):
+        store.save_import(make_result(make_election()), file_digests={"b.xls": "0" * 64})
+    board = make_election()
+    board.contests["County Board District 3"].votes_allowed = 1
+    board.counts = [c for c in board.counts if c.contest == "County Board District 3"]
+    board.counts[0].name = "recount"
+    with pytest.raises(
+        PapertallyError, match=r"allows 2 votes in election \d+ but 1 in the import"
+    ):
+        store.save_import(make_result(board), into=election_id)
+    assert table_sizes(store) == before
