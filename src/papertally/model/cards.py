@@ -698,11 +698,12 @@ class CardCollection:
             return counted_plain
         ranked_mark = np.repeat(ranked, lengths)
         first_in_ranked = np.frombuffer(self._m_rank, dtype=np.int16)[ranked_mark] == 1
-        ranked_entries = np.flatnonzero(ranked).astype(np.int32)
-        entry_of_ranked_mark = np.repeat(ranked_entries, lengths[ranked])
-        firsts = np.bincount(entry_of_ranked_mark[first_in_ranked], minlength=len(ranked))
-        entry_ok = not_over & (~ranked | (firsts == 1))
-        counted = np.repeat(entry_ok, lengths)
+        ranked_entries = np.flatnonzero(ranked)
+        ranked_lengths = lengths[ranked_entries]
+        local_entry = np.repeat(np.arange(len(ranked_entries), dtype=np.int32), ranked_lengths)
+        firsts = np.bincount(local_entry[first_in_ranked], minlength=len(ranked_entries))
+        not_over[ranked_entries] &= firsts == 1
+        counted = np.repeat(not_over, lengths)
         counted[ranked_mark] &= first_in_ranked
         return counted
 
@@ -713,11 +714,16 @@ class CardCollection:
 
     def choice_totals(self) -> npt.NDArray[np.int64]:
         """Return the votes counted for every choice code (see the module's tally rules)."""
+        totals = np.zeros(len(self.choices), dtype=np.int64)
         if not len(self._m_choice):
-            return np.zeros(len(self.choices), dtype=np.int64)
+            return totals
         counts = self._counted_marks()
         choice = np.frombuffer(self._m_choice, dtype=np.int32)
-        return np.bincount(choice[counts], minlength=len(self.choices)).astype(np.int64)
+        step = 1 << 23
+        for start in range(0, len(choice), step):
+            chosen = choice[start : start + step][counts[start : start + step]]
+            totals += np.bincount(chosen, minlength=len(self.choices))
+        return totals
 
     def tallies(self) -> dict[ContestName, dict[ChoiceName, int]]:
         """Return the CVR tally of every contest: votes per choice, contests merged by name."""
