@@ -12,8 +12,9 @@ cards fit in well under a gigabyte; :meth:`CardCollection.card` builds the reada
 :class:`BallotCard` of one card on demand. Tallies are computed over the columns with numpy.
 
 Tally rules: a vote-for-N contest with more marks than N is an overvote and counts for nobody
-(as every US state's law treats it); a ranked-choice contest contributes its first choices
-(rank 1) to the tally, and none where rank 1 is overvoted.
+(the voter's choice cannot be known; this is how US tabulators and state laws treat it); a
+ranked-choice contest contributes its first choices (rank 1) to the tally, and nothing where
+rank 1 is overvoted (first-round counts; later rounds are the RCV tabulator's business).
 """
 
 from __future__ import annotations
