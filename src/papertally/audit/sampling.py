@@ -83,7 +83,9 @@ class Draw(NamedTuple):
     sequence: int
     """1-based number of the draw over all rounds of the audit."""
     ticket: str
-    """Consistent sampler: the ticket number. PRNG: the pseudo-random integer drawn."""
+    """Consistent sampler: the ticket number (18 digits, as Arlo shows it). PRNG: the
+    pseudo-random integer of the step, the place among the ballots not yet drawn (without
+    replacement) or the ballot's 1-based number in the manifest (with replacement)."""
     location: BallotLocation
     times_drawn: int
     """How many times this ballot has been drawn up to and including this draw."""
