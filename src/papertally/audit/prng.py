@@ -29,7 +29,11 @@ _SCALE = 2.0**-HASH_BITS
 
 
 class Sha256Prng:
-    """SHA-256 counter-mode PRNG giving the same stream as ``cryptorandom.SHA256(seed)``."""
+    """SHA-256 counter-mode PRNG giving the same stream as ``cryptorandom.SHA256(seed)``.
+
+    Audits pass the seed as the string of digits rolled, leading zeros kept; ``SHA256`` of the
+    same digits as an ``int`` would drop them and give another stream.
+    """
 
     def __init__(self, seed: str | int) -> None:
         self.seed = seed
