@@ -1,7 +1,8 @@
 """Write results as NIST SP 1500-100 version 2 election results reports (ERR), JSON form.
 
 One ``ElectionReport`` holds the election, its candidates, one ``CandidateContest`` per contest
-with a ``VoteCounts`` per choice and reporting unit (``Type`` ``total``), and the ``GpUnit``
+with a ``VoteCounts`` per choice for the state and for each reporting unit (``Type``
+``total``), and the ``GpUnit``
 tree state → county → ward/precinct. The report's ``Status`` says what the counts are, e.g.
 ``recount`` for a recount's results (ERR ``ResultsStatus``). Field names and ``@type`` values
 follow the NIST JSON schema (``ElectionResults.*``).
@@ -33,6 +34,10 @@ def _text(content: str) -> dict[str, Any]:
         "@type": _NS + "InternationalizedText",
         "Text": [{"@type": _NS + "LanguageString", "Content": content, "Language": "en"}],
     }
+
+
+def _vote_count(gp_unit: str, votes: int) -> dict[str, Any]:
+    return {"@type": _NS + "VoteCounts", "GpUnitId": gp_unit, "Type": "total", "Count": votes}
 
 
 def _slug(text: str) -> str:
@@ -98,6 +103,7 @@ def election_report(
     contests: list[dict[str, Any]] = []
     for index, count in enumerate(counts, start=1):
         contest = election.contests[count.contest]
+        totals = count.totals()
         names = contest.choice_names() + [
             c for c in count.totals() if c not in contest.choice_names()
         ]
@@ -116,13 +122,11 @@ def election_report(
                     "IsWriteIn": write_in,
                     "SequenceOrder": position,
                     "VoteCounts": [
-                        {
-                            "@type": _NS + "VoteCounts",
-                            "GpUnitId": unit_ids[uid],
-                            "Type": "total",
-                            "Count": tally.votes.get(name, 0),
-                        }
-                        for uid, tally in count.units.items()
+                        _vote_count(state_id, totals.get(name, 0)),
+                        *(
+                            _vote_count(unit_ids[uid], tally.votes.get(name, 0))
+                            for uid, tally in count.units.items()
+                        ),
                     ],
                 }
             )
