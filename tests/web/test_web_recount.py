@@ -81,6 +81,10 @@ def test_a_recount_from_opening_to_the_public_page(web: WebSetup) -> None:
     assert "Town of Adams Ward 1" in csv_text and ",301," in csv_text
     err = admin.get(f"/recounts/{recount}/export/err.json").json()
     assert err["Status"] == "recount"
+    report = admin.get(f"/recounts/{recount}/report.html").text
+    assert "2016 General Election" in report
+    pdf = admin.get(f"/recounts/{recount}/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     log = admin.get("/activity").text
     assert "The hash chain verifies" in log
 

@@ -29,16 +29,22 @@ from papertally.audit.workflow import (
     AuditedCard,
     AuditType,
     ContestSpec,
+    first_batch_round_size,
     first_round_size,
+    measure_batch_rounds,
     measure_rounds,
     round_to_json,
 )
 from papertally.errors import PapertallyError
 from papertally.io.audit_export import (
+    BATCH_TALLIES,
     CVRS,
     MANIFEST,
     AuditFile,
     AuditFiles,
+    batch_audit_inputs,
+    batch_setup,
+    draw_batches,
     draw_cards,
     summarize_file,
 )
@@ -63,6 +69,8 @@ FormText = Annotated[str, Form()]
 OptionalFormText = Annotated[str | None, Form()]
 NOT_FOUND_FIELD = "not_found"
 CONTEST_FIELD = "contest::"
+TALLY_FIELD = "tally::"
+"""Form fields ``tally::<contest>::<choice>`` carry a batch's hand count."""
 RETRIEVAL_COLUMNS = (
     "Container",
     "Tabulator",
@@ -97,6 +105,10 @@ def audit_store(request: Request) -> AuditStore:
 # -- orchestration (store + files + engine) -----------------------------------------------------
 
 
+def _is_batch_audit(specs: Sequence[ContestSpec]) -> bool:
+    return any(s.audit_type is AuditType.BATCH_COMPARISON for s in specs)
+
+
 def contest_specs(audits: AuditStore, audit_id: int) -> list[ContestSpec]:
     """Return the contests' specs fixed when the seed was entered."""
     specs = [c.spec for c in audits.contests(audit_id)]
@@ -116,7 +128,10 @@ def start_audit(audits: AuditStore, audit_id: int, seed: str, *, actor: str) -> 
     files = AuditFiles.read(audits.file_contents(audit_id), audit.counties)
     specs = []
     for contest in audits.contests(audit_id):
-        votes, allowed = files.reported_votes(contest.name)
+        if contest.audit_type == AuditType.BATCH_COMPARISON:
+            votes, allowed = files.reported_batch_votes(contest.name), 1
+        else:
+            votes, allowed = files.reported_votes(contest.name)
         specs.append(
             ContestSpec(
                 contest.name,
@@ -128,8 +143,13 @@ def start_audit(audits: AuditStore, audit_id: int, seed: str, *, actor: str) -> 
                 allowed,
             )
         )
-    size = first_round_size(specs)
-    cards = draw_cards(files, seed, size, 0)
+    if _is_batch_audit(specs):
+        contests, bounds = batch_setup(files, specs)
+        size = first_batch_round_size(specs, contests)
+        cards = draw_batches(files, bounds, seed, size, 0)
+    else:
+        size = first_round_size(specs)
+        cards = draw_cards(files, seed, size, 0)
     audits.start(audit_id, seed, [s.to_json() for s in specs], cards, actor=actor)
     return size
 
@@ -164,14 +184,26 @@ def close_round(audits: AuditStore, audit_id: int, *, actor: str) -> bool:
     current_entries = audits.entries(audit_id)
     based_on = {e.sequence: e.id for e in current_entries}
     cards = audited_cards(audits, audit_id, current_entries)
-    result = measure_rounds(specs, cards, [r.cards_drawn for r in rounds])
-    latest = result[-1]
     next_cards = None
-    if not latest.finished:
-        files = AuditFiles.read(audits.file_contents(audit_id), audit.counties)
-        assert audit.seed is not None
-        size = max(latest.next_round_size, 1)
-        next_cards = draw_cards(files, audit.seed, size, current.cards_drawn)
+    ends = [r.cards_drawn for r in rounds]
+    assert audit.seed is not None
+    files = AuditFiles.read(audits.file_contents(audit_id), audit.counties)
+    if _is_batch_audit(specs):
+        contests, bounds = batch_setup(files, specs)
+        draws, audited = batch_audit_inputs(
+            [(c.sequence, (c.county, c.batch)) for c in audits.sample(audit_id)],
+            {e.sequence: e.tallies if e.found else None for e in current_entries},
+        )
+        latest = measure_batch_rounds(specs, contests, draws, audited, ends)[-1]
+        if not latest.finished:
+            next_cards = draw_batches(
+                files, bounds, audit.seed, max(latest.next_round_size, 1), current.cards_drawn
+            )
+    else:
+        latest = measure_rounds(specs, cards, ends)[-1]
+        if not latest.finished:
+            size = max(latest.next_round_size, 1)
+            next_cards = draw_cards(files, audit.seed, size, current.cards_drawn)
     audits.close_round(
         audit_id,
         current.number,
@@ -184,13 +216,19 @@ def close_round(audits: AuditStore, audit_id: int, *, actor: str) -> bool:
 
 
 def audit_report(audits: AuditStore, audit_id: int) -> AuditReport:
-    """Return the audit report's content from the store."""
+    """Return the audit report's content from the store (and its files, for batch tallies)."""
+    audit = audits.audit(audit_id)
+    contests = audits.contests(audit_id)
+    reported = None
+    if audit.seed is not None and any(c.audit_type == AuditType.BATCH_COMPARISON for c in contests):
+        reported = AuditFiles.read(audits.file_contents(audit_id), audit.counties).batch_tallies
     return build_audit_report(
-        audits.audit(audit_id),
-        audits.contests(audit_id),
+        audit,
+        contests,
         audits.rounds(audit_id),
         audits.sample(audit_id),
         audits.entries(audit_id),
+        reported,
     )
 
 
@@ -294,12 +332,18 @@ async def upload_file(
     county: str,
     kind: FormText,
     file: Annotated[UploadFile, File()],
+    contest: OptionalFormText = None,
 ) -> Response:
-    """Upload the county's ballot manifest or CVR export; it is read at once to check it."""
+    """Upload the county's ballot manifest, CVR export or a contest's batch tallies (candidate
+    totals by batch); it is read at once to check it."""
     who = require_principal(request)
-    require(kind in (MANIFEST, CVRS), f"unknown kind of file {kind!r}: manifest or cvrs")
+    require(
+        kind in (MANIFEST, CVRS, BATCH_TALLIES),
+        f"unknown kind of file {kind!r}: manifest, cvrs or batch tallies",
+    )
     require(bool(file.filename), "choose a file to upload")
-    upload = AuditFile(county, kind, file.filename or "upload", await file.read())
+    chosen = (contest or "").strip() or None if kind == BATCH_TALLIES else None
+    upload = AuditFile(county, kind, file.filename or "upload", await file.read(), chosen)
     summary = summarize_file(upload)
     audit_store(request).upload_file(audit_id, upload, summary, actor=who.username)
     return _see_other(f"/audits/{audit_id}/counties/{county}")
@@ -367,6 +411,7 @@ def county_page(request: Request, audit_id: int, county: str) -> Any:
         cards=audits.sample(audit_id, county=name),
         entries=entries,
         open_round=open_round,
+        contests=audits.contests(audit_id),
     )
 
 
@@ -416,6 +461,13 @@ def _card_page(request: Request, audit_id: int, county: str, sequence: int) -> A
         history=history,
         current=current,
         editable=rounds[card.round_number - 1].closed_at is None,
+        first_draw=next(
+            c.sequence
+            for c in audits.sample(audit_id, county=name)
+            if (c.tabulator, c.batch, c.position) == (card.tabulator, card.batch, 0)
+        )
+        if card.position == 0
+        else card.sequence,
     )
 
 
@@ -435,8 +487,18 @@ async def record_card(request: Request, audit_id: int, county: str, sequence: in
     name = _county_name(audits, audit_id, county)
     form = await request.form()
     found = form.get(NOT_FOUND_FIELD) is None
+    specs = contest_specs(audits, audit_id)
     votes: dict[str, list[str]] = {}
-    for spec in contest_specs(audits, audit_id):
+    tallies: dict[str, dict[str, int]] | None = None
+    if _is_batch_audit(specs):
+        tallies = {
+            spec.name: {
+                choice: _whole(str(form.get(f"{TALLY_FIELD}{spec.name}::{choice}") or "0"), choice)
+                for choice in spec.votes
+            }
+            for spec in specs
+        }
+    for spec in specs:
         chosen = [str(v) for v in form.getlist(f"{CONTEST_FIELD}{spec.name}") if str(v)]
         unknown = [c for c in chosen if c not in spec.votes]
         require(not unknown, f"{spec.name}: unknown choice {', '.join(unknown)}")
@@ -446,7 +508,8 @@ async def record_card(request: Request, audit_id: int, county: str, sequence: in
         name,
         sequence,
         found=found,
-        votes=votes,
+        votes=None if tallies is not None else votes,
+        tallies=tallies,
         actor=who.username,
         reason=str(form.get("reason") or "").strip() or None,
     )

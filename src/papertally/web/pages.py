@@ -11,7 +11,7 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
@@ -644,28 +644,44 @@ def export_err(request: Request, recount_id: int) -> Response:
     )
 
 
-@router.get("/recounts/{recount_id}/report.html", response_class=HTMLResponse)
-@requires(Access.STATE_READ)
-def recount_report(request: Request, recount_id: int) -> HTMLResponse:
-    """The reconciliation report: the recount so far against the original canvass."""
+def _recount_report_html(request: Request, recount_id: int) -> str:
+    """Return the reconciliation report of the wards recounted so far."""
     svc = services(request)
     view = svc.recount_view(recount_id)
     recount = svc.recount_count(view)
     require(bool(recount.units), "no ward has been recounted yet")
     compared = {uid: view.base.units[uid] for uid in recount.units}
-    base = type(view.base)(
-        view.base.contest, view.base.name, view.base.status, view.base.count_item_type, compared
-    )
+    base = replace(view.base, units=compared)
     rec = reconcile_counts(base, recount, view.election.units, contest=view.contest)
     from papertally.report.html import render_html_report
 
-    html = render_html_report(
+    return render_html_report(
         rec,
         election_name=view.election.name,
         sources=[f"papertally recount {recount_id}, wards recounted so far: {len(recount.units)}"],
         generated_at=datetime.now(UTC),
     )
-    return HTMLResponse(html)
+
+
+@router.get("/recounts/{recount_id}/report.html", response_class=HTMLResponse)
+@requires(Access.STATE_READ)
+def recount_report(request: Request, recount_id: int) -> HTMLResponse:
+    """The reconciliation report: the recount so far against the original canvass."""
+    return HTMLResponse(_recount_report_html(request, recount_id))
+
+
+@router.get("/recounts/{recount_id}/report.pdf")
+@requires(Access.STATE_READ)
+def recount_report_pdf(request: Request, recount_id: int) -> Response:
+    """The reconciliation report as PDF."""
+    from papertally.report.pdf import html_to_pdf
+
+    pdf = html_to_pdf(_recount_report_html(request, recount_id))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="recount-{recount_id}.pdf"'},
+    )
 
 
 def _download(body: str, filename: str, media_type: str) -> Response:
