@@ -471,3 +471,18 @@ def test_contradictory_requests_are_refused(store: Store) -> None:
     ):
         store.save_import(make_result(board), into=election_id)
     assert table_sizes(store) == before
+
+
+def test_a_store_that_cannot_be_opened_says_which(tmp_path: Path) -> None:
+    missing = tmp_path / "no such folder" / "store.db"
+    with (
+        Store(str(missing)) as store,
+        pytest.raises(PapertallyError, match="cannot open the store"),
+    ):
+        store.migrate()
+    with (
+        Store("postgresql+psycopg://clerk:secret@127.0.0.1:1/results") as store,
+        pytest.raises(PapertallyError, match=r"cannot open the store .*clerk:\*\*\*@127") as error,
+    ):
+        store.list_elections()
+    assert "secret" not in str(error.value)
