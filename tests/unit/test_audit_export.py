@@ -13,9 +13,12 @@ from papertally.audit.workflow import (
     AuditedCard,
     AuditType,
     ContestSpec,
+    batch_contests,
     discrepancy_code,
+    first_batch_round_size,
     first_difference,
     first_round_size,
+    measure_batch_rounds,
     measure_rounds,
     round_to_json,
 )
@@ -232,6 +235,7 @@ def test_the_report_renders_in_html_and_pdf() -> None:
             "Elm",
             True,
             {C: list(c.paper[C])} if c.paper else {},
+            {},
             "b",
             now,
             None,
@@ -253,3 +257,42 @@ def test_the_report_renders_in_html_and_pdf() -> None:
     assert "two-vote overstatement" in html and "Ann &gt; Bob" in html
     pdf = render_audit_report_pdf(report)
     assert pdf.startswith(b"%PDF")
+
+
+def _tallies(text: str) -> AuditFile:
+    return AuditFile("Elm", "batch tallies", "Elm - Mayor - totals.csv", text.encode(), C)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Batch,Ann\nB1,3\n", "at least two choices"),
+        ("Name,Ann,Bob\nB1,3,1\n", "missing the column 'Batch Name'"),
+        ("Batch Name,Ann,Bob\nB1,3,x\n", r"row 2, column 'Bob': expected a whole number"),
+        ("Batch Name,Ann,Bob\nB1,3,1\nB1,2,2\n", r"row 3.*listed twice \(first in row 2\)"),
+    ],
+)
+def test_bad_batch_tallies_are_refused_naming_the_place(text: str, message: str) -> None:
+    with pytest.raises(InputFileError, match=message):
+        summarize_file(_tallies(text))
+
+
+def test_batch_tallies_must_name_manifest_batches() -> None:
+    manifest = AuditFile("Elm", "manifest", "m.csv", MANIFEST)
+    with pytest.raises(InputFileError, match="'B3' is not in Elm's ballot manifest"):
+        AuditFiles.read([manifest, _tallies("Batch Name,Ann,Bob\nB3,3,1\n")], ["Elm"])
+
+
+def test_a_batch_not_found_sends_the_audit_to_a_full_hand_count() -> None:
+    manifest = AuditFile("Elm", "manifest", "m.csv", MANIFEST)
+    read = AuditFiles.read([manifest, _tallies("Batch Name,Ann,Bob\nB1,3,0\nB2,2,0\n")], ["Elm"])
+    spec = ContestSpec(C, AuditType.BATCH_COMPARISON, 0.1, read.reported_batch_votes(C), 5)
+    contests = batch_contests([spec], read.batch_tallies, read.ballots_by_batch())
+    size = first_batch_round_size([spec], contests)
+    draws = [b.key[::2] for b in read.manifest.batches] * size
+    clean = {("Elm", "B1"): {C: {"Ann": 3, "Bob": 0}}, ("Elm", "B2"): {C: {"Ann": 2, "Bob": 0}}}
+    (ok,) = measure_batch_rounds([spec], contests, draws[:size], clean, [size])
+    assert ok.finished and ok.contests[0].confirmed
+    lost = {**clean, ("Elm", "B2"): None}
+    (bad,) = measure_batch_rounds([spec], contests, draws[:size], lost, [size])
+    assert bad.finished and bad.contests[0].full_hand_count and not bad.contests[0].confirmed

@@ -220,3 +220,65 @@ def test_a_round_measured_on_stale_entries_is_not_closed(web: WebSetup, shared_d
     assert close_round(audits, audit_id, actor="admin") is False
     (_, second) = audits.rounds(audit_id)
     assert second.size > 0
+
+
+def test_a_batch_comparison_audit_through_the_routes(web: WebSetup, shared_data: Path) -> None:
+    admin = web.client()
+    sign_in(admin, "admin")
+    audits = AuditStore(make_engine(web.url))
+    audit_id = audits.create_audit("Batches", ["Adams", "Dane"], actor="admin")
+    form = {"name": CONTEST, "audit_type": "batch comparison", "risk_limit": "0.1"}
+    assert admin.post(f"/audits/{audit_id}/contests", data=form).status_code == 303
+    mixed = {"name": "Master of Magic", "audit_type": "ballot polling", "risk_limit": "5"}
+    refused = admin.post(f"/audits/{audit_id}/contests", data=mixed)
+    assert refused.status_code == 400 and "either ballot cards or whole batches" in refused.text
+    reported: dict[tuple[str, str], dict[str, int]] = {}
+    for county, source in COUNTIES.items():
+        for kind, name in (
+            ("manifest", "ballot manifest"),
+            ("batch tallies", f"{CONTEST} - candidate totals by batch"),
+        ):
+            path = shared_data / ARLO / f"{source} - {name}.csv"
+            response = admin.post(
+                f"/audits/{audit_id}/counties/{county}/files",
+                data={"kind": kind, "contest": CONTEST},
+                files={"file": (path.name, path.read_bytes(), "text/csv")},
+            )
+            assert response.status_code == 303, response.text
+        tallies = summarize_file(
+            AuditFile(county, "batch tallies", "t.csv", path.read_bytes(), CONTEST)
+        )
+        assert tallies["contest"] == CONTEST
+        for line in path.read_text().splitlines()[1:]:
+            batch, erin, alex, write_in = line.split(",")
+            reported[(county, batch)] = {
+                "Erin George": int(erin),
+                "Alex Hall": int(alex),
+                "Write-In": int(write_in),
+            }
+    assert admin.post(f"/audits/{audit_id}/publish").status_code == 303
+    assert admin.post(f"/audits/{audit_id}/seed", data={"seed": SEED}).status_code == 303
+    while audits.audit(audit_id).status == "in progress":
+        number = audits.rounds(audit_id)[-1].number
+        counted: set[tuple[str, str]] = set()
+        for card in audits.sample(audit_id):
+            key = (card.county, card.batch)
+            if key in counted:
+                repeat = admin.post(
+                    f"/audits/{audit_id}/counties/{card.county}/cards/{card.sequence}", data={}
+                )
+                assert repeat.status_code == 400 and "counted once" in repeat.text
+                continue
+            counted.add(key)
+            if card.round_number != number:
+                continue
+            fields = {f"tally::{CONTEST}::{c}": str(n) for c, n in reported[key].items()}
+            status = _record(admin, audit_id, card.county, card.sequence, **fields)
+            assert status == 303
+        assert admin.post(f"/audits/{audit_id}/rounds/close").status_code == 303
+    assert audits.audit(audit_id).status == "complete"
+    assert all(card.position == 0 for card in audits.sample(audit_id))
+    assert verify_export(admin.get(f"/audits/{audit_id}/export.zip").content).ok
+    report = json.loads(admin.get(f"/audits/{audit_id}/report.json").text)
+    assert report["contests"][0]["conclusion"].startswith("confirmed")
+    assert report["discrepancies"] == []

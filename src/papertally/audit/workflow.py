@@ -37,6 +37,15 @@ from papertally.audit.assertions import (
     plurality_assertions,
     reported_winners,
 )
+from papertally.audit.batch import (
+    BatchContest,
+    batch_comparison_next_round_size,
+    batch_comparison_risk,
+    batch_comparison_sample_size,
+    batch_error_bounds,
+    batch_taint,
+    total_error_bound,
+)
 from papertally.audit.comparison import (
     ErrorRates,
     clca_next_round_size,
@@ -46,7 +55,7 @@ from papertally.audit.comparison import (
 from papertally.audit.polling import alpha_sample_size
 from papertally.audit.rounds import ContestUnderAudit, assess_contest
 from papertally.errors import PapertallyError
-from papertally.types import ChoiceName, ContestName
+from papertally.types import ChoiceName, ContestName, CountyName
 
 PROBABILITY = 0.9
 """Each round is sized to finish the audit with this chance if the reported results are right."""
@@ -63,6 +72,8 @@ class AuditType(StrEnum):
 
     BALLOT_COMPARISON = "ballot comparison"
     BALLOT_POLLING = "ballot polling"
+    BATCH_COMPARISON = "batch comparison"
+    """Whole batches hand-counted and compared with their reported tallies (MACRO, PPEB)."""
 
 
 CardVotes = Mapping[ContestName, Sequence[ChoiceName]]
@@ -189,6 +200,10 @@ def _check_specs(specs: Sequence[ContestSpec]) -> int:
     """Return the shared ``N``; refuse an empty audit or contests over different manifests."""
     if not specs:
         raise PapertallyError("the audit has no contest: add at least one contest to audit")
+    if any(s.audit_type is AuditType.BATCH_COMPARISON for s in specs):
+        raise PapertallyError(
+            "batch comparison contests sample batches, not cards: see measure_batch_rounds"
+        )
     sizes = {s.cards for s in specs}
     if len(sizes) != 1:
         raise PapertallyError(f"contests of one audit must share one manifest; got N = {sizes}")
@@ -465,3 +480,121 @@ def first_difference(recorded: Mapping[str, Any], recomputed: Mapping[str, Any])
                 f"recomputed {recomputed.get(key)!r}"
             )
     return None
+
+
+# -- batch comparison ----------------------------------------------------------------------------
+
+BatchId = tuple[CountyName, str]
+"""A batch of a batch comparison audit: ``(county, batch name)``."""
+BatchTallies = Mapping[ContestName, Mapping[ChoiceName, int]]
+"""Votes per contest and choice in one batch."""
+MACRO = "MACRO over all contests"
+"""The one assertion of a batch comparison audit: the total error cannot change any outcome."""
+
+
+def batch_contests(
+    specs: Sequence[ContestSpec],
+    reported: Mapping[ContestName, Mapping[BatchId, Mapping[ChoiceName, int]]],
+    ballots: Mapping[BatchId, int],
+) -> list[BatchContest[BatchId]]:
+    """Return the batch comparison contests: reported tallies by batch, cards per batch.
+
+    ``ballots`` holds every batch's cards from the manifest; a contest counts the batches it
+    has reported tallies for (Stark 2008: ``b_p`` cards can change a margin by at most ``b_p``).
+    """
+    contests = []
+    for spec in specs:
+        tallies = reported[spec.name]
+        winners = tuple(spec.reported_winners())
+        losers = tuple(c for c in spec.votes if c not in winners)
+        contests.append(
+            BatchContest(
+                spec.name,
+                winners,
+                losers,
+                dict(tallies),
+                {batch: ballots[batch] for batch in tallies},
+            )
+        )
+    return contests
+
+
+def first_batch_round_size(
+    specs: Sequence[ContestSpec], contests: Sequence[BatchContest[BatchId]]
+) -> int:
+    """Return the PPEB draws that finish a batch comparison with no errors (Stark 2009).
+
+    All contests are tested together by MACRO at the smallest of their risk limits.
+    """
+    risk_limit = min(s.risk_limit for s in specs)
+    return batch_comparison_sample_size(batch_error_bounds(contests), risk_limit=risk_limit)
+
+
+def measure_batch_rounds(
+    specs: Sequence[ContestSpec],
+    contests: Sequence[BatchContest[BatchId]],
+    draws: Sequence[BatchId],
+    audited: Mapping[BatchId, BatchTallies | None],
+    round_ends: Sequence[int],
+) -> list[RoundMeasurement]:
+    """Measure a batch comparison audit after each round (Kaplan-Markov on MACRO taints).
+
+    ``draws`` are the PPEB draws in order (repeats included); ``audited`` holds each drawn
+    batch's hand count (``None``: not found, fully tainted). When the audit can no longer stop
+    (a fully tainted batch), every contest goes to a full hand count of all batches, done
+    outside the sample: the audit ends there and says so.
+    """
+    if not specs:
+        raise PapertallyError("the audit has no contest: add at least one contest to audit")
+    risk_limit = min(s.risk_limit for s in specs)
+    bounds = batch_error_bounds(contests)
+    total = total_error_bound(bounds)
+    taint_of: dict[BatchId, float] = {}
+    for batch in dict.fromkeys(draws):
+        if batch not in audited:
+            raise PapertallyError(f"batch {batch[1]!r} of {batch[0]} has no hand count")
+        taint_of[batch] = batch_taint(contests, batch, audited[batch])
+    results = []
+    settled: RoundMeasurement | None = None
+    for number, end in enumerate(round_ends, start=1):
+        if settled is not None:
+            results.append(RoundMeasurement(number, end, settled.contests, 0))
+            continue
+        taints = [taint_of[b] for b in draws[:end]]
+        risk = batch_comparison_risk(taints, total_error_bound=total, risk_limit=risk_limit)
+        counts: dict[str, int] = {}
+        for t in taints:
+            key = "untainted" if t <= 0 else ("fully tainted" if t >= 1 else "tainted")
+            if key != "untainted":
+                counts[key] = counts.get(key, 0) + 1
+        full = False
+        needed = 0
+        if not risk.stop:
+            try:
+                needed = batch_comparison_next_round_size(
+                    taints, total_error_bound=total, risk_limit=risk_limit
+                )
+            except PapertallyError:
+                full = True
+        done = risk.stop or full
+        measured = tuple(
+            ContestMeasurement(
+                contest=spec.name,
+                audit_type=AuditType.BATCH_COMPARISON,
+                risk_limit=spec.risk_limit,
+                risk=risk.p_value,
+                confirmed=risk.p_value <= spec.risk_limit,
+                full_hand_count=full,
+                next_round_size=0 if done else needed,
+                settled_in_round=number if done else None,
+                assertions=(
+                    AssertionMeasurement(MACRO, 1.0 / total, risk.p_value, risk.stop, counts),
+                ),
+            )
+            for spec in specs
+        )
+        result = RoundMeasurement(number, end, measured, 0 if done else needed)
+        if done:
+            settled = result
+        results.append(result)
+    return results

@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from papertally.audit.batch import BatchContest, batch_error_bounds
 from papertally.audit.manifest import Batch, Manifest
-from papertally.audit.sampling import SamplingMethod, draw_sample
+from papertally.audit.sampling import SamplingMethod, draw_ppeb, draw_sample
+from papertally.audit.workflow import BatchId, BatchTallies, ContestSpec, batch_contests
 from papertally.errors import FileLocation, InputFileError, PapertallyError, closest_match_hint
 from papertally.io.cvr import read_cvrs
 from papertally.io.manifests import read_manifest
@@ -67,6 +69,11 @@ BOARD_COLUMNS = (
 )
 MANIFEST = "manifest"
 CVRS = "cvrs"
+BATCH_TALLIES = "batch tallies"
+BATCH_NAME_COLUMNS = ("batch name", "batch")
+"""Headers (case-insensitive) of the batch column of candidate totals by batch (Arlo)."""
+PLACE_COLUMNS = ("container", "tabulator")
+"""Columns of candidate totals by batch that are not choices."""
 
 
 @dataclass(frozen=True)
@@ -75,9 +82,11 @@ class AuditFile:
 
     county: CountyName
     kind: str
-    """``manifest`` or ``cvrs``."""
+    """``manifest``, ``cvrs`` or ``batch tallies``."""
     filename: str
     content: bytes
+    contest: ContestName | None = None
+    """The contest of a ``batch tallies`` file (candidate totals by batch)."""
 
     @property
     def sha256(self) -> str:
@@ -116,7 +125,77 @@ def summarize_file(file: AuditFile) -> dict[str, Any]:
                 "contests": collection.contest_names(),
                 "format": collection.sources[0].format if collection.sources else "",
             }
+    if file.kind == BATCH_TALLIES:
+        tallies = read_batch_tallies(file)
+        return {
+            "contest": file.contest,
+            "batches": len(tallies),
+            "votes": sum(sum(v.values()) for v in tallies.values()),
+        }
     raise PapertallyError(f"unknown kind of audit file {file.kind!r}: manifest or cvrs")
+
+
+def read_batch_tallies(file: AuditFile) -> dict[str, dict[ChoiceName, int]]:
+    """Read candidate totals by batch (Arlo's columns: ``Batch Name`` then one per choice).
+
+    ``Container`` and ``Tabulator`` columns, where present, are skipped. Every count must be a
+    whole number; a batch listed twice is an error naming both rows.
+    """
+    if not file.contest:
+        raise PapertallyError(f"{file.filename}: say which contest these batch tallies are for")
+    try:
+        rows = list(csv.reader(io.StringIO(file.content.decode("utf-8-sig"))))
+    except UnicodeDecodeError:
+        raise InputFileError(FileLocation(file.filename), "is not a UTF-8 CSV file") from None
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise InputFileError(FileLocation(file.filename), "is empty; expected a header row")
+    header = [cell.strip() for cell in rows[0]]
+    folded = [h.casefold() for h in header]
+    batch_column = next((folded.index(n) for n in BATCH_NAME_COLUMNS if n in folded), None)
+    if batch_column is None:
+        raise InputFileError(
+            FileLocation(file.filename, row=1),
+            f"missing the column 'Batch Name'{closest_match_hint('Batch Name', header)}; "
+            f"columns found: {', '.join(header)}",
+        )
+    choices = [
+        (i, h)
+        for i, h in enumerate(header)
+        if i != batch_column and h and h.casefold() not in PLACE_COLUMNS
+    ]
+    if len(choices) < 2:
+        raise InputFileError(
+            FileLocation(file.filename, row=1),
+            "expected a column per choice after 'Batch Name' (at least two choices)",
+        )
+    tallies: dict[str, dict[ChoiceName, int]] = {}
+    first_row: dict[str, int] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        name = row[batch_column].strip() if batch_column < len(row) else ""
+        if not name:
+            raise InputFileError(
+                FileLocation(file.filename, row=number, column=header[batch_column]),
+                "the batch name is empty",
+            )
+        if name in first_row:
+            raise InputFileError(
+                FileLocation(file.filename, row=number, column=header[batch_column]),
+                f"batch {name!r} is listed twice (first in row {first_row[name]})",
+            )
+        first_row[name] = number
+        votes: dict[ChoiceName, int] = {}
+        for index, choice in choices:
+            text = row[index].strip().replace(",", "") if index < len(row) else ""
+            if not text.isdigit():
+                raise InputFileError(
+                    FileLocation(file.filename, row=number, column=choice),
+                    f"expected a whole number of votes, found {text!r}",
+                )
+            votes[choice] = int(text)
+        tallies[name] = votes
+    return tallies
 
 
 @dataclass
@@ -125,6 +204,8 @@ class AuditFiles:
 
     manifest: Manifest
     cvrs: dict[CountyName, CardCollection]
+    batch_tallies: dict[ContestName, dict[tuple[CountyName, str], dict[ChoiceName, int]]]
+    """Reported votes per contest, batch ``(county, batch name)`` and choice."""
 
     @classmethod
     def read(cls, files: Sequence[AuditFile], counties: Sequence[CountyName]) -> AuditFiles:
@@ -134,6 +215,7 @@ class AuditFiles:
         """
         manifests: list[Manifest] = []
         cvrs: dict[CountyName, CardCollection] = {}
+        tallies: dict[ContestName, dict[tuple[CountyName, str], dict[ChoiceName, int]]] = {}
         with tempfile.TemporaryDirectory(prefix="papertally-audit-") as folder:
             for county in counties:
                 mine = [f for f in files if f.county == county]
@@ -146,7 +228,45 @@ class AuditFiles:
                 cvr_paths = [_written(Path(folder), f) for f in mine if f.kind == CVRS]
                 if cvr_paths:
                     cvrs[county] = read_cvrs(cvr_paths, name=county, workers=1)
-        return cls(Manifest.combine(manifests), cvrs)
+                names = [b.name for b in manifests[-1].batches]
+                for file in (f for f in mine if f.kind == BATCH_TALLIES):
+                    for batch, votes in read_batch_tallies(file).items():
+                        if batch not in names:
+                            raise InputFileError(
+                                FileLocation(file.filename, column="Batch Name"),
+                                f"batch {batch!r} is not in {county}'s ballot manifest"
+                                f"{closest_match_hint(batch, names)}",
+                            )
+                        assert file.contest is not None
+                        tallies.setdefault(file.contest, {})[(county, batch)] = votes
+        return cls(Manifest.combine(manifests), cvrs, tallies)
+
+    def ballots_by_batch(self) -> dict[tuple[CountyName, str], int]:
+        """Return the cards of every batch keyed ``(county, batch name)`` (batch audits)."""
+        found: dict[tuple[CountyName, str], int] = {}
+        for batch in self.manifest.batches:
+            key = (batch.jurisdiction, batch.name)
+            if key in found:
+                raise PapertallyError(
+                    f"{batch.jurisdiction} has two batches named {batch.name!r} (on different "
+                    "tabulators); a batch comparison audit needs batch names unique per county"
+                )
+            found[key] = batch.ballots
+        return found
+
+    def reported_batch_votes(self, contest: ContestName) -> dict[ChoiceName, int]:
+        """Return the batch tallies' total votes of ``contest`` over every county."""
+        if contest not in self.batch_tallies:
+            known = sorted(self.batch_tallies)
+            raise PapertallyError(
+                f"no batch tallies were uploaded for the contest {contest!r}"
+                f"{closest_match_hint(contest, known)}"
+            )
+        totals: dict[ChoiceName, int] = {}
+        for votes in self.batch_tallies[contest].values():
+            for choice, n in votes.items():
+                totals[choice] = totals.get(choice, 0) + n
+        return totals
 
     def reported_votes(self, contest: ContestName) -> tuple[dict[ChoiceName, int], int]:
         """Return the CVRs' tally of ``contest`` over every county, and its votes allowed."""
@@ -240,6 +360,61 @@ def draw_cards(files: AuditFiles, seed: str, size: int, already_drawn: int) -> l
     return cards
 
 
+def draw_batches(
+    files: AuditFiles,
+    error_bounds: Mapping[tuple[CountyName, str], float],
+    seed: str,
+    size: int,
+    already_drawn: int,
+) -> list[SampledCard]:
+    """Draw batches ``already_drawn + 1 .. already_drawn + size`` by PPEB from the seed.
+
+    Batches in manifest order, each with chance proportional to its MACRO error bound
+    (:func:`papertally.audit.sampling.draw_ppeb`); a drawn batch is a :class:`SampledCard`
+    at position 0 (the whole batch) without a CVR.
+    """
+    batches = list(files.manifest.batches)
+    weights = [error_bounds.get((b.jurisdiction, b.name), 0.0) for b in batches]
+    draws = draw_ppeb(batches, weights, seed, size, already_drawn=already_drawn)
+    return [
+        SampledCard(
+            sequence=d.sequence,
+            ticket=d.ticket,
+            county=d.batch.jurisdiction,
+            container=d.batch.container,
+            tabulator=d.batch.tabulator,
+            batch=d.batch.name,
+            position=0,
+            imprinted_id=None,
+            cvr=None,
+        )
+        for d in draws
+    ]
+
+
+def batch_setup(
+    files: AuditFiles, specs: Sequence[ContestSpec]
+) -> tuple[list[BatchContest[BatchId]], dict[BatchId, float]]:
+    """Return the batch comparison contests read from the files, and the MACRO error bounds."""
+    contests = batch_contests(specs, files.batch_tallies, files.ballots_by_batch())
+    return contests, batch_error_bounds(contests)
+
+
+def batch_audit_inputs(
+    draws: Sequence[tuple[int, BatchId]], readings: Mapping[int, BatchTallies | None]
+) -> tuple[list[BatchId], dict[BatchId, BatchTallies | None]]:
+    """Return the drawn batches in order and each one's hand count, read at its first draw.
+
+    ``draws`` are ``(sequence, batch)`` in draw order; ``readings`` the current board counts by
+    sequence (``None``: the batch was not found).
+    """
+    audited: dict[BatchId, BatchTallies | None] = {}
+    for sequence, batch in draws:
+        if batch not in audited and sequence in readings:
+            audited[batch] = readings[sequence]
+    return [batch for _, batch in draws], audited
+
+
 def sample_row(card: SampledCard, round_number: int) -> list[str]:
     """Return a draw as a ``sample.csv`` row (columns :data:`SAMPLE_COLUMNS`)."""
     return [
@@ -265,7 +440,8 @@ class BoardRecord:
     status: str
     """``current``, ``superseded`` or ``voided``."""
     found: bool
-    votes: Mapping[ContestName, Sequence[ChoiceName]]
+    votes: Mapping[ContestName, Any]
+    """Per contest: the choices marked on a card, or the votes per choice of a batch."""
     entered_by: str
     entered_at: str
     reason: str
@@ -307,7 +483,7 @@ def build_export(
                 r.county,
                 r.status,
                 "yes" if r.found else "no",
-                json.dumps({k: list(v) for k, v in r.votes.items()}, ensure_ascii=False),
+                json.dumps(dict(r.votes), ensure_ascii=False, sort_keys=True),
                 r.entered_by,
                 r.entered_at,
                 r.reason,
@@ -335,6 +511,7 @@ def files_json(files: Sequence[AuditFile]) -> list[dict[str, str]]:
         {
             "county": f.county,
             "kind": f.kind,
+            "contest": f.contest or "",
             "filename": f.filename,
             "path": f.export_path,
             "sha256": f.sha256,

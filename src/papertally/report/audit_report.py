@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -105,6 +105,10 @@ def _votes_text(votes: Sequence[str] | None, found: bool = True) -> str:
     return ", ".join(votes) if votes else "no vote"
 
 
+def _tally_text(votes: Mapping[str, int]) -> str:
+    return ", ".join(f"{choice} {n}" for choice, n in votes.items()) or "no votes"
+
+
 def _conclusion(contest: AuditContest, rounds: Sequence[AuditRound]) -> tuple[float | None, str]:
     for info in reversed(rounds):
         if info.measurement is None:
@@ -135,8 +139,13 @@ def build_audit_report(
     rounds: Sequence[AuditRound],
     sample: Sequence[StoredCard],
     entries: Sequence[BoardEntry],
+    reported_batches: Mapping[str, Mapping[tuple[str, str], Mapping[str, int]]] | None = None,
 ) -> AuditReport:
-    """Gather the report's content from the audit's stored state (current entries only)."""
+    """Gather the report's content from the audit's stored state (current entries only).
+
+    ``reported_batches`` (batch comparison audits) holds the reported votes per contest and
+    batch ``(county, batch name)``, to compare with the boards' hand counts.
+    """
     specs = {c.name: ContestSpec.from_json(c.spec) for c in contests if c.spec is not None}
     lines = []
     for contest in contests:
@@ -185,7 +194,7 @@ def build_audit_report(
         paper = entry.votes if entry.found else None
         audited = AuditedCard(card.sequence, card.cvr, paper)
         for spec in specs.values():
-            if spec.audit_type is not AuditType.BALLOT_COMPARISON:
+            if spec.audit_type is not AuditType.BALLOT_COMPARISON or card.position == 0:
                 continue
             codes = {
                 a.name: discrepancy_code(audited, a, spec.votes_allowed) for a in spec.assertions()
@@ -206,6 +215,37 @@ def build_audit_report(
                     ),
                     codes=changed,
                     effect=EFFECTS[worst],
+                )
+            )
+    counted: set[tuple[str, str]] = set()
+    for card in sample:
+        entry = by_sequence.get(card.sequence)
+        key = (card.county, card.batch)
+        if card.position != 0 or entry is None or key in counted or not reported_batches:
+            continue
+        counted.add(key)
+        for name, by_batch in reported_batches.items():
+            reported = dict(by_batch.get(key, {}))
+            counted_votes = entry.tallies.get(name, {}) if entry.found else None
+            if counted_votes is not None and all(
+                counted_votes.get(c, 0) == n for c, n in reported.items()
+            ):
+                continue
+            found_discrepancies.append(
+                Discrepancy(
+                    sequence=card.sequence,
+                    county=card.county,
+                    place=f"{card.tabulator or ''} {card.batch} (whole batch)".strip(),
+                    contest=name,
+                    cvr=_tally_text(reported),
+                    paper="batch not found"
+                    if counted_votes is None
+                    else _tally_text(counted_votes),
+                    codes={"MACRO": "phantom" if counted_votes is None else "taint"},
+                    effect="hand count differs from the reported tally: the batch's taint "
+                    "weakens the evidence when it overstates the winners' margins"
+                    if counted_votes is not None
+                    else EFFECTS["phantom"],
                 )
             )
     if audit.status == "complete":

@@ -32,8 +32,8 @@ from papertally.store.schema import Base, _one_of
 AUDIT_STATUSES = ["setup", "published", "in progress", "complete"]
 """``setup``: defining and uploading; ``published``: file hashes public, waiting for the seed;
 ``in progress``: rounds under way; ``complete``: every contest confirmed or counted in full."""
-AUDIT_TYPES = ["ballot comparison", "ballot polling"]
-FILE_KINDS = ["manifest", "cvrs"]
+AUDIT_TYPES = ["ballot comparison", "ballot polling", "batch comparison"]
+FILE_KINDS = ["manifest", "cvrs", "batch tallies"]
 
 
 class AuditRow(Base):
@@ -88,7 +88,8 @@ class AuditContestRow(Base):
 
 
 class AuditFileRow(Base):
-    """A county's uploaded manifest or CVR export, kept whole; a re-upload supersedes it."""
+    """A county's uploaded manifest, CVR export or batch tallies, kept whole; a re-upload of the
+    same kind (and contest) supersedes it."""
 
     __tablename__ = "audit_files"
     __table_args__ = (CheckConstraint(_one_of("kind", FILE_KINDS), name="kind_known"),)
@@ -98,6 +99,8 @@ class AuditFileRow(Base):
     county: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16))
     filename: Mapped[str] = mapped_column(Text)
+    contest: Mapped[str | None] = mapped_column(Text)
+    """The contest of a ``batch tallies`` file (candidate totals by batch); else ``None``."""
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     summary: Mapped[str] = mapped_column(Text)
@@ -127,7 +130,8 @@ class AuditRoundRow(Base):
 
 
 class AuditSampleRow(Base):
-    """One card drawn: its ticket, where it is stored, and its CVR's votes (JSON, or null)."""
+    """One card drawn (or, in a batch comparison audit, one batch: position 0), with its ticket,
+    where it is stored, and its CVR's votes (JSON, or null)."""
 
     __tablename__ = "audit_sample"
     __table_args__ = (UniqueConstraint("audit_id", "sequence"),)
@@ -157,7 +161,8 @@ class AuditEntryRow(Base):
         ForeignKey("audit_sample.id", ondelete="CASCADE"), index=True
     )
     content: Mapped[str] = mapped_column(Text)
-    """``{"found": false}`` or ``{"found": true, "votes": {contest: [choices]}}`` as JSON."""
+    """``{"found": false}``, ``{"found": true, "votes": {contest: [choices]}}`` for a card or
+    ``{"found": true, "tallies": {contest: {choice: votes}}}`` for a batch, as JSON."""
     entered_by: Mapped[str] = mapped_column(Text)
     entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str | None] = mapped_column(Text)

@@ -75,6 +75,7 @@ class StoredFile:
     id: int
     county: CountyName
     kind: str
+    contest: ContestName | None
     filename: str
     sha256: str
     size: int
@@ -136,6 +137,9 @@ class BoardEntry:
     county: CountyName
     found: bool
     votes: dict[ContestName, list[ChoiceName]]
+    """The choices marked per contest (cards)."""
+    tallies: dict[ContestName, dict[ChoiceName, int]]
+    """The votes counted per contest and choice (batches)."""
     entered_by: str
     entered_at: datetime
     reason: str | None
@@ -235,6 +239,12 @@ class AuditStore:
             ).first()
             if taken is not None:
                 raise PapertallyError(f"the contest {name!r} is already in the audit")
+            types = {c.audit_type for c in self._contests(connection, audit_id)} | {audit_type}
+            if "batch comparison" in types and len(types) > 1:
+                raise PapertallyError(
+                    "an audit samples either ballot cards or whole batches: batch comparison "
+                    "contests cannot share an audit with ballot-level ones"
+                )
             connection.execute(
                 insert(AuditContestRow).values(
                     audit_id=audit_id,
@@ -276,6 +286,7 @@ class AuditStore:
                     audit_id=audit_id,
                     county=county,
                     kind=file.kind,
+                    contest=file.contest,
                     filename=file.filename,
                     sha256=file.sha256,
                     content=file.content,
@@ -293,6 +304,9 @@ class AuditStore:
                     AuditFileRow.kind == file.kind,
                     AuditFileRow.superseded_by.is_(None),
                     AuditFileRow.id != new_id,
+                    (AuditFileRow.contest == file.contest)
+                    if file.contest is not None
+                    else AuditFileRow.contest.is_(None),
                 )
                 .values(superseded_by=new_id)
             )
@@ -301,12 +315,18 @@ class AuditStore:
                 actor,
                 f"audit.upload.{file.kind}",
                 f"audit/{audit_id}/county/{county}",
-                {"file": file.filename, "sha256": file.sha256, "summary": dict(summary)},
+                {
+                    "file": file.filename,
+                    "contest": file.contest,
+                    "sha256": file.sha256,
+                    "summary": dict(summary),
+                },
             )
         return StoredFile(
             int(new_id),
             county,
             file.kind,
+            file.contest,
             file.filename,
             file.sha256,
             len(file.content),
@@ -327,6 +347,13 @@ class AuditStore:
                 raise PapertallyError("add at least one contest before publishing the files")
             files = self._files(connection, audit_id)
             comparison = any(c.audit_type == "ballot comparison" for c in contests)
+            for contest in contests:
+                if contest.audit_type == "batch comparison" and not any(
+                    f.kind == "batch tallies" and f.contest == contest.name for f in files
+                ):
+                    raise PapertallyError(
+                        f"no county has uploaded batch tallies for {contest.name!r} yet"
+                    )
             for county in audit.counties:
                 kinds = {f.kind for f in files if f.county == county}
                 if "manifest" not in kinds:
@@ -443,24 +470,40 @@ class AuditStore:
         sequence: int,
         *,
         found: bool,
-        votes: Mapping[ContestName, Sequence[ChoiceName]],
+        votes: Mapping[ContestName, Sequence[ChoiceName]] | None = None,
+        tallies: Mapping[ContestName, Mapping[ChoiceName, int]] | None = None,
         actor: str,
         reason: str | None = None,
     ) -> int:
-        """Record a board's reading of a card of the open round; a second one supersedes."""
+        """Record a board's reading of a card (``votes``) or count of a batch (``tallies``) of
+        the open round; a second one supersedes the first.
+
+        A batch drawn again is counted once, at its first draw.
+        """
         with writing(self.engine) as connection:
             self._require_status(connection, audit_id, "in progress", "record cards")
             card = self._card(connection, audit_id, county, sequence)
             self._require_open_round(connection, audit_id, card.round_number)
+            first = self._first_draw_of_batch(connection, audit_id, card)
+            if first != card.sequence:
+                raise PapertallyError(
+                    f"draw {sequence} is batch {card.batch!r} again: it is counted once, at "
+                    f"draw {first}"
+                )
             current = self._current_entry(connection, card.id)
             if current is not None and not (reason or "").strip():
                 raise PapertallyError(
                     f"card {sequence} already has a reading; say why you are correcting it"
                 )
-            content = {
-                "found": found,
-                "votes": {k: list(v) for k, v in votes.items()} if found else {},
-            }
+            content: dict[str, Any] = {"found": found}
+            if tallies is not None:
+                content["tallies"] = (
+                    {k: {c: int(n) for c, n in v.items()} for k, v in tallies.items()}
+                    if found
+                    else {}
+                )
+            else:
+                content["votes"] = {k: list(v) for k, v in (votes or {}).items()} if found else {}
             entry_id = connection.execute(
                 insert(AuditEntryRow)
                 .values(
@@ -534,12 +577,28 @@ class AuditStore:
             self._require_status(connection, audit_id, "in progress", "close a round")
             self._require_open_round(connection, audit_id, number)
             cards = connection.execute(
-                select(AuditSampleRow.id, AuditSampleRow.sequence, AuditSampleRow.round_number)
+                select(
+                    AuditSampleRow.id,
+                    AuditSampleRow.sequence,
+                    AuditSampleRow.round_number,
+                    AuditSampleRow.county,
+                    AuditSampleRow.tabulator,
+                    AuditSampleRow.batch,
+                    AuditSampleRow.position,
+                )
                 .where(AuditSampleRow.audit_id == audit_id)
                 .order_by(AuditSampleRow.sequence)
             ).all()
-            current = {seq: self._current_entry(connection, sid) for sid, seq, _ in cards}
-            missing = [seq for _, seq, r in cards if r == number and current[seq] is None]
+            current = {row[1]: self._current_entry(connection, row[0]) for row in cards}
+            seen: set[tuple[str, str | None, str]] = set()
+            missing = []
+            for _, seq, round_number, where, tabulator, batch, position in cards:
+                if position == 0:
+                    if (where, tabulator, batch) in seen:
+                        continue
+                    seen.add((where, tabulator, batch))
+                if round_number == number and current[seq] is None:
+                    missing.append(seq)
             if missing:
                 shown = ", ".join(str(s) for s in sorted(missing)[:10])
                 raise PapertallyError(
@@ -610,7 +669,9 @@ class AuditStore:
                 )
                 .scalars()
             )
-            found = [AuditFile(r.county, r.kind, r.filename, bytes(r.content)) for r in rows]
+            found = [
+                AuditFile(r.county, r.kind, r.filename, bytes(r.content), r.contest) for r in rows
+            ]
         order = {c: i for i, c in enumerate(audit.counties)}
         return sorted(found, key=lambda f: (order.get(f.county, len(order)), f.kind, f.filename))
 
@@ -682,6 +743,10 @@ class AuditStore:
                     county=where,
                     found=bool(content["found"]),
                     votes={k: list(v) for k, v in content.get("votes", {}).items()},
+                    tallies={
+                        k: {c: int(n) for c, n in v.items()}
+                        for k, v in content.get("tallies", {}).items()
+                    },
                     entered_by=row.entered_by,
                     entered_at=_utc(row.entered_at) or row.entered_at,
                     reason=row.reason,
@@ -736,7 +801,7 @@ class AuditStore:
                 e.county,
                 e.status,
                 e.found,
-                e.votes,
+                e.tallies or e.votes,
                 e.entered_by,
                 e.entered_at.isoformat(),
                 e.reason or "",
@@ -826,6 +891,7 @@ class AuditStore:
                 r.id,
                 r.county,
                 r.kind,
+                r.contest,
                 r.filename,
                 r.sha256,
                 len(r.content),
@@ -864,6 +930,30 @@ class AuditStore:
             raise PapertallyError(
                 f"round {number} is closed and its risk measured; its cards cannot change"
             )
+
+    @staticmethod
+    def _first_draw_of_batch(connection: Connection, audit_id: int, card: StoredCard) -> int:
+        """Return the first draw of ``card``'s batch when it is a whole batch, else its own."""
+        if card.position != 0:
+            return card.sequence
+        tabulator = (
+            AuditSampleRow.tabulator.is_(None)
+            if card.tabulator is None
+            else AuditSampleRow.tabulator == card.tabulator
+        )
+        first = connection.execute(
+            select(AuditSampleRow.sequence)
+            .where(
+                AuditSampleRow.audit_id == audit_id,
+                AuditSampleRow.county == card.county,
+                AuditSampleRow.batch == card.batch,
+                AuditSampleRow.position == 0,
+                tabulator,
+            )
+            .order_by(AuditSampleRow.sequence)
+            .limit(1)
+        ).scalar_one()
+        return int(first)
 
     @staticmethod
     def _current_entry(connection: Connection, sample_id: int) -> int | None:

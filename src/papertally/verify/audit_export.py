@@ -30,8 +30,10 @@ from papertally.audit.workflow import (
     AuditedCard,
     AuditType,
     ContestSpec,
+    first_batch_round_size,
     first_difference,
     first_round_size,
+    measure_batch_rounds,
     measure_rounds,
     round_to_json,
 )
@@ -46,6 +48,9 @@ from papertally.io.audit_export import (
     SUMS,
     AuditFile,
     AuditFiles,
+    batch_audit_inputs,
+    batch_setup,
+    draw_batches,
     draw_cards,
     open_export,
     read_csv_rows,
@@ -118,18 +123,25 @@ def _check_hashes(members: dict[str, bytes]) -> str | None:
     return None
 
 
-def _audited_cards(
-    sample: list[dict[str, str]], board: list[dict[str, str]], files: AuditFiles
-) -> tuple[list[AuditedCard], str | None]:
-    """Pair each drawn card's CVR (read from the files) with its current board record."""
+def _current_records(
+    board: list[dict[str, str]],
+) -> tuple[dict[int, dict[str, str]], str | None]:
+    """Return the current board record of each draw, or the first draw with two."""
     current: dict[int, dict[str, str]] = {}
     for row in board:
         if row["status"] != "current":
             continue
         sequence = int(row["sequence"])
         if sequence in current:
-            return [], f"{BOARD_CSV}: card {sequence} has two current records"
+            return current, f"{BOARD_CSV}: draw {sequence} has two current records"
         current[sequence] = row
+    return current, None
+
+
+def _audited_cards(
+    sample: list[dict[str, str]], current: dict[int, dict[str, str]], files: AuditFiles
+) -> list[AuditedCard]:
+    """Pair each drawn card's CVR (read from the files) with its current board record."""
     by_place = {(b.jurisdiction, b.tabulator or "", b.name): b for b in files.manifest.batches}
     cards: list[AuditedCard] = []
     for row in sample:
@@ -144,7 +156,7 @@ def _audited_cards(
         if record is not None and record["found"] == "yes":
             paper = {k: list(v) for k, v in json.loads(record["votes"]).items()}
         cards.append(AuditedCard(sequence, cvr, paper))
-    return cards, None
+    return cards
 
 
 def verify_export(source: str | Path | bytes) -> Verification:
@@ -169,7 +181,15 @@ def verify_export(source: str | Path | bytes) -> Verification:
             problem = problem or (
                 f"{entry['path']}: its SHA-256 is not the one published before the seed"
             )
-        files.append(AuditFile(entry["county"], entry["kind"], entry["filename"], data))
+        files.append(
+            AuditFile(
+                entry["county"],
+                entry["kind"],
+                entry["filename"],
+                data,
+                entry.get("contest") or None,
+            )
+        )
     published, seeded = audit.get("published_at"), audit.get("seed_entered_at")
     if problem is None and seeded and (not published or published >= seeded):
         problem = f"the seed was entered ({seeded}) before the file hashes were published"
@@ -189,6 +209,7 @@ def verify_export(source: str | Path | bytes) -> Verification:
         checks.add("files readable", str(error), "")
         return Verification(tuple(checks.found))
     specs = [ContestSpec.from_json(c) for c in header["contests"]]
+    batch = any(s.audit_type is AuditType.BATCH_COMPARISON for s in specs)
     problem = None
     for spec in specs:
         if spec.cards != read.manifest.total_ballots:
@@ -196,30 +217,38 @@ def verify_export(source: str | Path | bytes) -> Verification:
                 f"contest {spec.name!r}: audited over {spec.cards} cards but the manifests "
                 f"list {read.manifest.total_ballots}"
             )
-        if spec.audit_type is AuditType.BALLOT_COMPARISON:
-            votes, _ = read.reported_votes(spec.name)
+        if spec.audit_type is not AuditType.BALLOT_POLLING:
+            votes = (
+                read.reported_batch_votes(spec.name) if batch else read.reported_votes(spec.name)[0]
+            )
             if votes != dict(spec.votes):
                 problem = problem or (
                     f"contest {spec.name!r}: reported votes {dict(spec.votes)} are not the "
-                    f"CVRs' tally {votes}"
+                    f"files' tally {votes}"
                 )
     checks.add(
         "reported results",
         problem,
-        f"{read.manifest.total_ballots} cards in the manifests; reported votes are the CVRs'",
+        f"{read.manifest.total_ballots} cards in the manifests; reported votes match the files",
     )
     sample = read_csv_rows(members[SAMPLE_CSV], SAMPLE_CSV, SAMPLE_COLUMNS)
     board = read_csv_rows(members[BOARD_CSV], BOARD_CSV, BOARD_COLUMNS)
     rounds = header["rounds"]
     problem = None
-    if rounds and specs and rounds[0]["size"] != first_round_size(specs):
-        problem = (
-            f"round 1 drew {rounds[0]['size']} cards; the engine sizes it at "
-            f"{first_round_size(specs)}"
-        )
+    if batch:
+        contests, bounds = batch_setup(read, specs)
+        first_size = first_batch_round_size(specs, contests) if rounds else 0
+    else:
+        first_size = first_round_size(specs) if rounds and specs else 0
+    if rounds and rounds[0]["size"] != first_size:
+        problem = f"round 1 drew {rounds[0]['size']}; the engine sizes it at {first_size}"
     drawn = 0
     for number, info in enumerate(rounds, start=1):
-        expected = draw_cards(read, seed, int(info["size"]), drawn)
+        expected = (
+            draw_batches(read, bounds, seed, int(info["size"]), drawn)
+            if batch
+            else draw_cards(read, seed, int(info["size"]), drawn)
+        )
         rows = [r for r in sample if int(r["round"]) == number]
         if problem is None and len(rows) != len(expected):
             problem = (
@@ -235,11 +264,23 @@ def verify_export(source: str | Path | bytes) -> Verification:
                 )
         drawn += int(info["size"])
     checks.add("sample", problem, f"{drawn} draws in {len(rounds)} round(s) match the seed")
-    cards, problem = _audited_cards(sample, board, read)
+    current, problem = _current_records(board)
     closed = [r for r in rounds if r.get("measurement") is not None]
     if problem is None and closed:
         ends = [int(r["cards_drawn"]) for r in closed]
-        measured = measure_rounds(specs, cards, ends)
+        if batch:
+            draws, audited = batch_audit_inputs(
+                [(int(r["sequence"]), (r["county"], r["batch"])) for r in sample],
+                {
+                    seq: {k: dict(v) for k, v in json.loads(r["votes"]).items()}
+                    if r["found"] == "yes"
+                    else None
+                    for seq, r in current.items()
+                },
+            )
+            measured = measure_batch_rounds(specs, contests, draws, audited, ends)
+        else:
+            measured = measure_rounds(specs, _audited_cards(sample, current, read), ends)
         for number, (info, result) in enumerate(zip(closed, measured, strict=True), start=1):
             recomputed = round_to_json(result)
             problem = first_difference(info["measurement"], recomputed)

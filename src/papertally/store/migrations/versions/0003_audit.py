@@ -47,7 +47,7 @@ def upgrade() -> None:
         sa.Column("winners", sa.Integer(), nullable=False),
         sa.Column("spec", sa.Text(), nullable=True),
         sa.CheckConstraint(
-            "audit_type IN ('ballot comparison', 'ballot polling')",
+            "audit_type IN ('ballot comparison', 'ballot polling', 'batch comparison')",
             name=op.f("ck_audit_contests_type_known"),
         ),
         sa.CheckConstraint(
@@ -84,13 +84,16 @@ def upgrade() -> None:
         sa.Column("county", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("filename", sa.Text(), nullable=False),
+        sa.Column("contest", sa.Text(), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("uploaded_by", sa.Text(), nullable=False),
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("superseded_by", sa.Integer(), nullable=True),
-        sa.CheckConstraint("kind IN ('manifest', 'cvrs')", name=op.f("ck_audit_files_kind_known")),
+        sa.CheckConstraint(
+            "kind IN ('manifest', 'cvrs', 'batch tallies')", name=op.f("ck_audit_files_kind_known")
+        ),
         sa.ForeignKeyConstraint(
             ["audit_id"],
             ["audits.id"],
