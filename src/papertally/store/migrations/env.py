@@ -8,13 +8,22 @@ from ``$PAPERTALLY_DB`` (default ``sqlite:///papertally.db``).
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 
 from alembic import context
 from sqlalchemy import Connection
 
+import papertally.store
 from papertally.store.engine import make_engine
 from papertally.store.schema import Base
+
+# Every module of the store whose name ends in "schema" declares tables on Base: import them
+# all, so that autogenerate (``alembic revision --autogenerate``) compares every table.
+for _module in pkgutil.iter_modules(papertally.store.__path__):
+    if _module.name.endswith("schema"):
+        importlib.import_module(f"papertally.store.{_module.name}")
 
 
 def _run(connection: Connection) -> None:
