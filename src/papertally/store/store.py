@@ -55,9 +55,11 @@ class Store:
         self.engine.dispose()
 
     def __enter__(self) -> Store:
+        """Return the store, to be closed at the end of the ``with`` block."""
         return self
 
     def __exit__(self, *_exc: object) -> None:
+        """Close the store's connections."""
         self.close()
 
     def migrate(self) -> None:
