@@ -109,6 +109,14 @@ def test_verify_passes_on_the_export(export: bytes, tmp_path: Path) -> None:
     assert names == ["hashes", "published files", "seed", "reported results", "sample", "risk"]
 
 
+def test_verify_prints_a_table_and_the_verdict(export: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "export.zip"
+    path.write_bytes(export)
+    result = CliRunner().invoke(app, ["verify", str(path)])
+    assert result.exit_code == 0
+    assert "verified" in result.output and "matches in every check" in result.output
+
+
 def test_an_altered_record_fails_the_hash_check_first(export: bytes, tmp_path: Path) -> None:
     altered = _altered(export, "audit-board.csv", _first_discrepancy_read_as_cvr, fix_sums=False)
     code, result = _verify(tmp_path, altered)

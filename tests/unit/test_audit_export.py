@@ -150,6 +150,9 @@ def test_audit_files_read_draw_and_match_cvrs() -> None:
         ("B2", 1),
         ("B2", 2),
     ]
+    assert read.findings() == [
+        "Elm: batch 'B2' of tabulator 'T1': the manifest lists 2 ballot(s), the CVRs 1 (1 fewer)"
+    ]
     missing = next(c for c in cards if (c.batch, c.position) == ("B2", 2))
     assert missing.cvr is None and missing.imprinted_id is None
     present = next(c for c in cards if (c.batch, c.position) == ("B1", 2))

@@ -94,6 +94,7 @@ def test_a_two_county_comparison_audit_through_the_routes(web: WebSetup, shared_
     early = admin.post(f"/audits/{audit_id}/seed", data={"seed": SEED})
     assert early.status_code == 400 and "publish" in early.text
     assert admin.post(f"/audits/{audit_id}/publish").status_code == 303
+    assert "CVRs match its manifest batch by batch" in admin.get(f"/audits/{audit_id}").text
     late = _upload_once_more(adams, audit_id, shared_data)
     assert late.status_code == 400 and "setup" in late.text
     short = admin.post(f"/audits/{audit_id}/seed", data={"seed": "12345"})

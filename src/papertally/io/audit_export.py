@@ -34,7 +34,7 @@ from papertally.audit.manifest import Batch, Manifest
 from papertally.audit.sampling import SamplingMethod, draw_ppeb, draw_sample
 from papertally.audit.workflow import BatchId, BatchTallies, ContestSpec, batch_contests
 from papertally.errors import FileLocation, InputFileError, PapertallyError, closest_match_hint
-from papertally.io.cvr import read_cvrs
+from papertally.io.cvr import check_batches, check_cards_unique, read_cvrs
 from papertally.io.manifests import read_manifest
 from papertally.model.cards import BallotCard, CardCollection
 from papertally.types import ChoiceName, ContestName, CountyName
@@ -96,7 +96,8 @@ class AuditFile:
     @property
     def export_path(self) -> str:
         """Where the file sits in the export zip."""
-        return f"files/{self.county}/{Path(self.filename).name}"
+        county = self.county.replace("/", "-").replace("\\", "-").strip(". ") or "county"
+        return f"files/{county}/{Path(self.filename).name}"
 
 
 def _written(folder: Path, file: AuditFile) -> Path:
@@ -240,6 +241,20 @@ class AuditFiles:
                         assert file.contest is not None
                         tallies.setdefault(file.contest, {})[(county, batch)] = votes
         return cls(Manifest.combine(manifests), cvrs, tallies)
+
+    def findings(self) -> list[str]:
+        """Return the checks' findings before any sample: each county's CVRs per batch against
+        its manifest, and CVRs claiming the same card (:mod:`papertally.io.cvr.checks`)."""
+        found: list[str] = []
+        for county, collection in self.cvrs.items():
+            counts = {
+                (b.tabulator or "", b.name): b.ballots
+                for b in self.manifest.batches
+                if b.jurisdiction == county
+            }
+            for finding in check_batches(collection, counts) + check_cards_unique(collection):
+                found.append(f"{county}: {finding.message}")
+        return found
 
     def ballots_by_batch(self) -> dict[tuple[CountyName, str], int]:
         """Return the cards of every batch keyed ``(county, batch name)`` (batch audits)."""

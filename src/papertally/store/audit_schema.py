@@ -52,6 +52,9 @@ class AuditRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     """When the files' hashes were published (always before the seed)."""
+    findings: Mapped[str | None] = mapped_column(Text)
+    """The checks of the files made when publishing (JSON list of sentences): CVRs per batch
+    against the manifest, CVRs claiming the same card."""
     seed_entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -55,6 +55,8 @@ class Audit:
     seed_entered_at: datetime | None
     completed_at: datetime | None
     counties: tuple[CountyName, ...]
+    findings: tuple[str, ...] = ()
+    """What the checks of the files found when they were published."""
 
 
 @dataclass(frozen=True)
@@ -335,10 +337,11 @@ class AuditStore:
             now,
         )
 
-    def publish(self, audit_id: int, *, actor: str) -> dict[str, str]:
+    def publish(self, audit_id: int, *, actor: str, findings: Sequence[str] = ()) -> dict[str, str]:
         """Freeze the files and publish their SHA-256 hashes; return them by file.
 
         Every county needs a manifest; a county without CVRs can take part in polling only.
+        ``findings`` are the checks' findings on the files, kept with the audit and logged.
         """
         with writing(self.engine) as connection:
             audit = self._require_status(connection, audit_id, "setup", "publish its files")
@@ -367,10 +370,16 @@ class AuditStore:
             connection.execute(
                 update(AuditRow)
                 .where(AuditRow.id == audit_id)
-                .values(status="published", published_at=_now())
+                .values(
+                    status="published", published_at=_now(), findings=json.dumps(list(findings))
+                )
             )
             self.log.append(
-                connection, actor, "audit.publish", f"audit/{audit_id}", {"sha256": hashes}
+                connection,
+                actor,
+                "audit.publish",
+                f"audit/{audit_id}",
+                {"sha256": hashes, "findings": list(findings)},
             )
         return hashes
 
@@ -771,6 +780,7 @@ class AuditStore:
                 "published_at": _iso(audit.published_at),
                 "seed_entered_at": _iso(audit.seed_entered_at),
                 "completed_at": _iso(audit.completed_at),
+                "findings": list(audit.findings),
             },
             "contests": [
                 c.spec
@@ -834,6 +844,7 @@ class AuditStore:
             seed_entered_at=_utc(row.seed_entered_at),
             completed_at=_utc(row.completed_at),
             counties=tuple(counties),
+            findings=tuple(json.loads(row.findings)) if row.findings else (),
         )
 
     def _require_status(

@@ -24,7 +24,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from papertally.audit.sampling import validate_seed
+from papertally.audit.sampling import natural_key, validate_seed
 from papertally.audit.workflow import (
     AuditedCard,
     AuditType,
@@ -57,7 +57,7 @@ from papertally.report.audit_report import (
     render_audit_report_pdf,
 )
 from papertally.store.audit_schema import AUDIT_TYPES
-from papertally.store.audits import AuditStore, BoardEntry
+from papertally.store.audits import AuditStore, BoardEntry, StoredCard
 from papertally.verify import verify_export
 from papertally.web.access import Access, requires
 from papertally.web.context import render, require_principal, services
@@ -356,8 +356,8 @@ def publish(request: Request, audit_id: int) -> Response:
     who = require_principal(request)
     audits = audit_store(request)
     audit = audits.audit(audit_id)
-    AuditFiles.read(audits.file_contents(audit_id), audit.counties)
-    audits.publish(audit_id, actor=who.username)
+    files = AuditFiles.read(audits.file_contents(audit_id), audit.counties)
+    audits.publish(audit_id, actor=who.username, findings=files.findings())
     return _see_other(f"/audits/{audit_id}")
 
 
@@ -381,6 +381,22 @@ def close_round_page(request: Request, audit_id: int) -> Response:
 
 
 # -- counties and audit boards ------------------------------------------------------------------
+
+
+def storage_order(cards: Sequence[StoredCard]) -> list[StoredCard]:
+    """Return a county's drawn cards round by round, in the order of a walk through storage:
+    container, tabulator, batch (numbers in names in natural order), position."""
+    return sorted(
+        cards,
+        key=lambda c: (
+            c.round_number,
+            natural_key(c.container),
+            natural_key(c.tabulator),
+            natural_key(c.batch),
+            c.position,
+            c.sequence,
+        ),
+    )
 
 
 def _county_name(audits: AuditStore, audit_id: int, county: str) -> str:
@@ -408,7 +424,7 @@ def county_page(request: Request, audit_id: int, county: str) -> Any:
         audit=audit,
         county=name,
         files=[f for f in audits.files(audit_id) if f.county == name],
-        cards=audits.sample(audit_id, county=name),
+        cards=storage_order(audits.sample(audit_id, county=name)),
         entries=entries,
         open_round=open_round,
         contests=audits.contests(audit_id),
@@ -425,7 +441,7 @@ def retrieval_csv(request: Request, audit_id: int, county: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(RETRIEVAL_COLUMNS)
-    for card in audits.sample(audit_id, county=name):
+    for card in storage_order(audits.sample(audit_id, county=name)):
         writer.writerow(
             [
                 card.container or "",
