@@ -364,3 +364,11 @@ def test_dominion_csv_in_windows_1252_keeps_accents(tmp_path: Path) -> None:
     path.write_bytes(DOMINION_CSV.replace("Carol", "José").encode("cp1252"))
     cards = read_cvrs([path])
     assert cards.tally("Council") == {"José": 1}
+
+
+def test_the_same_file_twice_is_refused(shared_data: Path, tmp_path: Path) -> None:
+    original = dominion_dir(shared_data) / "test_5.2.18.2.Dominion.json"
+    copy = tmp_path / "copy.json"
+    copy.write_bytes(original.read_bytes())
+    with pytest.raises(InputFileError, match=r"copy\.json: this file has the same content"):
+        read_cvrs([original, copy])

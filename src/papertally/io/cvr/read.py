@@ -55,6 +55,12 @@ class _Sources:
             source = self.known.get(part.path) or SourceFile(
                 str(part.path), sha256_file(part.path), detected.format.value, detected.version
             )
+            for other in self.collection.sources:
+                if other.sha256 == source.sha256:
+                    raise part.error(
+                        f"this file has the same content (SHA-256) as {other.path}; "
+                        "each CVR file must be given once"
+                    )
             found = self.index[part.path] = self.collection.add_source(source)
         else:
             known = self.collection.sources[found]
