@@ -264,3 +264,12 @@ def test_vectorized_tally_equals_card_by_card_tally(
     assert {c.contest: c.totals() for c in counts if c.units} == {
         name: votes for name, votes in cards.tallies().items() if cards.cards_with_contest()[name]
     }
+
+
+def test_card_index_out_of_range() -> None:
+    cards, _ = small_collection()
+    cards.add_card(1, "T", "B", 1, [])
+    with pytest.raises(IndexError, match="card 1 is not in a collection of 1 cards"):
+        cards.card(1)
+    with pytest.raises(IndexError):
+        cards.card(-1)

@@ -552,7 +552,9 @@ class CardCollection:
         return len(self._card_id)
 
     def card(self, index: int) -> BallotCard:
-        """Return card ``index`` in readable form."""
+        """Return card ``index`` (0-based) in readable form."""
+        if not 0 <= index < len(self):
+            raise IndexError(f"card {index} is not in a collection of {len(self)} cards")
         tabulator = self.strings.values[self._tabulator[index]]
         batch = self.strings.values[self._batch[index]]
         record = self._decode_id(self._record[index]) or ""
