@@ -397,3 +397,17 @@ def test_hart_without_namespace_reads_the_same(shared_data: Path, tmp_path: Path
     assert without.sources[0].version is None
     assert without.card(0).contests == with_namespace.card(0).contests
     assert without.card(0).card_id == with_namespace.card(0).card_id
+
+
+def test_hart_folder_of_tabulator_folders(shared_data: Path, tmp_path: Path) -> None:
+    sample = (shared_data / "cvr" / "hart" / "test_Hart_CVR_1.xml").read_text()
+    for tabulator in ("Scanner 1", "Scanner 2"):
+        folder = tmp_path / "export" / tabulator
+        folder.mkdir(parents=True)
+        write(folder, "card.xml", sample.replace("0a7EqyblZ6CMFQbkN0kkRykS5w40Wg8q", tabulator))
+    cards = read_cvrs([tmp_path / "export"])
+    assert [(c.tabulator, c.card_id) for c in cards] == [
+        ("Scanner 1", "Scanner 1"),
+        ("Scanner 2", "Scanner 2"),
+    ]
+    assert cards.batch_counts() == {("Scanner 1", "2280"): 1, ("Scanner 2", "2280"): 1}

@@ -131,7 +131,7 @@ def list_parts(path: Path) -> list[InputPart]:
         parts: list[InputPart] = []
         for child in sorted(path.rglob("*")):
             if child.is_file() and not child.name.startswith("."):
-                parts.extend(list_parts(child))
+                parts.extend(InputPart(path, part.path, part.member) for part in list_parts(child))
         return parts
     if is_zip(path):
         try:

@@ -11,7 +11,8 @@ is kept as the source's version.
 The files do not name the tabulator. It comes from the "scanned ballot information" CSV
 (``#FormatVersion`` first line, then ``CvrId, UniqueIdentifier, Workstation, ...``) where one
 is given, else from the name of the zip holding the file (one zip per tabulator, as Hart
-exports them), else it is left empty and batches are matched by batch name alone.
+exports them) or of the sub-folder holding it (when a folder of per-tabulator folders is
+given), else it is left empty and batches are matched by batch name alone.
 Contests are keyed by name: Hart contest ids are not reliably distinct in exports.
 """
 
@@ -122,6 +123,8 @@ def read_hart_xml(
         tabulator, imprinted = scan.workstation, scan.unique_identifier
     elif part.member is not None:
         tabulator, imprinted = Path(part.path.name).stem, guid
+    elif part.container.is_dir() and part.path.parent != part.container:
+        tabulator, imprinted = part.path.parent.name, guid
     else:
         tabulator, imprinted = "", guid
     precinct = _child(root, "PrecinctSplit")

@@ -56,10 +56,10 @@ class _Sources:
                 str(part.path), sha256_file(part.path), detected.format.value, detected.version
             )
             for other in self.collection.sources:
-                if other.sha256 == source.sha256:
+                if other.sha256 == source.sha256 and detected.format in CVR_FORMATS:
                     raise part.error(
                         f"this file has the same content (SHA-256) as {other.path}; "
-                        "each CVR file must be given once"
+                        "each CVR file must be given once (its cards would count twice)"
                     )
             found = self.index[part.path] = self.collection.add_source(source)
         else:
