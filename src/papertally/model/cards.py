@@ -34,7 +34,8 @@ from papertally.types import ChoiceName, ContestName, CountName, CountyName
 ABSENT = -(2**63)
 """The code of a missing value in an id column."""
 
-_MAX_DIRECT = 2**62
+DIRECT_ID_LIMIT = 2**62
+"""Non-negative integer ids below this are stored as they are; others go to the string table."""
 FLAG_PHANTOM = 1
 """A card the manifest says exists but no CVR describes (counted as the worst case in audits)."""
 FLAG_DERIVED_IMPRINT = 2
@@ -282,7 +283,7 @@ class CardCollection:
         if value is None:
             return ABSENT
         if isinstance(value, int):
-            if 0 <= value < _MAX_DIRECT:
+            if 0 <= value < DIRECT_ID_LIMIT:
                 return value
             value = str(value)
         elif value.isdigit() and len(value) < 19 and (value == "0" or value[0] != "0"):
@@ -291,7 +292,7 @@ class CardCollection:
 
     def _lookup_id(self, value: str | int) -> int | None:
         """Return the code ``encode_id`` gives ``value``, without adding it to the table."""
-        if isinstance(value, int) and 0 <= value < _MAX_DIRECT:
+        if isinstance(value, int) and 0 <= value < DIRECT_ID_LIMIT:
             return value
         text = str(value)
         if text.isdigit() and len(text) < 19 and (text == "0" or text[0] != "0"):

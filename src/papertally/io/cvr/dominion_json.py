@@ -34,6 +34,7 @@ import msgspec
 from papertally.io.cvr.common import InputPart, json_syntax_error, load_json
 from papertally.model.cards import (
     ABSENT,
+    DIRECT_ID_LIMIT,
     FLAG_DERIVED_IMPRINT,
     BulkCards,
     CardCollection,
@@ -226,20 +227,41 @@ class _Reader:
         sources, flags, entry_counts = bulk.sources, bulk.flags, bulk.entry_counts
         e_contests, e_overs, e_unders = bulk.e_contests, bulk.e_overs, bulk.e_unders
         mark_counts, m_choices, m_ranks = bulk.mark_counts, bulk.m_choices, bulk.m_ranks
+        tabulator_codes: dict[Id, int] = {}
+        batch_codes: dict[Id, int] = {}
         for number, session in enumerate(sessions, 1):
             firsts.append(len(card_ids))
-            tabulator = code_of(str(session.TabulatorId))
-            batch = code_of(str(session.BatchId))
-            record = encode_id(session.RecordId)
+            raw = session.TabulatorId
+            tabulator = tabulator_codes.get(raw)
+            if tabulator is None:
+                tabulator = tabulator_codes[raw] = code_of(str(raw))
+            raw = session.BatchId
+            batch = batch_codes.get(raw)
+            if batch is None:
+                batch = batch_codes[raw] = code_of(str(raw))
+            raw = session.RecordId
+            record = raw if type(raw) is int and 0 <= raw < DIRECT_ID_LIMIT else encode_id(raw)
             group = self.code(self.groups, catalog.counting_groups, session.CountingGroupId)
-            snapshot = self.current(session)
+            snapshot = session.Original
+            modified = session.Modified
+            if modified is not None and (modified.IsCurrent or not snapshot.IsCurrent):
+                snapshot = modified
             style = self.code(self.styles, catalog.ballot_types, snapshot.BallotTypeId)
             precinct = self.code(
                 self.precincts, catalog.precinct_portions, snapshot.PrecinctPortionId
             )
             cards = snapshot.Cards
             if cards is not None:
-                layout = [(encode_id(c.Id), c.PaperIndex, c.Contests) for c in cards]
+                layout = [
+                    (
+                        c.Id
+                        if type(c.Id) is int and 0 <= c.Id < DIRECT_ID_LIMIT
+                        else encode_id(c.Id),
+                        c.PaperIndex,
+                        c.Contests,
+                    )
+                    for c in cards
+                ]
             elif snapshot.Contests is not None:
                 layout = [(ABSENT, None, snapshot.Contests)]
             else:
