@@ -74,12 +74,14 @@ class InputPart:
         """Return the file's own name (the member's, inside a zip)."""
         return Path(self.member).name if self.member else self.path.name
 
-    def read_bytes(self) -> bytes:
-        """Return the whole content of the file."""
+    def read_bytes(self, archive: zipfile.ZipFile | None = None) -> bytes:
+        """Return the whole content of the file (from ``archive`` if it is already open)."""
         if self.member is None:
             return self.path.read_bytes()
-        with zipfile.ZipFile(self.path) as archive:
+        if archive is not None:
             return archive.read(self.member)
+        with zipfile.ZipFile(self.path) as opened:
+            return opened.read(self.member)
 
     @contextmanager
     def stream(self) -> Iterator[IO[bytes]]:
@@ -91,13 +93,16 @@ class InputPart:
         with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as packed:
             yield packed
 
-    def head(self, size: int = HEAD_BYTES) -> bytes:
-        """Return the first ``size`` bytes of the file."""
+    def head(self, size: int = HEAD_BYTES, archive: zipfile.ZipFile | None = None) -> bytes:
+        """Return the first ``size`` bytes of the file (from ``archive`` if already open)."""
         if self.member is None:
             with self.path.open("rb") as stream:
                 return stream.read(size)
-        with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as stream:
-            return stream.read(size)
+        if archive is not None:
+            with archive.open(self.member) as packed:
+                return packed.read(size)
+        with zipfile.ZipFile(self.path) as opened, opened.open(self.member) as packed:
+            return packed.read(size)
 
     def location(
         self, row: int | None = None, column: str | None = None, sheet: str | None = None

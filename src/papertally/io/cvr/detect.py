@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 
 from papertally.errors import InputFileError
@@ -50,7 +51,7 @@ def _expected() -> str:
     return "expected one of: " + "; ".join(EXPECTED_LAYOUTS)
 
 
-def detect(part: InputPart) -> Detected:
+def detect(part: InputPart, archive: zipfile.ZipFile | None = None) -> Detected:
     """Return the format of ``part``; refuse empty and unknown files with a clear message.
 
     The first 4 KiB usually suffice (the keys of a Dominion export come first); where they
@@ -59,7 +60,7 @@ def detect(part: InputPart) -> Detected:
     """
     sizes = (4096, HEAD_BYTES, 1 << 22)
     for size in sizes:
-        head = part.head(size)
+        head = part.head(size, archive)
         try:
             return _detect(part, head)
         except InputFileError:

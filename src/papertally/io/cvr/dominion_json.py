@@ -314,13 +314,19 @@ class _LayoutError(Exception):
 
 
 def read_dominion_json(
-    part: InputPart, collection: CardCollection, catalog: DominionCatalog, source: int
+    part: InputPart,
+    collection: CardCollection,
+    catalog: DominionCatalog,
+    source: int,
+    data: bytes | None = None,
 ) -> int:
     """Read the sessions of one ``CvrExport*.json`` into ``collection``; return the cards added.
 
-    Errors name the file, the session (number, tabulator, batch, record) and the key at fault.
+    ``data`` is the file's content when the caller has already read it. Errors name the file,
+    the session (number, tabulator, batch, record) and the key at fault.
     """
-    data = part.read_bytes()
+    if data is None:
+        data = part.read_bytes()
     with _no_cyclic_gc():
         return _read_sessions(part, data, collection, catalog, source)
 

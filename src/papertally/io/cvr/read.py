@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import zipfile
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -71,6 +72,36 @@ class _Sources:
         return found
 
 
+class _Archives:
+    """Keeps the zip archive last read from open, so its directory is parsed once."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.archive: zipfile.ZipFile | None = None
+
+    def of(self, part: InputPart) -> zipfile.ZipFile | None:
+        """Return the open archive holding ``part``, or ``None`` for a plain file."""
+        if part.member is None:
+            return None
+        if self.path != part.path:
+            self.close()
+            self.archive = zipfile.ZipFile(part.path)
+            self.path = part.path
+        return self.archive
+
+    def close(self) -> None:
+        """Close the open archive, if any."""
+        if self.archive is not None:
+            self.archive.close()
+        self.archive = self.path = None
+
+    def __enter__(self) -> _Archives:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
 def plan_files(paths: Sequence[str | Path]) -> list[tuple[InputPart, Detected]]:
     """Return every file to read under ``paths`` with its detected format, in reading order."""
     planned: list[tuple[InputPart, Detected]] = []
@@ -80,10 +111,11 @@ def plan_files(paths: Sequence[str | Path]) -> list[tuple[InputPart, Detected]]:
         if not parts:
             raise InputFileError(FileLocation(str(path)), "no files in it")
         inside = path.is_dir() or len(parts) > 1 or parts[0].member is not None
-        for part in parts:
-            if inside and Path(part.name).suffix.lower() not in DATA_SUFFIXES:
-                continue
-            planned.append((part, detect(part)))
+        with _Archives() as archives:
+            for part in parts:
+                if inside and Path(part.name).suffix.lower() not in DATA_SUFFIXES:
+                    continue
+                planned.append((part, detect(part, archives.of(part))))
     describing = {CvrFormat.DOMINION_MANIFEST, CvrFormat.ESS_BALLOTS, CvrFormat.HART_BALLOT_INFO}
     first = [p for p in planned if p[1].format in describing]
     return first + [p for p in planned if p[1].format not in describing]
@@ -194,8 +226,10 @@ def _read_dominion_chunk(
     catalog.register(collection)
     sources = _Sources(collection, known)
     try:
-        for part, detected in chunk:
-            read_dominion_json(part, collection, catalog, sources.of(part, detected))
+        with _Archives() as archives:
+            for part, detected in chunk:
+                data = part.read_bytes(archives.of(part))
+                read_dominion_json(part, collection, catalog, sources.of(part, detected), data)
     except InputFileError as error:
         return None, error.location, error.problem
     except PapertallyError as error:
