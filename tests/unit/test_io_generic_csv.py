@@ -8,6 +8,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -114,6 +115,67 @@ def test_bad_rows_are_errors_naming_row_and_column(
     assert (caught.value.location.file, caught.value.location.row) == (str(path), 3)
     assert caught.value.location.column == column
     assert expected in caught.value.problem
+
+
+def many_units(units: int = 30) -> list[list[str]]:
+    """Return the rows of a file of ``units`` wards, two choices, canvass then recount."""
+    rows = [["county", "reporting_unit", "contest", "count", "choice", "votes", "ballots_cast"]]
+    for count in ("original canvass", "recount"):
+        for unit in range(units):
+            for choice, votes in (("Ann", 10 + unit), ("Bob", 20)):
+                rows.append(["Dane", f"W{unit}", "Mayor", count, choice, str(votes), "40"])
+    return rows
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> Path:
+    """Write ``rows`` as a CSV file at ``path``."""
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        csv.writer(stream).writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("row", "cells", "column", "expected"),
+    [
+        (100, {5: "five"}, "votes", "found the text 'five'"),
+        (100, {5: "-3"}, "votes", "negative"),
+        (100, {5: ""}, "votes", "found an empty cell"),
+        (101, {6: "41"}, "ballots_cast", "expected 40 ballots cast"),
+        (101, {6: "4x"}, "ballots_cast", "'4x'"),
+        (101, {4: "Ann"}, "reporting_unit", "(first on row 100)"),
+        (100, {1: "W18", 4: "Bob"}, "reporting_unit", "(first on row 99)"),
+        (100, {2: ""}, "contest", "expected a contest"),
+    ],
+)
+def test_errors_deep_in_a_statewide_file_name_their_cell(
+    tmp_path: Path, row: int, cells: dict[int, str], column: str, expected: str
+) -> None:
+    rows = many_units()
+    for position, value in cells.items():
+        rows[row - 1][position] = value
+    path = write_rows(tmp_path / "state.csv", rows)
+    with pytest.raises(InputFileError) as caught:
+        read_results([path])
+    assert (caught.value.location.row, caught.value.location.column) == (row, column)
+    assert expected in caught.value.problem
+
+
+def test_a_statewide_file_reads_the_same_from_a_workbook(tmp_path: Path) -> None:
+    rows = many_units()
+    rows[69][4] = "  Ann "
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append([int(c) if c.isdigit() else c for c in row])
+    workbook.save(tmp_path / "state.xlsx")
+    from_text = read_results([write_rows(tmp_path / "state.csv", rows)]).election
+    from_workbook = read_results([tmp_path / "state.xlsx"]).election
+    assert without_sources(from_workbook) == without_sources(from_text)
+    recount = from_text.count("Mayor", "recount")
+    assert recount.units["Dane|W29"].votes == {"Ann": 39, "Bob": 20}
+    assert recount.units["Dane|W29"].source is not None
+    assert recount.units["Dane|W29"].source.row == 120
+    assert recount.totals() == {"Ann": sum(range(10, 40)), "Bob": 600}
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import openpyxl
@@ -27,6 +28,13 @@ def write_xlsx(path: Path, rows: list[list[object]], sheet: str = "Sheet1") -> P
     for row in rows:
         worksheet.append(row)
     workbook.save(path)
+    return path
+
+
+def write_csv(path: Path, rows: list[list[object]]) -> Path:
+    """Write ``rows`` as a CSV file at ``path`` (empty cells for ``None``)."""
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        csv.writer(stream).writerows(["" if c is None else c for c in row] for row in rows)
     return path
 
 
@@ -253,22 +261,40 @@ def test_presidential_ticket_over_two_header_lines_in_a_report(tmp_path: Path) -
         (["", "CITY OF ADAMS Ward 1", 20, 5, 14, 1, 3], 7, "G", "no choice above it"),
     ],
 )
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
 def test_bad_ward_rows_are_errors_naming_the_cell(
-    tmp_path: Path, ward: list[object], row: int, column: str, expected: str
+    tmp_path: Path, ward: list[object], row: int, column: str, expected: str, suffix: str
 ) -> None:
     wards = [list(r) for r in GOOD_WARDS]
     wards[1] = ward
-    path = write_xlsx(tmp_path / "bad.xlsx", report(*wards))
+    write = write_xlsx if suffix == "xlsx" else write_csv
+    path = write(tmp_path / f"bad.{suffix}", report(*wards))
     with pytest.raises(InputFileError) as caught:
         read_results_file(path)
     location = caught.value.location
     assert (location.file, location.sheet, location.row, location.column) == (
         str(path),
-        "Sheet1",
+        "Sheet1" if suffix == "xlsx" else None,
         row,
         column,
     )
     assert expected in caught.value.problem
+
+
+def test_a_csv_report_reads_like_the_workbook(tmp_path: Path) -> None:
+    wards = [list(r) for r in GOOD_WARDS]
+    wards[0] = ["ADAMS ", "TOWN OF ADAMS Wards 1 & 2", 11, 6, 4, 0]
+    wards[4] = ["", "County Totals:", 7, 3, 5, 0]
+    workbook = read_results_file(write_xlsx(tmp_path / "mayor.xlsx", report(*wards)))
+    text = read_results_file(write_csv(tmp_path / "mayor.csv", report(*wards)))
+    assert text.election.units == workbook.election.units
+    assert [(c.name, c.totals()) for c in text.election.counts] == [
+        (c.name, c.totals()) for c in workbook.election.counts
+    ]
+    assert [(w.location.row, w.location.column, w.message) for w in text.warnings] == [
+        (w.location.row, w.location.column, w.message) for w in workbook.warnings
+    ]
+    assert [w.location.row for w in text.warnings] == [6, 8, 10, 11]
 
 
 def test_ward_before_any_county_is_an_error(tmp_path: Path) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from datetime import date
 from enum import StrEnum
 from operator import itemgetter
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from papertally.errors import FileLocation, InputFileError, PapertallyError
 from papertally.io.cells import cell_text, is_blank, parse_count
@@ -35,9 +36,10 @@ from papertally.model import (
     ResultsStatus,
     UnitTally,
     standard_count_name,
+    unit_id,
 )
 from papertally.model.results import ORIGINAL_CANVASS
-from papertally.types import ChoiceName, ContestName, CountName, ReportingUnitId
+from papertally.types import ChoiceName, ContestName, CountName
 
 COUNTY = "county"
 MUNICIPALITY = "municipality"
@@ -94,8 +96,30 @@ _NO = frozenset({"no", "n", "false", "0"})
 E = TypeVar("E", bound=StrEnum)
 
 
+UNIT_COLUMNS = (COUNTY, REPORTING_UNIT, MUNICIPALITY, UNIT_TYPE)
+"""The columns that say which reporting unit a row is about."""
+CHOICE_COLUMNS = (CHOICE, PARTY, WRITE_IN)
+"""The columns that describe a row's choice."""
+ROW_COLUMNS = (*UNIT_COLUMNS, *CHOICE_COLUMNS, VOTES, BALLOTS_CAST)
+"""The columns that change from row to row; the others usually repeat for many rows."""
+
+
+def _picker(positions: list[int]) -> Callable[[Sequence[str]], object]:
+    """Return a function giving the cells at ``positions`` of a row, as a hashable key."""
+    if not positions:
+        return lambda _row: ()
+    return itemgetter(*positions)
+
+
 class _Reader:
-    """Reads one generic CSV; nothing is returned unless the whole file is good."""
+    """Reads one generic CSV; nothing is returned unless the whole file is good.
+
+    Each row is first read the careful way (:meth:`_read_row_carefully`), every cell checked and
+    every error naming its cell. Statewide files repeat the same election, contest and count on
+    thousands of rows and the same unit and choice on several, so the reader remembers what those
+    cells gave once checked, and a row whose cells it has seen before only has its numbers read
+    (:meth:`_read_row`). Both ways give the same election and the same errors.
+    """
 
     def __init__(self, table: Table, progress: RowProgress) -> None:
         self.table = table
@@ -103,18 +127,34 @@ class _Reader:
         self.header = map_header(table, GENERIC_REQUIRED, OPTIONAL)
         self.election = Election(name="")
         self.counts: dict[tuple[ContestName, CountName], ContestCount] = {}
-        self.seen: dict[tuple[ContestName, CountName, ReportingUnitId, ChoiceName], int] = {}
         self.columns = [
             (column, self.header.positions[_key(column)])
             for column in COLUMNS
             if _key(column) in self.header.positions
         ]
         self.texts: dict[str, str] = {}
-        """The current row's cells as text, by column name."""
+        """The current row's cells as text, by column name (for rows read carefully)."""
         self.units: dict[tuple[str, ...], ReportingUnit] = {}
         self.count_names: dict[str, CountName] = {}
         self.election_given: tuple[str, str, str] | None = None
         self.choices: dict[tuple[str, str, str], Choice] = {}
+        self.listed: set[tuple[ContestName, ChoiceName]] = set()
+        """The choices already added to each contest."""
+        present = dict(self.columns)
+        self.position = present
+        self.pick_context = _picker(
+            [position for column, position in self.columns if column not in ROW_COLUMNS]
+        )
+        self.pick_unit = _picker([present[c] for c in UNIT_COLUMNS if c in present])
+        self.pick_choice = _picker([present[c] for c in CHOICE_COLUMNS if c in present])
+        self.known_units: dict[object, ReportingUnit] = {}
+        """Unit cells seen before → the unit they gave."""
+        self.known_choices: dict[object, Choice] = {}
+        """Choice cells seen before → the choice they gave."""
+        self.context: object = None
+        """The repeating cells of the last row of votes, and the contest and count they gave."""
+        self.contest: Contest | None = None
+        self.count: ContestCount | None = None
 
     def at(self, index: int, column: str | None = None) -> FileLocation:
         """Return the place of ``column`` on row ``index``, named as the file names it."""
@@ -135,28 +175,26 @@ class _Reader:
     def read(self) -> ImportResult:
         """Read every row and return the election."""
         sheet = self.header.sheet
+        rows = sheet.rows
         self.progress.step(self.header.header_index + 1)
         data_rows = 0
-        names = [column for column, _ in self.columns]
-        pick = itemgetter(*(position for _, position in self.columns))
         is_csv = self.table.kind == "csv"
-        for index in range(self.header.header_index + 1, len(sheet.rows)):
+        width = max(self.header.positions.values()) + 1
+        for index in range(self.header.header_index + 1, len(rows)):
             self.progress.step()
-            row = sheet.rows[index]
-            if not any(row) if is_csv else all(is_blank(c) for c in row):
-                continue
-            self.header.check_width(index)
+            row = rows[index]
             if is_csv:
-                self.texts = dict(zip(names, pick(row), strict=True))
+                if not any(row):
+                    continue
+                texts = cast(Sequence[str], row)
             else:
-                self.texts = {column: cell_text(row[position]) for column, position in self.columns}
-            self._read_election(index)
-            contest = self._contest(index)
-            if not self.text(REPORTING_UNIT) and not self.text(VOTES):
-                self._declare(index, contest)
-                continue
-            self._read_votes(index, contest)
-            data_rows += 1
+                if all(is_blank(c) for c in row):
+                    continue
+                texts = [cell_text(cell) for cell in row]
+            if len(row) < width:
+                self.header.check_width(index)
+            if self._read_row(index, texts) or self._read_row_carefully(index, texts):
+                data_rows += 1
         if data_rows == 0:
             raise InputFileError(
                 self.table.at(sheet, self.header.header_index),
@@ -165,6 +203,47 @@ class _Reader:
         self.election.name = self.election.name or self.table.path.stem
         self.election.counts = list(self.counts.values())
         return ImportResult(self.election, [str(self.table.path)], [GENERIC_FORMAT], [])
+
+    def _cells(self, texts: Sequence[str]) -> dict[str, str]:
+        """Return the known columns of a row's texts, by column name."""
+        return {column: texts[position] for column, position in self.columns}
+
+    def _read_row(self, index: int, texts: Sequence[str]) -> bool:
+        """Read a row of votes whose election, contest, count, unit and choice were seen before.
+
+        Return ``False``, having read nothing, for any other row.
+        """
+        if self.pick_context(texts) != self.context or not texts[self.position[REPORTING_UNIT]]:
+            return False
+        unit = self.known_units.get(self.pick_unit(texts))
+        choice = self.known_choices.get(self.pick_choice(texts))
+        if unit is None or choice is None:
+            return False
+        contest, count = self.contest, self.count
+        assert contest is not None and count is not None
+        self._list_choice(contest, choice)
+        votes = self._number(index, texts, VOTES, "a number of votes")
+        self._record(index, texts, contest, count, unit, choice, votes)
+        return True
+
+    def _read_row_carefully(self, index: int, texts: Sequence[str]) -> bool:
+        """Read any row, checking every cell; return whether it was a row of votes."""
+        self.texts = self._cells(texts)
+        self._read_election(index)
+        contest = self._contest(index)
+        if not self.text(REPORTING_UNIT) and not self.text(VOTES):
+            self._declare(index, contest)
+            return False
+        unit = self._unit(index)
+        choice = self._choice(index)
+        self._list_choice(contest, choice)
+        votes = self._number(index, texts, VOTES, "a number of votes")
+        count = self._count(index, contest)
+        self._record(index, texts, contest, count, unit, choice, votes)
+        self.known_units[self.pick_unit(texts)] = unit
+        self.known_choices[self.pick_choice(texts)] = choice
+        self.context, self.contest, self.count = self.pick_context(texts), contest, count
+        return True
 
     def _read_election(self, index: int) -> None:
         """Take the election's name, date and state from the row, refusing contradictions."""
@@ -278,20 +357,22 @@ class _Reader:
         self.units[key] = stored
         return stored
 
-    def _number(self, index: int, column: str, what: str) -> int:
+    def _list_choice(self, contest: Contest, choice: Choice) -> None:
+        """Add ``choice`` to ``contest`` unless it is there already."""
+        if (contest.name, choice.name) not in self.listed:
+            contest.add_choice(choice)
+            self.listed.add((contest.name, choice.name))
+
+    def _number(self, index: int, texts: Sequence[str], column: str, what: str) -> int:
         """Return the whole number in ``column``; plain digits go fast, the rest is checked."""
-        text = self.texts.get(column, "")
-        if text.isascii() and text.isdigit():
+        text = texts[self.position[column]]
+        if text.isdigit() and text.isascii():
             return int(text)
         cell = self.header.get(self.header.sheet.rows[index], _key(column))
         return parse_count(cell, self.at(index, column), what)
 
-    def _read_votes(self, index: int, contest: Contest) -> None:
-        """Read one row of votes: a unit's votes for one choice in one count of one contest."""
-        unit = self._unit(index)
-        choice = self._choice(index)
-        contest.add_choice(choice)
-        votes = self._number(index, VOTES, "a number of votes")
+    def _count(self, index: int, contest: Contest) -> ContestCount:
+        """Return the row's count of ``contest``, creating it with its status and type."""
         label = self.text(COUNT)
         count_name = self.count_names.get(label)
         if count_name is None:
@@ -306,23 +387,34 @@ class _Reader:
                 self._enum(index, COUNT_ITEM_TYPE, CountItemType, CountItemType.TOTAL),
             )
             self.counts[(contest.name, count_name)] = count
-        key = (contest.name, count_name, unit.id, choice.name)
-        if key in self.seen:
-            raise InputFileError(
-                self.at(index, REPORTING_UNIT),
-                f"{choice.name!r} in {unit.name!r} of county {unit.county!r} appears twice in "
-                f"the {count_name} of {contest.name!r} (first on row {self.seen[key]}); expected "
-                "one row per reporting unit, contest, count and choice",
-            )
-        self.seen[key] = index + 1
+        return count
+
+    def _record(
+        self,
+        index: int,
+        texts: Sequence[str],
+        contest: Contest,
+        count: ContestCount,
+        unit: ReportingUnit,
+        choice: Choice,
+        votes: int,
+    ) -> None:
+        """Keep a row's votes (and ballots cast) in the unit's tally of ``count``."""
         tally = count.units.get(unit.id)
         if tally is None:
             tally = UnitTally(source=self.at(index))
             count.units[unit.id] = tally
+        elif choice.name in tally.votes:
+            first = self._first_row(index, contest, count, unit, choice)
+            raise InputFileError(
+                self.at(index, REPORTING_UNIT),
+                f"{choice.name!r} in {unit.name!r} of county {unit.county!r} appears twice in "
+                f"the {count.name} of {contest.name!r} (first on row {first}); expected "
+                "one row per reporting unit, contest, count and choice",
+            )
         tally.votes[choice.name] = votes
-        ballots = self.text(BALLOTS_CAST)
-        if ballots:
-            cast = self._number(index, BALLOTS_CAST, "a number of ballots")
+        if BALLOTS_CAST in self.position and texts[self.position[BALLOTS_CAST]]:
+            cast = self._number(index, texts, BALLOTS_CAST, "a number of ballots")
             if tally.ballots_cast is not None and tally.ballots_cast != cast:
                 raise InputFileError(
                     self.at(index, BALLOTS_CAST),
@@ -330,6 +422,36 @@ class _Reader:
                     f"found {cast:,}",
                 )
             tally.ballots_cast = cast
+
+    def _first_row(
+        self, index: int, contest: Contest, count: ContestCount, unit: ReportingUnit, choice: Choice
+    ) -> int:
+        """Return the spreadsheet row of the earlier row giving ``choice`` in ``unit``.
+
+        Only for the message about a duplicated row, so it searches rather than keeping an
+        index of every row: from the unit's first row in ``count`` up to row ``index``.
+        """
+        source = count.units[unit.id].source
+        start = source.row - 1 if source is not None and source.row is not None else 0
+        rows = self.header.sheet.rows
+        is_csv = self.table.kind == "csv"
+        for earlier in range(start, index):
+            row = rows[earlier]
+            texts = cast(Sequence[str], row) if is_csv else [cell_text(cell) for cell in row]
+            if len(texts) <= max(self.header.positions.values()):
+                continue
+            cells = self._cells(texts)
+            label = cells.get(COUNT, "")
+            name = standard_count_name(label) if label else ORIGINAL_CANVASS
+            if (
+                cells[CONTEST] == contest.name
+                and name == count.name
+                and unit_id(cells[COUNTY], cells[REPORTING_UNIT]) == unit.id
+                and cells[CHOICE]
+                and make_choice(cells[CHOICE]).name == choice.name
+            ):
+                return earlier + 1
+        return index + 1
 
 
 def read_generic_csv(table: Table, progress: RowProgress) -> ImportResult:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from papertally.errors import FileLocation, InputFileError, PapertallyError
+from papertally.io.bulk import cyclic_gc_paused
 from papertally.io.detect import GENERIC_FORMAT, OPENELECTIONS_FORMAT, detect_table
 from papertally.io.progress import ProgressCallback, RowProgress
 from papertally.io.tables import Table, load_table
@@ -38,6 +39,12 @@ def read_results(
     """
     if not paths:
         raise PapertallyError("no results file given")
+    with cyclic_gc_paused():
+        return _read_all(paths, progress)
+
+
+def _read_all(paths: Sequence[str | Path], progress: ProgressCallback | None) -> ImportResult:
+    """Read and merge ``paths`` (see :func:`read_results`)."""
     tables = [load_table(path) for path in paths]
     formats = [detect_table(table) for table in tables]
     readers = _readers()

@@ -127,7 +127,7 @@ def _read_csv(file: Path, data: bytes) -> list[Row]:
     rows: list[Row] = []
     try:
         for record in reader:
-            rows.append([value.strip() for value in record])
+            rows.append(list(map(str.strip, record)))
     except csv.Error as error:
         raise InputFileError(
             FileLocation(str(file), row=len(rows) + 1),

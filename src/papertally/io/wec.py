@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import add
 
 from papertally.errors import FileLocation, InputFileError
 from papertally.io.cells import cell_text, is_blank, is_number, parse_count
@@ -88,12 +89,25 @@ def _is_numeric(cell: Cell) -> bool:
 
 def total_votes_columns(row: Row) -> list[int]:
     """Return the columns (from C on) whose cell reads ``Total Votes Cast``: one per count."""
-    return [j for j in range(_FIRST_DATA_COLUMN, len(row)) if _is_total_votes_cast(row[j])]
+    shortest = len(TOTAL_VOTES_CAST)
+    return [
+        j
+        for j in range(_FIRST_DATA_COLUMN, len(row))
+        if isinstance(cell := row[j], str)
+        and (len(cell) >= shortest or not cell.isascii())
+        and _is_total_votes_cast(cell)
+    ]
 
 
 def _is_total_votes_cast(cell: Cell) -> bool:
-    """Return whether a cell reads ``Total Votes Cast`` (any capitalisation and spacing)."""
-    return isinstance(cell, str) and " ".join(cell.split()).casefold() == "total votes cast"
+    """Return whether a cell reads ``Total Votes Cast`` (any capitalisation and spacing).
+
+    Folding spaces and case never lengthens ASCII text, so shorter ASCII cells (every number and
+    most names) are passed over without folding them.
+    """
+    if not isinstance(cell, str) or (len(cell) < len(TOTAL_VOTES_CAST) and cell.isascii()):
+        return False
+    return " ".join(cell.split()).casefold() == "total votes cast"
 
 
 def looks_like_wec_report(table: Table) -> bool:
@@ -160,10 +174,20 @@ class _Group:
     count: CountName
     total_column: int
     choices: list[tuple[int, Choice]]
+    _columns: list[int] = field(init=False, repr=False)
+    _names: list[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._columns = [self.total_column, *(j for j, _ in self.choices)]
+        self._names = [choice.name for _, choice in self.choices]
 
     def columns(self) -> list[int]:
         """Return the total column then the choice columns."""
-        return [self.total_column, *(j for j, _ in self.choices)]
+        return self._columns
+
+    def choice_names(self) -> list[str]:
+        """Return the names of the group's choices, left to right."""
+        return self._names
 
 
 @dataclass
@@ -195,6 +219,27 @@ class _Open:
     county_sums: list[list[int]] = field(default_factory=list)
     office_sums: list[list[int]] = field(default_factory=list)
     last_row: int = 0
+    wards: list[list[list[int]]] = field(default_factory=list)
+    """Per count group, the figures of the wards read but not yet added to the sums."""
+    unexpected: dict[int, list[int]] = field(default_factory=dict)
+    """Row width → the columns from C on with no choice above them (cells that must be empty)."""
+
+    def add_up(self) -> None:
+        """Add the figures of the wards read since the last call to the county and office sums."""
+        for number, pending in enumerate(self.wards):
+            if pending:
+                column_sums = [sum(column) for column in zip(*pending, strict=True)]
+                for sums in (self.county_sums[number], self.office_sums[number]):
+                    sums[:] = map(add, sums, column_sums)
+                pending.clear()
+
+    def columns_to_be_empty(self, width: int) -> list[int]:
+        """Return the columns of a row of ``width`` cells that must be empty."""
+        found = self.unexpected.get(width)
+        if found is None:
+            found = [j for j in range(_FIRST_DATA_COLUMN, width) if j not in self.known_columns]
+            self.unexpected[width] = found
+        return found
 
 
 class _WecReader:
@@ -383,6 +428,7 @@ class _WecReader:
             known,
             county_sums=[list(s) for s in sizes],
             office_sums=[list(s) for s in sizes],
+            wards=[[] for _ in sizes],
             last_row=header.last,
         )
 
@@ -424,6 +470,8 @@ class _WecReader:
         row = sheet.rows[index]
         first, second = cell_text(_get(row, 0)), cell_text(_get(row, 1))
         kind = _totals_kind(first) or _totals_kind(second)
+        if kind is not None:
+            current.add_up()
         if kind == "county":
             self._check_totals(
                 sheet, current, index, current.county_sums, f"county {current.county}"
@@ -458,6 +506,7 @@ class _WecReader:
         """Begin a new county: its wards are summed afresh for its totals row."""
         county = " ".join(county.split())
         if county != current.county:
+            current.add_up()
             current.county = county
             current.county_first_row = index
             current.county_sums = [[0] * len(s) for s in current.county_sums]
@@ -467,8 +516,8 @@ class _WecReader:
     ) -> None:
         """Read one reporting unit's votes in every count group of the row."""
         row = sheet.rows[index]
-        for column in range(_FIRST_DATA_COLUMN, len(row)):
-            if column not in current.known_columns and not is_blank(row[column]):
+        for column in current.columns_to_be_empty(len(row)):
+            if not is_blank(row[column]):
                 raise InputFileError(
                     self.table.at(sheet, index, column_letter(column)),
                     f"found {cell_text(row[column])!r} in a column with no choice above it; "
@@ -480,7 +529,7 @@ class _WecReader:
         for number, (group, count) in enumerate(
             zip(current.header.groups, current.counts, strict=True)
         ):
-            values = [self._count(sheet, current, index, group, j) for j in group.columns()]
+            values = self._counts(sheet, current, index, group)
             if unit.id in count.units:
                 first_row = count.units[unit.id].source
                 seen = f" (first on row {first_row.row})" if first_row and first_row.row else ""
@@ -489,11 +538,9 @@ class _WecReader:
                     f"reporting unit {unit.name!r} of county {unit.county!r} appears twice in "
                     f"contest {current.contest.name!r}{seen}; expected each unit once",
                 )
-            votes = {
-                choice.name: v for (_, choice), v in zip(group.choices, values[1:], strict=True)
-            }
+            votes = dict(zip(group.choice_names(), values[1:], strict=True))
             count.units[unit.id] = UnitTally(votes=votes, source=where)
-            choices_sum = sum(values[1:])
+            choices_sum = sum(values) - values[0]
             if values[0] != choices_sum:
                 self.warnings.append(
                     ImportWarning(
@@ -502,10 +549,28 @@ class _WecReader:
                         f"{choices_sum:,} ({count.name}, {unit.name})",
                     )
                 )
-            for sums in (current.county_sums[number], current.office_sums[number]):
-                for k, value in enumerate(values):
-                    sums[k] += value
+            current.wards[number].append(values)
         current.units_read += 1
+
+    def _counts(self, sheet: Sheet, current: _Open, index: int, group: _Group) -> list[int]:
+        """Return the numbers in a ward's cells of ``group``: total first, then each choice.
+
+        The usual cells (a whole non-negative Excel number, or plain digits in a CSV) are
+        converted at once; anything else goes through :func:`parse_count`, which names the cell.
+        """
+        row = sheet.rows[index]
+        width = len(row)
+        values: list[int] = []
+        for column in group.columns():
+            cell = row[column] if column < width else ""
+            if type(cell) is float and cell >= 0 and cell.is_integer():
+                values.append(int(cell))
+                continue
+            if type(cell) is str and cell.isdigit() and cell.isascii():
+                values.append(int(cell))
+                continue
+            values.append(self._count(sheet, current, index, group, column))
+        return values
 
     def _count(self, sheet: Sheet, current: _Open, index: int, group: _Group, column: int) -> int:
         """Return the number in a ward's cell; the usual whole, non-negative float goes fast."""

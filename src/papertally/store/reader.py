@@ -7,12 +7,15 @@ Votes are streamed in chunks, so a statewide election loads in seconds.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 
 from papertally.errors import FileLocation
+from papertally.io.bulk import cyclic_gc_paused
 from papertally.model.results import (
     Choice,
     Contest,
@@ -73,6 +76,12 @@ def as_utc(moment: datetime) -> datetime:
 
 def load_election(connection: Connection, election_id: ElectionId) -> Election:
     """Return the stored election ``election_id`` with all its contests, units and counts."""
+    with cyclic_gc_paused():
+        return _load_election(connection, election_id)
+
+
+def _load_election(connection: Connection, election_id: ElectionId) -> Election:
+    """Read election ``election_id`` (see :func:`load_election`)."""
     row = connection.execute(select(ELECTIONS).where(ELECTIONS.c.id == election_id)).first()
     if row is None:
         raise unknown_election(connection, election_id)
@@ -96,17 +105,29 @@ def load_election(connection: Connection, election_id: ElectionId) -> Election:
         )
         choice_names[choice.id] = choice.name
     unit_ids: dict[int, str] = {}
-    for unit in connection.execute(
-        select(UNITS).where(UNITS.c.election_id == election_id).order_by(UNITS.c.id)
-    ).yield_per(CHUNK_ROWS):
-        election.units[unit.external_id] = ReportingUnit(
-            unit.external_id,
-            unit.name,
-            unit.county,
-            unit.municipality,
-            ReportingUnitType(unit.type),
+    unit_types = {kind.value: kind for kind in ReportingUnitType}
+    units = election.units
+    for row_id, external_id, name, county, municipality, kind in _stream(
+        connection,
+        select(
+            UNITS.c.id,
+            UNITS.c.external_id,
+            UNITS.c.name,
+            UNITS.c.county,
+            UNITS.c.municipality,
+            UNITS.c.type,
         )
-        unit_ids[unit.id] = unit.external_id
+        .where(UNITS.c.election_id == int(election_id))
+        .order_by(UNITS.c.id),
+    ):
+        units[external_id] = ReportingUnit(
+            external_id,
+            name,
+            county,
+            municipality,
+            unit_types.get(kind) or ReportingUnitType(kind),
+        )
+        unit_ids[row_id] = external_id
     counts: dict[int, ContestCount] = {}
     for count in connection.execute(
         select(COUNTS).where(COUNTS.c.contest_id.in_(list(contest_names))).order_by(COUNTS.c.id)
@@ -128,30 +149,62 @@ def _load_tallies(
     unit_ids: dict[int, str],
     choice_names: dict[int, str],
 ) -> None:
-    """Fill ``counts`` with their unit tallies and votes, read in chunks."""
+    """Fill ``counts`` with their unit tallies and votes, streamed from the database."""
     tallies: dict[int, dict[int, UnitTally]] = {count_id: {} for count_id in counts}
     count_ids = list(counts)
-    for row in connection.execute(
-        select(UNIT_TALLIES)
-        .where(UNIT_TALLIES.c.count_id.in_(count_ids))
-        .order_by(UNIT_TALLIES.c.count_id, UNIT_TALLIES.c.unit_id)
-    ).yield_per(CHUNK_ROWS):
-        source = (
-            None
-            if row.source_file is None
-            else FileLocation(row.source_file, row.source_sheet, row.source_row, row.source_column)
+    for count_id, unit_row, ballots_cast, file, sheet, row, column in _stream(
+        connection,
+        select(
+            UNIT_TALLIES.c.count_id,
+            UNIT_TALLIES.c.unit_id,
+            UNIT_TALLIES.c.ballots_cast,
+            UNIT_TALLIES.c.source_file,
+            UNIT_TALLIES.c.source_sheet,
+            UNIT_TALLIES.c.source_row,
+            UNIT_TALLIES.c.source_column,
         )
-        tally = UnitTally(ballots_cast=row.ballots_cast, source=source)
-        tallies[row.count_id][row.unit_id] = tally
-        counts[row.count_id].units[unit_ids[row.unit_id]] = tally
-    votes = connection.execute(
+        .where(UNIT_TALLIES.c.count_id.in_(count_ids))
+        .order_by(UNIT_TALLIES.c.count_id, UNIT_TALLIES.c.unit_id),
+    ):
+        source = None if file is None else FileLocation(file, sheet, row, column)
+        tally = UnitTally(ballots_cast=ballots_cast, source=source)
+        tallies[count_id][unit_row] = tally
+        counts[count_id].units[unit_ids[unit_row]] = tally
+    last: tuple[int, int] | None = None
+    votes: dict[str, int] = {}
+    for count_id, unit_row, choice_id, figure in _stream(
+        connection,
         select(VOTES.c.count_id, VOTES.c.unit_id, VOTES.c.choice_id, VOTES.c.votes)
         .where(VOTES.c.count_id.in_(count_ids))
-        .order_by(VOTES.c.count_id, VOTES.c.unit_id, VOTES.c.choice_id)
-    ).yield_per(CHUNK_ROWS)
-    for partition in votes.partitions():
-        for count_id, unit_row, choice_id, figure in partition:
-            tallies[count_id][unit_row].votes[choice_names[choice_id]] = figure
+        .order_by(VOTES.c.count_id, VOTES.c.unit_id, VOTES.c.choice_id),
+    ):
+        if (count_id, unit_row) != last:
+            last = (count_id, unit_row)
+            votes = tallies[count_id][unit_row].votes
+        votes[choice_names[choice_id]] = figure
+
+
+def _stream(connection: Connection, statement: Select[Any]) -> Iterator[tuple[Any, ...]]:
+    """Yield the rows of ``statement`` as the database driver's plain tuples, a chunk at a time.
+
+    A statewide election has a million vote rows; SQLAlchemy's result rows would cost more than
+    the database's own work, so the few bulk queries go to the driver's cursor directly, in the
+    connection's transaction (on PostgreSQL a server-side cursor, so memory stays bounded). The
+    statement's parameters are our own row ids, rendered inline as integers.
+    """
+    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    driver: Any = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        cursor = driver.cursor(name="papertally_load")
+        cursor.itersize = CHUNK_ROWS
+    else:
+        cursor = driver.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(CHUNK_ROWS):
+            yield from rows
+    finally:
+        cursor.close()
 
 
 def list_elections(connection: Connection) -> list[ElectionSummary]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -387,18 +387,18 @@ def _write_import(
     if files:
         connection.execute(insert(IMPORT_FILES), files)
     warnings = (
-        {
-            "import_id": import_id,
-            "position": position,
-            "file": warning.location.file,
-            "sheet": warning.location.sheet,
-            "row": warning.location.row,
-            "column": warning.location.column,
-            "message": warning.message,
-        }
+        (
+            import_id,
+            position,
+            warning.location.file,
+            warning.location.sheet,
+            warning.location.row,
+            warning.location.column,
+            warning.message,
+        )
         for position, warning in enumerate(result.warnings)
     )
-    _insert_chunks(connection, IMPORT_WARNINGS, warnings)
+    _insert_rows(connection, IMPORT_WARNINGS, WARNING_COLUMNS, warnings)
     return import_id
 
 
@@ -441,19 +441,13 @@ def _write_contests(connection: Connection, target: _Target, election: Election)
 
 def _write_units(connection: Connection, target: _Target, election: Election) -> None:
     """Insert the reporting units the target election does not have yet, in the model's order."""
+    election_id = target.election_id
     rows = (
-        {
-            "election_id": target.election_id,
-            "external_id": unit.id,
-            "name": unit.name,
-            "county": unit.county,
-            "municipality": unit.municipality,
-            "type": unit.type.value,
-        }
+        (election_id, unit.id, unit.name, unit.county, unit.municipality, unit.type.value)
         for uid, unit in election.units.items()
         if uid not in target.units
     )
-    _insert_chunks(connection, UNITS, rows)
+    _insert_rows(connection, UNITS, UNIT_COLUMNS, rows)
     stored = connection.execute(
         select(UNITS.c.external_id, UNITS.c.id).where(UNITS.c.election_id == target.election_id)
     )
@@ -476,26 +470,45 @@ def _write_counts(
                 "count_item_type": count.count_item_type.value,
             },
         ).scalar_one()
-        _insert_chunks(connection, UNIT_TALLIES, _tally_rows(count_id, count, target.units))
-        choice_ids = target.choices[contest_id]
-        _insert_chunks(connection, VOTES, _vote_rows(count_id, count, target.units, choice_ids))
+        tallies = _tally_rows(count_id, count, target.units)
+        _insert_rows(connection, UNIT_TALLIES, TALLY_COLUMNS, tallies)
+        votes = _vote_rows(count_id, count, target.units, target.choices[contest_id])
+        _insert_rows(connection, VOTES, VOTE_COLUMNS, votes)
+
+
+WARNING_COLUMNS = ("import_id", "position", "file", "sheet", "row", "column", "message")
+UNIT_COLUMNS = ("election_id", "external_id", "name", "county", "municipality", "type")
+TALLY_COLUMNS = (
+    "count_id",
+    "unit_id",
+    "ballots_cast",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "source_column",
+)
+VOTE_COLUMNS = ("count_id", "unit_id", "choice_id", "votes")
+"""The columns of the rows each bulk insert writes, in the order of the rows' values."""
 
 
 def _tally_rows(
     count_id: int, count: ContestCount, unit_ids: Mapping[ReportingUnitId, int]
-) -> Iterator[dict[str, Any]]:
-    """Yield the ``unit_tallies`` rows of one count."""
+) -> Iterator[tuple[Any, ...]]:
+    """Yield the ``unit_tallies`` rows of one count, as :data:`TALLY_COLUMNS`."""
     for uid, tally in count.units.items():
         source = tally.source
-        yield {
-            "count_id": count_id,
-            "unit_id": unit_ids[uid],
-            "ballots_cast": tally.ballots_cast,
-            "source_file": source.file if source else None,
-            "source_sheet": source.sheet if source else None,
-            "source_row": source.row if source else None,
-            "source_column": source.column if source else None,
-        }
+        if source is None:
+            yield (count_id, unit_ids[uid], tally.ballots_cast, None, None, None, None)
+        else:
+            yield (
+                count_id,
+                unit_ids[uid],
+                tally.ballots_cast,
+                source.file,
+                source.sheet,
+                source.row,
+                source.column,
+            )
 
 
 def _vote_rows(
@@ -503,33 +516,41 @@ def _vote_rows(
     count: ContestCount,
     unit_ids: Mapping[ReportingUnitId, int],
     choice_ids: Mapping[str, int],
-) -> Iterator[dict[str, int]]:
-    """Yield the ``votes`` rows of one count."""
+) -> Iterator[tuple[int, int, int, int]]:
+    """Yield the ``votes`` rows of one count, as :data:`VOTE_COLUMNS`."""
     for uid, tally in count.units.items():
         unit_row = unit_ids[uid]
         for choice, votes in tally.votes.items():
-            yield {
-                "count_id": count_id,
-                "unit_id": unit_row,
-                "choice_id": choice_ids[choice],
-                "votes": int(votes),
-            }
+            yield (count_id, unit_row, choice_ids[choice], int(votes))
 
 
-def _insert_chunks(connection: Connection, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Insert ``rows`` (all with the same keys) into ``table`` in bulk, in this transaction.
+def _insert_rows(
+    connection: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> None:
+    """Insert ``rows`` (values of ``columns``, in order) into ``table`` in this transaction.
 
-    SQLite: Core ``executemany``, a chunk at a time. PostgreSQL: ``COPY ... FROM STDIN``, its
-    bulk-load path, about ten times faster there than ``executemany`` (see bench/bench_store.py).
+    SQLite: one prepared ``INSERT`` run with ``executemany`` over plain tuples, a chunk at a
+    time (no per-row parameter dicts for SQLAlchemy to compile). PostgreSQL: ``COPY ... FROM
+    STDIN``, its bulk-load path, about ten times faster there than ``executemany`` (see
+    bench/bench_store.py).
     """
     if connection.dialect.name == "postgresql":
-        _copy_rows(connection, table, rows)
+        _copy_rows(connection, table, columns, rows)
         return
+    statement = str(insert(table).compile(dialect=connection.dialect, column_keys=list(columns)))
     for chunk in chunked(rows):
-        connection.execute(insert(table), chunk)
+        connection.exec_driver_sql(statement, chunk)
 
 
-def _copy_rows(connection: Connection, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+def _copy_rows(
+    connection: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> None:
     """Stream ``rows`` into ``table`` with PostgreSQL's ``COPY`` on the connection's transaction."""
     from psycopg import sql
 
@@ -537,12 +558,11 @@ def _copy_rows(connection: Connection, table: Table, rows: Iterable[Mapping[str,
     first = next(iterator, None)
     if first is None:
         return
-    columns = list(first)
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     )
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(statement) as copy:
-        copy.write_row([first[c] for c in columns])
+        copy.write_row(first)
         for row in iterator:
-            copy.write_row([row[c] for c in columns])
+            copy.write_row(row)
