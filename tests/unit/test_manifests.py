@@ -165,6 +165,7 @@ def test_misspelt_header_gets_a_hint(tmp_path: Path) -> None:
         ("Batch Name,Number of Ballots\n,4\n", "row 2.*batch name is empty"),
         ("Batch Name,Number of Ballots,CVR\n1,4,maybe\n", "column 'CVR'.*Y or N"),
         ("Batch,Ballots\n1,4\n", None),
+        ("Batch Name,Number of Ballots\n1,4\n2,6\nTotal,10\n", "row 4.*counted twice"),
     ],
 )
 def test_bad_manifests_name_the_place(tmp_path: Path, text: str, expected: str | None) -> None:

@@ -180,7 +180,29 @@ def read_manifest(path: str | Path, jurisdiction: CountyName | None = None) -> M
             table.at(sheet, columns.header_index),
             "the manifest lists no batches: expected a row per batch below the header",
         )
+    _refuse_total_rows(batches, first_row, table, sheet, columns)
     return Manifest(batches)
+
+
+_TOTAL_NAMES = frozenset({"total", "totals", "grandtotal", "sum"})
+
+
+def _refuse_total_rows(
+    batches: list[Batch],
+    rows: dict[tuple[CountyName, str | None, str], int],
+    table: Table,
+    sheet: Sheet,
+    columns: _Columns,
+) -> None:
+    """Raise if a row named like ``Total`` holds the sum of the others: it would count twice."""
+    everything = sum(b.ballots for b in batches)
+    for batch in batches:
+        if normalize_header(batch.name) in _TOTAL_NAMES and 2 * batch.ballots == everything:
+            raise InputFileError(
+                table.at(sheet, rows[batch.key] - 1, columns.written[BATCH_NAME]),
+                f"the row {batch.name!r} holds the total of the other rows ({batch.ballots}); "
+                "remove it, or its ballots would be counted twice",
+            )
 
 
 def parse_manifest_argument(argument: str) -> tuple[CountyName | None, Path]:
