@@ -29,10 +29,13 @@ def _one_vote(votes: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def export(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> bytes:
-    """Run a comparison audit of Mount Olive and Siletz: one discrepancy, two rounds."""
-    folder = tmp_path_factory.mktemp("verify")
-    store = Store(f"sqlite:///{folder / 'audit.db'}")
+def audited(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tuple[str, int]:
+    """Run a comparison audit of Mount Olive and Siletz: one discrepancy, two rounds.
+
+    Returns the store's URL and the audit's id.
+    """
+    url = f"sqlite:///{tmp_path_factory.mktemp('verify') / 'audit.db'}"
+    store = Store(url)
     store.migrate()
     audits = AuditStore(store.engine)
     audit_id = audits.create_audit("RLA", ["Mount Olive", "Siletz"], actor="admin")
@@ -59,9 +62,22 @@ def export(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> bytes
             )
         close_round(audits, audit_id, actor="admin")
     assert len(audits.rounds(audit_id)) == 2
-    data = audits.export(audit_id)
+    store.close()
+    return url, audit_id
+
+
+def _export(audited: tuple[str, int], *, withhold_cvrs: bool) -> bytes:
+    url, audit_id = audited
+    store = Store(url)
+    data = AuditStore(store.engine).export(audit_id, withhold_cvrs=withhold_cvrs)
     store.close()
     return data
+
+
+@pytest.fixture(scope="module")
+def export(audited: tuple[str, int]) -> bytes:
+    """The audit's public export."""
+    return _export(audited, withhold_cvrs=False)
 
 
 def _verify(tmp_path: Path, data: bytes) -> tuple[int, dict[str, object]]:
@@ -152,3 +168,31 @@ def test_not_an_export_is_refused_with_a_message(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["verify", str(path)])
     assert result.exit_code == 2
     assert "notes.zip" in result.output and "zip" in result.output
+
+
+@pytest.fixture(scope="module")
+def withheld(audited: tuple[str, int]) -> bytes:
+    """The same audit's export with the CVR files withheld (hashes and sampled CVRs only)."""
+    return _export(audited, withhold_cvrs=True)
+
+
+def test_an_export_withholding_the_cvrs_still_verifies_the_risk(
+    withheld: bytes, tmp_path: Path
+) -> None:
+    with zipfile.ZipFile(io.BytesIO(withheld)) as archive:
+        names = archive.namelist()
+    assert "sampled-cvrs.json" in names and not any(n.endswith("cvrs.csv") for n in names)
+    code, result = _verify(tmp_path, withheld)
+    assert code == 0, result
+    details = {c["name"]: c["detail"] for c in result["checks"]}  # type: ignore[union-attr]
+    assert "withheld" in details["published files"]
+    assert "cannot be checked" in details["reported results"]
+
+    def swap(data: bytes) -> bytes:
+        sampled = json.loads(data)
+        first = next(k for k, v in sampled.items() if v and v[CONTEST] == ["Erin George"])
+        sampled[first] = {CONTEST: ["Alex Hall"]}
+        return json.dumps(sampled).encode()
+
+    code, result = _verify(tmp_path, _altered(withheld, "sampled-cvrs.json", swap, fix_sums=True))
+    assert code == 1 and str(result["first_mismatch"]).startswith("risk: round 1")

@@ -45,6 +45,8 @@ AUDIT_JSON = "audit.json"
 SAMPLE_CSV = "sample.csv"
 BOARD_CSV = "audit-board.csv"
 SUMS = "SHA256SUMS.txt"
+SAMPLED_CVRS = "sampled-cvrs.json"
+"""In an export that withholds the CVRs: the CVR votes of each sampled card, by draw."""
 SAMPLE_COLUMNS = (
     "sequence",
     "round",
@@ -475,18 +477,28 @@ def build_export(
     files: Sequence[AuditFile],
     sample: Sequence[tuple[SampledCard, int]],
     records: Sequence[BoardRecord],
+    *,
+    withhold_cvrs: bool = False,
 ) -> bytes:
     """Return the export zip's bytes.
 
     ``audit`` is the JSON header (audit, contests, rounds; :func:`files_json` adds the files);
-    ``sample`` pairs each draw with its round number.
+    ``sample`` pairs each draw with its round number. With ``withhold_cvrs`` (where privacy
+    rules forbid publishing CVRs) the CVR files are left out, listed with their published
+    hashes only, and ``sampled-cvrs.json`` holds the CVRs of the sampled cards alone, enough to
+    recompute the risk.
     """
     contents: dict[str, bytes] = {}
+    listed = files_json(files)
+    if withhold_cvrs:
+        for entry in listed:
+            if entry["kind"] == CVRS:
+                entry["withheld"] = "yes"
     header = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
         **audit,
-        "files": files_json(files),
+        "files": listed,
     }
     contents[AUDIT_JSON] = json.dumps(header, indent=1, ensure_ascii=False).encode("utf-8")
     contents[SAMPLE_CSV] = _csv([sample_row(c, r) for c, r in sample], SAMPLE_COLUMNS)
@@ -508,7 +520,11 @@ def build_export(
         BOARD_COLUMNS,
     )
     for file in files:
-        contents[file.export_path] = file.content
+        if not (withhold_cvrs and file.kind == CVRS):
+            contents[file.export_path] = file.content
+    if withhold_cvrs:
+        sampled = {str(card.sequence): card.cvr for card, _ in sample}
+        contents[SAMPLED_CVRS] = json.dumps(sampled, indent=1, ensure_ascii=False).encode()
     sums = "".join(
         f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in contents.items()
     )

@@ -765,8 +765,9 @@ class AuditStore:
             )
         return found
 
-    def export(self, audit_id: int) -> bytes:
-        """Return the audit's public export zip (see :mod:`papertally.io.audit_export`)."""
+    def export(self, audit_id: int, *, withhold_cvrs: bool = False) -> bytes:
+        """Return the audit's public export zip (see :mod:`papertally.io.audit_export`);
+        ``withhold_cvrs`` leaves the CVR files out, keeping their hashes and the sampled CVRs."""
         audit = self.audit(audit_id)
         contests = self.contests(audit_id)
         header = {
@@ -819,7 +820,9 @@ class AuditStore:
             for e in self.entries(audit_id, include_history=True)
         ]
         sample = [(c.as_sampled(), c.round_number) for c in self.sample(audit_id)]
-        return build_export(header, self.file_contents(audit_id), sample, records)
+        return build_export(
+            header, self.file_contents(audit_id), sample, records, withhold_cvrs=withhold_cvrs
+        )
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ from papertally.io.audit_export import (
     EXPORT_FORMAT,
     SAMPLE_COLUMNS,
     SAMPLE_CSV,
+    SAMPLED_CVRS,
     SUMS,
     AuditFile,
     AuditFiles,
@@ -139,18 +140,32 @@ def _current_records(
 
 
 def _audited_cards(
-    sample: list[dict[str, str]], current: dict[int, dict[str, str]], files: AuditFiles
+    sample: list[dict[str, str]],
+    current: dict[int, dict[str, str]],
+    files: AuditFiles,
+    sampled: dict[str, Any] | None = None,
 ) -> list[AuditedCard]:
-    """Pair each drawn card's CVR (read from the files) with its current board record."""
+    """Pair each drawn card's CVR with its current board record.
+
+    The CVR comes from the CVR files, or from ``sampled`` (``sampled-cvrs.json``) when the
+    export withholds the CVR files.
+    """
     by_place = {(b.jurisdiction, b.tabulator or "", b.name): b for b in files.manifest.batches}
     cards: list[AuditedCard] = []
     for row in sample:
         sequence = int(row["sequence"])
-        batch = by_place[(row["county"], row["tabulator"], row["batch"])]
-        cvr_card = files.card_at(batch, int(row["position"]))
-        cvr = (
-            None if cvr_card is None else {e.contest: list(e.choices()) for e in cvr_card.contests}
-        )
+        cvr: dict[str, list[str]] | None
+        if sampled is not None:
+            found = sampled.get(str(sequence))
+            cvr = None if found is None else {k: list(v) for k, v in found.items()}
+        else:
+            batch = by_place[(row["county"], row["tabulator"], row["batch"])]
+            cvr_card = files.card_at(batch, int(row["position"]))
+            cvr = (
+                None
+                if cvr_card is None
+                else {e.contest: list(e.choices()) for e in cvr_card.contests}
+            )
         record = current.get(sequence)
         paper = None
         if record is not None and record["found"] == "yes":
@@ -172,7 +187,10 @@ def verify_export(source: str | Path | bytes) -> Verification:
     listed = header["files"]
     files: list[AuditFile] = []
     problem = None
+    withheld = [e for e in listed if e.get("withheld")]
     for entry in listed:
+        if entry.get("withheld"):
+            continue
         data = members.get(entry["path"])
         if data is None:
             problem = problem or f"{entry['path']} is listed in {AUDIT_JSON} but not in the zip"
@@ -193,7 +211,10 @@ def verify_export(source: str | Path | bytes) -> Verification:
     published, seeded = audit.get("published_at"), audit.get("seed_entered_at")
     if problem is None and seeded and (not published or published >= seeded):
         problem = f"the seed was entered ({seeded}) before the file hashes were published"
-    checks.add("published files", problem, f"{len(files)} files, hashes published before seed")
+    kept = f"{len(files)} files, hashes published before the seed"
+    if withheld:
+        kept += f"; {len(withheld)} CVR file(s) withheld, listed by hash only"
+    checks.add("published files", problem, kept)
     seed = audit.get("seed")
     try:
         seed = validate_seed(seed or "")
@@ -217,7 +238,7 @@ def verify_export(source: str | Path | bytes) -> Verification:
                 f"contest {spec.name!r}: audited over {spec.cards} cards but the manifests "
                 f"list {read.manifest.total_ballots}"
             )
-        if spec.audit_type is not AuditType.BALLOT_POLLING:
+        if spec.audit_type is not AuditType.BALLOT_POLLING and not (withheld and not batch):
             votes = (
                 read.reported_batch_votes(spec.name) if batch else read.reported_votes(spec.name)[0]
             )
@@ -229,7 +250,12 @@ def verify_export(source: str | Path | bytes) -> Verification:
     checks.add(
         "reported results",
         problem,
-        f"{read.manifest.total_ballots} cards in the manifests; reported votes match the files",
+        f"{read.manifest.total_ballots} cards in the manifests; "
+        + (
+            "CVRs withheld: the reported votes cannot be checked against them"
+            if withheld and not batch
+            else "reported votes match the files"
+        ),
     )
     sample = read_csv_rows(members[SAMPLE_CSV], SAMPLE_CSV, SAMPLE_COLUMNS)
     board = read_csv_rows(members[BOARD_CSV], BOARD_CSV, BOARD_COLUMNS)
@@ -243,6 +269,7 @@ def verify_export(source: str | Path | bytes) -> Verification:
     if rounds and rounds[0]["size"] != first_size:
         problem = f"round 1 drew {rounds[0]['size']}; the engine sizes it at {first_size}"
     drawn = 0
+    # With the CVRs withheld the imprinted ids (read from the CVRs) cannot be recomputed.
     for number, info in enumerate(rounds, start=1):
         expected = (
             draw_batches(read, bounds, seed, int(info["size"]), drawn)
@@ -256,6 +283,8 @@ def verify_export(source: str | Path | bytes) -> Verification:
             )
         for card, row in zip(expected, rows, strict=False):
             mine = dict(zip(SAMPLE_COLUMNS, sample_row(card, number), strict=True))
+            if withheld:
+                mine["imprinted_id"] = row.get("imprinted_id", "")
             if problem is None and mine != row:
                 diff = next(k for k in SAMPLE_COLUMNS if mine[k] != row.get(k))
                 problem = (
@@ -280,7 +309,12 @@ def verify_export(source: str | Path | bytes) -> Verification:
             )
             measured = measure_batch_rounds(specs, contests, draws, audited, ends)
         else:
-            measured = measure_rounds(specs, _audited_cards(sample, current, read), ends)
+            sampled = (
+                json.loads(members[SAMPLED_CVRS].decode("utf-8"))
+                if withheld and SAMPLED_CVRS in members
+                else None
+            )
+            measured = measure_rounds(specs, _audited_cards(sample, current, read, sampled), ends)
         for number, (info, result) in enumerate(zip(closed, measured, strict=True), start=1):
             recomputed = round_to_json(result)
             problem = first_difference(info["measurement"], recomputed)

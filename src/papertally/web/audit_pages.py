@@ -550,11 +550,15 @@ def void_card(
 
 @router.get("/audits/{audit_id}/export.zip")
 @requires(Access.STATE_READ)
-def export_zip(request: Request, audit_id: int) -> Response:
-    """The public export: files, seed, sample, every board record, risk per round, hashes."""
-    return _download(
-        audit_store(request).export(audit_id), f"audit-{audit_id}-export.zip", "application/zip"
-    )
+def export_zip(request: Request, audit_id: int, cvrs: str | None = None) -> Response:
+    """The public export: files, seed, sample, every board record, risk per round, hashes.
+
+    ``?cvrs=withheld`` leaves the CVR files out (their hashes and the sampled CVRs stay).
+    """
+    withheld = cvrs == "withheld"
+    data = audit_store(request).export(audit_id, withhold_cvrs=withheld)
+    suffix = "-cvrs-withheld" if withheld else ""
+    return _download(data, f"audit-{audit_id}-export{suffix}.zip", "application/zip")
 
 
 @router.get("/audits/{audit_id}/verify", response_class=HTMLResponse)
