@@ -372,3 +372,21 @@ def test_the_same_file_twice_is_refused(shared_data: Path, tmp_path: Path) -> No
     copy.write_bytes(original.read_bytes())
     with pytest.raises(InputFileError, match=r"copy\.json: this file has the same content"):
         read_cvrs([original, copy])
+
+
+def test_candidate_in_the_wrong_contest_contradicts_the_manifest(tmp_path: Path) -> None:
+    archive = tmp_path / "CvrExport.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for name, body in manifests().items():
+            out.writestr(name, body)
+        sessions = [
+            session(7, 1, 1, [card(1, [(1, [10])])]),
+            session(7, 1, 2, [card(2, [(2, [10])])]),
+        ]
+        out.writestr("CvrExport_0.json", export(sessions))
+    with pytest.raises(
+        InputFileError,
+        match=r"CvrExport\.zip!CvrExport_0\.json, column 'CandidateId': session 2 .*: candidate 10 "
+        r"\('Alice'\) is marked in contest 2, but CandidateManifest\.json puts it in contest 1",
+    ):
+        read_cvrs([archive])

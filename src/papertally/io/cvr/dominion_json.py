@@ -183,6 +183,11 @@ class _Reader:
     def choice(self, contest_id: Id, contest: int, candidate_id: Id) -> int:
         """Return the collection code of a Dominion candidate id within a contest."""
         known = self.catalog.candidates.get(candidate_id) if isinstance(candidate_id, int) else None
+        if known is not None and known[1] != contest_id:
+            raise _ManifestMismatch(
+                f"candidate {candidate_id} ({known[0]!r}) is marked in contest {contest_id}, but "
+                f"CandidateManifest.json puts it in contest {known[1]}"
+            )
         name = known[0] if known else f"Candidate {candidate_id}"
         write_in = known[2] if known else False
         code = self.collection.choice_code(contest, str(candidate_id), name, is_write_in=write_in)
@@ -309,6 +314,10 @@ class _Reader:
                     mark_counts.append(marks)
 
 
+class _ManifestMismatch(Exception):
+    """A CVR that contradicts the export's manifests."""
+
+
 class _LayoutError(Exception):
     """A session (its number is the argument) in neither the flat nor the multi-card layout."""
 
@@ -362,6 +371,11 @@ def _read_sessions(
     first_card_of_session: list[int] = []
     try:
         reader.sessions(export.Sessions, bulk, first_card_of_session)
+    except _ManifestMismatch as error:
+        n = len(first_card_of_session)
+        raise part.error(
+            f"{_where(n, export.Sessions[n - 1])}: {error}", column="CandidateId"
+        ) from None
     except _LayoutError as error:
         n = int(error.args[0])
         raise part.error(
