@@ -161,7 +161,11 @@ def read_cvrs(
                 while run < len(planned) and planned[run][1].format is CvrFormat.DOMINION_JSON:
                     run += 1
                 dominion = planned[position:run]
-                if workers > 1 and len(dominion) >= PARALLEL_MIN_FILES:
+                if (
+                    workers > 1
+                    and len(dominion) >= PARALLEL_MIN_FILES
+                    and "fork" in multiprocessing.get_all_start_methods()
+                ):
                     known = {p.path: collection.sources[sources.of(p, d)] for p, d in dominion}
                     _read_dominion_parallel(dominion, collection, catalog, workers, known)
                 else:
