@@ -57,8 +57,16 @@ def audited(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tupl
             votes = _one_vote(card.cvr.get(CONTEST, []))
             if wrong is None and votes == ["Erin George"]:
                 wrong, votes = card.sequence, ["Alex Hall"]
+            if card.sequence == 1:
+                audits.record_entry(audit_id, card.county, 1, found=False, votes={}, actor="b")
             audits.record_entry(
-                audit_id, card.county, card.sequence, found=True, votes={CONTEST: votes}, actor="b"
+                audit_id,
+                card.county,
+                card.sequence,
+                found=True,
+                votes={CONTEST: votes},
+                actor="b",
+                reason="found it after all" if card.sequence == 1 else None,
             )
         close_round(audits, audit_id, actor="admin")
     assert len(audits.rounds(audit_id)) == 2
@@ -122,7 +130,15 @@ def test_verify_passes_on_the_export(export: bytes, tmp_path: Path) -> None:
     assert code == 0, result
     assert result["ok"] is True and result["first_mismatch"] is None
     names = [c["name"] for c in result["checks"]]  # type: ignore[union-attr,index]
-    assert names == ["hashes", "published files", "seed", "reported results", "sample", "risk"]
+    assert names == [
+        "hashes",
+        "published files",
+        "seed",
+        "reported results",
+        "sample",
+        "risk",
+        "activity log",
+    ]
 
 
 def test_verify_prints_a_table_and_the_verdict(export: bytes, tmp_path: Path) -> None:
@@ -147,6 +163,22 @@ def test_an_altered_record_with_new_hashes_fails_the_risk(export: bytes, tmp_pat
     first = str(result["first_mismatch"])
     assert first.startswith(f"risk: round 1, contest '{CONTEST}'"), first
     assert "recorded" in first and "recomputed" in first
+
+
+def test_an_altered_superseded_record_fails_against_the_log(export: bytes, tmp_path: Path) -> None:
+    def change(board: bytes) -> bytes:
+        rows = list(csv.reader(io.StringIO(board.decode())))
+        superseded = next(r for r in rows[1:] if r[3] == "superseded")
+        superseded[4] = "yes"
+        superseded[5] = json.dumps({CONTEST: ["Alex Hall"]})
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        return out.getvalue().encode()
+
+    code, result = _verify(tmp_path, _altered(export, "audit-board.csv", change, fix_sums=True))
+    assert code == 1
+    first = str(result["first_mismatch"])
+    assert first.startswith("activity log: audit-board.csv: record 1 (draw 1) differs"), first
 
 
 def test_a_changed_ticket_fails_the_sample(export: bytes, tmp_path: Path) -> None:

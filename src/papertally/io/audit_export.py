@@ -45,6 +45,8 @@ AUDIT_JSON = "audit.json"
 SAMPLE_CSV = "sample.csv"
 BOARD_CSV = "audit-board.csv"
 SUMS = "SHA256SUMS.txt"
+ACTIVITY_JSON = "activity-log.json"
+"""The audit's entries of the hash-chained activity log, each with its hash."""
 SAMPLED_CVRS = "sampled-cvrs.json"
 """In an export that withholds the CVRs: the CVR votes of each sampled card, by draw."""
 SAMPLE_COLUMNS = (
@@ -478,12 +480,14 @@ def build_export(
     sample: Sequence[tuple[SampledCard, int]],
     records: Sequence[BoardRecord],
     *,
+    activity: Sequence[Mapping[str, Any]] = (),
     withhold_cvrs: bool = False,
 ) -> bytes:
     """Return the export zip's bytes.
 
     ``audit`` is the JSON header (audit, contests, rounds; :func:`files_json` adds the files);
-    ``sample`` pairs each draw with its round number. With ``withhold_cvrs`` (where privacy
+    ``sample`` pairs each draw with its round number; ``activity`` holds the audit's entries of
+    the activity log (payload and ``entry_hash``). With ``withhold_cvrs`` (where privacy
     rules forbid publishing CVRs) the CVR files are left out, listed with their published
     hashes only, and ``sampled-cvrs.json`` holds the CVRs of the sampled cards alone, enough to
     recompute the risk.
@@ -519,6 +523,10 @@ def build_export(
         ],
         BOARD_COLUMNS,
     )
+    if activity:
+        contents[ACTIVITY_JSON] = json.dumps(
+            list(activity), indent=1, ensure_ascii=False, default=str
+        ).encode("utf-8")
     for file in files:
         if not (withhold_cvrs and file.kind == CVRS):
             contents[file.export_path] = file.content

@@ -820,8 +820,19 @@ class AuditStore:
             for e in self.entries(audit_id, include_history=True)
         ]
         sample = [(c.as_sampled(), c.round_number) for c in self.sample(audit_id)]
+        subject = f"audit/{audit_id}"
+        activity = [
+            {**entry.payload(), "entry_hash": entry.entry_hash}
+            for entry in self.log.activity()
+            if entry.subject == subject or entry.subject.startswith(subject + "/")
+        ]
         return build_export(
-            header, self.file_contents(audit_id), sample, records, withhold_cvrs=withhold_cvrs
+            header,
+            self.file_contents(audit_id),
+            sample,
+            records,
+            activity=activity,
+            withhold_cvrs=withhold_cvrs,
         )
 
     # -- helpers ----------------------------------------------------------------------------

@@ -10,7 +10,9 @@ its database, that
    same tickets, and round 1 has the size the engine gives for the contests;
 5. each round's risk per contest and assertion, recomputed from the current audit-board
    records and the CVRs read from the files, equals the recorded one, and each next round has
-   the size the previous one asked for.
+   the size the previous one asked for;
+6. the audit's entries of the activity log hash as recorded, and the seed and every
+   audit-board record (content and voiding) are what the log recorded.
 
 The checks run in that order and stop at nothing: the result lists them all, and the first
 that failed is *the first mismatch*. Recomputation uses the engine's public functions
@@ -39,6 +41,7 @@ from papertally.audit.workflow import (
 )
 from papertally.errors import PapertallyError
 from papertally.io.audit_export import (
+    ACTIVITY_JSON,
     AUDIT_JSON,
     BOARD_COLUMNS,
     BOARD_CSV,
@@ -57,6 +60,7 @@ from papertally.io.audit_export import (
     read_csv_rows,
     sample_row,
 )
+from papertally.model.activity import content_digest
 
 
 @dataclass(frozen=True)
@@ -332,4 +336,55 @@ def verify_export(source: str | Path | bytes) -> Verification:
         problem,
         f"the risk of every contest in {len(closed)} closed round(s) recomputes the same",
     )
+    if ACTIVITY_JSON in members:
+        entries = json.loads(members[ACTIVITY_JSON].decode("utf-8"))
+        checks.add(
+            "activity log",
+            _check_activity(entries, audit, board),
+            f"{len(entries)} log entries hash as recorded; every board record and the seed "
+            "are as the log recorded them",
+        )
     return Verification(tuple(checks.found))
+
+
+def _check_activity(
+    entries: list[dict[str, Any]], audit: dict[str, Any], board: list[dict[str, str]]
+) -> str | None:
+    """Check each log entry's own hash, then the seed and every board record against the log.
+
+    The audit's entries are a part of the app's whole chain, so their links to entries of
+    other work are not checked here; each entry's hash covers its content and its link.
+    """
+    logged: dict[int, dict[str, Any]] = {}
+    voided: set[int] = set()
+    for entry in entries:
+        payload = {k: v for k, v in entry.items() if k != "entry_hash"}
+        if content_digest(payload) != entry.get("entry_hash"):
+            return (
+                f"{ACTIVITY_JSON}: entry {entry.get('sequence')} ({entry.get('action')}) does "
+                "not hash to its recorded hash (it was altered)"
+            )
+        details = entry.get("details", {})
+        if entry.get("action") == "audit.seed" and details.get("seed") != audit.get("seed"):
+            return f"the seed {audit.get('seed')!r} is not the one logged ({details.get('seed')!r})"
+        if entry.get("action") in ("audit.card.record", "audit.card.correct"):
+            logged[int(details["entry_id"])] = details
+        if entry.get("action") == "audit.card.void":
+            voided.add(int(details["entry_id"]))
+    for row in board:
+        entry_id = int(row["entry_id"])
+        details = logged.get(entry_id)
+        if details is None:
+            return f"{BOARD_CSV}: record {entry_id} (draw {row['sequence']}) is not in the log"
+        found = row["found"] == "yes"
+        votes = json.loads(row["votes"])
+        if bool(details.get("found")) != found or (
+            details.get("tallies", details.get("votes", {})) != votes
+        ):
+            return (
+                f"{BOARD_CSV}: record {entry_id} (draw {row['sequence']}) differs from what the "
+                "activity log recorded"
+            )
+        if (entry_id in voided) != (row["status"] == "voided"):
+            return f"{BOARD_CSV}: record {entry_id} is {row['status']}, the log says otherwise"
+    return None
