@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from papertally.demo import generate_statewide_election, write_wec_report
-from papertally.io import read_results, read_results_file
+from papertally.demo import generate_statewide_election
+from papertally.io import read_results, read_results_file, write_wec_report
 from papertally.reconcile import reconcile_election
 from papertally.report import write_html_report, write_unit_differences_csv
 from papertally.store import Store

@@ -498,7 +498,8 @@ def demo_command(
     The election goes through the real path: written as a WEC ward-by-ward recount report, read
     back by the importer, saved in the store, loaded, reconciled, reported.
     """
-    from papertally.demo import generate_statewide_election, write_wec_report
+    from papertally.demo import generate_statewide_election
+    from papertally.io import write_wec_report
     from papertally.report import write_html_report, write_unit_differences_csv
 
     if file_format not in ("xlsx", "csv"):

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from papertally.errors import PapertallyError
+from papertally.io.bulk import cyclic_gc_paused
 from papertally.model import (
     SCATTERING,
     Choice,
@@ -136,11 +137,16 @@ def generate_statewide_election(
     close; the recount differs as real recounts do (see the module docstring). The same ``seed``
     always gives the same election, to the vote.
     """
+    with cyclic_gc_paused():
+        return _generate(seed, counties, units, shape or DemoShape(), name)
+
+
+def _generate(seed: int, counties: int, units: int, shape: DemoShape, name: str | None) -> Election:
+    """Build the election of :func:`generate_statewide_election`."""
     if counties < 1 or units < counties:
         raise PapertallyError(
             f"need at least one county and one unit per county, not {counties} and {units}"
         )
-    shape = shape or DemoShape()
     rng = np.random.default_rng(seed)
 
     county_names = _names(rng, counties)

@@ -10,6 +10,7 @@ from papertally.io.generic_csv import write_generic_csv
 from papertally.io.progress import ProgressCallback
 from papertally.io.read import read_results, read_results_file
 from papertally.io.wec import WEC_FORMAT
+from papertally.io.wec_writer import write_wec_report
 
 __all__ = [
     "FORMATS",
@@ -21,4 +22,5 @@ __all__ = [
     "read_results",
     "read_results_file",
     "write_generic_csv",
+    "write_wec_report",
 ]
