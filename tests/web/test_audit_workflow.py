@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import zipfile
 from pathlib import Path
 
@@ -197,9 +198,10 @@ def test_every_audit_route_declares_a_rule_and_counties_are_scoped(web: WebSetup
     assert anonymous.get(f"/audits/{audit_id}/export.zip").status_code == 303
 
 
-def test_a_round_measured_on_stale_entries_is_not_closed(web: WebSetup, shared_data: Path) -> None:
+def _started_polling_audit(web: WebSetup, shared_data: Path) -> tuple[AuditStore, int]:
+    """Start a ballot-polling audit of Adams (carrying Mount Olive's files) in the store."""
     audits = AuditStore(make_engine(web.url))
-    audit_id = audits.create_audit("Stale", ["Adams"], actor="admin")
+    audit_id = audits.create_audit("Polling", ["Adams"], actor="admin")
     audits.add_contest(audit_id, CONTEST, "ballot polling", 0.1, actor="admin")
     for kind, name in (("manifest", "ballot manifest"), ("cvrs", "cvrs")):
         path = shared_data / ARLO / f"Mount Olive - {name}.csv"
@@ -207,6 +209,39 @@ def test_a_round_measured_on_stale_entries_is_not_closed(web: WebSetup, shared_d
         audits.upload_file(audit_id, file, summarize_file(file), actor="admin")
     audits.publish(audit_id, actor="admin")
     start_audit(audits, audit_id, SEED, actor="admin")
+    return audits, audit_id
+
+
+def test_two_boards_recording_one_card_at_once_make_one_reading(
+    web: WebSetup, shared_data: Path
+) -> None:
+    audits, audit_id = _started_polling_audit(web, shared_data)
+    sequence = audits.sample(audit_id)[0].sequence
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def record(board: str) -> None:
+        start.wait()
+        try:
+            audits.record_entry(
+                audit_id, "Adams", sequence, found=True, votes={CONTEST: []}, actor=board
+            )
+            outcomes.append("saved")
+        except PapertallyError as error:
+            outcomes.append(str(error))
+
+    threads = [threading.Thread(target=record, args=(b,)) for b in ("board 1", "board 2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes)[1] == "saved"
+    assert "already has a reading" in sorted(outcomes)[0]
+    assert len(audits.entries(audit_id, sequence=sequence)) == 1
+
+
+def test_a_round_measured_on_stale_entries_is_not_closed(web: WebSetup, shared_data: Path) -> None:
+    audits, audit_id = _started_polling_audit(web, shared_data)
     for card in audits.sample(audit_id):
         audits.record_entry(
             audit_id, "Adams", card.sequence, found=True, votes={CONTEST: []}, actor="b"

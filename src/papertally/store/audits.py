@@ -837,8 +837,11 @@ class AuditStore:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _audit(self, connection: Connection, audit_id: int) -> Audit:
-        row = Session(connection).execute(select(AuditRow).where(AuditRow.id == audit_id)).scalar()
+    def _audit(self, connection: Connection, audit_id: int, *, lock: bool = False) -> Audit:
+        query = select(AuditRow).where(AuditRow.id == audit_id)
+        if lock:
+            query = query.with_for_update()
+        row = Session(connection).execute(query).scalar()
         if row is None:
             raise PapertallyError(f"there is no audit {audit_id}")
         counties = connection.execute(
@@ -864,7 +867,13 @@ class AuditStore:
     def _require_status(
         self, connection: Connection, audit_id: int, status: str, doing: str
     ) -> Audit:
-        audit = self._audit(connection, audit_id)
+        """Return the audit, locked for this write transaction, if it has ``status``.
+
+        Every write locks the audit's row first (PostgreSQL ``FOR UPDATE``; SQLite writers
+        queue on the database lock), so two writes to one audit never interleave: a round
+        cannot close while a board's entry is being saved, nor be started twice.
+        """
+        audit = self._audit(connection, audit_id, lock=True)
         if audit.status != status:
             raise PapertallyError(
                 f"audit {audit_id} is {audit.status!r}; it must be {status!r} to {doing}"
