@@ -188,9 +188,12 @@ def _upload_once_more(client: TestClient, audit_id: int, data: Path) -> object:
 def test_every_audit_route_declares_a_rule_and_counties_are_scoped(web: WebSetup) -> None:
     admin = web.client()
     sign_in(admin, "admin")
-    audit_id = AuditStore(make_engine(web.url)).create_audit("A", ["Adams"], actor="admin")
     board = web.client()
     sign_in(board, "adams-board")
+    assert "No audit names Adams" in board.get("/my-audits").text
+    audit_id = AuditStore(make_engine(web.url)).create_audit("A", ["Adams"], actor="admin")
+    assert board.get("/my-audits").headers["location"] == f"/audits/{audit_id}/counties/Adams"
+    assert admin.get("/my-audits").headers["location"] == "/audits"
     assert board.get(f"/audits/{audit_id}").status_code == 403
     assert board.post(f"/audits/{audit_id}/publish").status_code == 403
     assert board.get(f"/audits/{audit_id}/counties/Adams").status_code == 200

@@ -48,6 +48,7 @@ from papertally.io.audit_export import (
     draw_cards,
     summarize_file,
 )
+from papertally.model.recount import Role
 from papertally.report.audit_report import (
     AuditReport,
     audit_report_csv,
@@ -240,6 +241,22 @@ def audit_report(audits: AuditStore, audit_id: int) -> AuditReport:
 def audits_page(request: Request) -> Any:
     """Every audit, with the form to create one."""
     return render(request, "audit_list.html", audits=audit_store(request).audits())
+
+
+@router.get("/my-audits")
+@requires(Access.SIGNED_IN)
+def my_audits(request: Request) -> Response:
+    """Send each user to their audit work: clerks and boards to their county's newest list."""
+    who = require_principal(request)
+    if who.role in (Role.ADMINISTRATOR, Role.OBSERVER) or not who.county:
+        return _see_other("/audits")
+    mine = who.county.casefold()
+    for audit in audit_store(request).audits():
+        county = next((c for c in audit.counties if c.casefold() == mine), None)
+        if county is not None:
+            return _see_other(f"/audits/{audit.id}/counties/{county}")
+    response: Response = render(request, "audit_none.html")
+    return response
 
 
 @router.post("/audits")
