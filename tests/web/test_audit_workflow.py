@@ -321,3 +321,42 @@ def test_a_batch_comparison_audit_through_the_routes(web: WebSetup, shared_data:
     report = json.loads(admin.get(f"/audits/{audit_id}/report.json").text)
     assert report["contests"][0]["conclusion"].startswith("confirmed")
     assert report["discrepancies"] == []
+
+
+def test_a_polling_audit_without_cvrs_takes_typed_reported_votes(
+    web: WebSetup, shared_data: Path
+) -> None:
+    admin = web.client()
+    sign_in(admin, "admin")
+    audits = AuditStore(make_engine(web.url))
+    audit_id = audits.create_audit("Polling", ["Adams"], actor="admin")
+    form = {"name": CONTEST, "audit_type": "ballot polling", "risk_limit": "10%"}
+    typo = admin.post(f"/audits/{audit_id}/contests", data={**form, "reported": "Erin 30"})
+    assert typo.status_code == 400 and "Choice = votes" in typo.text
+    wrong_type = {**form, "audit_type": "ballot comparison", "reported": "Erin George = 30"}
+    assert admin.post(f"/audits/{audit_id}/contests", data=wrong_type).status_code == 400
+    typed = {**form, "reported": "Erin George = 30\nAlex Hall = 1\n"}
+    assert admin.post(f"/audits/{audit_id}/contests", data=typed).status_code == 303
+    path = shared_data / ARLO / "Mount Olive - ballot manifest.csv"
+    response = admin.post(
+        f"/audits/{audit_id}/counties/Adams/files",
+        data={"kind": "manifest"},
+        files={"file": (path.name, path.read_bytes(), "text/csv")},
+    )
+    assert response.status_code == 303
+    assert admin.post(f"/audits/{audit_id}/publish").status_code == 303
+    assert admin.post(f"/audits/{audit_id}/seed", data={"seed": SEED}).status_code == 303
+    (contest,) = audits.contests(audit_id)
+    assert contest.spec is not None
+    assert contest.spec["votes"] == {"Erin George": 30, "Alex Hall": 1}
+    sample = audits.sample(audit_id)
+    assert sample and all(card.cvr is None for card in sample)
+    for card in sample:
+        assert (
+            _record(
+                admin, audit_id, "Adams", card.sequence, **{f"contest::{CONTEST}": "Erin George"}
+            )
+            == 303
+        )
+    assert admin.post(f"/audits/{audit_id}/rounds/close").status_code == 303
+    assert verify_export(admin.get(f"/audits/{audit_id}/export.zip").content).ok

@@ -87,6 +87,9 @@ class AuditContestRow(Base):
     audit_type: Mapped[str] = mapped_column(String(32))
     risk_limit: Mapped[float] = mapped_column(Float)
     winners: Mapped[int] = mapped_column(Integer)
+    reported: Mapped[str | None] = mapped_column(Text)
+    """Reported votes per choice given by the administrator (JSON), for a polling contest
+    without CVRs; ``None`` when they come from the CVRs or batch tallies."""
     spec: Mapped[str | None] = mapped_column(Text)
 
 

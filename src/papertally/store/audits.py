@@ -68,6 +68,8 @@ class AuditContest:
     risk_limit: float
     winners: int
     spec: dict[str, Any] | None
+    reported: dict[ChoiceName, int] | None = None
+    """Reported votes the administrator gave (polling without CVRs)."""
 
 
 @dataclass(frozen=True)
@@ -219,9 +221,25 @@ class AuditStore:
         risk_limit: float,
         *,
         winners: int = 1,
+        reported: Mapping[ChoiceName, int] | None = None,
         actor: str,
     ) -> None:
-        """Add a contest to audit, with its risk limit and audit type (during set-up only)."""
+        """Add a contest to audit, with its risk limit and audit type (during set-up only).
+
+        ``reported`` gives the reported votes of a ballot-polling contest whose counties have
+        no CVRs (from the canvass); other contests take them from the CVRs or batch tallies.
+        """
+        if reported is not None and audit_type != "ballot polling":
+            raise PapertallyError(
+                f"reported votes are typed in for ballot polling only; a {audit_type} audit "
+                "takes them from the counties' files"
+            )
+        if reported is not None and (
+            len(reported) < 2 or any(int(n) != n or n < 0 for n in reported.values())
+        ):
+            raise PapertallyError(
+                "give the reported votes of at least two choices, as whole numbers"
+            )
         if audit_type not in AUDIT_TYPES:
             raise PapertallyError(
                 f"unknown audit type {audit_type!r}: one of {', '.join(AUDIT_TYPES)}"
@@ -254,6 +272,7 @@ class AuditStore:
                     audit_type=audit_type,
                     risk_limit=risk_limit,
                     winners=winners,
+                    reported=None if reported is None else json.dumps(dict(reported)),
                 )
             )
             self.log.append(
@@ -266,6 +285,7 @@ class AuditStore:
                     "audit_type": audit_type,
                     "risk_limit": risk_limit,
                     "winners": winners,
+                    "reported": None if reported is None else dict(reported),
                 },
             )
 
@@ -349,7 +369,11 @@ class AuditStore:
             if not contests:
                 raise PapertallyError("add at least one contest before publishing the files")
             files = self._files(connection, audit_id)
-            comparison = any(c.audit_type == "ballot comparison" for c in contests)
+            comparison = any(
+                c.audit_type == "ballot comparison"
+                or (c.audit_type == "ballot polling" and c.reported is None)
+                for c in contests
+            )
             for contest in contests:
                 if contest.audit_type == "batch comparison" and not any(
                     f.kind == "batch tallies" and f.contest == contest.name for f in files
@@ -364,7 +388,8 @@ class AuditStore:
                 if comparison and "cvrs" not in kinds:
                     raise PapertallyError(
                         f"{county} has not uploaded its cast vote records; a ballot comparison "
-                        "audit needs them"
+                        "audit needs them, and so does a polling contest whose reported votes "
+                        "were not typed in"
                     )
             hashes = {f"{f.county}/{f.filename}": f.sha256 for f in files}
             connection.execute(
@@ -906,6 +931,7 @@ class AuditStore:
                 r.risk_limit,
                 r.winners,
                 None if r.spec is None else json.loads(r.spec),
+                None if r.reported is None else json.loads(r.reported),
             )
             for r in rows
         ]

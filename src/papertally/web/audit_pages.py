@@ -131,6 +131,8 @@ def start_audit(audits: AuditStore, audit_id: int, seed: str, *, actor: str) -> 
     for contest in audits.contests(audit_id):
         if contest.audit_type == AuditType.BATCH_COMPARISON:
             votes, allowed = files.reported_batch_votes(contest.name), 1
+        elif contest.reported is not None:
+            votes, allowed = contest.reported, contest.winners
         else:
             votes, allowed = files.reported_votes(contest.name)
         specs.append(
@@ -310,8 +312,10 @@ def add_contest(
     audit_type: FormText,
     risk_limit: FormText,
     winners: OptionalFormText = None,
+    reported: OptionalFormText = None,
 ) -> Response:
-    """Add a contest with its audit type and risk limit (in per cent or as a fraction)."""
+    """Add a contest with its audit type and risk limit (in per cent or as a fraction); a
+    polling contest without CVRs takes its reported votes typed in, ``Choice = votes`` a line."""
     who = require_principal(request)
     audit_store(request).add_contest(
         audit_id,
@@ -319,6 +323,7 @@ def add_contest(
         audit_type,
         _risk_limit(risk_limit),
         winners=_whole(winners or "1", "winners"),
+        reported=_reported_votes(reported or ""),
         actor=who.username,
     )
     return _see_other(f"/audits/{audit_id}")
@@ -332,6 +337,21 @@ def _risk_limit(text: str) -> float:
     except ValueError:
         raise PapertallyError(f"the risk limit {text!r} is not a number like 5% or 0.05") from None
     return value / 100.0 if value >= 1.0 or text.strip().endswith("%") else value
+
+
+def _reported_votes(text: str) -> dict[str, int] | None:
+    """Read reported votes written ``Choice = votes``, one a line (``None`` when blank)."""
+    votes: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        choice, sign, count = line.rpartition("=")
+        if not sign or not choice.strip():
+            raise PapertallyError(
+                f"reported votes, line {number}: write 'Choice = votes', not {line.strip()!r}"
+            )
+        votes[choice.strip()] = _whole(count.replace(",", ""), f"reported votes, line {number}")
+    return votes or None
 
 
 def _whole(text: str, what: str) -> int:

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("audit_type", sa.String(length=32), nullable=False),
         sa.Column("risk_limit", sa.Float(), nullable=False),
         sa.Column("winners", sa.Integer(), nullable=False),
+        sa.Column("reported", sa.Text(), nullable=True),
         sa.Column("spec", sa.Text(), nullable=True),
         sa.CheckConstraint(
             "audit_type IN ('ballot comparison', 'ballot polling', 'batch comparison')",
