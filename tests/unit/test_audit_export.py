@@ -299,3 +299,12 @@ def test_a_batch_not_found_sends_the_audit_to_a_full_hand_count() -> None:
     lost = {**clean, ("Elm", "B2"): None}
     (bad,) = measure_batch_rounds([spec], contests, draws[:size], lost, [size])
     assert bad.finished and bad.contests[0].full_hand_count and not bad.contests[0].confirmed
+
+
+def test_a_batch_missing_from_the_tallies_keeps_its_error_bound() -> None:
+    manifest = AuditFile("Elm", "manifest", "m.csv", MANIFEST)
+    read = AuditFiles.read([manifest, _tallies("Batch Name,Ann,Bob\nB1,3,0\n")], ["Elm"])
+    spec = ContestSpec(C, AuditType.BATCH_COMPARISON, 0.1, read.reported_batch_votes(C), 5)
+    (contest,) = batch_contests([spec], read.batch_tallies, read.ballots_by_batch())
+    assert contest.ballots == {("Elm", "B1"): 3, ("Elm", "B2"): 2}
+    assert contest.reported == {("Elm", "B1"): {"Ann": 3, "Bob": 0}}

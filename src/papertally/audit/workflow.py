@@ -499,23 +499,19 @@ def batch_contests(
 ) -> list[BatchContest[BatchId]]:
     """Return the batch comparison contests: reported tallies by batch, cards per batch.
 
-    ``ballots`` holds every batch's cards from the manifest; a contest counts the batches it
-    has reported tallies for (Stark 2008: ``b_p`` cards can change a margin by at most ``b_p``).
+    ``ballots`` holds every batch's cards from the manifest. A contest covers every batch of
+    each county that reported tallies for it, a batch left out of the tallies counting as
+    reporting no votes: its ``b_p`` cards could still hide up to ``b_p`` votes of margin, so it
+    keeps its error bound and can be drawn (Stark 2008, MACRO).
     """
     contests = []
     for spec in specs:
         tallies = reported[spec.name]
+        counties = {county for county, _ in tallies}
+        covered = {batch: n for batch, n in ballots.items() if batch[0] in counties}
         winners = tuple(spec.reported_winners())
         losers = tuple(c for c in spec.votes if c not in winners)
-        contests.append(
-            BatchContest(
-                spec.name,
-                winners,
-                losers,
-                dict(tallies),
-                {batch: ballots[batch] for batch in tallies},
-            )
-        )
+        contests.append(BatchContest(spec.name, winners, losers, dict(tallies), covered))
     return contests
 
 
