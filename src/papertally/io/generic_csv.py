@@ -142,6 +142,9 @@ class _Reader:
         """The choices already added to each contest."""
         present = dict(self.columns)
         self.position = present
+        self.unit_position = present[REPORTING_UNIT]
+        self.votes_position = present[VOTES]
+        self.ballots_position = present.get(BALLOTS_CAST)
         self.pick_context = _picker(
             [position for column, position in self.columns if column not in ROW_COLUMNS]
         )
@@ -213,7 +216,7 @@ class _Reader:
 
         Return ``False``, having read nothing, for any other row.
         """
-        if self.pick_context(texts) != self.context or not texts[self.position[REPORTING_UNIT]]:
+        if self.pick_context(texts) != self.context or not texts[self.unit_position]:
             return False
         unit = self.known_units.get(self.pick_unit(texts))
         choice = self.known_choices.get(self.pick_choice(texts))
@@ -221,9 +224,22 @@ class _Reader:
             return False
         contest, count = self.contest, self.count
         assert contest is not None and count is not None
-        self._list_choice(contest, choice)
-        votes = self._number(index, texts, VOTES, "a number of votes")
-        self._record(index, texts, contest, count, unit, choice, votes)
+        if (contest.name, choice.name) not in self.listed:
+            self._list_choice(contest, choice)
+        text = texts[self.votes_position]
+        if text.isdigit() and text.isascii():
+            votes = int(text)
+        else:
+            votes = self._number(index, texts, VOTES, "a number of votes")
+        tally = count.units.get(unit.id)
+        if (
+            tally is None
+            or choice.name in tally.votes
+            or (self.ballots_position is not None and texts[self.ballots_position])
+        ):
+            self._record(index, texts, contest, count, unit, choice, votes)
+        else:
+            tally.votes[choice.name] = votes
         return True
 
     def _read_row_carefully(self, index: int, texts: Sequence[str]) -> bool:
