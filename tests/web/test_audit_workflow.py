@@ -360,3 +360,19 @@ def test_a_polling_audit_without_cvrs_takes_typed_reported_votes(
         )
     assert admin.post(f"/audits/{audit_id}/rounds/close").status_code == 303
     assert verify_export(admin.get(f"/audits/{audit_id}/export.zip").content).ok
+
+
+def test_more_reported_votes_than_cards_are_refused_at_the_seed(
+    web: WebSetup, shared_data: Path
+) -> None:
+    audits = AuditStore(make_engine(web.url))
+    audit_id = audits.create_audit("Too many", ["Adams"], actor="admin")
+    votes = {"Erin George": 30, "Alex Hall": 10}
+    audits.add_contest(audit_id, CONTEST, "ballot polling", 0.1, reported=votes, actor="admin")
+    path = shared_data / ARLO / "Mount Olive - ballot manifest.csv"
+    file = AuditFile("Adams", "manifest", path.name, path.read_bytes())
+    audits.upload_file(audit_id, file, summarize_file(file), actor="admin")
+    audits.publish(audit_id, actor="admin")
+    with pytest.raises(PapertallyError, match="add up to 40, more than the 31 cards"):
+        start_audit(audits, audit_id, SEED, actor="admin")
+    assert audits.audit(audit_id).status == "published"

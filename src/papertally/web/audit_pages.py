@@ -135,6 +135,13 @@ def start_audit(audits: AuditStore, audit_id: int, seed: str, *, actor: str) -> 
             votes, allowed = contest.reported, contest.winners
         else:
             votes, allowed = files.reported_votes(contest.name)
+        frame = files.manifest.total_ballots
+        if sum(votes.values()) > max(allowed, contest.winners) * frame:
+            raise PapertallyError(
+                f"contest {contest.name!r}: the reported votes add up to {sum(votes.values()):,}, "
+                f"more than the {frame:,} cards of the counties' manifests can hold; check the "
+                "manifests"
+            )
         specs.append(
             ContestSpec(
                 contest.name,
