@@ -146,7 +146,8 @@ class AssertionMeasurement:
 
     name: str
     margin: float
-    """The diluted margin ``v`` (winner's minus loser's votes over ``N``)."""
+    """The diluted margin ``v`` (winner's minus loser's votes over ``N``); for MACRO (batch
+    comparison), ``1/U``, the share of the total error bound the outcome can absorb."""
     p_value: float
     met: bool
     discrepancies: Mapping[str, int] = field(default_factory=dict)
