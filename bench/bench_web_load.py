@@ -157,6 +157,8 @@ def main() -> None:
             str(port),
             "--workers",
             str(args.workers),
+            "--keep-alive",
+            "120",
         ]
         server = subprocess.Popen(command, env=env)
         try:

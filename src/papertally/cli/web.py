@@ -38,6 +38,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="Worker processes (share $PAPERTALLY_SECRET_KEY)."),
+    keep_alive: int = typer.Option(5, help="Seconds an idle connection is kept open."),
 ) -> None:
     """Run the recount web app on the store (migrated on start)."""
     import os
@@ -53,7 +54,12 @@ def serve(
         )
     console.print(f"papertally serving {Store(url).url} on http://{host}:{port}/", highlight=False)
     uvicorn.run(
-        "papertally.web.main:app", host=host, port=port, workers=workers, log_level="warning"
+        "papertally.web.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_keep_alive=keep_alive,
+        log_level="warning",
     )
 
 
