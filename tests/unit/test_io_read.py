@@ -103,3 +103,22 @@ def test_binary_that_is_not_a_workbook_is_an_error(tmp_path: Path) -> None:
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     with pytest.raises(InputFileError, match="neither a CSV text file nor an Excel workbook"):
         read_results([path])
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [("utf-8", ","), ("utf-8-sig", ";"), ("cp1252", "\t"), ("cp1252", "|")],
+)
+def test_csv_text_encodings_and_delimiters(tmp_path: Path, encoding: str, delimiter: str) -> None:
+    lines = ["county,reporting_unit,contest,choice,votes"]
+    lines += [f"Dane,W{i},Mayor,Ann,{i}" for i in range(3000)]
+    lines += ["Peña,Cañon Ward 1,Mayor,José  ,7", 'Dane,"Ward 2 ""old""\nhall",Mayor,Ann,1']
+    path = tmp_path / "county.csv"
+    path.write_bytes("\r\n".join(lines).replace(",", delimiter).encode(encoding))
+    election = read_results_file(path).election
+    count = election.count("Mayor", "original canvass")
+    assert count.units["Peña|Cañon Ward 1"].votes == {"José": 7}
+    assert count.units['Dane|Ward 2 "old"\nhall'].votes == {"Ann": 1}
+    assert count.units["Dane|W2999"].votes == {"Ann": 2999}
+    assert count.units["Peña|Cañon Ward 1"].source is not None
+    assert count.units["Peña|Cañon Ward 1"].source.row == 3002

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from enum import StrEnum
 from operator import itemgetter
@@ -481,66 +481,74 @@ def _yes_no(value: bool) -> str:
 
 
 def generic_rows(election: Election) -> list[dict[str, str]]:
-    """Return the rows of the generic CSV of ``election``, as column → text.
+    """Return the rows of the generic CSV of ``election``, as column → text (every column).
 
     First each contest's choices in ballot order (rows with no unit and no votes), so that the
     order survives a round trip, then every count unit by unit, choices in ballot order.
     """
-    common = {
-        ELECTION: election.name,
-        ELECTION_DATE: election.date.isoformat() if election.date else "",
-        STATE: election.state or "",
-    }
-    rows: list[dict[str, str]] = []
+    return [dict(zip(COLUMNS, record, strict=True)) for record in generic_records(election)]
 
-    def contest_columns(contest: Contest) -> dict[str, str]:
-        """Return the columns describing ``contest``."""
-        return {
-            CONTEST: contest.name,
-            OFFICE: contest.office or "",
-            DISTRICT: contest.district or "",
-            VOTES_ALLOWED: str(contest.votes_allowed),
-        }
 
-    def choice_columns(choice: Choice) -> dict[str, str]:
-        """Return the columns describing ``choice``."""
-        return {
-            CHOICE: choice.name,
-            PARTY: choice.party or "",
-            WRITE_IN: _yes_no(choice.is_write_in),
-        }
+def generic_records(election: Election) -> Iterator[list[str]]:
+    """Yield the rows of :func:`generic_rows` as lists of texts in the order of :data:`COLUMNS`.
 
+    Each row is made as it is written, so a statewide export needs no more memory than a row.
+    """
+    name = election.name
+    day = election.date.isoformat() if election.date else ""
+    state = election.state or ""
     for contest in election.contests.values():
+        office, district = contest.office or "", contest.district or ""
+        allowed = str(contest.votes_allowed)
         if not contest.choices:
-            rows.append({**common, **contest_columns(contest)})
+            yield [
+                *("", "", "", contest.name, "", "", "", "", ""),
+                *(name, day, state, "", office, district, allowed, "", "", ""),
+            ]
         for choice in contest.choices:
-            rows.append({**common, **contest_columns(contest), **choice_columns(choice)})
+            yield [
+                *("", "", "", contest.name, "", choice.name, choice.party or "", "", ""),
+                *(name, day, state, "", office, district, allowed),
+                *(_yes_no(choice.is_write_in), "", ""),
+            ]
     for count in election.counts:
         contest = election.contests[count.contest]
+        office, district = contest.office or "", contest.district or ""
+        allowed = str(contest.votes_allowed)
         by_name = {c.name: c for c in contest.choices}
+        status, item_type = count.status.value, count.count_item_type.value
         for uid, tally in count.units.items():
             unit = election.units[uid]
-            ordered = [c for c in by_name if c in tally.votes]
-            ordered += [c for c in tally.votes if c not in by_name]
-            for name in ordered:
-                choice = by_name.get(name, make_choice(name))
-                rows.append(
-                    {
-                        **common,
-                        **contest_columns(contest),
-                        **choice_columns(choice),
-                        COUNTY: unit.county,
-                        MUNICIPALITY: unit.municipality or "",
-                        REPORTING_UNIT: unit.name,
-                        UNIT_TYPE: unit.type.value,
-                        COUNT: count.name,
-                        STATUS: count.status.value,
-                        COUNT_ITEM_TYPE: count.count_item_type.value,
-                        VOTES: str(tally.votes[name]),
-                        BALLOTS_CAST: "" if tally.ballots_cast is None else str(tally.ballots_cast),
-                    }
-                )
-    return rows
+            county, municipality = unit.county, unit.municipality or ""
+            unit_name, unit_type = unit.name, unit.type.value
+            ballots = "" if tally.ballots_cast is None else str(tally.ballots_cast)
+            votes = tally.votes
+            ordered = [c for c in by_name if c in votes]
+            if len(ordered) < len(votes):
+                ordered += [c for c in votes if c not in by_name]
+            for choice_name in ordered:
+                choice = by_name.get(choice_name) or make_choice(choice_name)
+                yield [
+                    county,
+                    municipality,
+                    unit_name,
+                    contest.name,
+                    count.name,
+                    choice.name,
+                    choice.party or "",
+                    str(votes[choice_name]),
+                    ballots,
+                    name,
+                    day,
+                    state,
+                    unit_type,
+                    office,
+                    district,
+                    allowed,
+                    _yes_no(choice.is_write_in),
+                    status,
+                    item_type,
+                ]
 
 
 def write_generic_csv(election: Election, path: str | Path) -> None:
@@ -550,22 +558,29 @@ def write_generic_csv(election: Election, path: str | Path) -> None:
     for the rows the numbers are traced to). The file is written whole or not at all.
     """
     target = Path(path)
-    rows = generic_rows(election)
     temporary: str | None = None
     try:
         handle, temporary = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
         )
         with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
-            writer = csv.DictWriter(stream, fieldnames=COLUMNS, restval="")
-            writer.writeheader()
-            writer.writerows(rows)
+            writer = csv.writer(stream)
+            writer.writerow(COLUMNS)
+            writer.writerows(generic_records(election))
         os.chmod(temporary, _FILE_MODE & ~_umask())
         os.replace(temporary, target)
     except OSError as error:
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
+        _remove(temporary)
         raise PapertallyError(f"cannot write {target}: {error.strerror or error}") from None
+    except BaseException:
+        _remove(temporary)
+        raise
+
+
+def _remove(temporary: str | None) -> None:
+    """Remove a half-written temporary file, if there is one."""
+    if temporary is not None and os.path.exists(temporary):
+        os.unlink(temporary)
 
 
 _FILE_MODE = 0o666
