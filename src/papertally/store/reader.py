@@ -7,12 +7,10 @@ Votes are streamed in chunks, so a statewide election loads in seconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, func, select
 
 from papertally.errors import FileLocation
 from papertally.io.bulk import cyclic_gc_paused
@@ -40,7 +38,7 @@ from papertally.store.schema import (
     UNITS,
     VOTES,
 )
-from papertally.store.writer import CHUNK_ROWS, unknown_election
+from papertally.store.writer import stream_rows, unknown_election
 from papertally.types import ElectionId
 
 
@@ -107,7 +105,7 @@ def _load_election(connection: Connection, election_id: ElectionId) -> Election:
     unit_ids: dict[int, str] = {}
     unit_types = {kind.value: kind for kind in ReportingUnitType}
     units = election.units
-    for row_id, external_id, name, county, municipality, kind in _stream(
+    for row_id, external_id, name, county, municipality, kind in stream_rows(
         connection,
         select(
             UNITS.c.id,
@@ -152,7 +150,7 @@ def _load_tallies(
     """Fill ``counts`` with their unit tallies and votes, streamed from the database."""
     tallies: dict[int, dict[int, UnitTally]] = {count_id: {} for count_id in counts}
     count_ids = list(counts)
-    for count_id, unit_row, ballots_cast, file, sheet, row, column in _stream(
+    for count_id, unit_row, ballots_cast, file, sheet, row, column in stream_rows(
         connection,
         select(
             UNIT_TALLIES.c.count_id,
@@ -172,7 +170,7 @@ def _load_tallies(
         counts[count_id].units[unit_ids[unit_row]] = tally
     last: tuple[int, int] | None = None
     votes: dict[str, int] = {}
-    for count_id, unit_row, choice_id, figure in _stream(
+    for count_id, unit_row, choice_id, figure in stream_rows(
         connection,
         select(VOTES.c.count_id, VOTES.c.unit_id, VOTES.c.choice_id, VOTES.c.votes)
         .where(VOTES.c.count_id.in_(count_ids))
@@ -182,29 +180,6 @@ def _load_tallies(
             last = (count_id, unit_row)
             votes = tallies[count_id][unit_row].votes
         votes[choice_names[choice_id]] = figure
-
-
-def _stream(connection: Connection, statement: Select[Any]) -> Iterator[tuple[Any, ...]]:
-    """Yield the rows of ``statement`` as the database driver's plain tuples, a chunk at a time.
-
-    A statewide election has a million vote rows; SQLAlchemy's result rows would cost more than
-    the database's own work, so the few bulk queries go to the driver's cursor directly, in the
-    connection's transaction (on PostgreSQL a server-side cursor, so memory stays bounded). The
-    statement's parameters are our own row ids, rendered inline as integers.
-    """
-    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    driver: Any = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        cursor = driver.cursor(name="papertally_load")
-        cursor.itersize = CHUNK_ROWS
-    else:
-        cursor = driver.cursor()
-    try:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(CHUNK_ROWS):
-            yield from rows
-    finally:
-        cursor.close()
 
 
 def list_elections(connection: Connection) -> list[ElectionSummary]:

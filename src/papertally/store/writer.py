@@ -15,12 +15,12 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
+from itertools import chain, islice, repeat
 from numbers import Integral
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Select, Table, insert, select, update
 
 from papertally.errors import PapertallyError
 from papertally.model.results import Contest, ContestCount, Election, ImportResult
@@ -448,10 +448,11 @@ def _write_units(connection: Connection, target: _Target, election: Election) ->
         if uid not in target.units
     )
     _insert_rows(connection, UNITS, UNIT_COLUMNS, rows)
-    stored = connection.execute(
-        select(UNITS.c.external_id, UNITS.c.id).where(UNITS.c.election_id == target.election_id)
+    stored = stream_rows(
+        connection,
+        select(UNITS.c.external_id, UNITS.c.id).where(UNITS.c.election_id == int(election_id)),
     )
-    target.units.update({external_id: row_id for external_id, row_id in stored})
+    target.units.update(stored)
 
 
 def _write_counts(
@@ -517,11 +518,21 @@ def _vote_rows(
     unit_ids: Mapping[ReportingUnitId, int],
     choice_ids: Mapping[str, int],
 ) -> Iterator[tuple[int, int, int, int]]:
-    """Yield the ``votes`` rows of one count, as :data:`VOTE_COLUMNS`."""
-    for uid, tally in count.units.items():
-        unit_row = unit_ids[uid]
-        for choice, votes in tally.votes.items():
-            yield (count_id, unit_row, choice_ids[choice], int(votes))
+    """Return the ``votes`` rows of one count, as :data:`VOTE_COLUMNS`, made as they are used.
+
+    The rows of each tally are zipped together in C rather than built one by one in Python.
+    """
+    choice_id = choice_ids.__getitem__
+    return chain.from_iterable(
+        zip(
+            repeat(count_id),
+            repeat(unit_ids[uid]),
+            map(choice_id, tally.votes),
+            map(int, tally.votes.values()),
+            strict=False,
+        )
+        for uid, tally in count.units.items()
+    )
 
 
 def _insert_rows(
@@ -543,6 +554,29 @@ def _insert_rows(
     statement = str(insert(table).compile(dialect=connection.dialect, column_keys=list(columns)))
     for chunk in chunked(rows):
         connection.exec_driver_sql(statement, chunk)
+
+
+def stream_rows(connection: Connection, statement: Select[Any]) -> Iterator[tuple[Any, ...]]:
+    """Yield the rows of ``statement`` as the database driver's plain tuples, a chunk at a time.
+
+    A statewide election has a million vote rows; SQLAlchemy's result rows would cost more than
+    the database's own work, so the few bulk queries go to the driver's cursor directly, in the
+    connection's transaction (on PostgreSQL a server-side cursor, so memory stays bounded). The
+    statement's parameters must be our own integers (row ids): they are rendered inline.
+    """
+    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    driver: Any = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        cursor = driver.cursor(name="papertally_rows")
+        cursor.itersize = CHUNK_ROWS
+    else:
+        cursor = driver.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(CHUNK_ROWS):
+            yield from rows
+    finally:
+        cursor.close()
 
 
 def _copy_rows(
