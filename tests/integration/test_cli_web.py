@@ -10,6 +10,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from papertally.cli.main import app
+from papertally.model import Choice, Contest, ContestCount, Election, ImportResult, ReportingUnit
 from papertally.store import Store
 from papertally.store.engine import writing
 from papertally.store.recounts import RecountStore
@@ -35,10 +36,12 @@ def test_log_verify_detects_a_tally_altered_directly_in_the_database(tmp_path: P
     )
     assert added.exit_code == 0, added.output
     store = Store(db)
-    with writing(store.engine) as connection:
-        connection.execute(
-            text("INSERT INTO elections (name, created_at) VALUES ('E', CURRENT_TIMESTAMP)")
-        )
+    election = Election("E")
+    election.contests["C"] = Contest("C", choices=[Choice("X")])
+    count = ContestCount("C", "original canvass")
+    count.set_votes(election.add_unit(ReportingUnit.of("A", "1")).id, "X", 5)
+    election.counts.append(count)
+    store.save_import(ImportResult(election))
     recounts = RecountStore(store.engine)
     recount = recounts.open_recount(
         election_id=1,

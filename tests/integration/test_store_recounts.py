@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from papertally.errors import PapertallyError
+from papertally.model import Choice, Contest, ContestCount, Election, ImportResult, ReportingUnit
 from papertally.model.recount import CountyAction, CountyStatus, Role
 from papertally.reconcile.paper import ChallengedBallot, PaperRecords
 from papertally.store import Store
@@ -23,10 +25,14 @@ DEADLINE = datetime(2016, 12, 12, 20, tzinfo=UTC)
 def recounts(db_url: str) -> RecountStore:
     store = Store(db_url)
     store.migrate()
-    with writing(store.engine) as connection:
-        connection.execute(
-            text("INSERT INTO elections (name, created_at) VALUES ('Test', CURRENT_TIMESTAMP)")
-        )
+    election = Election("Test")
+    election.contests["President"] = Contest("President", choices=[Choice("A")])
+    count = ContestCount("President", "original canvass")
+    for unit_id in UNITS:
+        county, _, name = unit_id.partition("|")
+        count.set_votes(election.add_unit(ReportingUnit.of(county, name)).id, "A", 1)
+    election.counts.append(count)
+    store.save_import(ImportResult(election))
     return RecountStore(store.engine)
 
 
@@ -153,9 +159,9 @@ def test_bad_votes_and_unknown_wards_are_refused(recounts: RecountStore) -> None
         )
     with pytest.raises(PapertallyError, match="not a choice"):
         recounts.enter_tally_sheet(
-            recount_id, "Dane|Ward 1", "t", {"Z": 1}, expected_version=0, actor="c", choices=["A"]
+            recount_id, "Dane|Ward 1", "t", {"Z": 1}, expected_version=0, actor="c"
         )
-    with pytest.raises(PapertallyError, match="not part of recount"):
+    with pytest.raises(PapertallyError, match=re.escape("no ward 'Nowhere|1' in recount")):
         recounts.enter_tally_sheet(
             recount_id, "Nowhere|1", "t", {"A": 1}, expected_version=0, actor="c"
         )

@@ -485,19 +485,23 @@ class RecountStore:
     def choices(self, recount_id: int) -> list[ChoiceName]:
         """Return the recounted contest's choices in ballot order, read from the results."""
         with reading(self.engine) as connection:
-            return list(
-                connection.execute(
-                    select(ChoiceRow.name)
-                    .join(ContestRow, ContestRow.id == ChoiceRow.contest_id)
-                    .join(
-                        RecountRow,
-                        (RecountRow.election_id == ContestRow.election_id)
-                        & (RecountRow.contest == ContestRow.name),
-                    )
-                    .where(RecountRow.id == recount_id)
-                    .order_by(ChoiceRow.position)
-                ).scalars()
-            )
+            return self._choices(connection, recount_id)
+
+    @staticmethod
+    def _choices(connection: Connection, recount_id: int) -> list[ChoiceName]:
+        return list(
+            connection.execute(
+                select(ChoiceRow.name)
+                .join(ContestRow, ContestRow.id == ChoiceRow.contest_id)
+                .join(
+                    RecountRow,
+                    (RecountRow.election_id == ContestRow.election_id)
+                    & (RecountRow.contest == ContestRow.name),
+                )
+                .where(RecountRow.id == recount_id)
+                .order_by(ChoiceRow.position)
+            ).scalars()
+        )
 
     def ward_units(
         self, recount_id: int, county: CountyName | None = None
@@ -645,18 +649,49 @@ class RecountStore:
         connection: Connection,
         recount_id: int,
         unit: ReportingUnitId,
+        *,
         expected_version: int,
         actor: str,
-    ) -> tuple[int, CountyName]:
-        """Bump the ward's version if it is still ``expected_version``; return its row id."""
+        county: CountyName | None,
+    ) -> tuple[int, CountyName, CountyStatus]:
+        """Check and bump a ward's version inside the caller's write transaction.
+
+        One read finds the ward with its recount's and county's status: the recount must be
+        open, the ward must be in ``county`` (where given, e.g. the county of the page), and the
+        county must still accept entries. Then the version moves on only if it is still
+        ``expected_version`` (optimistic locking). Returns the ward's row id, its county and the
+        county's status.
+        """
         row = connection.execute(
-            select(RecountWardRow.id, RecountWardRow.version, RecountWardRow.county).where(
-                RecountWardRow.recount_id == recount_id, RecountWardRow.unit_key == unit
+            select(
+                RecountWardRow.id,
+                RecountWardRow.version,
+                RecountWardRow.county,
+                RecountRow.status,
+                RecountCountyRow.status,
             )
+            .join(RecountRow, RecountRow.id == RecountWardRow.recount_id)
+            .join(
+                RecountCountyRow,
+                (RecountCountyRow.recount_id == RecountWardRow.recount_id)
+                & (RecountCountyRow.county == RecountWardRow.county),
+            )
+            .where(RecountWardRow.recount_id == recount_id, RecountWardRow.unit_key == unit)
         ).first()
-        if row is None:
-            raise PapertallyError(f"ward {unit!r} is not part of recount {recount_id}")
-        ward_id, version, county = row
+        if row is None or (county is not None and row[2].casefold() != county.casefold()):
+            where = f"in {county}" if county is not None else f"in recount {recount_id}"
+            raise PapertallyError(f"there is no ward {unit!r} {where}")
+        ward_id, version, ward_county, recount_status, county_status = row
+        if recount_status != "open":
+            raise PapertallyError(
+                f"recount {recount_id} is {recount_status}; nothing can change now"
+            )
+        status = CountyStatus(county_status)
+        if not county_accepts_entries(status):
+            raise PapertallyError(
+                f"county {ward_county!r} is {status.value}: its tallies cannot change unless the "
+                "administrator returns it for correction"
+            )
         changed = connection.execute(
             update(RecountWardRow)
             .where(RecountWardRow.id == ward_id, RecountWardRow.version == expected_version)
@@ -664,15 +699,7 @@ class RecountStore:
         ).rowcount
         if changed != 1:
             raise StaleWriteError(unit, expected_version, version)
-        return ward_id, county
-
-    def _require_county_open(self, recount_id: int, county: CountyName) -> None:
-        status = self.county(recount_id, county).status
-        if not county_accepts_entries(status):
-            raise PapertallyError(
-                f"county {county!r} is {status.value}: its tallies cannot change unless the "
-                "administrator returns it for correction"
-            )
+        return ward_id, ward_county, status
 
     def enter_tally_sheet(
         self,
@@ -684,20 +711,25 @@ class RecountStore:
         expected_version: int,
         actor: str,
         reason: str | None = None,
-        choices: Sequence[ChoiceName] | None = None,
+        county: CountyName | None = None,
     ) -> int:
         """Add a tally sheet for a ward; a sheet with the same label is superseded, not overwritten.
 
-        A correction (a label already entered) needs a ``reason``. Returns the new sheet's id.
+        The votes must be whole numbers of at least 0 for the contest's own choices; a
+        correction (a label already entered) needs a ``reason``. ``county``, where given, is
+        the county the writer acts for: a ward of another county is refused. One transaction;
+        returns the new sheet's id.
         """
-        self._require_open(recount_id)
-        county = self.ward_county(recount_id, unit)
-        self._require_county_open(recount_id, county)
         label = label.strip() or "sheet 1"
-        clean = _validated_votes(votes, choices)
         with writing(self.engine) as connection:
-            ward_id, county = self._claim_ward(
-                connection, recount_id, unit, expected_version, actor
+            clean = _validated_votes(votes, self._choices(connection, recount_id))
+            ward_id, county, county_status = self._claim_ward(
+                connection,
+                recount_id,
+                unit,
+                expected_version=expected_version,
+                actor=actor,
+                county=county,
             )
             previous = connection.execute(
                 select(TallySheetRow.id).where(
@@ -731,19 +763,20 @@ class RecountStore:
                     .where(TallySheetRow.id == previous)
                     .values(superseded_by=sheet_id)
                 )
-            connection.execute(
-                update(RecountCountyRow)
-                .where(
-                    RecountCountyRow.recount_id == recount_id,
-                    RecountCountyRow.county == county,
-                    RecountCountyRow.status == CountyStatus.NOT_STARTED.value,
+            if county_status is CountyStatus.NOT_STARTED:
+                connection.execute(
+                    update(RecountCountyRow)
+                    .where(
+                        RecountCountyRow.recount_id == recount_id,
+                        RecountCountyRow.county == county,
+                        RecountCountyRow.status == CountyStatus.NOT_STARTED.value,
+                    )
+                    .values(
+                        status=CountyStatus.IN_PROGRESS.value,
+                        started_at=_now(),
+                        version=RecountCountyRow.version + 1,
+                    )
                 )
-                .values(
-                    status=CountyStatus.IN_PROGRESS.value,
-                    started_at=_now(),
-                    version=RecountCountyRow.version + 1,
-                )
-            )
             self.append(
                 connection,
                 actor,
@@ -768,17 +801,22 @@ class RecountStore:
         expected_version: int,
         actor: str,
         reason: str | None = None,
+        county: CountyName | None = None,
     ) -> int:
         """Record a ward's paper-record counts; earlier ones are superseded, kept with history."""
-        self._require_open(recount_id)
-        county = self.ward_county(recount_id, unit)
-        self._require_county_open(recount_id, county)
         content = paper_records_to_json(records)
         for name, value in content.items():
             if isinstance(value, int) and value < 0:
                 raise PapertallyError(f"{name.replace('_', ' ')} cannot be negative (got {value})")
         with writing(self.engine) as connection:
-            ward_id, _ = self._claim_ward(connection, recount_id, unit, expected_version, actor)
+            ward_id, _, _ = self._claim_ward(
+                connection,
+                recount_id,
+                unit,
+                expected_version=expected_version,
+                actor=actor,
+                county=county,
+            )
             previous = connection.execute(
                 select(PaperRecordRow.id).where(
                     PaperRecordRow.ward_id == ward_id, PaperRecordRow.superseded_by.is_(None)

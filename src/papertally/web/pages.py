@@ -510,7 +510,7 @@ async def enter_sheet(request: Request, recount_id: int, county: str, unit: str)
             expected_version=entry.version,
             actor=entry.actor,
             reason=entry.reason,
-            choices=view.choices,
+            county=county,
         )
 
     return await _write_ward(request, recount_id, county, unit, write)
@@ -543,6 +543,7 @@ async def enter_records(request: Request, recount_id: int, county: str, unit: st
             expected_version=entry.version,
             actor=entry.actor,
             reason=entry.reason,
+            county=county,
         )
 
     return await _write_ward(request, recount_id, county, unit, write)
