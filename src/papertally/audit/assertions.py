@@ -147,7 +147,7 @@ def check_votes(votes: Mapping[ChoiceName, int], ballots: int | None, winners: i
     if total > winners * cards:
         raise PapertallyError(
             f"the votes add up to {total}, more than {winners} vote(s) on each of the "
-            f"{cards} ballots allow; check the votes and --ballots"
+            f"{cards} ballots allow; check the votes and the number of ballots"
         )
     return cards
 
