@@ -20,6 +20,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
+from operator import add
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape
@@ -78,10 +79,9 @@ def wec_rows(election: Election, contest: str | None = None) -> Iterator[list[Ce
         county_sums = [[0] * len(choices) for _ in counts]
         for position, uid in enumerate(uids):
             values = [_votes(count, uid, choices) for count in counts]
-            for sums, votes in ((county_sums, values), (office, values)):
-                for total, row in zip(sums, votes, strict=True):
-                    for i, v in enumerate(row):
-                        total[i] += v
+            for sums in (county_sums, office):
+                for total, row in zip(sums, values, strict=True):
+                    total[:] = map(add, total, row)
             first: Cell = county if position == 0 else None
             yield [first, election.units[uid].name, *block(values)]
         yield [None, "County Totals:", *block(county_sums)]
