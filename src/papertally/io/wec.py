@@ -573,10 +573,8 @@ class _WecReader:
         return values
 
     def _count(self, sheet: Sheet, current: _Open, index: int, group: _Group, column: int) -> int:
-        """Return the number in a ward's cell; the usual whole, non-negative float goes fast."""
+        """Return the number in a ward's cell, or raise an error naming the cell."""
         cell = _get(sheet.rows[index], column)
-        if type(cell) is float and cell >= 0 and cell.is_integer():
-            return int(cell)
         return parse_count(
             cell,
             self.table.at(sheet, index, self._column(current, column)),
