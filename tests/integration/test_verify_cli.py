@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from papertally.cli.main import app
-from papertally.io.audit_export import AuditFile, summarize_file
+from papertally.io.audit_export import audit_export_zip, summarize_file
+from papertally.model.audit_records import AuditFile
 from papertally.store import Store
 from papertally.store.audits import AuditStore
 from papertally.web.audit_pages import close_round, start_audit
@@ -77,7 +78,9 @@ def audited(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tupl
 def _export(audited: tuple[str, int], *, withhold_cvrs: bool) -> bytes:
     url, audit_id = audited
     store = Store(url)
-    data = AuditStore(store.engine).export(audit_id, withhold_cvrs=withhold_cvrs)
+    data = audit_export_zip(
+        AuditStore(store.engine).export_contents(audit_id), withhold_cvrs=withhold_cvrs
+    )
     store.close()
     return data
 

@@ -24,15 +24,13 @@ from papertally.audit.workflow import (
 )
 from papertally.errors import InputFileError, PapertallyError
 from papertally.io.audit_export import (
-    AuditFile,
     AuditFiles,
-    BoardRecord,
-    SampledCard,
     build_export,
     draw_cards,
     open_export,
     summarize_file,
 )
+from papertally.model.audit_records import AuditFile, BoardRecord, SampledCard
 from papertally.report.audit_report import (
     build_audit_report,
     render_audit_report_html,

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from tests.web.support import WebSetup, sign_in
 
 from papertally.errors import PapertallyError
-from papertally.io.audit_export import AuditFile, summarize_file
+from papertally.io.audit_export import summarize_file
+from papertally.model.audit_records import AuditFile
 from papertally.store.audits import AuditStore
 from papertally.store.engine import make_engine
 from papertally.verify import verify_export

@@ -18,8 +18,8 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
+from papertally.bulk import cyclic_gc_paused
 from papertally.errors import PapertallyError
-from papertally.io.bulk import cyclic_gc_paused
 from papertally.model import (
     SCATTERING,
     Choice,

@@ -36,6 +36,12 @@ from papertally.audit.workflow import BatchId, BatchTallies, ContestSpec, batch_
 from papertally.errors import FileLocation, InputFileError, PapertallyError, closest_match_hint
 from papertally.io.cvr import check_batches, check_cards_unique, read_cvrs
 from papertally.io.manifests import read_manifest
+from papertally.model.audit_records import (
+    AuditExportContents,
+    AuditFile,
+    BoardRecord,
+    SampledCard,
+)
 from papertally.model.cards import BallotCard, CardCollection
 from papertally.types import ChoiceName, ContestName, CountyName
 
@@ -78,30 +84,6 @@ BATCH_NAME_COLUMNS = ("batch name", "batch")
 """Headers (case-insensitive) of the batch column of candidate totals by batch (Arlo)."""
 PLACE_COLUMNS = ("container", "tabulator")
 """Columns of candidate totals by batch that are not choices."""
-
-
-@dataclass(frozen=True)
-class AuditFile:
-    """One uploaded file of a county: its ballot manifest or its CVR export."""
-
-    county: CountyName
-    kind: str
-    """``manifest``, ``cvrs`` or ``batch tallies``."""
-    filename: str
-    content: bytes
-    contest: ContestName | None = None
-    """The contest of a ``batch tallies`` file (candidate totals by batch)."""
-
-    @property
-    def sha256(self) -> str:
-        """The SHA-256 of the file's bytes, as published before the seed."""
-        return hashlib.sha256(self.content).hexdigest()
-
-    @property
-    def export_path(self) -> str:
-        """Where the file sits in the export zip."""
-        county = self.county.replace("/", "-").replace("\\", "-").strip(". ") or "county"
-        return f"files/{county}/{Path(self.filename).name}"
 
 
 def _written(folder: Path, file: AuditFile) -> Path:
@@ -330,21 +312,6 @@ def card_votes(card: BallotCard | None) -> dict[ContestName, list[ChoiceName]] |
     return {entry.contest: list(entry.choices()) for entry in card.contests}
 
 
-@dataclass(frozen=True)
-class SampledCard:
-    """One card drawn, ready for the store and the retrieval list."""
-
-    sequence: int
-    ticket: str
-    county: CountyName
-    container: str | None
-    tabulator: str | None
-    batch: str
-    position: int
-    imprinted_id: str | None
-    cvr: dict[ContestName, list[ChoiceName]] | None
-
-
 def draw_cards(files: AuditFiles, seed: str, size: int, already_drawn: int) -> list[SampledCard]:
     """Draw cards ``already_drawn + 1 .. already_drawn + size`` with Rivest's consistent sampler.
 
@@ -449,29 +416,24 @@ def sample_row(card: SampledCard, round_number: int) -> list[str]:
     ]
 
 
-@dataclass(frozen=True)
-class BoardRecord:
-    """One audit-board record as exported."""
-
-    entry_id: int
-    sequence: int
-    county: CountyName
-    status: str
-    """``current``, ``superseded`` or ``voided``."""
-    found: bool
-    votes: Mapping[ContestName, Any]
-    """Per contest: the choices marked on a card, or the votes per choice of a batch."""
-    entered_by: str
-    entered_at: str
-    reason: str
-
-
 def _csv(rows: Sequence[Sequence[str]], header: Sequence[str]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue().encode("utf-8")
+
+
+def audit_export_zip(contents: AuditExportContents, *, withhold_cvrs: bool = False) -> bytes:
+    """Return the export zip of an audit read from the store (see :func:`build_export`)."""
+    return build_export(
+        contents.header,
+        contents.files,
+        contents.sample,
+        contents.records,
+        activity=contents.activity,
+        withhold_cvrs=withhold_cvrs,
+    )
 
 
 def build_export(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from papertally.bulk import cyclic_gc_paused
 from papertally.errors import FileLocation, InputFileError, PapertallyError
-from papertally.io.bulk import cyclic_gc_paused
 from papertally.io.detect import GENERIC_FORMAT, OPENELECTIONS_FORMAT, detect_table
 from papertally.io.progress import ProgressCallback, RowProgress
 from papertally.io.tables import Table, load_table

@@ -22,8 +22,13 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from papertally.errors import PapertallyError
-from papertally.io.audit_export import AuditFile, BoardRecord, SampledCard, build_export
 from papertally.model.activity import canonical_json
+from papertally.model.audit_records import (
+    AuditExportContents,
+    AuditFile,
+    BoardRecord,
+    SampledCard,
+)
 from papertally.store.audit_schema import (
     AUDIT_TYPES,
     FILE_KINDS,
@@ -790,9 +795,9 @@ class AuditStore:
             )
         return found
 
-    def export(self, audit_id: int, *, withhold_cvrs: bool = False) -> bytes:
-        """Return the audit's public export zip (see :mod:`papertally.io.audit_export`);
-        ``withhold_cvrs`` leaves the CVR files out, keeping their hashes and the sampled CVRs."""
+    def export_contents(self, audit_id: int) -> AuditExportContents:
+        """Return everything the audit's public export holds (the zip is built by
+        :func:`papertally.io.audit_export.build_export` from these)."""
         audit = self.audit(audit_id)
         contests = self.contests(audit_id)
         header = {
@@ -851,14 +856,7 @@ class AuditStore:
             for entry in self.log.activity()
             if entry.subject == subject or entry.subject.startswith(subject + "/")
         ]
-        return build_export(
-            header,
-            self.file_contents(audit_id),
-            sample,
-            records,
-            activity=activity,
-            withhold_cvrs=withhold_cvrs,
-        )
+        return AuditExportContents(header, self.file_contents(audit_id), sample, records, activity)
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, func, select
 
+from papertally.bulk import cyclic_gc_paused
 from papertally.errors import FileLocation
-from papertally.io.bulk import cyclic_gc_paused
 from papertally.model.results import (
     Choice,
     Contest,

@@ -50,7 +50,6 @@ from papertally.io.audit_export import (
     SAMPLE_CSV,
     SAMPLED_CVRS,
     SUMS,
-    AuditFile,
     AuditFiles,
     batch_audit_inputs,
     batch_setup,
@@ -61,6 +60,7 @@ from papertally.io.audit_export import (
     sample_row,
 )
 from papertally.model.activity import content_digest
+from papertally.model.audit_records import AuditFile
 
 
 @dataclass(frozen=True)

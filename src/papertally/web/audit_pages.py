@@ -40,14 +40,15 @@ from papertally.io.audit_export import (
     BATCH_TALLIES,
     CVRS,
     MANIFEST,
-    AuditFile,
     AuditFiles,
+    audit_export_zip,
     batch_audit_inputs,
     batch_setup,
     draw_batches,
     draw_cards,
     summarize_file,
 )
+from papertally.model.audit_records import AuditFile
 from papertally.model.recount import Role
 from papertally.report.audit_report import (
     AuditReport,
@@ -600,7 +601,7 @@ def export_zip(request: Request, audit_id: int, cvrs: str | None = None) -> Resp
     ``?cvrs=withheld`` leaves the CVR files out (their hashes and the sampled CVRs stay).
     """
     withheld = cvrs == "withheld"
-    data = audit_store(request).export(audit_id, withhold_cvrs=withheld)
+    data = audit_export_zip(audit_store(request).export_contents(audit_id), withhold_cvrs=withheld)
     suffix = "-cvrs-withheld" if withheld else ""
     return _download(data, f"audit-{audit_id}-export{suffix}.zip", "application/zip")
 
@@ -610,7 +611,7 @@ def export_zip(request: Request, audit_id: int, cvrs: str | None = None) -> Resp
 def verify_page(request: Request, audit_id: int) -> Any:
     """The observer's page: the export recomputed independently, check by check."""
     audits = audit_store(request)
-    result = verify_export(audits.export(audit_id))
+    result = verify_export(audit_export_zip(audits.export_contents(audit_id)))
     return render(request, "audit_verify.html", audit=audits.audit(audit_id), result=result)
 
 
