@@ -2,8 +2,9 @@
 
 The documented Python API (see ``docs/audit-api.md``): assertions (SHANGRLA), the betting test
 supermartingale core, ballot polling (ALPHA, BRAVO), sample sizes, rounds and planning
-simulations; card-level comparison (CLCA), Kaplan-Markov and batch comparison, re-exported from
-their modules. Sampling lives in :mod:`papertally.audit.sampling`.
+simulations; card-level comparison (CLCA), Kaplan-Markov, batch comparison and hybrid
+(stratified) audits, re-exported from their modules. Sampling lives in
+:mod:`papertally.audit.sampling`.
 """
 
 from papertally.audit.assertions import (
@@ -30,6 +31,12 @@ from papertally.audit.comparison import (
     clca_risk,
     clca_sample_size,
     clca_sample_size_distribution,
+)
+from papertally.audit.hybrid import (
+    HybridRiskMeasurement,
+    HybridSampleSize,
+    hybrid_risk,
+    hybrid_sample_size,
 )
 from papertally.audit.kaplan_markov import (
     kaplan_markov_next_round_size,
@@ -80,6 +87,8 @@ __all__ = [
     "ContestStatus",
     "ContestUnderAudit",
     "ErrorRates",
+    "HybridRiskMeasurement",
+    "HybridSampleSize",
     "PollingState",
     "RiskMeasurement",
     "RoundResult",
@@ -106,6 +115,8 @@ __all__ = [
     "clca_risk",
     "clca_sample_size",
     "clca_sample_size_distribution",
+    "hybrid_risk",
+    "hybrid_sample_size",
     "kaplan_markov_next_round_size",
     "kaplan_markov_p_value",
     "kaplan_markov_risk",

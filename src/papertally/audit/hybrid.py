@@ -1,0 +1,544 @@
+"""Hybrid audits: one contest, a stratum of cards with CVRs and a stratum without (stratified RLA).
+
+A contest's cards are split into two strata sampled independently, each without replacement:
+stratum 1 (``N1`` cards) has cast vote records, so its sampled cards are *compared* with their
+CVRs; stratum 2 (``N2`` cards, e.g. hand-fed or older scanners) has only stratum totals, so its
+sampled cards are *polled*. For the pair (reported winner ``w``, reported loser ``l``) the
+plurality assorter ``A`` is 1 for ``w``, 0 for ``l`` and ½ otherwise, and the reported outcome is
+right when ``w1·m1 + w2·m2 > ½``, with ``m_k`` the true mean of ``A`` in stratum ``k`` and
+``w_k = N_k/N``. The complement, the null, is the *union* over allocations ``θ`` with
+``w1·θ1 + w2·θ2 = ½`` of the *intersections* "``m1 ≤ θ1`` and ``m2 ≤ θ2``" (SUITE: Ottoboni,
+Stark, Lindeman & McBurnett 2018, "Risk-limiting audits by stratified union-intersection tests
+of elections"; Stark 2020, SHANGRLA §4.3 "stratified sampling"; Stark 2023, ALPHA §5).
+
+Each intersection is tested by combining one p-value per stratum with Fisher's combining
+function, ``P(θ) = q·(1 − ln q)`` for ``q = p1(θ1)·p2(θ2)`` (the χ² law with 4 degrees of
+freedom of ``−2 ln q``), and the union is rejected only if every intersection is: the measured
+risk is ``max_θ P(θ)``. The per-stratum tests are our one-stratum machinery:
+
+* stratum 1: the CLCA betting martingale (:func:`papertally.audit.comparison.clca_martingale`)
+  on the overstatement assorter ``B = (1 − ω)/(2 − v_θ)``, ``ω = A(CVR) − A(paper)``, with
+  ``v_θ = 2(Ā1 − θ1)`` and ``Ā1`` the mean of ``A`` over the stratum's CVRs; then "mean of
+  ``B`` ≤ ½" is exactly "``m1 ≤ θ1``" (SHANGRLA §3.2 with the null mean ``θ1`` for ½);
+* stratum 2: ALPHA (:func:`papertally.audit.polling.alpha_martingale`) with null mean ``θ2``.
+
+Why it is valid, for any number of rounds and any sample sizes chosen along the way: each
+stratum's p-value ``1/max_j T_j`` only falls as draws are added, and its value after the whole
+stratum is drawn depends only on that stratum's random order; those two limits are independent
+and, by Ville's inequality, each is at most ``a`` with chance at most ``a`` under its null. As
+Fisher's function increases in each p-value, the chance that it ever falls to ``α`` is at most
+that of the two limits, at most ``α``. The maximum over ``θ`` runs over a grid of cells
+``[a, b]`` of ``θ1``; a cell tests "``m1 ≤ b`` and ``m2 ≤ (½ − w1·a)/w2``", which contains every
+true ``(m1, m2)`` with ``m1`` in the cell on or under the line, so no allocation is missed.
+
+When one stratum is empty the test is the other stratum's own test at ``θ = ½`` (Fisher's
+function with one p-value is the identity), with ALPHA's capped bets as in a polling audit.
+With two strata ALPHA's bets are not capped at ``1/α``: a stratum's p-value must be free to go
+below ``α`` for the combination to stop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from papertally.audit.assertions import PHANTOM
+from papertally.audit.comparison import clca_martingale, overstatements_from_codes
+from papertally.audit.martingale import (
+    ROUNDING,
+    FloatArray,
+    alpha_bets,
+    check_risk_limit,
+    p_values,
+)
+from papertally.audit.polling import (
+    TRUST_MULTIPLE,
+    AlphaSettings,
+    alpha_martingale,
+    shrinkage_etas,
+)
+from papertally.errors import PapertallyError
+from papertally.types import ChoiceName
+
+DEFAULT_CELLS = 100
+"""Cells in the grid of allocations ``θ1`` over which the risk is maximized."""
+PLANNING_CELLS = 30
+"""Coarser grid used by :func:`hybrid_sample_size` (planning only; never for the risk itself)."""
+PLANNING_TRIALS = 200
+PLANNING_SEED = 20_181_106
+MAX_PLANNING_HORIZON = 20_000
+"""Polling draws simulated at most per trial when planning; beyond that, a full hand count."""
+SMALLEST_MARGIN = 1e-9
+"""A CVR-stratum margin ``v_θ`` below this gives the stratum p-value 1 (nothing to bet on)."""
+
+
+@dataclass(frozen=True)
+class HybridContest:
+    """The reported results of a two-stratum contest, for one (winner, loser) assertion."""
+
+    cards_cvr: int
+    """``N1``: ballot cards in the stratum with CVRs (0 if none)."""
+    cards_no_cvr: int
+    """``N2``: ballot cards in the stratum without CVRs (0 if none)."""
+    cvr_mean: float
+    """``Ā1``: mean plurality assorter over the CVR stratum's CVRs (½ if the stratum is empty)."""
+    no_cvr_mean: float
+    """``ā2``: reported mean plurality assorter in the no-CVR stratum (½ if empty)."""
+
+    @property
+    def cvr_weight(self) -> float:
+        """``w1 = N1/N``: the CVR stratum's share of the contest's cards."""
+        return self.cards_cvr / (self.cards_cvr + self.cards_no_cvr)
+
+    @property
+    def margin(self) -> float:
+        """The overall reported diluted margin ``2(w1·Ā1 + w2·ā2) − 1``."""
+        w1 = self.cvr_weight
+        return 2.0 * (w1 * self.cvr_mean + (1.0 - w1) * self.no_cvr_mean) - 1.0
+
+
+@dataclass(frozen=True)
+class StratumRisk:
+    """One stratum's part of a hybrid risk measurement, at the worst allocation."""
+
+    cards: int
+    """Ballot cards in the stratum."""
+    draws: int
+    """Cards sampled from it."""
+    null_mean: float
+    """The stratum mean the worst allocation assigns (``θ1`` or ``θ2``; ½ if alone)."""
+    p_value: float
+    """The stratum's p-value against that null (1 for an empty stratum)."""
+
+
+@dataclass(frozen=True)
+class HybridRiskMeasurement:
+    """The measured risk of a hybrid (stratified) audit of one assertion (SUITE, Fisher)."""
+
+    p_value: float
+    """``max_θ`` Fisher's combination of the two strata's p-values: the measured risk."""
+    risk_limit: float
+    """The largest risk at which the assertion counts as confirmed."""
+    stop: bool
+    """Whether the risk fell to the limit."""
+    comparison: StratumRisk
+    """The CVR stratum (ballot comparison) at the worst allocation."""
+    polling: StratumRisk
+    """The no-CVR stratum (ballot polling) at the worst allocation."""
+    worst_allocation: tuple[float, float]
+    """``(θ1, θ2)`` tested in the cell where the combined p-value is largest."""
+    cells: int
+    """How many cells of allocations were examined."""
+
+
+def _stratum_mean(
+    votes: Mapping[ChoiceName, int], cards: int, winner: ChoiceName, loser: ChoiceName, name: str
+) -> float:
+    """Return the mean plurality assorter ``(N + W − L)/(2N)`` of a stratum (½ if empty)."""
+    for choice, count in votes.items():
+        if int(count) != count or count < 0:
+            raise PapertallyError(
+                f"{name}: votes for {choice!r} must be a whole number ≥ 0, got {count}"
+            )
+    if cards < 0 or int(cards) != cards:
+        raise PapertallyError(
+            f"{name}: the number of cards must be a whole number ≥ 0, got {cards}"
+        )
+    total = int(sum(votes.values()))
+    if total > cards:
+        raise PapertallyError(
+            f"{name}: the votes add up to {total}, more than its {cards} cards allow (one vote "
+            "per card); check the votes and the number of cards"
+        )
+    if cards == 0:
+        return 0.5
+    w, lo = int(votes.get(winner, 0)), int(votes.get(loser, 0))
+    return (cards + w - lo) / (2.0 * cards)
+
+
+def hybrid_contest(
+    *,
+    votes_cvr_stratum: Mapping[ChoiceName, int],
+    votes_no_cvr_stratum: Mapping[ChoiceName, int],
+    cards_cvr: int,
+    cards_no_cvr: int,
+    winner: ChoiceName,
+    loser: ChoiceName,
+) -> HybridContest:
+    """Check the reported results of a two-stratum contest and return them as a HybridContest.
+
+    ``votes_*`` are the reported votes per candidate in each stratum (for the CVR stratum, the
+    tally of its CVRs); ``cards_*`` the ballot cards in each stratum (cards without a vote in the
+    contest included). Raises a :class:`PapertallyError` for unknown names, negative or
+    excessive votes, no cards at all, or a reported loser who does not trail overall.
+    """
+    if winner == loser:
+        raise PapertallyError(f"the winner and the loser must differ, got {winner!r} twice")
+    known = {*votes_cvr_stratum, *votes_no_cvr_stratum}
+    for role, name in (("winner", winner), ("loser", loser)):
+        if name not in known:
+            raise PapertallyError(
+                f"the reported {role} {name!r} is not a candidate in either stratum "
+                f"({', '.join(sorted(known)) or 'no candidates'})"
+            )
+    mean1 = _stratum_mean(votes_cvr_stratum, cards_cvr, winner, loser, "the CVR stratum")
+    mean2 = _stratum_mean(votes_no_cvr_stratum, cards_no_cvr, winner, loser, "the no-CVR stratum")
+    if cards_cvr + cards_no_cvr == 0:
+        raise PapertallyError("the contest has no ballot cards in either stratum")
+    contest = HybridContest(int(cards_cvr), int(cards_no_cvr), mean1, mean2)
+    if contest.margin <= 0:
+        raise PapertallyError(
+            f"{winner!r} does not lead {loser!r} over both strata together (reported margin "
+            f"{contest.margin:.4f}); there is no reported outcome to confirm for this pair"
+        )
+    return contest
+
+
+def allocation_cells(
+    contest: HybridContest, cells: int = DEFAULT_CELLS
+) -> tuple[FloatArray, FloatArray]:
+    """Return ``(θ1, θ2)`` per cell: the nulls "``m1 ≤ θ1`` and ``m2 ≤ θ2``" to reject (SUITE).
+
+    The line ``w1·θ1 + w2·θ2 = ½`` with both means in ``[0, 1]`` is cut into ``cells`` equal
+    intervals ``[a, b]`` of ``θ1``; each tests ``θ1 = b``, ``θ2 = (½ − w1·a)/w2`` (conservative
+    at both ends, see the module notes). One stratum empty: the single null ``½`` (NaN for the
+    empty stratum).
+    """
+    if cells < 1:
+        raise PapertallyError(f"the allocation grid needs at least one cell, got {cells}")
+    if contest.cards_no_cvr == 0:
+        return np.array([0.5]), np.array([math.nan])
+    if contest.cards_cvr == 0:
+        return np.array([math.nan]), np.array([0.5])
+    w1 = contest.cvr_weight
+    w2 = 1.0 - w1
+    low = max(0.0, (0.5 - w2) / w1)
+    high = min(1.0, 0.5 / w1)
+    edges = np.linspace(low, high, cells + 1)
+    theta1 = edges[1:]
+    theta2 = np.minimum((0.5 - w1 * edges[:-1]) / w2, 1.0)
+    return np.asarray(theta1, dtype=np.float64), np.asarray(theta2, dtype=np.float64)
+
+
+def fisher_combination(p1: FloatArray | float, p2: FloatArray | float) -> FloatArray:
+    """Return Fisher's combined p-value of two independent p-values: ``q(1 − ln q)``, ``q = p1·p2``.
+
+    ``−2 ln(p1·p2)`` has the χ² law with 4 degrees of freedom when both are uniform, whose tail
+    is ``e^{−x/2}(1 + x/2)`` (Fisher 1925; SUITE §3 combines strata this way).
+    """
+    q = np.clip(np.asarray(p1, dtype=np.float64) * np.asarray(p2, dtype=np.float64), 0.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(q > 0.0, q * (1.0 - np.log(np.where(q > 0.0, q, 1.0))), 0.0)
+    return np.asarray(np.minimum(out, 1.0), dtype=np.float64)
+
+
+def comparison_margin(contest: HybridContest, theta1: float) -> float:
+    """Return ``v_θ = 2(Ā1 − θ1)``: the CVR stratum's margin against the null "``m1 ≤ θ1``"."""
+    return 2.0 * (contest.cvr_mean - theta1)
+
+
+def _comparison_p(kappa: FloatArray, contest: HybridContest, theta1: float) -> float:
+    """Return the CVR stratum's p-value ``1/max T`` against "``m1 ≤ θ1``" (1 if no margin)."""
+    margin = min(comparison_margin(contest, theta1), 2.0 - 1e-9)
+    if margin < SMALLEST_MARGIN or kappa.size == 0:
+        return 1.0
+    x = (1.0 - kappa) / (2.0 - margin)
+    history = p_values(clca_martingale(x, margin=margin, population=contest.cards_cvr))
+    return float(history[-1])
+
+
+def polling_settings(contest: HybridContest, risk_limit: float) -> AlphaSettings:
+    """Return ALPHA's settings for the no-CVR stratum, fixed by the reported results only.
+
+    ``η0`` is the stratum's reported mean (at least ½ + 0.01, so that ALPHA still bets when the
+    stratum's reported winner is the other candidate), ``c = (η0 − ½)/2`` as in Stark (2023,
+    §2.5.2), ``d`` = :data:`~papertally.audit.polling.TRUST_MULTIPLE` times the draws a
+    two-candidate stratum with that mean needs at the limit ``ln(1/α)/KL`` (at least 10).
+    """
+    eta0 = max(contest.no_cvr_mean, 0.51)
+    kl = eta0 * math.log(2.0 * eta0) + (1.0 - eta0) * math.log(2.0 * (1.0 - eta0))
+    d = max(10.0, TRUST_MULTIPLE * math.log(1.0 / risk_limit) / kl)
+    return AlphaSettings(eta0=eta0, d=d, c=(eta0 - 0.5) / 2.0)
+
+
+def _polling_p(
+    x: FloatArray,
+    contest: HybridContest,
+    theta2: float,
+    settings: AlphaSettings,
+    capped: bool,
+    risk_limit: float,
+) -> float:
+    """Return the no-CVR stratum's ALPHA p-value ``1/max T`` against "``m2 ≤ θ2``"."""
+    if theta2 >= 1.0 or x.size == 0:
+        return 1.0
+    martingale = alpha_martingale(
+        x,
+        settings,
+        population=contest.cards_no_cvr,
+        risk_limit=risk_limit if capped else None,
+        mu0=theta2,
+    )
+    return float(p_values(martingale)[-1])
+
+
+def polling_values(
+    choices: Sequence[ChoiceName | None], winner: ChoiceName, loser: ChoiceName
+) -> FloatArray:
+    """Return the plurality assorter value of each polled card: 1 winner, 0 loser or not found.
+
+    ``None`` and :data:`~papertally.audit.assertions.NO_VOTE` (no valid vote) and votes for
+    anyone else score ½; :data:`~papertally.audit.assertions.PHANTOM` (card not found) scores 0.
+    """
+    out = np.full(len(choices), 0.5, dtype=np.float64)
+    for i, choice in enumerate(choices):
+        if choice == winner:
+            out[i] = 1.0
+        elif choice in (loser, PHANTOM):
+            out[i] = 0.0
+    return out
+
+
+def hybrid_risk(
+    comparison_codes: Sequence[str],
+    polling_choices: Sequence[ChoiceName | None],
+    *,
+    votes_cvr_stratum: Mapping[ChoiceName, int],
+    votes_no_cvr_stratum: Mapping[ChoiceName, int],
+    cards_cvr: int,
+    cards_no_cvr: int,
+    winner: ChoiceName,
+    loser: ChoiceName,
+    risk_limit: float,
+    cells: int = DEFAULT_CELLS,
+) -> HybridRiskMeasurement:
+    """Measure the risk of "``winner`` beats ``loser``" from a hybrid (two-stratum) sample.
+
+    ``comparison_codes``: one discrepancy code per card sampled from the CVR stratum, in draw
+    order (``0``, ``o1``, ``o2``, ``u1``, ``u2``, ``phantom``: Lindeman & Stark 2012, for this
+    pair); ``polling_choices``: the choice read on each card polled from the no-CVR stratum, in
+    draw order (see :func:`polling_values`). Both strata are sampled without replacement,
+    independently. The risk is ``max_θ`` of Fisher's combination of the CLCA and ALPHA p-values
+    over a grid of ``cells`` allocations (SUITE, Ottoboni et al. 2018; Stark 2023, ALPHA §5; see
+    the module notes for why it is valid).
+    """
+    check_risk_limit(risk_limit)
+    contest = hybrid_contest(
+        votes_cvr_stratum=votes_cvr_stratum,
+        votes_no_cvr_stratum=votes_no_cvr_stratum,
+        cards_cvr=cards_cvr,
+        cards_no_cvr=cards_no_cvr,
+        winner=winner,
+        loser=loser,
+    )
+    kappa = overstatements_from_codes(comparison_codes)
+    x = polling_values(polling_choices, winner, loser)
+    for label, drawn, cards in (
+        ("CVR", kappa.size, contest.cards_cvr),
+        ("no-CVR", x.size, contest.cards_no_cvr),
+    ):
+        if drawn > cards:
+            raise PapertallyError(
+                f"{drawn} cards were sampled without replacement from the {label} stratum, "
+                f"which has only {cards}; check the sample and the number of cards"
+            )
+    theta1, theta2 = allocation_cells(contest, cells)
+    settings = polling_settings(contest, risk_limit)
+    alone = contest.cards_cvr == 0 or contest.cards_no_cvr == 0
+    worst = (-1.0, 1.0, 1.0, 0)
+    for k in range(theta1.size):
+        p1 = 1.0 if contest.cards_cvr == 0 else _comparison_p(kappa, contest, float(theta1[k]))
+        p2 = (
+            1.0
+            if contest.cards_no_cvr == 0
+            else _polling_p(x, contest, float(theta2[k]), settings, alone, risk_limit)
+        )
+        combined = min(p1, p2) if alone else float(fisher_combination(p1, p2))
+        if combined > worst[0]:
+            worst = (combined, p1, p2, k)
+        if combined >= 1.0:
+            break
+    p_value, p1, p2, k = worst
+    return HybridRiskMeasurement(
+        p_value=p_value,
+        risk_limit=risk_limit,
+        stop=p_value <= risk_limit * (1.0 + ROUNDING),
+        comparison=StratumRisk(contest.cards_cvr, int(kappa.size), float(theta1[k]), p1),
+        polling=StratumRisk(contest.cards_no_cvr, int(x.size), float(theta2[k]), p2),
+        worst_allocation=(float(theta1[k]), float(theta2[k])),
+        cells=int(theta1.size),
+    )
+
+
+@dataclass(frozen=True)
+class HybridSampleSize:
+    """Per-stratum sample sizes that finish a hybrid audit with the planned probability."""
+
+    comparison: int
+    """Cards to sample from the CVR stratum."""
+    polling: int
+    """Cards to poll from the no-CVR stratum."""
+    probability: float
+    """Share of simulated audits (reported results right) that stop with these sizes."""
+
+    @property
+    def total(self) -> int:
+        """Cards to retrieve in all."""
+        return self.comparison + self.polling
+
+
+def _clean_log_peaks(contest: HybridContest, theta1: FloatArray, horizon: int) -> FloatArray:
+    """Return ``log max T`` of the CVR stratum after ``0 … horizon`` clean draws, per cell."""
+    out = np.zeros((theta1.size, horizon + 1))
+    for k, t in enumerate(theta1):
+        margin = min(comparison_margin(contest, float(t)), 2.0 - 1e-9)
+        if margin < SMALLEST_MARGIN or horizon == 0:
+            continue
+        x = np.full(horizon, 1.0 / (2.0 - margin))
+        with np.errstate(divide="ignore"):
+            logs = np.log(clca_martingale(x, margin=margin, population=contest.cards_cvr))
+        out[k, 1:] = np.maximum.accumulate(np.maximum(logs, 0.0))
+    return out
+
+
+def _polling_log_peaks(
+    draws: FloatArray, contest: HybridContest, theta2: float, settings: AlphaSettings
+) -> FloatArray:
+    """Return ``log max T`` of uncapped ALPHA per trial after ``0 … H`` draws (``draws`` 2-D)."""
+    trials, horizon = draws.shape
+    out = np.zeros((trials, horizon + 1))
+    if theta2 >= 1.0 or horizon == 0:
+        return out
+    n2 = contest.cards_no_cvr
+    before = np.cumsum(draws, axis=1) - draws
+    index = np.arange(horizon, dtype=np.float64)[None, :]
+    mu = (n2 * theta2 - before) / (n2 - index)
+    impossible = (mu < 0) | ((mu == 0) & (draws > 0))
+    certain = (mu > 1.0) | ((mu == 1.0) & (draws < 1.0))
+    safe = np.where(impossible | certain, 0.5, mu)
+    bets = alpha_bets(shrinkage_etas(draws, safe, settings), safe)
+    with np.errstate(divide="ignore"):
+        logs = np.log(np.maximum(1.0 + bets * (draws - safe), 0.0))
+    logs = np.where(impossible, np.inf, np.where(certain, -np.inf, logs))
+    decided_before = np.maximum.accumulate(impossible | certain, axis=1)
+    first = np.where(decided_before.any(axis=1), np.argmax(decided_before, axis=1), horizon)
+    path = np.cumsum(np.where(decided_before, 0.0, logs), axis=1)
+    cols = np.arange(horizon)[None, :]
+    at_first = impossible[np.arange(trials), np.minimum(first, horizon - 1)]
+    path = np.where(cols >= first[:, None], np.where(at_first[:, None], np.inf, -np.inf), path)
+    out[:, 1:] = np.maximum.accumulate(np.maximum(path, 0.0), axis=1)
+    return out
+
+
+def _fisher_threshold(risk_limit: float) -> float:
+    """Return ``q*`` with ``q*(1 − ln q*) = α``: Fisher's combination stops when ``p1·p2 ≤ q*``."""
+    low, high = 0.0, risk_limit
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if mid * (1.0 - math.log(mid)) <= risk_limit:
+            low = mid
+        else:
+            high = mid
+    return low
+
+
+def hybrid_sample_size(
+    *,
+    votes_cvr_stratum: Mapping[ChoiceName, int],
+    votes_no_cvr_stratum: Mapping[ChoiceName, int],
+    cards_cvr: int,
+    cards_no_cvr: int,
+    winner: ChoiceName,
+    loser: ChoiceName,
+    risk_limit: float,
+    probability: float = 0.9,
+    trials: int = PLANNING_TRIALS,
+    seed: int = PLANNING_SEED,
+) -> HybridSampleSize:
+    """Return per-stratum sample sizes with which a hybrid audit stops with ``probability``.
+
+    Assumes the reported results are right: CVRs without errors, polled cards drawn without
+    replacement from the stratum's reported votes (``trials`` simulated audits, numpy, fixed
+    ``seed``). Among splits with ``n1`` on a geometric grid it returns the one with the fewest
+    cards in all for which a share ``probability`` of the trials stops (SUITE §4 chooses the
+    split similarly); the risk is measured as in :func:`hybrid_risk` on a coarser grid of
+    allocations (:data:`PLANNING_CELLS`), so a plan is a guide, not a guarantee. If no split up
+    to :data:`MAX_PLANNING_HORIZON` polled cards finishes, the answer is a full hand count.
+    """
+    check_risk_limit(risk_limit)
+    if not 0.0 < probability < 1.0:
+        raise PapertallyError(
+            f"the probability must lie strictly between 0 and 1, got {probability}"
+        )
+    if trials < 1:
+        raise PapertallyError(f"at least one simulated trial is needed, got {trials}")
+    contest = hybrid_contest(
+        votes_cvr_stratum=votes_cvr_stratum,
+        votes_no_cvr_stratum=votes_no_cvr_stratum,
+        cards_cvr=cards_cvr,
+        cards_no_cvr=cards_no_cvr,
+        winner=winner,
+        loser=loser,
+    )
+    theta1, theta2 = allocation_cells(contest, PLANNING_CELLS)
+    n1_max, n2_max = contest.cards_cvr, contest.cards_no_cvr
+    alone = n1_max == 0 or n2_max == 0
+    target = math.log(1.0 / (risk_limit if alone else _fisher_threshold(risk_limit)))
+    target -= 1e-12
+    clean = _clean_log_peaks(contest, theta1, n1_max) if n1_max else np.zeros((1, 1))
+    if n2_max == 0:
+        reached = np.flatnonzero(clean[0] >= target)
+        n1 = int(reached[0]) if reached.size else n1_max
+        return HybridSampleSize(n1, 0, 1.0 if reached.size else 0.0)
+    settings = polling_settings(contest, risk_limit)
+    if n1_max == 0:
+        candidates = np.array([0])
+    else:
+        candidates = np.unique(
+            np.concatenate(([0], np.geomspace(1, n1_max, 40).astype(np.int64), [n1_max]))
+        )
+    horizon = min(n2_max, max(200, min(MAX_PLANNING_HORIZON, n2_max // 4)))
+    rng = np.random.default_rng(seed)
+    while True:
+        draws = _reported_draws(rng, votes_no_cvr_stratum, contest, winner, loser, trials, horizon)
+        needed = np.zeros((candidates.size, trials), dtype=np.int64)
+        for k in range(theta2.size):
+            peaks = _polling_log_peaks(draws, contest, float(theta2[k]), settings)
+            gaps = target - clean[k if n1_max else 0, candidates]
+            for r in range(trials):
+                first = np.searchsorted(peaks[r], gaps, side="left")
+                needed[:, r] = np.maximum(needed[:, r], first)
+        quantile = np.quantile(needed, probability, axis=1, method="higher")
+        totals = np.where(quantile <= horizon, candidates + quantile, np.iinfo(np.int64).max)
+        best = int(np.argmin(totals))
+        if quantile[best] <= horizon:
+            n2 = int(quantile[best])
+            share = float(np.mean(needed[best] <= n2))
+            return HybridSampleSize(int(candidates[best]), n2, share)
+        if horizon >= min(n2_max, MAX_PLANNING_HORIZON):
+            return HybridSampleSize(n1_max, n2_max, 1.0)
+        horizon = min(n2_max, MAX_PLANNING_HORIZON, 4 * horizon)
+
+
+def _reported_draws(
+    rng: np.random.Generator,
+    votes: Mapping[ChoiceName, int],
+    contest: HybridContest,
+    winner: ChoiceName,
+    loser: ChoiceName,
+    trials: int,
+    horizon: int,
+) -> NDArray[np.float64]:
+    """Return ``(trials, horizon)`` assorter values drawn without replacement from the reported
+    no-CVR stratum (winner 1, loser 0, every other card ½)."""
+    w, lo = int(votes.get(winner, 0)), int(votes.get(loser, 0))
+    cards = contest.cards_no_cvr
+    out = np.empty((trials, horizon), dtype=np.float64)
+    for r in range(trials):
+        picked = rng.choice(cards, size=horizon, replace=False)
+        out[r] = np.where(picked < w, 1.0, np.where(picked < w + lo, 0.0, 0.5))
+    return out
