@@ -11,13 +11,19 @@ import pytest
 
 from papertally.audit import (
     PHANTOM,
+    alpha_martingale,
     alpha_risk,
     clca_risk,
     hybrid_risk,
     hybrid_sample_size,
 )
 from papertally.audit.hybrid import (
+    MAX_CELLS,
+    MIN_CELLS,
+    _polled_trials,
+    _polling_log_peaks,
     allocation_cells,
+    default_cells,
     fisher_combination,
     hybrid_contest,
     polling_settings,
@@ -286,3 +292,41 @@ def test_the_same_harness_stops_when_the_reported_winner_won() -> None:
         for _ in range(20)
     )
     assert stops >= 18
+
+
+def test_planning_martingale_matches_alpha_martingale() -> None:
+    """The vectorised ALPHA of the planner is the uncapped ALPHA of the risk measurement."""
+    contest = hybrid_contest(
+        votes_cvr_stratum=V1,
+        votes_no_cvr_stratum=V2,
+        cards_cvr=10_000,
+        cards_no_cvr=2_000,
+        winner="A",
+        loser="B",
+    )
+    settings = polling_settings(contest, 0.05)
+    rng = np.random.default_rng(11)
+    draws = rng.choice([0.0, 0.5, 1.0], size=(3, 150), p=[0.4, 0.1, 0.5])
+    for theta2 in (0.45, 0.5, 0.6):
+        peaks = _polling_log_peaks(_polled_trials(draws, settings), contest, theta2, settings)
+        for r in range(3):
+            path = alpha_martingale(draws[r], settings, population=2_000, mu0=theta2)
+            expected = np.log(np.maximum.accumulate(np.maximum(path, 1.0)))
+            np.testing.assert_allclose(peaks[r, 1:], expected, rtol=1e-9, atol=1e-12)
+
+
+def test_the_grid_is_finer_for_narrower_margins() -> None:
+    def cells(a1: int, a2: int) -> int:
+        return default_cells(
+            hybrid_contest(
+                votes_cvr_stratum={"A": a1, "B": 10_000 - a1},
+                votes_no_cvr_stratum={"A": a2, "B": 2_000 - a2},
+                cards_cvr=10_000,
+                cards_no_cvr=2_000,
+                winner="A",
+                loser="B",
+            )
+        )
+
+    assert cells(6_000, 1_200) == MIN_CELLS
+    assert MIN_CELLS < cells(5_100, 1_020) < cells(5_020, 1_004) <= MAX_CELLS

@@ -56,20 +56,27 @@ from papertally.audit.martingale import (
     p_values,
 )
 from papertally.audit.polling import (
+    ETA_CEILING,
     TRUST_MULTIPLE,
     AlphaSettings,
     alpha_martingale,
-    shrinkage_etas,
 )
 from papertally.errors import PapertallyError
 from papertally.types import ChoiceName
 
-DEFAULT_CELLS = 100
-"""Cells in the grid of allocations ``θ1`` over which the risk is maximized."""
-PLANNING_CELLS = 30
+CELLS_PER_MARGIN = 40.0
+"""The grid of allocations has cells at most ``margin/CELLS_PER_MARGIN`` wide in ``θ1``."""
+MIN_CELLS = 100
+MAX_CELLS = 2_000
+PLANNING_CELLS_PER_MARGIN = 10.0
 """Coarser grid used by :func:`hybrid_sample_size` (planning only; never for the risk itself)."""
+MAX_PLANNING_CELLS = 60
 PLANNING_TRIALS = 200
+PLANNING_WORK = 10_000_000
+"""Simulated draws × trials × cells per planning pass, above which fewer trials are run."""
 PLANNING_SEED = 20_181_106
+FIRST_PLANNING_HORIZON = 256
+"""Polling draws simulated per trial at first when planning (then 4 times more, as needed)."""
 MAX_PLANNING_HORIZON = 20_000
 """Polling draws simulated at most per trial when planning; beyond that, a full hand count."""
 SMALLEST_MARGIN = 1e-9
@@ -198,9 +205,32 @@ def hybrid_contest(
     return contest
 
 
-def allocation_cells(
-    contest: HybridContest, cells: int = DEFAULT_CELLS
-) -> tuple[FloatArray, FloatArray]:
+def _theta1_range(contest: HybridContest) -> tuple[float, float]:
+    """Return the ``θ1`` for which both ``θ1`` and ``θ2 = (½ − w1·θ1)/w2`` lie in ``[0, 1]``."""
+    w1 = contest.cvr_weight
+    return max(0.0, (0.5 - (1.0 - w1)) / w1), min(1.0, 0.5 / w1)
+
+
+def default_cells(
+    contest: HybridContest,
+    per_margin: float = CELLS_PER_MARGIN,
+    smallest: int = MIN_CELLS,
+    largest: int = MAX_CELLS,
+) -> int:
+    """Return how many cells the allocation grid needs: each at most ``margin/per_margin`` wide.
+
+    A cell ``[a, b]`` costs the CVR stratum up to ``2(b − a)`` of its margin (the null is
+    ``m1 ≤ b``), so the width is tied to the overall reported margin; between ``smallest``
+    and ``largest`` cells.
+    """
+    if contest.cards_cvr == 0 or contest.cards_no_cvr == 0:
+        return 1
+    low, high = _theta1_range(contest)
+    wanted = math.ceil(per_margin * (high - low) / contest.margin)
+    return int(min(largest, max(smallest, wanted)))
+
+
+def allocation_cells(contest: HybridContest, cells: int) -> tuple[FloatArray, FloatArray]:
     """Return ``(θ1, θ2)`` per cell: the nulls "``m1 ≤ θ1`` and ``m2 ≤ θ2``" to reject (SUITE).
 
     The line ``w1·θ1 + w2·θ2 = ½`` with both means in ``[0, 1]`` is cut into ``cells`` equal
@@ -216,8 +246,7 @@ def allocation_cells(
         return np.array([math.nan]), np.array([0.5])
     w1 = contest.cvr_weight
     w2 = 1.0 - w1
-    low = max(0.0, (0.5 - w2) / w1)
-    high = min(1.0, 0.5 / w1)
+    low, high = _theta1_range(contest)
     edges = np.linspace(low, high, cells + 1)
     theta1 = edges[1:]
     theta2 = np.minimum((0.5 - w1 * edges[:-1]) / w2, 1.0)
@@ -314,7 +343,7 @@ def hybrid_risk(
     winner: ChoiceName,
     loser: ChoiceName,
     risk_limit: float,
-    cells: int = DEFAULT_CELLS,
+    cells: int | None = None,
 ) -> HybridRiskMeasurement:
     """Measure the risk of "``winner`` beats ``loser``" from a hybrid (two-stratum) sample.
 
@@ -323,8 +352,8 @@ def hybrid_risk(
     pair); ``polling_choices``: the choice read on each card polled from the no-CVR stratum, in
     draw order (see :func:`polling_values`). Both strata are sampled without replacement,
     independently. The risk is ``max_θ`` of Fisher's combination of the CLCA and ALPHA p-values
-    over a grid of ``cells`` allocations (SUITE, Ottoboni et al. 2018; Stark 2023, ALPHA §5; see
-    the module notes for why it is valid).
+    over a grid of ``cells`` allocations (default :func:`default_cells`; SUITE, Ottoboni et al.
+    2018; Stark 2023, ALPHA §5; see the module notes for why it is valid).
     """
     check_risk_limit(risk_limit)
     contest = hybrid_contest(
@@ -346,7 +375,7 @@ def hybrid_risk(
                 f"{drawn} cards were sampled without replacement from the {label} stratum, "
                 f"which has only {cards}; check the sample and the number of cards"
             )
-    theta1, theta2 = allocation_cells(contest, cells)
+    theta1, theta2 = allocation_cells(contest, cells or default_cells(contest))
     settings = polling_settings(contest, risk_limit)
     alone = contest.cards_cvr == 0 or contest.cards_no_cvr == 0
     worst = (-1.0, 1.0, 1.0, 0)
@@ -405,31 +434,59 @@ def _clean_log_peaks(contest: HybridContest, theta1: FloatArray, horizon: int) -
     return out
 
 
+@dataclass(frozen=True)
+class _PolledTrials:
+    """Simulated polling draws and the parts of ALPHA's shrinkage that do not depend on ``θ2``."""
+
+    draws: FloatArray
+    """``(trials, H)`` assorter values in draw order."""
+    before: FloatArray
+    """Sum of the draws before each draw."""
+    weight: FloatArray
+    """``d + j − 1`` for draw ``j`` (1-D)."""
+    estimate: FloatArray
+    """``(d·η0 + Σ_{i<j} x_i)/(d + j − 1)``: the shrinkage estimate before truncation."""
+
+
+def _polled_trials(draws: FloatArray, settings: AlphaSettings) -> _PolledTrials:
+    """Precompute the ``θ2``-free parts of ALPHA's truncated shrinkage (Stark 2023, §2.5.2)."""
+    before = np.cumsum(draws, axis=1) - draws
+    weight = settings.d + np.arange(draws.shape[1], dtype=np.float64)
+    estimate = (settings.d * settings.eta0 + before) / weight[None, :]
+    return _PolledTrials(draws, before, weight, estimate)
+
+
 def _polling_log_peaks(
-    draws: FloatArray, contest: HybridContest, theta2: float, settings: AlphaSettings
+    polled: _PolledTrials, contest: HybridContest, theta2: float, settings: AlphaSettings
 ) -> FloatArray:
-    """Return ``log max T`` of uncapped ALPHA per trial after ``0 … H`` draws (``draws`` 2-D)."""
+    """Return ``log max T`` of uncapped ALPHA per trial after ``0 … H`` draws, for null ``θ2``.
+
+    The same martingale as :func:`~papertally.audit.polling.alpha_martingale` without caps,
+    vectorised over trials (checked against it in the tests).
+    """
+    draws = polled.draws
     trials, horizon = draws.shape
     out = np.zeros((trials, horizon + 1))
     if theta2 >= 1.0 or horizon == 0:
         return out
     n2 = contest.cards_no_cvr
-    before = np.cumsum(draws, axis=1) - draws
     index = np.arange(horizon, dtype=np.float64)[None, :]
-    mu = (n2 * theta2 - before) / (n2 - index)
+    mu = (n2 * theta2 - polled.before) / (n2 - index)
     impossible = (mu < 0) | ((mu == 0) & (draws > 0))
     certain = (mu > 1.0) | ((mu == 1.0) & (draws < 1.0))
     safe = np.where(impossible | certain, 0.5, mu)
-    bets = alpha_bets(shrinkage_etas(draws, safe, settings), safe)
+    floor = safe + settings.c / np.sqrt(polled.weight)[None, :]
+    eta = np.minimum(np.maximum(polled.estimate, floor), safe + ETA_CEILING * (1.0 - safe))
+    bets = alpha_bets(eta, safe)
     with np.errstate(divide="ignore"):
         logs = np.log(np.maximum(1.0 + bets * (draws - safe), 0.0))
-    logs = np.where(impossible, np.inf, np.where(certain, -np.inf, logs))
     decided_before = np.maximum.accumulate(impossible | certain, axis=1)
-    first = np.where(decided_before.any(axis=1), np.argmax(decided_before, axis=1), horizon)
     path = np.cumsum(np.where(decided_before, 0.0, logs), axis=1)
-    cols = np.arange(horizon)[None, :]
-    at_first = impossible[np.arange(trials), np.minimum(first, horizon - 1)]
-    path = np.where(cols >= first[:, None], np.where(at_first[:, None], np.inf, -np.inf), path)
+    if decided_before.any():
+        first = np.where(decided_before.any(axis=1), np.argmax(decided_before, axis=1), horizon)
+        at_first = impossible[np.arange(trials), np.minimum(first, horizon - 1)]
+        cols = np.arange(horizon)[None, :]
+        path = np.where(cols >= first[:, None], np.where(at_first[:, None], np.inf, -np.inf), path)
     out[:, 1:] = np.maximum.accumulate(np.maximum(path, 0.0), axis=1)
     return out
 
@@ -463,11 +520,13 @@ def hybrid_sample_size(
 
     Assumes the reported results are right: CVRs without errors, polled cards drawn without
     replacement from the stratum's reported votes (``trials`` simulated audits, numpy, fixed
-    ``seed``). Among splits with ``n1`` on a geometric grid it returns the one with the fewest
-    cards in all for which a share ``probability`` of the trials stops (SUITE §4 chooses the
-    split similarly); the risk is measured as in :func:`hybrid_risk` on a coarser grid of
-    allocations (:data:`PLANNING_CELLS`), so a plan is a guide, not a guarantee. If no split up
-    to :data:`MAX_PLANNING_HORIZON` polled cards finishes, the answer is a full hand count.
+    ``seed``). Among splits with ``n1`` on a geometric grid (up to 20 times what a comparison
+    audit of the whole contest would need) it returns the one with the fewest cards in all for
+    which a share ``probability`` of the trials stops (SUITE §4 chooses the split similarly);
+    the risk is measured as in :func:`hybrid_risk` on a coarser grid of allocations
+    (:data:`PLANNING_CELLS_PER_MARGIN`), so a plan is a guide, not a guarantee; above
+    :data:`PLANNING_WORK` a pass runs fewer trials (at least 50). If no split up to
+    :data:`MAX_PLANNING_HORIZON` polled cards finishes, the answer is a full hand count.
     """
     check_risk_limit(risk_limit)
     if not 0.0 < probability < 1.0:
@@ -484,44 +543,59 @@ def hybrid_sample_size(
         winner=winner,
         loser=loser,
     )
-    theta1, theta2 = allocation_cells(contest, PLANNING_CELLS)
+    theta1, theta2 = allocation_cells(
+        contest, default_cells(contest, PLANNING_CELLS_PER_MARGIN, 20, MAX_PLANNING_CELLS)
+    )
     n1_max, n2_max = contest.cards_cvr, contest.cards_no_cvr
     alone = n1_max == 0 or n2_max == 0
     target = math.log(1.0 / (risk_limit if alone else _fisher_threshold(risk_limit)))
     target -= 1e-12
-    clean = _clean_log_peaks(contest, theta1, n1_max) if n1_max else np.zeros((1, 1))
+    clean_horizon = min(n1_max, _comparison_horizon(contest, target))
+    clean = _clean_log_peaks(contest, theta1, clean_horizon) if n1_max else np.zeros((1, 1))
     if n2_max == 0:
         reached = np.flatnonzero(clean[0] >= target)
         n1 = int(reached[0]) if reached.size else n1_max
-        return HybridSampleSize(n1, 0, 1.0 if reached.size else 0.0)
+        return HybridSampleSize(n1, 0, 1.0)
     settings = polling_settings(contest, risk_limit)
-    if n1_max == 0:
-        candidates = np.array([0])
-    else:
-        candidates = np.unique(
-            np.concatenate(([0], np.geomspace(1, n1_max, 40).astype(np.int64), [n1_max]))
-        )
-    horizon = min(n2_max, max(200, min(MAX_PLANNING_HORIZON, n2_max // 4)))
+    candidates = np.unique(
+        np.concatenate(([0], np.geomspace(1, max(clean_horizon, 1), 40).astype(np.int64)))
+    )
+    candidates = candidates[candidates <= clean_horizon]
+    horizon = min(n2_max, FIRST_PLANNING_HORIZON)
     rng = np.random.default_rng(seed)
     while True:
-        draws = _reported_draws(rng, votes_no_cvr_stratum, contest, winner, loser, trials, horizon)
-        needed = np.zeros((candidates.size, trials), dtype=np.int64)
+        used = max(1, min(trials, max(50, PLANNING_WORK // (horizon * theta2.size))))
+        polled = _polled_trials(
+            _reported_draws(rng, votes_no_cvr_stratum, contest, winner, loser, used, horizon),
+            settings,
+        )
+        needed = np.zeros((candidates.size, used), dtype=np.int64)
         for k in range(theta2.size):
-            peaks = _polling_log_peaks(draws, contest, float(theta2[k]), settings)
+            peaks = _polling_log_peaks(polled, contest, float(theta2[k]), settings)
             gaps = target - clean[k if n1_max else 0, candidates]
-            for r in range(trials):
+            for r in range(used):
                 first = np.searchsorted(peaks[r], gaps, side="left")
                 needed[:, r] = np.maximum(needed[:, r], first)
         quantile = np.quantile(needed, probability, axis=1, method="higher")
         totals = np.where(quantile <= horizon, candidates + quantile, np.iinfo(np.int64).max)
         best = int(np.argmin(totals))
-        if quantile[best] <= horizon:
+        # Any split with more than `horizon` polled cards costs more than `horizon` in all.
+        if totals[best] <= horizon or (horizon == n2_max and quantile[best] <= horizon):
             n2 = int(quantile[best])
             share = float(np.mean(needed[best] <= n2))
             return HybridSampleSize(int(candidates[best]), n2, share)
         if horizon >= min(n2_max, MAX_PLANNING_HORIZON):
             return HybridSampleSize(n1_max, n2_max, 1.0)
-        horizon = min(n2_max, MAX_PLANNING_HORIZON, 4 * horizon)
+        # A better split than the best so far polls fewer cards than its total.
+        reach = int(totals[best]) if quantile[best] <= horizon else 4 * horizon
+        horizon = min(n2_max, MAX_PLANNING_HORIZON, max(reach, 2 * horizon))
+
+
+def _comparison_horizon(contest: HybridContest, target: float) -> int:
+    """Return how many CVR-stratum draws planning looks at: 20 times what a comparison audit of
+    the whole contest's margin would need with no errors (at least 2,000)."""
+    margin = min(contest.margin, 1.0)
+    return max(2_000, math.ceil(20.0 * target / math.log(2.0 / (2.0 - margin))))
 
 
 def _reported_draws(
