@@ -189,6 +189,8 @@ def test_too_many_draws_and_unknown_codes_are_user_errors() -> None:
         measure([], ["A"] * 2_001)
     with pytest.raises(PapertallyError, match="unknown discrepancy"):
         measure(["0", "x9"], [])
+    with pytest.raises(PapertallyError, match="draw 2 names 'Alcie'"):
+        measure([], ["A", "Alcie"])
 
 
 def test_sample_size_finishes_under_the_reported_results() -> None:

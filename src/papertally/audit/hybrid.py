@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from papertally.audit.assertions import PHANTOM
+from papertally.audit.assertions import PHANTOM, check_sample_choices
 from papertally.audit.comparison import clca_martingale, overstatements_from_codes
 from papertally.audit.martingale import (
     ROUNDING,
@@ -350,10 +350,11 @@ def hybrid_risk(
     ``comparison_codes``: one discrepancy code per card sampled from the CVR stratum, in draw
     order (``0``, ``o1``, ``o2``, ``u1``, ``u2``, ``phantom``: Lindeman & Stark 2012, for this
     pair); ``polling_choices``: the choice read on each card polled from the no-CVR stratum, in
-    draw order (see :func:`polling_values`). Both strata are sampled without replacement,
-    independently. The risk is ``max_θ`` of Fisher's combination of the CLCA and ALPHA p-values
-    over a grid of ``cells`` allocations (default :func:`default_cells`; SUITE, Ottoboni et al.
-    2018; Stark 2023, ALPHA §5; see the module notes for why it is valid).
+    draw order (see :func:`polling_values`; a name that is no candidate is an error). Both
+    strata are sampled without replacement, independently. The risk is ``max_θ`` of Fisher's
+    combination of the CLCA and ALPHA p-values over a grid of ``cells`` allocations (default
+    :func:`default_cells`; SUITE, Ottoboni et al. 2018; Stark 2023, ALPHA §5; see the module
+    notes for why it is valid).
     """
     check_risk_limit(risk_limit)
     contest = hybrid_contest(
@@ -365,7 +366,9 @@ def hybrid_risk(
         loser=loser,
     )
     kappa = overstatements_from_codes(comparison_codes)
-    x = polling_values(polling_choices, winner, loser)
+    candidates = list(dict.fromkeys([*votes_cvr_stratum, *votes_no_cvr_stratum]))
+    checked = check_sample_choices(polling_choices, candidates, source="the polled cards")
+    x = polling_values(checked, winner, loser)
     for label, drawn, cards in (
         ("CVR", kappa.size, contest.cards_cvr),
         ("no-CVR", x.size, contest.cards_no_cvr),
