@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
-from tests.web.support import PASSWORD, WebSetup, small_election
+from tests.web.support import CHROMIUM, CHROMIUM_ARGS, PASSWORD, WebSetup, small_election
 
 from papertally.model import ImportResult
 from papertally.model.recount import Role
@@ -32,3 +35,19 @@ def web(db_url: str) -> Iterator[WebSetup]:
         recounts.add_user(username, password_hash, role, county, actor="setup")
     yield WebSetup(db_url, election_id, recounts)
     store.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright; skipped (failed under CI) where absent."""
+    if not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} not found; install the Debian package 'chromium' (make test does)"
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

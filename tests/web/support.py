@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+import uvicorn
 from fastapi.testclient import TestClient
 
 from papertally.model import Choice, Contest, ContestCount, Election, ReportingUnit
+from papertally.model.recount import Role
+from papertally.store import Store
 from papertally.store.recounts import RecountStore
 from papertally.web.app import create_app
-from papertally.web.security import CSRF_HEADER
+from papertally.web.security import CSRF_HEADER, hash_password
 
 PASSWORD = "correct horse battery"
 CHOICES = ["Trump", "Clinton", "Scattering"]
@@ -70,3 +79,51 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 """Headless Chromium flags for a closed network (no background connections)."""
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def live_server(url: str, users: list[tuple[str, Role, str | None]], secret: str) -> Iterator[str]:
+    """Serve the app over the store at ``url`` (with ``users`` added) on a loopback port.
+
+    Yields the base URL; the server runs in a thread of this process and stops afterwards.
+    """
+    store = Store(url)
+    store.migrate()
+    recounts = RecountStore(store.engine)
+    password_hash = hash_password(PASSWORD)
+    for name, role, county in users:
+        recounts.add_user(name, password_hash, role, county, actor="setup")
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(url, secret_key=secret), host="127.0.0.1", port=port, log_level="warning"
+    )
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the app did not start within 20 s")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(timeout=10)
+        store.close()
+
+
+def sign_in_page(page: Any, base: str, username: str) -> None:
+    """Sign in through the sign-in page of a browser page."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")

@@ -4,26 +4,17 @@ and the observer's verification page are checked. Screenshots go to the test's t
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from tests.web.support import PASSWORD
-from tests.web.test_web_browser import _free_port, _sign_in, browser
+from tests.web.support import live_server, sign_in_page
 
 from papertally.io.cvr import read_cvrs
 from papertally.model.cards import CardCollection
 from papertally.model.recount import Role
-from papertally.store import Store
-from papertally.store.recounts import RecountStore
-from papertally.web.app import create_app
-from papertally.web.security import hash_password
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser"]
 
 CONTEST = "Minister of Farming"
 SEED = "50839128374650192837"
@@ -34,36 +25,14 @@ COUNTIES = {"Adams": "Mount Olive", "Dane": "Siletz"}
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """Serve the app over a fresh SQLite store with an administrator, two clerks, an observer."""
-    url = f"sqlite:///{tmp_path / 'audit.db'}"
-    store = Store(url)
-    store.migrate()
-    recounts = RecountStore(store.engine)
-    for name, role, county in [
+    users = [
         ("admin", Role.ADMINISTRATOR, None),
         ("adams-clerk", Role.CLERK, "Adams"),
         ("dane-clerk", Role.CLERK, "Dane"),
         ("observer", Role.OBSERVER, None),
-    ]:
-        recounts.add_user(name, hash_password(PASSWORD), role, county, actor="setup")
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(url, secret_key="audit-browser"),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the app did not start within 20 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
-    store.close()
+    ]
+    with live_server(f"sqlite:///{tmp_path / 'audit.db'}", users, "audit-browser") as base:
+        yield base
 
 
 def _record_open_round(
@@ -104,7 +73,7 @@ def test_a_two_county_comparison_audit_in_the_browser(
         for county, source in COUNTIES.items()
     }
     admin = browser.new_context().new_page()  # type: ignore[attr-defined]
-    _sign_in(admin, server, "admin")
+    sign_in_page(admin, server, "admin")
     admin.click("#audits-link")
     admin.fill("#create-audit-form input[name=name]", "Small Election RLA")
     admin.fill("#create-audit-form textarea[name=counties]", "Adams\nDane")
@@ -119,7 +88,7 @@ def test_a_two_county_comparison_audit_in_the_browser(
     clerks = {}
     for county, source in COUNTIES.items():
         clerk = browser.new_context().new_page()  # type: ignore[attr-defined]
-        _sign_in(clerk, server, f"{county.lower()}-clerk")
+        sign_in_page(clerk, server, f"{county.lower()}-clerk")
         clerk.click("#nav-audits")
         assert clerk.inner_text("h1").startswith(f"{county}: Small Election RLA")
         clerk.set_input_files(
@@ -168,7 +137,7 @@ def test_a_two_county_comparison_audit_in_the_browser(
     admin.screenshot(path=str(shots / "5-report.png"), full_page=True)
 
     observer = browser.new_context().new_page()  # type: ignore[attr-defined]
-    _sign_in(observer, server, "observer")
+    sign_in_page(observer, server, "observer")
     observer.goto(f"{server}/audits/1/verify")
     assert observer.inner_text("#verify-result") == "Everything matches."
     observer.screenshot(path=str(shots / "6-verified.png"), full_page=True)

@@ -3,76 +3,27 @@
 from __future__ import annotations
 
 import csv
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from tests.web.support import CHROMIUM, CHROMIUM_ARGS, PASSWORD, WARDS
+from tests.web.support import WARDS, live_server, sign_in_page
 
 from papertally.model.recount import Role
-from papertally.store import Store
-from papertally.store.recounts import RecountStore
-from papertally.web.app import create_app
-from papertally.web.security import hash_password
 
 pytestmark = pytest.mark.browser
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    """Serve the app over a fresh SQLite store on a loopback port; yield its base URL."""
-    url = f"sqlite:///{tmp_path / 'recount.db'}"
-    store = Store(url)
-    store.migrate()
-    recounts = RecountStore(store.engine)
-    for name, role, county in [
+    """Serve the app over a fresh SQLite store with an administrator and two county clerks."""
+    users = [
         ("admin", Role.ADMINISTRATOR, None),
         ("adams-clerk", Role.CLERK, "Adams"),
         ("dane-clerk", Role.CLERK, "Dane"),
-    ]:
-        recounts.add_user(name, hash_password(PASSWORD), role, county, actor="setup")
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(url, secret_key="browser-test"), host="127.0.0.1", port=port, log_level="warning"
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the app did not start within 20 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} not found; install the Debian package 'chromium' (make test does)"
-        if os.environ.get("CI"):
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    ]
+    with live_server(f"sqlite:///{tmp_path / 'recount.db'}", users, "browser-test") as base:
+        yield base
 
 
 def _canvass_file(folder: Path) -> Path:
@@ -88,13 +39,6 @@ def _canvass_file(folder: Path) -> Path:
     return path
 
 
-def _sign_in(page: object, base: str, username: str) -> None:
-    page.goto(f"{base}/login")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
-
-
 def _enter_sheet(page: object, label: str, votes: dict[str, int]) -> None:
     page.fill("#sheet-form input[name=label]", label)  # type: ignore[attr-defined]
     for choice, n in votes.items():
@@ -107,7 +51,7 @@ def test_a_statewide_recount_in_the_browser(server: str, browser: object, tmp_pa
     shots.mkdir()
     admin_context = browser.new_context()  # type: ignore[attr-defined]
     admin = admin_context.new_page()
-    _sign_in(admin, server, "admin")
+    sign_in_page(admin, server, "admin")
     admin.set_input_files("#import-form input[name=files]", str(_canvass_file(tmp_path)))
     admin.fill("#import-form input[name=name]", "2016 General Election")
     admin.click("#import-form button[type=submit]")
@@ -119,7 +63,7 @@ def test_a_statewide_recount_in_the_browser(server: str, browser: object, tmp_pa
     admin.screenshot(path=str(shots / "1-recount-opened.png"), full_page=True)
 
     adams = browser.new_context().new_page()  # type: ignore[attr-defined]
-    _sign_in(adams, server, "adams-clerk")
+    sign_in_page(adams, server, "adams-clerk")
     assert "Adams County" in adams.inner_text("h1")
     adams.click("text=Town of Adams Ward 1")
     _enter_sheet(adams, "table 1", {"Trump": 200, "Clinton": 150})
@@ -134,7 +78,7 @@ def test_a_statewide_recount_in_the_browser(server: str, browser: object, tmp_pa
     assert adams.inner_text("#county-status") == "submitted"
 
     dane = browser.new_context().new_page()  # type: ignore[attr-defined]
-    _sign_in(dane, server, "dane-clerk")
+    sign_in_page(dane, server, "dane-clerk")
     dane.click("text=City of Madison Ward 1")
     _enter_sheet(dane, "sheet 1", {"Trump": 200, "Clinton": 602})
     dane.click("text=← Dane County")
