@@ -68,9 +68,8 @@ CELLS_PER_MARGIN = 40.0
 """The grid of allocations has cells at most ``margin/CELLS_PER_MARGIN`` wide in ``θ1``."""
 MIN_CELLS = 100
 MAX_CELLS = 2_000
-PLANNING_CELLS_PER_MARGIN = 10.0
-"""Coarser grid used by :func:`hybrid_sample_size` (planning only; never for the risk itself)."""
-MAX_PLANNING_CELLS = 60
+PLANNING_CELLS = 60
+"""How many of the measurement's cells :func:`hybrid_sample_size` simulates, evenly spread."""
 PLANNING_TRIALS = 200
 PLANNING_WORK = 10_000_000
 """Simulated draws × trials × cells per planning pass, above which fewer trials are run."""
@@ -251,6 +250,19 @@ def allocation_cells(contest: HybridContest, cells: int) -> tuple[FloatArray, Fl
     theta1 = edges[1:]
     theta2 = np.minimum((0.5 - w1 * edges[:-1]) / w2, 1.0)
     return np.asarray(theta1, dtype=np.float64), np.asarray(theta2, dtype=np.float64)
+
+
+def planning_cells(contest: HybridContest) -> tuple[FloatArray, FloatArray]:
+    """Return :data:`PLANNING_CELLS` of the cells :func:`hybrid_risk` uses, evenly spread.
+
+    Same widths (so the same slack) as the measurement's grid, fewer of them: simulating every
+    cell would cost too much, and the risk changes little from one cell to the next.
+    """
+    theta1, theta2 = allocation_cells(contest, default_cells(contest))
+    if theta1.size <= PLANNING_CELLS:
+        return theta1, theta2
+    keep = np.unique(np.linspace(0, theta1.size - 1, PLANNING_CELLS).round().astype(np.int64))
+    return theta1[keep], theta2[keep]
 
 
 def fisher_combination(p1: FloatArray | float, p2: FloatArray | float) -> FloatArray:
@@ -526,8 +538,8 @@ def hybrid_sample_size(
     ``seed``). Among splits with ``n1`` on a geometric grid (up to 20 times what a comparison
     audit of the whole contest would need) it returns the one with the fewest cards in all for
     which a share ``probability`` of the trials stops (SUITE §4 chooses the split similarly);
-    the risk is measured as in :func:`hybrid_risk` on a coarser grid of allocations
-    (:data:`PLANNING_CELLS_PER_MARGIN`), so a plan is a guide, not a guarantee; above
+    the risk is approximated by :func:`hybrid_risk`'s test on a subset of its cells
+    (:func:`planning_cells`), so a plan is a guide, not a guarantee; above
     :data:`PLANNING_WORK` a pass runs fewer trials (at least 50). If no split up to
     :data:`MAX_PLANNING_HORIZON` polled cards finishes, the answer is a full hand count.
     """
@@ -546,9 +558,7 @@ def hybrid_sample_size(
         winner=winner,
         loser=loser,
     )
-    theta1, theta2 = allocation_cells(
-        contest, default_cells(contest, PLANNING_CELLS_PER_MARGIN, 20, MAX_PLANNING_CELLS)
-    )
+    theta1, theta2 = planning_cells(contest)
     n1_max, n2_max = contest.cards_cvr, contest.cards_no_cvr
     alone = n1_max == 0 or n2_max == 0
     target = math.log(1.0 / (risk_limit if alone else _fisher_threshold(risk_limit)))
