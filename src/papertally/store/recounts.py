@@ -316,13 +316,11 @@ class RecountStore:
 
     def user(self, user_id: int) -> User | None:
         """Return the user with id ``user_id``, or None."""
-        with reading(self.engine) as connection:
-            row = (
-                Session(connection)
-                .scalars(select(UserRow).where(UserRow.id == user_id))
-                .one_or_none()
-            )
-        return None if row is None else User(row.id, row.username, Role(row.role), row.county)
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(UserRow.username, UserRow.role, UserRow.county).where(UserRow.id == user_id)
+            ).first()
+        return None if row is None else User(user_id, row.username, Role(row.role), row.county)
 
     def users(self) -> list[User]:
         """Return every user, by name."""
