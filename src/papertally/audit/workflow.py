@@ -17,6 +17,11 @@ in Stark 2008, "Auditing a collection of races simultaneously").
   Risk from :func:`papertally.audit.comparison.clca_risk`.
 * **Ballot polling**: only the paper is read; risk by ALPHA (Stark 2023) through
   :func:`papertally.audit.rounds.assess_contest`; a card not found counts for the loser.
+* **Hybrid**: the cards of manifest batches with CVRs form one stratum, compared as above; the
+  cards of batches without CVRs form the other, polled. Each pair's risk is the SUITE
+  combination of :func:`papertally.audit.hybrid.hybrid_risk` (Ottoboni, Stark, Lindeman &
+  McBurnett 2018). The one uniform sample of the manifest, split by stratum in draw order, is a
+  uniform random order of each stratum, so each stratum is sampled without replacement.
 
 After each round every contest not yet confirmed gets a next-round size; when the sample would
 reach every card the contest goes to a full hand count, whose tally of the paper stands
@@ -52,6 +57,7 @@ from papertally.audit.comparison import (
     clca_risk,
     clca_sample_size,
 )
+from papertally.audit.hybrid import hybrid_risk, hybrid_sample_size
 from papertally.audit.polling import alpha_sample_size
 from papertally.audit.rounds import ContestUnderAudit, assess_contest
 from papertally.errors import PapertallyError
@@ -74,6 +80,8 @@ class AuditType(StrEnum):
     BALLOT_POLLING = "ballot polling"
     BATCH_COMPARISON = "batch comparison"
     """Whole batches hand-counted and compared with their reported tallies (MACRO, PPEB)."""
+    HYBRID = "hybrid"
+    """Cards with CVRs compared, cards without CVRs polled: two strata (SUITE)."""
 
 
 CardVotes = Mapping[ContestName, Sequence[ChoiceName]]
@@ -93,6 +101,34 @@ class ContestSpec:
     """``N``: the ballot cards of the audit's manifest, which every contest is audited over."""
     winners: int = 1
     votes_allowed: int = 1
+    cvr_votes: Mapping[ChoiceName, int] | None = None
+    """Hybrid: the CVR stratum's reported votes (its CVRs' tally); ``votes`` less these are the
+    no-CVR stratum's."""
+    cvr_cards: int | None = None
+    """Hybrid: the cards of the manifest's batches with CVRs (the rest form the no-CVR stratum)."""
+
+    def strata(self) -> tuple[dict[ChoiceName, int], dict[ChoiceName, int], int, int]:
+        """Return a hybrid contest's votes and cards per stratum: CVR votes, no-CVR votes,
+        CVR cards, no-CVR cards. Refuses reported totals below the CVRs' tally."""
+        if self.cvr_votes is None or self.cvr_cards is None:
+            raise PapertallyError(f"contest {self.name!r} is not a hybrid audit with two strata")
+        if not 0 <= self.cvr_cards <= self.cards:
+            raise PapertallyError(
+                f"contest {self.name!r}: {self.cvr_cards} cards with CVRs, but the manifest has "
+                f"{self.cards} in all"
+            )
+        cvr = {c: int(self.cvr_votes.get(c, 0)) for c in {*self.votes, *self.cvr_votes}}
+        rest = {c: int(self.votes.get(c, 0)) - n for c, n in cvr.items()}
+        short = sorted(c for c, n in rest.items() if n < 0)
+        if short:
+            choice = short[0]
+            raise PapertallyError(
+                f"contest {self.name!r}: the reported votes of {choice!r} "
+                f"({self.votes.get(choice, 0):,}) are fewer than the CVRs' tally ({cvr[choice]:,});"
+                " a hybrid audit takes the reported totals over all cards, CVRs or not: check "
+                "the reported votes"
+            )
+        return cvr, rest, self.cvr_cards, self.cards - self.cvr_cards
 
     def assertions(self) -> list[Assertion]:
         """Return the contest's (winner, loser) assertions over the audit's ``N`` cards."""
@@ -112,7 +148,11 @@ class ContestSpec:
             "cards": self.cards,
             "winners": self.winners,
             "votes_allowed": self.votes_allowed,
-        }
+        } | (
+            {}
+            if self.cvr_votes is None
+            else {"cvr_votes": dict(self.cvr_votes), "cvr_cards": self.cvr_cards}
+        )
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ContestSpec:
@@ -125,6 +165,10 @@ class ContestSpec:
             cards=int(data["cards"]),
             winners=int(data.get("winners", 1)),
             votes_allowed=int(data.get("votes_allowed", 1)),
+            cvr_votes=None
+            if data.get("cvr_votes") is None
+            else {str(k): int(v) for k, v in data["cvr_votes"].items()},
+            cvr_cards=None if data.get("cvr_cards") is None else int(data["cvr_cards"]),
         )
 
 
@@ -138,6 +182,8 @@ class AuditedCard:
     """The CVR's votes, or ``None`` when no CVR describes the card (a phantom CVR)."""
     paper: CardVotes | None
     """The audit board's reading, or ``None`` when the card was not found (the worst case)."""
+    cvr_stratum: bool = True
+    """Hybrid audits: whether the card's batch has CVRs (compared) or not (polled)."""
 
 
 @dataclass(frozen=True)
@@ -215,13 +261,16 @@ def first_round_size(specs: Sequence[ContestSpec]) -> int:
     """Return the first round's size: the most any contest needs to finish with chance 90%.
 
     Comparison: :func:`~papertally.audit.comparison.clca_sample_size` at the planning rates;
-    polling: :func:`~papertally.audit.polling.alpha_sample_size`. Never more than ``N``.
+    polling: :func:`~papertally.audit.polling.alpha_sample_size`; hybrid:
+    :func:`hybrid_draws`. Never more than ``N``.
     """
     cards = _check_specs(specs)
     needed = 0
     for spec in specs:
         for assertion in spec.assertions():
-            if spec.audit_type is AuditType.BALLOT_COMPARISON:
+            if spec.audit_type is AuditType.HYBRID:
+                size = hybrid_draws(spec, assertion)
+            elif spec.audit_type is AuditType.BALLOT_COMPARISON:
                 size = clca_sample_size(
                     assertion.diluted_margin,
                     risk_limit=spec.risk_limit,
@@ -233,6 +282,40 @@ def first_round_size(specs: Sequence[ContestSpec]) -> int:
                 size = alpha_sample_size(assertion, spec.risk_limit, PROBABILITY)
             needed = max(needed, size)
     return min(max(needed, 1), cards)
+
+
+def _pair(assertion: Assertion) -> tuple[ChoiceName, ChoiceName]:
+    """Return a plurality assertion's (winner, loser); hybrid audits test pairs only."""
+    if assertion.loser is None:
+        raise PapertallyError(f"{assertion.name}: hybrid audits test winner-loser pairs only")
+    return assertion.winner, assertion.loser
+
+
+def hybrid_draws(spec: ContestSpec, assertion: Assertion) -> int:
+    """Return the uniform draws of the whole manifest that give a hybrid pair its planned sample.
+
+    :func:`~papertally.audit.hybrid.hybrid_sample_size` plans ``n1`` compared and ``n2`` polled
+    cards (reported results right, chance :data:`PROBABILITY`). The sample is one uniform sample
+    of all ``N`` cards, so a stratum of ``N_k`` cards gets about ``N_k/N`` of the draws: the plan
+    needs ``max(n1·N/N1, n2·N/N2)`` draws.
+    """
+    cvr, rest, cards_cvr, cards_no_cvr = spec.strata()
+    winner, loser = _pair(assertion)
+    plan = hybrid_sample_size(
+        votes_cvr_stratum=cvr,
+        votes_no_cvr_stratum=rest,
+        cards_cvr=cards_cvr,
+        cards_no_cvr=cards_no_cvr,
+        winner=winner,
+        loser=loser,
+        risk_limit=spec.risk_limit,
+        probability=PROBABILITY,
+    )
+    draws = 0
+    for planned, stratum in ((plan.comparison, cards_cvr), (plan.polling, cards_no_cvr)):
+        if planned and stratum:
+            draws = max(draws, -(-planned * spec.cards // stratum))
+    return min(draws, spec.cards)
 
 
 def _assort(votes: Sequence[ChoiceName] | None, assertion: Assertion, allowed: int) -> float:
@@ -300,6 +383,8 @@ def _measure_contest(
             for a in status.assertions
         )
         needed = max((a.next_round_size for a in status.assertions), default=0)
+    elif spec.audit_type is AuditType.HYBRID:
+        measured, needed = _measure_hybrid(spec, cards)
     else:
         measured_list = []
         needed = 0
@@ -351,6 +436,50 @@ def _measure_contest(
         hand_count_winners=winners,
         assertions=measured,
     )
+
+
+def _measure_hybrid(
+    spec: ContestSpec, cards: Sequence[AuditedCard]
+) -> tuple[tuple[AssertionMeasurement, ...], int]:
+    """Measure a hybrid contest's pairs; return them and the further draws it needs.
+
+    Cards of the CVR stratum give discrepancy codes, the others the paper's choice, each in
+    draw order (:func:`~papertally.audit.hybrid.hybrid_risk`). The plan
+    (:func:`hybrid_draws`) assumes no errors: while the sample is short of it the next round
+    completes it, and once reached (errors found) the next round doubles the sample.
+    """
+    cvr, rest, cards_cvr, cards_no_cvr = spec.strata()
+    measured = []
+    needed = 0
+    compared = [c for c in cards if c.cvr_stratum]
+    polled = [_polling_choice(c, spec) for c in cards if not c.cvr_stratum]
+    for assertion in spec.assertions():
+        codes = [discrepancy_code(c, assertion, spec.votes_allowed) for c in compared]
+        winner, loser = _pair(assertion)
+        risk = hybrid_risk(
+            codes,
+            polled,
+            votes_cvr_stratum=cvr,
+            votes_no_cvr_stratum=rest,
+            cards_cvr=cards_cvr,
+            cards_no_cvr=cards_no_cvr,
+            winner=winner,
+            loser=loser,
+            risk_limit=spec.risk_limit,
+        )
+        if not risk.stop:
+            planned = hybrid_draws(spec, assertion)
+            needed = max(needed, planned - len(cards) if planned > len(cards) else len(cards))
+        counts: dict[str, int] = {}
+        for code in codes:
+            if code != "0":
+                counts[code] = counts.get(code, 0) + 1
+        measured.append(
+            AssertionMeasurement(
+                assertion.name, assertion.diluted_margin, risk.p_value, risk.stop, counts
+            )
+        )
+    return tuple(measured), needed
 
 
 def measure_rounds(

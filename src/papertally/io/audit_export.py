@@ -26,6 +26,7 @@ import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -288,6 +289,28 @@ class AuditFiles:
                 if definition.name == contest and definition.votes_allowed:
                     allowed = max(allowed, definition.votes_allowed)
         return totals, allowed
+
+    @property
+    def cvr_stratum_cards(self) -> int:
+        """Return the cards of the batches with CVRs (hybrid audits' compared stratum).
+
+        A batch whose manifest row says ``CVR`` = No is in the no-CVR (polled) stratum; one
+        whose manifest does not say is taken to have CVRs, as in a ballot comparison audit.
+        """
+        return sum(b.ballots for b in self.manifest.batches if b.has_cvrs is not False)
+
+    @cached_property
+    def no_cvr_batches(self) -> frozenset[tuple[CountyName, str, str]]:
+        """Return ``(county, tabulator or "", batch)`` of the batches marked ``CVR`` = No."""
+        return frozenset(
+            (b.jurisdiction, b.tabulator or "", b.name)
+            for b in self.manifest.batches
+            if b.has_cvrs is False
+        )
+
+    def in_cvr_stratum(self, county: CountyName, tabulator: str | None, batch: str) -> bool:
+        """Return whether the batch ``(county, tabulator, batch)`` has CVRs (hybrid strata)."""
+        return (county, tabulator or "", batch) not in self.no_cvr_batches
 
     def card_at(self, batch: Batch, position: int) -> BallotCard | None:
         """Return the CVR of the card at ``position`` of ``batch``, or ``None`` if there is none.

@@ -32,7 +32,7 @@ from papertally.store.schema import Base, _one_of
 AUDIT_STATUSES = ["setup", "published", "in progress", "complete"]
 """``setup``: defining and uploading; ``published``: file hashes public, waiting for the seed;
 ``in progress``: rounds under way; ``complete``: every contest confirmed or counted in full."""
-AUDIT_TYPES = ["ballot comparison", "ballot polling", "batch comparison"]
+AUDIT_TYPES = ["ballot comparison", "ballot polling", "batch comparison", "hybrid"]
 FILE_KINDS = ["manifest", "cvrs", "batch tallies"]
 
 

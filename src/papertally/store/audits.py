@@ -232,12 +232,19 @@ class AuditStore:
         """Add a contest to audit, with its risk limit and audit type (during set-up only).
 
         ``reported`` gives the reported votes of a ballot-polling contest whose counties have
-        no CVRs (from the canvass); other contests take them from the CVRs or batch tallies.
+        no CVRs (from the canvass), and of a hybrid contest, over all its cards (the no-CVR
+        stratum's are these less the CVRs' tally); other contests take them from the CVRs or
+        batch tallies.
         """
-        if reported is not None and audit_type != "ballot polling":
+        if reported is not None and audit_type not in ("ballot polling", "hybrid"):
             raise PapertallyError(
-                f"reported votes are typed in for ballot polling only; a {audit_type} audit "
-                "takes them from the counties' files"
+                f"reported votes are typed in for ballot polling and hybrid audits only; a "
+                f"{audit_type} audit takes them from the counties' files"
+            )
+        if reported is None and audit_type == "hybrid":
+            raise PapertallyError(
+                "a hybrid audit needs the contest's reported votes over all cards, with CVRs or "
+                "not (from the canvass): give them as 'Choice = votes', one a line"
             )
         if reported is not None and (
             len(reported) < 2 or any(int(n) != n or n < 0 for n in reported.values())
@@ -375,7 +382,7 @@ class AuditStore:
                 raise PapertallyError("add at least one contest before publishing the files")
             files = self._files(connection, audit_id)
             comparison = any(
-                c.audit_type == "ballot comparison"
+                c.audit_type in ("ballot comparison", "hybrid")
                 or (c.audit_type == "ballot polling" and c.reported is None)
                 for c in contests
             )
@@ -393,8 +400,8 @@ class AuditStore:
                 if comparison and "cvrs" not in kinds:
                     raise PapertallyError(
                         f"{county} has not uploaded its cast vote records; a ballot comparison "
-                        "audit needs them, and so does a polling contest whose reported votes "
-                        "were not typed in"
+                        "or hybrid audit needs them, and so does a polling contest whose "
+                        "reported votes were not typed in"
                     )
             hashes = {f"{f.county}/{f.filename}": f.sha256 for f in files}
             connection.execute(

@@ -174,7 +174,8 @@ def _audited_cards(
         paper = None
         if record is not None and record["found"] == "yes":
             paper = {k: list(v) for k, v in json.loads(record["votes"]).items()}
-        cards.append(AuditedCard(sequence, cvr, paper))
+        stratum = files.in_cvr_stratum(row["county"], row["tabulator"], row["batch"])
+        cards.append(AuditedCard(sequence, cvr, paper, stratum))
     return cards
 
 
@@ -242,13 +243,20 @@ def verify_export(source: str | Path | bytes) -> Verification:
                 f"contest {spec.name!r}: audited over {spec.cards} cards but the manifests "
                 f"list {read.manifest.total_ballots}"
             )
+        hybrid = spec.audit_type is AuditType.HYBRID
+        if hybrid and spec.cvr_cards != read.cvr_stratum_cards:
+            problem = problem or (
+                f"contest {spec.name!r}: {spec.cvr_cards} cards with CVRs recorded but the "
+                f"manifests list {read.cvr_stratum_cards} in batches with CVRs"
+            )
         if spec.audit_type is not AuditType.BALLOT_POLLING and not (withheld and not batch):
             votes = (
                 read.reported_batch_votes(spec.name) if batch else read.reported_votes(spec.name)[0]
             )
-            if votes != dict(spec.votes):
+            claimed = dict(spec.cvr_votes or {}) if hybrid else dict(spec.votes)
+            if votes != claimed:
                 problem = problem or (
-                    f"contest {spec.name!r}: reported votes {dict(spec.votes)} are not the "
+                    f"contest {spec.name!r}: reported votes {claimed} are not the "
                     f"files' tally {votes}"
                 )
     checks.add(

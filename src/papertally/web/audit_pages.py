@@ -121,8 +121,9 @@ def contest_specs(audits: AuditStore, audit_id: int) -> list[ContestSpec]:
 def start_audit(audits: AuditStore, audit_id: int, seed: str, *, actor: str) -> int:
     """Fix the contests from the CVRs' tallies, size round 1 and draw it; return its size.
 
-    The reported votes of every contest are the tally of the counties' CVRs, and every contest
-    is audited over all the cards of the counties' manifests.
+    The reported votes of every contest are the tally of the counties' CVRs (typed in for a
+    polling contest without CVRs and for a hybrid contest, whose CVR stratum keeps the CVRs'
+    tally), and every contest is audited over all the cards of the counties' manifests.
     """
     seed = validate_seed(seed)
     audit = audits.audit(audit_id)
@@ -143,17 +144,24 @@ def start_audit(audits: AuditStore, audit_id: int, seed: str, *, actor: str) -> 
                 f"more than the {frame:,} cards of the counties' manifests can hold; check the "
                 "manifests"
             )
-        specs.append(
-            ContestSpec(
-                contest.name,
-                AuditType(contest.audit_type),
-                contest.risk_limit,
-                votes,
-                files.manifest.total_ballots,
-                contest.winners,
-                allowed,
-            )
+        hybrid = contest.audit_type == AuditType.HYBRID
+        cvr_votes = None
+        if hybrid:
+            cvr_votes, allowed = files.reported_votes(contest.name)
+        spec = ContestSpec(
+            contest.name,
+            AuditType(contest.audit_type),
+            contest.risk_limit,
+            votes,
+            files.manifest.total_ballots,
+            contest.winners,
+            allowed,
+            cvr_votes=cvr_votes,
+            cvr_cards=files.cvr_stratum_cards if hybrid else None,
         )
+        if hybrid:
+            spec.strata()
+        specs.append(spec)
     if _is_batch_audit(specs):
         contests, bounds = batch_setup(files, specs)
         size = first_batch_round_size(specs, contests)
@@ -166,11 +174,15 @@ def start_audit(audits: AuditStore, audit_id: int, seed: str, *, actor: str) -> 
 
 
 def audited_cards(
-    audits: AuditStore, audit_id: int, current: Sequence[BoardEntry] | None = None
+    audits: AuditStore,
+    audit_id: int,
+    current: Sequence[BoardEntry] | None = None,
+    files: AuditFiles | None = None,
 ) -> list[AuditedCard]:
     """Return every drawn card with its CVR and its current board reading (None: not found).
 
-    ``current`` are the current entries when the caller has read them already.
+    ``current`` are the current entries when the caller has read them already; with ``files``
+    each card also says whether its batch has CVRs (the strata of hybrid audits).
     """
     read = audits.entries(audit_id) if current is None else current
     entries = {e.sequence: e for e in read}
@@ -178,7 +190,8 @@ def audited_cards(
     for card in audits.sample(audit_id):
         entry = entries.get(card.sequence)
         paper = entry.votes if entry is not None and entry.found else None
-        cards.append(AuditedCard(card.sequence, card.cvr, paper))
+        stratum = files is None or files.in_cvr_stratum(card.county, card.tabulator, card.batch)
+        cards.append(AuditedCard(card.sequence, card.cvr, paper, stratum))
     return cards
 
 
@@ -194,11 +207,11 @@ def close_round(audits: AuditStore, audit_id: int, *, actor: str) -> bool:
     specs = contest_specs(audits, audit_id)
     current_entries = audits.entries(audit_id)
     based_on = {e.sequence: e.id for e in current_entries}
-    cards = audited_cards(audits, audit_id, current_entries)
     next_cards = None
     ends = [r.cards_drawn for r in rounds]
     assert audit.seed is not None
     files = AuditFiles.read(audits.file_contents(audit_id), audit.counties)
+    cards = audited_cards(audits, audit_id, current_entries, files)
     if _is_batch_audit(specs):
         contests, bounds = batch_setup(files, specs)
         draws, audited = batch_audit_inputs(
@@ -323,7 +336,8 @@ def add_contest(
     reported: OptionalFormText = None,
 ) -> Response:
     """Add a contest with its audit type and risk limit (in per cent or as a fraction); a
-    polling contest without CVRs takes its reported votes typed in, ``Choice = votes`` a line."""
+    polling contest without CVRs and a hybrid contest take their reported votes typed in,
+    ``Choice = votes`` a line."""
     who = require_principal(request)
     audit_store(request).add_contest(
         audit_id,
