@@ -1,10 +1,12 @@
 """Load benchmark of the recount app: 72 county clerks entering 3,600 ward tallies at once.
 
 A throw-away PostgreSQL server (``papertally.store.pgserver``) holds a synthetic statewide
-election (72 counties, 3,600 wards); the app runs as ``papertally serve`` with two worker
-processes on a loopback port; 72 clients, one per county clerk, each sign in and enter a tally
-sheet for every ward of their county, all at once. Traffic goes only to 127.0.0.1, the number
-of requests is fixed (3,600 sheets plus sign-ins) and the run gives up after ``--timeout`` s.
+election (72 counties, 3,600 wards); the app runs as two ``papertally serve`` processes on their
+own loopback ports over that one database (as behind a load balancer: no state lives in an app
+process), the clerks split between them; 72 clients, one per county clerk, each sign in and
+enter a tally sheet for every ward of their county, all at once. Traffic goes only to
+127.0.0.1, the number of requests is fixed (3,600 sheets plus sign-ins) and the run gives up
+after ``--timeout`` s.
 
 Two phases, each on its own recount: *paced*, each clerk spreading her wards over
 ``--duration`` seconds (3,600 tallies in two minutes is far faster than boards count), and
@@ -13,7 +15,7 @@ can take). Prints requests per second and p50/p99 latency of the tally writes fo
 checks in the store that every write is there with the votes sent and that the activity log
 verifies. Aim (issue 5): p99 under 200 ms, nothing lost.
 
-    .venv/bin/python bench/bench_web_load.py [--wards 3600] [--counties 72] [--workers 2]
+    .venv/bin/python bench/bench_web_load.py [--wards 3600] [--counties 72] [--processes 2]
 """
 
 from __future__ import annotations
@@ -135,7 +137,7 @@ async def clerk(
 
 
 async def run_clients(
-    base: str,
+    bases: list[str],
     recount_id: int,
     by_county: dict[str, list[str]],
     choices: list[str],
@@ -143,7 +145,10 @@ async def run_clients(
 ) -> tuple[list[float], int, float]:
     started = time.perf_counter()
     results = await asyncio.gather(
-        *(clerk(base, recount_id, c, units, choices, duration) for c, units in by_county.items())
+        *(
+            clerk(bases[i % len(bases)], recount_id, c, units, choices, duration)
+            for i, (c, units) in enumerate(by_county.items())
+        )
     )
     elapsed = time.perf_counter() - started
     latencies = [x for lat, _ in results for x in lat]
@@ -191,7 +196,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wards", type=int, default=3600)
     parser.add_argument("--counties", type=int, default=72)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--processes", type=int, default=2, help="app processes, each on its own port"
+    )
     parser.add_argument(
         "--duration", type=float, default=120.0, help="seconds the paced phase spreads writes over"
     )
@@ -201,40 +208,46 @@ def main() -> None:
     with TemporaryPostgres("web-load") as server_pg:
         url = server_pg.url
         (paced_id, burst_id), by_county, choices = prepare(url, args.counties, args.wards, 2)
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
         env = {**os.environ, "PAPERTALLY_SECRET_KEY": "load-benchmark-key"}
-        command = [
-            str(Path(sys.executable).parent / "papertally"),
-            "serve",
-            "--db",
-            url,
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-            "--keep-alive",
-            "120",
+        ports = [_free_port() for _ in range(args.processes)]
+        servers = [
+            subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "papertally"),
+                    "serve",
+                    "--db",
+                    url,
+                    "--port",
+                    str(port),
+                    "--keep-alive",
+                    "120",
+                ],
+                env=env,
+            )
+            for port in ports
         ]
-        server = subprocess.Popen(command, env=env)
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
         ok = True
         try:
-            wait_until_up(base, server)
-            print(f"{len(by_county)} clerks, {args.wards} wards, {args.workers} app processes")
+            for base, server in zip(bases, servers, strict=True):
+                wait_until_up(base, server)
+            print(f"{len(by_county)} clerks, {args.wards} wards, {args.processes} app processes")
             for phase, recount_id, duration in (
                 (f"paced over {args.duration:.0f} s", paced_id, args.duration),
                 ("burst, no pause between writes", burst_id, None),
             ):
                 latencies, errors, elapsed = asyncio.run(
                     asyncio.wait_for(
-                        run_clients(base, recount_id, by_county, choices, duration), args.timeout
+                        run_clients(bases, recount_id, by_county, choices, duration), args.timeout
                     )
                 )
                 lost = check_store(url, recount_id, by_county, choices)
                 ok = report(phase, latencies, errors, elapsed, lost) and ok
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for server in servers:
+                server.terminate()
+            for server in servers:
+                server.wait(timeout=30)
         store = Store(url)
         verification = RecountStore(store.engine).verify_log()
         store.close()

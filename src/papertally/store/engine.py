@@ -26,6 +26,11 @@ WRITE_OPTION = "papertally_write"
 SQLITE_CACHE_KB = 65_536
 """Page cache per SQLite connection (the default 2 MB makes a statewide import thrash)."""
 
+POSTGRES_POOL_SIZE = 16
+"""Connections an app process keeps open to PostgreSQL: above the requests it serves at once,
+so that busy moments reuse connections instead of opening new ones (each costs a new server
+process)."""
+
 SQLITE_BUSY_TIMEOUT_S = 30.0
 """How long a SQLite writer waits for another's transaction to end before giving up."""
 
@@ -49,7 +54,12 @@ def make_engine(url: str) -> Engine:
         _install_sqlite_transactions(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(
+            parsed,
+            pool_pre_ping=True,
+            pool_size=POSTGRES_POOL_SIZE,
+            max_overflow=POSTGRES_POOL_SIZE,
+        )
     raise PapertallyError(
         f"the store works on SQLite and PostgreSQL, not {parsed.get_backend_name()!r} "
         f"(URL {parsed.render_as_string(hide_password=True)!r})"
