@@ -94,8 +94,10 @@ def test_a_hybrid_audit_runs_to_completion_and_verifies(web: WebSetup, shared_da
     assert result["assertions"][0]["discrepancies"] == {"o2": 2}
     assert result["risk"] <= 0.1
 
-    (reported,) = audit_report(audits, audit_id).contests
+    report = audit_report(audits, audit_id)
+    (reported,) = report.contests
     assert reported.audit_type == "hybrid" and reported.conclusion.startswith("confirmed")
+    assert sorted(d.sequence for d in report.discrepancies) == sorted(wrong)
 
     export = audit_export_zip(audits.export_contents(audit_id))
     verification = verify_export(export)

@@ -194,7 +194,10 @@ def build_audit_report(
         paper = entry.votes if entry.found else None
         audited = AuditedCard(card.sequence, card.cvr, paper)
         for spec in specs.values():
-            if spec.audit_type is not AuditType.BALLOT_COMPARISON or card.position == 0:
+            compared = spec.audit_type is AuditType.BALLOT_COMPARISON or (
+                spec.audit_type is AuditType.HYBRID and card.cvr is not None
+            )
+            if not compared or card.position == 0:
                 continue
             codes = {
                 a.name: discrepancy_code(audited, a, spec.votes_allowed) for a in spec.assertions()
