@@ -18,7 +18,7 @@ from papertally.io.audit_export import audit_export_zip, summarize_file
 from papertally.model.audit_records import AuditFile
 from papertally.store import Store
 from papertally.store.audits import AuditStore
-from papertally.web.audit_pages import close_round, start_audit
+from papertally.workflows.audit import close_round, start_audit
 
 CONTEST = "Minister of Farming"
 SEED = "80452913776209131457"

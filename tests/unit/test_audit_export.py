@@ -9,18 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from papertally.audit.workflow import (
+from papertally.audit.contests import (
     AuditedCard,
     AuditType,
     ContestSpec,
     batch_contests,
     discrepancy_code,
-    first_batch_round_size,
-    first_difference,
-    first_round_size,
-    measure_batch_rounds,
-    measure_rounds,
-    round_to_json,
 )
 from papertally.errors import InputFileError, PapertallyError
 from papertally.io.audit_export import (
@@ -38,6 +32,14 @@ from papertally.report.audit_report import (
 )
 from papertally.store.audits import Audit, AuditContest, AuditRound, BoardEntry, StoredCard
 from papertally.verify import verify_export
+from papertally.workflows.measure import (
+    first_batch_round_size,
+    first_difference,
+    first_round_size,
+    measure_batch_rounds,
+    measure_rounds,
+    round_to_json,
+)
 
 C = "Mayor"
 VOTES = {"Ann": 70, "Bob": 20, "Cy": 0}

@@ -20,7 +20,7 @@ from papertally.model.audit_records import AuditFile
 from papertally.store.audits import AuditStore
 from papertally.store.engine import make_engine
 from papertally.verify import verify_export
-from papertally.web.audit_pages import close_round, start_audit
+from papertally.workflows.audit import close_round, start_audit
 
 ARLO = "arlo-small-election"
 CONTEST = "Minister of Farming"

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from papertally.audit.batch import BatchContest, batch_error_bounds
+from papertally.audit.contests import BatchId, BatchTallies, ContestSpec, batch_contests
 from papertally.audit.manifest import Batch, Manifest
 from papertally.audit.sampling import SamplingMethod, draw_ppeb, draw_sample
-from papertally.audit.workflow import BatchId, BatchTallies, ContestSpec, batch_contests
 from papertally.errors import FileLocation, InputFileError, PapertallyError, closest_match_hint
 from papertally.io.cvr import check_batches, check_cards_unique, read_cvrs
 from papertally.io.manifests import read_manifest

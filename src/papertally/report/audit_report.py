@@ -20,7 +20,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from papertally import __version__
-from papertally.audit.workflow import AuditedCard, AuditType, ContestSpec, discrepancy_code
+from papertally.audit.contests import AuditedCard, AuditType, ContestSpec, discrepancy_code
 from papertally.store.audits import Audit, AuditContest, AuditRound, BoardEntry, StoredCard
 
 EFFECTS = {

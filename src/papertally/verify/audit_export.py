@@ -16,7 +16,7 @@ its database, that
 
 The checks run in that order and stop at nothing: the result lists them all, and the first
 that failed is *the first mismatch*. Recomputation uses the engine's public functions
-(:mod:`papertally.audit.sampling`, :mod:`papertally.audit.workflow`) on what the zip holds.
+(:mod:`papertally.audit.sampling`, :mod:`papertally.workflows.measure`) on what the zip holds.
 """
 
 from __future__ import annotations
@@ -27,18 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from papertally.audit.contests import AuditedCard, AuditType, ContestSpec
 from papertally.audit.sampling import validate_seed
-from papertally.audit.workflow import (
-    AuditedCard,
-    AuditType,
-    ContestSpec,
-    first_batch_round_size,
-    first_difference,
-    first_round_size,
-    measure_batch_rounds,
-    measure_rounds,
-    round_to_json,
-)
 from papertally.errors import PapertallyError
 from papertally.io.audit_export import (
     ACTIVITY_JSON,
@@ -61,6 +51,14 @@ from papertally.io.audit_export import (
 )
 from papertally.model.activity import content_digest
 from papertally.model.audit_records import AuditFile
+from papertally.workflows.measure import (
+    first_batch_round_size,
+    first_difference,
+    first_round_size,
+    measure_batch_rounds,
+    measure_rounds,
+    round_to_json,
+)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """An audit's rounds from start to finish: sizes, risk per contest, and what comes next.
 
-The pure orchestration under the web app's audit workflow and the public verifier: both call
-:func:`first_round_size` and :func:`measure_rounds` with the same plain data, so that anyone who
-holds the published files recomputes exactly the numbers the app showed.
+The round measurement shared by the web app, the command line, the benchmarks and the public
+verifier: each calls :func:`first_round_size` and :func:`measure_rounds` with the same plain data,
+so that anyone who holds the published files recomputes exactly the numbers the app showed. The
+cards are scored by :mod:`papertally.audit.contests`; the risk functions are those of
+:mod:`papertally.audit`.
 
 All contests of an audit share one sample of ballot cards drawn from the audit's whole manifest
 (the union of the counties' manifests), ``N`` cards. Every contest is audited over those ``N``
@@ -32,16 +34,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from papertally.audit.assertions import (
-    NO_VOTE,
-    PHANTOM,
-    Assertion,
-    plurality_assertions,
-    reported_winners,
-)
+from papertally.audit.assertions import Assertion
 from papertally.audit.batch import (
     BatchContest,
     batch_comparison_next_round_size,
@@ -57,11 +52,20 @@ from papertally.audit.comparison import (
     clca_risk,
     clca_sample_size,
 )
+from papertally.audit.contests import (
+    AuditedCard,
+    AuditType,
+    BatchId,
+    BatchTallies,
+    ContestSpec,
+    discrepancy_code,
+    polling_choice,
+)
 from papertally.audit.hybrid import hybrid_risk, hybrid_sample_size
 from papertally.audit.polling import alpha_sample_size
 from papertally.audit.rounds import ContestUnderAudit, assess_contest
 from papertally.errors import PapertallyError
-from papertally.types import ChoiceName, ContestName, CountyName
+from papertally.types import ChoiceName, ContestName
 
 PROBABILITY = 0.9
 """Each round is sized to finish the audit with this chance if the reported results are right."""
@@ -71,119 +75,6 @@ conventional planning rates of "super-simple" audits (Lindeman & Stark 2012), 1 
 1 in 10,000. Only the sizes depend on them; the risk is measured from what was seen."""
 RISK_TOLERANCE = 1e-9
 """Relative difference under which a recomputed risk equals a recorded one (rounding only)."""
-
-
-class AuditType(StrEnum):
-    """How a contest is audited."""
-
-    BALLOT_COMPARISON = "ballot comparison"
-    BALLOT_POLLING = "ballot polling"
-    BATCH_COMPARISON = "batch comparison"
-    """Whole batches hand-counted and compared with their reported tallies (MACRO, PPEB)."""
-    HYBRID = "hybrid"
-    """Cards with CVRs compared, cards without CVRs polled: two strata (SUITE)."""
-
-
-CardVotes = Mapping[ContestName, Sequence[ChoiceName]]
-"""The choices marked on one card, per contest shown on it (an empty list: no vote)."""
-
-
-@dataclass(frozen=True)
-class ContestSpec:
-    """One contest under audit, as fixed when the seed was entered."""
-
-    name: ContestName
-    audit_type: AuditType
-    risk_limit: float
-    votes: Mapping[ChoiceName, int]
-    """The reported votes per choice (for comparison audits, the CVRs' tally)."""
-    cards: int
-    """``N``: the ballot cards of the audit's manifest, which every contest is audited over."""
-    winners: int = 1
-    votes_allowed: int = 1
-    cvr_votes: Mapping[ChoiceName, int] | None = None
-    """Hybrid: the CVR stratum's reported votes (its CVRs' tally); ``votes`` less these are the
-    no-CVR stratum's."""
-    cvr_cards: int | None = None
-    """Hybrid: the cards of the manifest's batches with CVRs (the rest form the no-CVR stratum)."""
-
-    def strata(self) -> tuple[dict[ChoiceName, int], dict[ChoiceName, int], int, int]:
-        """Return a hybrid contest's votes and cards per stratum: CVR votes, no-CVR votes,
-        CVR cards, no-CVR cards. Refuses reported totals below the CVRs' tally."""
-        if self.cvr_votes is None or self.cvr_cards is None:
-            raise PapertallyError(f"contest {self.name!r} is not a hybrid audit with two strata")
-        if not 0 <= self.cvr_cards <= self.cards:
-            raise PapertallyError(
-                f"contest {self.name!r}: {self.cvr_cards} cards with CVRs, but the manifest has "
-                f"{self.cards} in all"
-            )
-        cvr = {c: int(self.cvr_votes.get(c, 0)) for c in {*self.votes, *self.cvr_votes}}
-        rest = {c: int(self.votes.get(c, 0)) - n for c, n in cvr.items()}
-        short = sorted(c for c, n in rest.items() if n < 0)
-        if short:
-            choice = short[0]
-            raise PapertallyError(
-                f"contest {self.name!r}: the reported votes of {choice!r} "
-                f"({self.votes.get(choice, 0):,}) are fewer than the CVRs' tally ({cvr[choice]:,});"
-                " a hybrid audit takes the reported totals over all cards, CVRs or not: check "
-                "the reported votes"
-            )
-        return cvr, rest, self.cvr_cards, self.cards - self.cvr_cards
-
-    def assertions(self) -> list[Assertion]:
-        """Return the contest's (winner, loser) assertions over the audit's ``N`` cards."""
-        return plurality_assertions(self.votes, self.winners, ballots=self.cards, contest=self.name)
-
-    def reported_winners(self) -> list[ChoiceName]:
-        """Return the reported winners."""
-        return reported_winners(self.votes, self.winners)
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the spec as plain JSON data (for the store and the export)."""
-        return {
-            "name": self.name,
-            "audit_type": self.audit_type.value,
-            "risk_limit": self.risk_limit,
-            "votes": dict(self.votes),
-            "cards": self.cards,
-            "winners": self.winners,
-            "votes_allowed": self.votes_allowed,
-        } | (
-            {}
-            if self.cvr_votes is None
-            else {"cvr_votes": dict(self.cvr_votes), "cvr_cards": self.cvr_cards}
-        )
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ContestSpec:
-        """Rebuild a spec from :meth:`to_json` output."""
-        return cls(
-            name=str(data["name"]),
-            audit_type=AuditType(data["audit_type"]),
-            risk_limit=float(data["risk_limit"]),
-            votes={str(k): int(v) for k, v in data["votes"].items()},
-            cards=int(data["cards"]),
-            winners=int(data.get("winners", 1)),
-            votes_allowed=int(data.get("votes_allowed", 1)),
-            cvr_votes=None
-            if data.get("cvr_votes") is None
-            else {str(k): int(v) for k, v in data["cvr_votes"].items()},
-            cvr_cards=None if data.get("cvr_cards") is None else int(data["cvr_cards"]),
-        )
-
-
-@dataclass(frozen=True)
-class AuditedCard:
-    """One sampled card: its cast vote record and what the audit board read on the paper."""
-
-    sequence: int
-    """1-based draw number over all rounds."""
-    cvr: CardVotes | None
-    """The CVR's votes, or ``None`` when no CVR describes the card (a phantom CVR)."""
-    paper: CardVotes | None
-    """The audit board's reading, or ``None`` when the card was not found (the worst case)."""
-    cvr_stratum: bool = True
-    """Hybrid audits: whether the card's batch has CVRs (compared) or not (polled)."""
 
 
 @dataclass(frozen=True)
@@ -318,41 +209,6 @@ def hybrid_draws(spec: ContestSpec, assertion: Assertion) -> int:
     return min(draws, spec.cards)
 
 
-def _assort(votes: Sequence[ChoiceName] | None, assertion: Assertion, allowed: int) -> float:
-    """Return the plurality assorter of a card's votes: 1 winner, 0 loser, ½ otherwise.
-
-    A contest marked for more choices than allowed is an overvote and counts for nobody.
-    """
-    if not votes or len(votes) > allowed:
-        return 0.5
-    chosen = set(votes)
-    if assertion.winner in chosen and assertion.loser not in chosen:
-        return 1.0
-    if assertion.loser in chosen and assertion.winner not in chosen:
-        return 0.0
-    return 0.5
-
-
-_CODES = {0.0: "0", 0.5: "o1", 1.0: "o2", -0.5: "u1", -1.0: "u2"}
-
-
-def discrepancy_code(card: AuditedCard, assertion: Assertion, votes_allowed: int = 1) -> str:
-    """Return the discrepancy code of one sampled card for one assertion (comparison audits)."""
-    if card.cvr is None or card.paper is None:
-        return "phantom"
-    reported = _assort(card.cvr.get(assertion.contest), assertion, votes_allowed)
-    audited = _assort(card.paper.get(assertion.contest), assertion, votes_allowed)
-    return _CODES[reported - audited]
-
-
-def _polling_choice(card: AuditedCard, spec: ContestSpec) -> ChoiceName:
-    """Return the one choice a polling audit reads off a card (or no vote, or a phantom)."""
-    if card.paper is None:
-        return PHANTOM
-    votes = card.paper.get(spec.name) or ()
-    return votes[0] if len(votes) == 1 else NO_VOTE
-
-
 def _hand_count(spec: ContestSpec, cards: Sequence[AuditedCard]) -> tuple[ChoiceName, ...]:
     """Return the winners by the paper of every card (a full hand count)."""
     tally = dict.fromkeys(spec.votes, 0)
@@ -375,7 +231,7 @@ def _measure_contest(
             spec.name, spec.votes, spec.risk_limit, winners=spec.winners, ballots=spec.cards
         )
         status = assess_contest(
-            contest, [{spec.name: _polling_choice(c, spec)} for c in cards], probability=PROBABILITY
+            contest, [{spec.name: polling_choice(c, spec)} for c in cards], probability=PROBABILITY
         )
         margins = {a.name: a.diluted_margin for a in contest.assertions}
         measured = tuple(
@@ -452,7 +308,7 @@ def _measure_hybrid(
     measured = []
     needed = 0
     compared = [c for c in cards if c.cvr_stratum]
-    polled = [_polling_choice(c, spec) for c in cards if not c.cvr_stratum]
+    polled = [polling_choice(c, spec) for c in cards if not c.cvr_stratum]
     for assertion in spec.assertions():
         codes = [discrepancy_code(c, assertion, spec.votes_allowed) for c in compared]
         winner, loser = _pair(assertion)
@@ -614,35 +470,8 @@ def first_difference(recorded: Mapping[str, Any], recomputed: Mapping[str, Any])
 
 # -- batch comparison ----------------------------------------------------------------------------
 
-BatchId = tuple[CountyName, str]
-"""A batch of a batch comparison audit: ``(county, batch name)``."""
-BatchTallies = Mapping[ContestName, Mapping[ChoiceName, int]]
-"""Votes per contest and choice in one batch."""
 MACRO = "MACRO over all contests"
 """The one assertion of a batch comparison audit: the total error cannot change any outcome."""
-
-
-def batch_contests(
-    specs: Sequence[ContestSpec],
-    reported: Mapping[ContestName, Mapping[BatchId, Mapping[ChoiceName, int]]],
-    ballots: Mapping[BatchId, int],
-) -> list[BatchContest[BatchId]]:
-    """Return the batch comparison contests: reported tallies by batch, cards per batch.
-
-    ``ballots`` holds every batch's cards from the manifest. A contest covers every batch of
-    each county that reported tallies for it, a batch left out of the tallies counting as
-    reporting no votes: its ``b_p`` cards could still hide up to ``b_p`` votes of margin, so it
-    keeps its error bound and can be drawn (Stark 2008, MACRO).
-    """
-    contests = []
-    for spec in specs:
-        tallies = reported[spec.name]
-        counties = {county for county, _ in tallies}
-        covered = {batch: n for batch, n in ballots.items() if batch[0] in counties}
-        winners = tuple(spec.reported_winners())
-        losers = tuple(c for c in spec.votes if c not in winners)
-        contests.append(BatchContest(spec.name, winners, losers, dict(tallies), covered))
-    return contests
 
 
 def first_batch_round_size(

@@ -1,0 +1,208 @@
+"""The audit workflow over the store: start, draw, measure rounds, report.
+
+The use-cases of a risk-limiting audit that the web app, the command line and the benchmarks
+share, so that they cannot drift apart: :func:`start_audit` fixes the contests from the counties'
+files and draws round 1 (:func:`papertally.workflows.measure.first_round_size`),
+:func:`close_round` measures every contest (:func:`papertally.workflows.measure.measure_rounds`)
+and draws the next round or completes the audit, :func:`audit_report` gathers the report. The
+order follows the practice of risk-limiting audits (Lindeman & Stark 2012, "A gentle introduction
+to risk-limiting audits"): files and their hashes published before the seed, rounds until every
+contest is confirmed or counted in full. Access rules are the callers' (the app's routes); every
+write goes through :class:`papertally.store.audits.AuditStore` in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from papertally.audit.contests import AuditedCard, AuditType, ContestSpec
+from papertally.audit.sampling import natural_key, validate_seed
+from papertally.errors import PapertallyError
+from papertally.io.audit_export import (
+    AuditFiles,
+    batch_audit_inputs,
+    batch_setup,
+    draw_batches,
+    draw_cards,
+)
+from papertally.report.audit_report import AuditReport, build_audit_report
+from papertally.store.audits import AuditStore, BoardEntry, StoredCard
+from papertally.workflows.measure import (
+    first_batch_round_size,
+    first_round_size,
+    measure_batch_rounds,
+    measure_rounds,
+    round_to_json,
+)
+
+
+def _require(condition: bool, message: str) -> None:
+    """Raise a user error with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise PapertallyError(message)
+
+
+def is_batch_audit(specs: Sequence[ContestSpec]) -> bool:
+    """Whether the audit samples batches (batch comparison) rather than cards."""
+    return any(s.audit_type is AuditType.BATCH_COMPARISON for s in specs)
+
+
+def contest_specs(audits: AuditStore, audit_id: int) -> list[ContestSpec]:
+    """Return the contests' specs fixed when the seed was entered."""
+    specs = [c.spec for c in audits.contests(audit_id)]
+    _require(all(s is not None for s in specs), "the seed has not been entered yet")
+    return [ContestSpec.from_json(s) for s in specs if s is not None]
+
+
+def start_audit(audits: AuditStore, audit_id: int, seed: str, *, actor: str) -> int:
+    """Fix the contests from the CVRs' tallies, size round 1 and draw it; return its size.
+
+    The reported votes of every contest are the tally of the counties' CVRs (typed in for a
+    polling contest without CVRs and for a hybrid contest, whose CVR stratum keeps the CVRs'
+    tally), and every contest is audited over all the cards of the counties' manifests.
+    """
+    seed = validate_seed(seed)
+    audit = audits.audit(audit_id)
+    _require(audit.status == "published", "publish the files' hashes before entering the seed")
+    files = AuditFiles.read(audits.file_contents(audit_id), audit.counties)
+    specs = []
+    for contest in audits.contests(audit_id):
+        if contest.audit_type == AuditType.BATCH_COMPARISON:
+            votes, allowed = files.reported_batch_votes(contest.name), 1
+        elif contest.reported is not None:
+            votes, allowed = contest.reported, contest.winners
+        else:
+            votes, allowed = files.reported_votes(contest.name)
+        frame = files.manifest.total_ballots
+        if sum(votes.values()) > max(allowed, contest.winners) * frame:
+            raise PapertallyError(
+                f"contest {contest.name!r}: the reported votes add up to {sum(votes.values()):,}, "
+                f"more than the {frame:,} cards of the counties' manifests can hold; check the "
+                "manifests"
+            )
+        hybrid = contest.audit_type == AuditType.HYBRID
+        cvr_votes = None
+        if hybrid:
+            cvr_votes, allowed = files.reported_votes(contest.name)
+        spec = ContestSpec(
+            contest.name,
+            AuditType(contest.audit_type),
+            contest.risk_limit,
+            votes,
+            files.manifest.total_ballots,
+            contest.winners,
+            allowed,
+            cvr_votes=cvr_votes,
+            cvr_cards=files.cvr_stratum_cards if hybrid else None,
+        )
+        if hybrid:
+            spec.strata()
+        specs.append(spec)
+    if is_batch_audit(specs):
+        contests, bounds = batch_setup(files, specs)
+        size = first_batch_round_size(specs, contests)
+        cards = draw_batches(files, bounds, seed, size, 0)
+    else:
+        size = first_round_size(specs)
+        cards = draw_cards(files, seed, size, 0)
+    audits.start(audit_id, seed, [s.to_json() for s in specs], cards, actor=actor)
+    return size
+
+
+def audited_cards(
+    audits: AuditStore,
+    audit_id: int,
+    current: Sequence[BoardEntry] | None = None,
+    files: AuditFiles | None = None,
+) -> list[AuditedCard]:
+    """Return every drawn card with its CVR and its current board reading (None: not found).
+
+    ``current`` are the current entries when the caller has read them already; with ``files``
+    each card also says whether its batch has CVRs (the strata of hybrid audits).
+    """
+    read = audits.entries(audit_id) if current is None else current
+    entries = {e.sequence: e for e in read}
+    cards = []
+    for card in audits.sample(audit_id):
+        entry = entries.get(card.sequence)
+        paper = entry.votes if entry is not None and entry.found else None
+        stratum = files is None or files.in_cvr_stratum(card.county, card.tabulator, card.batch)
+        cards.append(AuditedCard(card.sequence, card.cvr, paper, stratum))
+    return cards
+
+
+def close_round(audits: AuditStore, audit_id: int, *, actor: str) -> bool:
+    """Measure the risk after the open round; draw the next round or complete the audit.
+
+    Returns True when the audit is complete.
+    """
+    audit = audits.audit(audit_id)
+    _require(audit.status == "in progress", f"audit {audit_id} has no round in progress")
+    rounds = audits.rounds(audit_id)
+    current = rounds[-1]
+    specs = contest_specs(audits, audit_id)
+    current_entries = audits.entries(audit_id)
+    based_on = {e.sequence: e.id for e in current_entries}
+    next_cards = None
+    ends = [r.cards_drawn for r in rounds]
+    assert audit.seed is not None
+    files = AuditFiles.read(audits.file_contents(audit_id), audit.counties)
+    cards = audited_cards(audits, audit_id, current_entries, files)
+    if is_batch_audit(specs):
+        contests, bounds = batch_setup(files, specs)
+        draws, audited = batch_audit_inputs(
+            [(c.sequence, (c.county, c.batch)) for c in audits.sample(audit_id)],
+            {e.sequence: e.tallies if e.found else None for e in current_entries},
+        )
+        latest = measure_batch_rounds(specs, contests, draws, audited, ends)[-1]
+        if not latest.finished:
+            next_cards = draw_batches(
+                files, bounds, audit.seed, max(latest.next_round_size, 1), current.cards_drawn
+            )
+    else:
+        latest = measure_rounds(specs, cards, ends)[-1]
+        if not latest.finished:
+            size = max(latest.next_round_size, 1)
+            next_cards = draw_cards(files, audit.seed, size, current.cards_drawn)
+    audits.close_round(
+        audit_id,
+        current.number,
+        round_to_json(latest),
+        next_cards,
+        based_on=based_on,
+        actor=actor,
+    )
+    return next_cards is None
+
+
+def audit_report(audits: AuditStore, audit_id: int) -> AuditReport:
+    """Return the audit report's content from the store (and its files, for batch tallies)."""
+    audit = audits.audit(audit_id)
+    contests = audits.contests(audit_id)
+    reported = None
+    if audit.seed is not None and any(c.audit_type == AuditType.BATCH_COMPARISON for c in contests):
+        reported = AuditFiles.read(audits.file_contents(audit_id), audit.counties).batch_tallies
+    return build_audit_report(
+        audit,
+        contests,
+        audits.rounds(audit_id),
+        audits.sample(audit_id),
+        audits.entries(audit_id),
+        reported,
+    )
+
+
+def storage_order(cards: Sequence[StoredCard]) -> list[StoredCard]:
+    """Return a county's drawn cards round by round, in the order of a walk through storage:
+    container, tabulator, batch (numbers in names in natural order), position."""
+    return sorted(
+        cards,
+        key=lambda c: (
+            c.round_number,
+            natural_key(c.container),
+            natural_key(c.tabulator),
+            natural_key(c.batch),
+            c.position,
+            c.sequence,
+        ),
+    )
