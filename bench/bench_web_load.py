@@ -41,6 +41,7 @@ from papertally.model.recount import Role, ward_totals_from_sheets
 from papertally.store import Store
 from papertally.store.pgserver import TemporaryPostgres
 from papertally.store.recounts import RecountStore
+from papertally.store.users import UserStore
 from papertally.web.security import CSRF_HEADER, hash_password
 
 PASSWORD = "load test password"
@@ -70,7 +71,9 @@ def prepare(
     for uid, county in units.items():
         by_county.setdefault(county, []).append(uid)
     for county in by_county:
-        recounts.add_user(f"clerk-{county}", password_hash, Role.CLERK, county, actor="bench")
+        UserStore(store.engine).add_user(
+            f"clerk-{county}", password_hash, Role.CLERK, county, actor="bench"
+        )
     recount_ids = [
         recounts.open_recount(
             election_id=election_id,

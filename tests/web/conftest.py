@@ -14,6 +14,7 @@ from papertally.model import ImportResult
 from papertally.model.recount import Role
 from papertally.store import Store
 from papertally.store.recounts import RecountStore
+from papertally.store.users import UserStore
 from papertally.web.security import hash_password
 
 
@@ -31,8 +32,9 @@ def web(db_url: str) -> Iterator[WebSetup]:
         ("dane-clerk", Role.CLERK, "Dane"),
     ]
     password_hash = hash_password(PASSWORD)
+    accounts = UserStore(store.engine)
     for username, role, county in users:
-        recounts.add_user(username, password_hash, role, county, actor="setup")
+        accounts.add_user(username, password_hash, role, county, actor="setup")
     yield WebSetup(db_url, election_id, recounts)
     store.close()
 

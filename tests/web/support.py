@@ -18,6 +18,7 @@ from papertally.model import Choice, Contest, ContestCount, Election, ReportingU
 from papertally.model.recount import Role
 from papertally.store import Store
 from papertally.store.recounts import RecountStore
+from papertally.store.users import UserStore
 from papertally.web.app import create_app
 from papertally.web.security import CSRF_HEADER, hash_password
 
@@ -52,6 +53,11 @@ class WebSetup:
     url: str
     election_id: int
     recounts: RecountStore
+
+    @property
+    def users(self) -> UserStore:
+        """Return the store's accounts."""
+        return UserStore(self.recounts.engine)
 
     def client(self) -> TestClient:
         """Return a fresh browser-like client (its own cookies) of a fresh app process."""
@@ -97,10 +103,10 @@ def live_server(url: str, users: list[tuple[str, Role, str | None]], secret: str
     """
     store = Store(url)
     store.migrate()
-    recounts = RecountStore(store.engine)
+    accounts = UserStore(store.engine)
     password_hash = hash_password(PASSWORD)
     for name, role, county in users:
-        recounts.add_user(name, password_hash, role, county, actor="setup")
+        accounts.add_user(name, password_hash, role, county, actor="setup")
     port = free_port()
     config = uvicorn.Config(
         create_app(url, secret_key=secret), host="127.0.0.1", port=port, log_level="warning"

@@ -128,7 +128,7 @@ def test_forms_without_the_csrf_token_are_refused(web: WebSetup) -> None:
     )
     assert response.status_code == 403
     assert "security token" in response.text
-    assert "x" not in [u.username for u in web.recounts.users()]
+    assert "x" not in [u.username for u in web.users.users()]
 
 
 def test_wrong_passwords_are_rate_limited(web: WebSetup) -> None:

@@ -14,6 +14,7 @@ from papertally.model.recount import Role
 from papertally.store import Store
 from papertally.store.engine import DB_ENV
 from papertally.store.recounts import RecountStore
+from papertally.store.users import UserStore
 
 user_app = typer.Typer(help="Accounts of the recount app.", no_args_is_help=True)
 log_app = typer.Typer(help="The tamper-evident activity log.", no_args_is_help=True)
@@ -79,7 +80,7 @@ def add_user(
 
     if len(password) < 10:
         raise PapertallyError("a password must have at least 10 characters")
-    user = _recount_store(db).add_user(
+    user = UserStore(_recount_store(db).engine).add_user(
         username, hash_password(password), role, county, actor="command line"
     )
     console.print(f"added {user.username} ({user.role.value}{', ' + county if county else ''})")
