@@ -30,10 +30,10 @@ from papertally.audit.polling import (
     limit_sample_size,
 )
 from papertally.audit.simulate import (
+    SizeDistribution,
     comparison_module,
     simulate_comparison,
     simulate_polling,
-    tightest,
 )
 from papertally.cli.common import console, print_json, user_errors
 from papertally.errors import FileLocation, InputFileError, PapertallyError
@@ -46,7 +46,7 @@ TypeOption = typer.Option("polling", "--type", help="polling, comparison or batc
 MeasureTypeOption = typer.Option(
     "polling",
     "--type",
-    help="polling (choices seen) or comparison (discrepancies of the closest winner-loser pair).",
+    help="polling (choices seen) or comparison (discrepancies, per winner-loser pair).",
 )
 RiskLimitOption = typer.Option(..., "--risk-limit", help="Risk limit α, e.g. 0.05.")
 VotesOption = typer.Option(..., "--votes", help="Reported votes NAME=N; repeat per candidate.")
@@ -139,18 +139,71 @@ def read_polling_sample(path: Path, candidates: list[str]) -> list[str | None]:
     return choices
 
 
-def read_comparison_sample(path: Path) -> list[str]:
-    """Read discrepancy codes (0, o1, o2, u1, u2, phantom), one per line in draw order."""
-    codes = []
-    allowed = {"0", "o1", "o2", "u1", "u2", "phantom"}
-    for number, entry in _read_lines(path):
-        code = entry.lower()
-        if code not in allowed:
+CODES = ("0", "o1", "o2", "u1", "u2", "phantom")
+SAME_FOR_EVERY_ASSERTION = {"0", "phantom"}
+"""Codes that mean the same for every assertion: the card matches its CVR, or is a phantom."""
+
+
+def _code(entry: str, path: Path, row: int, column: str | None) -> str:
+    code = entry.strip().lower()
+    if code not in CODES:
+        raise InputFileError(
+            FileLocation(str(path), row=row, column=column),
+            f"{entry.strip()!r} is not a discrepancy code; expected one of {', '.join(CODES)}",
+        )
+    return code
+
+
+def read_comparison_sample(path: Path, assertions: list[Assertion]) -> dict[str, list[str]]:
+    """Read each sampled card's discrepancy code per assertion, in draw order.
+
+    One code per line serves a contest with a single assertion. A contest with several
+    (winner, loser) pairs needs a header naming them, ``A > B,A > C``, then one code per
+    assertion on each line; ``0`` (the card matches its CVR) or ``phantom`` alone stands for
+    every assertion. Returns the codes keyed by assertion name.
+    """
+    names = [a.name for a in assertions]
+    entries = _read_lines(path)
+    header: list[str] | None = None
+    if entries and ">" in entries[0][1]:
+        number, line = entries.pop(0)
+        header = [cell.strip() for cell in line.split(",")]
+        wanted = {" ".join(n.split()) for n in names}
+        given = [" ".join(h.replace(">", " > ").split()) for h in header]
+        unknown = [h for h in given if h not in wanted]
+        if unknown or len(set(given)) != len(given) or set(given) != wanted:
             raise InputFileError(
                 FileLocation(str(path), row=number),
-                f"{entry!r} is not a discrepancy code; expected one of 0, o1, o2, u1, u2, phantom",
+                f"the header must name each assertion once: {', '.join(names)} "
+                f"(found {', '.join(header)})",
             )
-        codes.append(code)
+        order = [names[[" ".join(n.split()) for n in names].index(g)] for g in given]
+    elif len(names) == 1:
+        order = names
+    else:
+        order = []
+    codes: dict[str, list[str]] = {name: [] for name in names}
+    for number, entry in entries:
+        cells = [cell.strip() for cell in entry.split(",")] if entry else [""]
+        if len(cells) == 1 and (len(names) == 1 or cells[0].lower() in SAME_FOR_EVERY_ASSERTION):
+            code = _code(cells[0], path, number, None)
+            for name in names:
+                codes[name].append(code)
+            continue
+        if not order:
+            raise InputFileError(
+                FileLocation(str(path), row=number),
+                f"{entry!r} is the code of one assertion, but the contest has {len(names)} "
+                f"({', '.join(names)}): start the file with a header naming them, e.g. "
+                f"{','.join(names)!r}, and give one code per assertion on each line",
+            )
+        if len(cells) != len(order):
+            raise InputFileError(
+                FileLocation(str(path), row=number),
+                f"expected {len(order)} codes ({', '.join(order)}), found {len(cells)}",
+            )
+        for name, cell in zip(order, cells, strict=True):
+            codes[name].append(_code(cell, path, number, name))
     return codes
 
 
@@ -327,22 +380,25 @@ def register(app: typer.Typer) -> None:
                 details.append(_risk_detail(assertion, measured.p_value, measured.stopped_at))
         elif audit_type == "comparison":
             comparison = comparison_module()
-            codes = read_comparison_sample(sample)
-            assertion = tightest(assertions)
-            measured = comparison.clca_risk(
-                codes,
-                margin=assertion.diluted_margin,
-                population=None if with_replacement else assertion.population.size,
-                risk_limit=risk_limit,
-            )
-            details.append(_risk_detail(assertion, measured.p_value, measured.stopped_at))
+            per_assertion = read_comparison_sample(sample, assertions)
+            for assertion in assertions:
+                codes = per_assertion[assertion.name]
+                measured = comparison.clca_risk(
+                    codes,
+                    margin=assertion.diluted_margin,
+                    population=None if with_replacement else assertion.population.size,
+                    risk_limit=risk_limit,
+                )
+                details.append(_risk_detail(assertion, measured.p_value, measured.stopped_at))
         else:
             raise PapertallyError(f"--type {audit_type!r}: expected polling or comparison")
         stop = all(d["stopped_at"] is not None for d in details)
         result = {
             "type": audit_type,
             "risk_limit": risk_limit,
-            "sample_size": len(choices) if audit_type == "polling" else len(codes),
+            "sample_size": len(choices)
+            if audit_type == "polling"
+            else len(next(iter(per_assertion.values()))),
             "p_value": max(d["p_value"] for d in details),
             "stop": stop,
             "stopped_at": max(d["stopped_at"] for d in details) if stop else None,
@@ -379,6 +435,7 @@ def register(app: typer.Typer) -> None:
         tally = parse_votes(votes)
         if trials < 1:
             raise PapertallyError(f"--trials must be at least 1, got {trials}")
+        rows: list[dict[str, Any]] = []
         if audit_type == "polling":
             truth = parse_votes(true_votes, "--true-votes") if true_votes else None
             summary = simulate_polling(
@@ -391,16 +448,21 @@ def register(app: typer.Typer) -> None:
                 method=method,
             )
         elif audit_type == "comparison":
-            assertion = tightest(plurality_assertions(tally, winners, ballots=ballots))
-            summary = simulate_comparison(
-                assertion.diluted_margin,
-                risk_limit,
-                population=assertion.population.size,
-                error_rates=parse_rates(error_rates),
-            )
+            rates = parse_rates(error_rates)
+            for assertion in plurality_assertions(tally, winners, ballots=ballots):
+                each = simulate_comparison(
+                    assertion.diluted_margin,
+                    risk_limit,
+                    population=assertion.population.size,
+                    error_rates=rates,
+                )
+                rows.append({"assertion": assertion.name, **vars(each)})
+            summary = _largest(rows)
         else:
             raise PapertallyError(f"--type {audit_type!r}: expected polling or comparison")
         result = {"type": audit_type, "risk_limit": risk_limit, **vars(summary)}
+        if rows:
+            result["assertions"] = rows
         if as_json:
             print_json(result)
             return
@@ -408,6 +470,22 @@ def register(app: typer.Typer) -> None:
             f"{audit_type}, α={risk_limit:g}: mean {summary.mean:.1f}, p50 {summary.p50}, "
             f"p90 {summary.p90}, p99 {summary.p99} cards ({summary.trials} trials)"
         )
+
+
+def _largest(rows: list[dict[str, Any]]) -> SizeDistribution:
+    """Return each figure's largest value over the assertions' simulated sizes.
+
+    The contest's audit stops only when every assertion has, so each figure is at least the
+    largest of the assertions' (a lower bound for the contest when several are close).
+    """
+    return SizeDistribution(
+        trials=min(int(r["trials"]) for r in rows),
+        mean=max(float(r["mean"]) for r in rows),
+        p50=max(int(r["p50"]) for r in rows),
+        p90=max(int(r["p90"]) for r in rows),
+        p99=max(int(r["p99"]) for r in rows),
+        full_hand_counts=max(float(r["full_hand_counts"]) for r in rows),
+    )
 
 
 def _risk_detail(assertion: Assertion, p_value: float, stopped_at: int | None) -> dict[str, Any]:
