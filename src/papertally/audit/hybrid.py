@@ -53,6 +53,7 @@ from papertally.audit.martingale import (
     FloatArray,
     alpha_bets,
     check_risk_limit,
+    decide_nulls,
     p_values,
 )
 from papertally.audit.polling import (
@@ -301,7 +302,8 @@ def polling_settings(contest: HybridContest, risk_limit: float) -> AlphaSettings
     two-candidate stratum with that mean needs at the limit ``ln(1/α)/KL`` (at least 10).
     """
     eta0 = max(contest.no_cvr_mean, 0.51)
-    kl = eta0 * math.log(2.0 * eta0) + (1.0 - eta0) * math.log(2.0 * (1.0 - eta0))
+    # KL(η0 ‖ ½), with 0·log 0 = 0: every polled card reported for the winner gives η0 = 1.
+    kl = sum(share * math.log(2.0 * share) for share in (eta0, 1.0 - eta0) if share > 0.0)
     d = max(10.0, TRUST_MULTIPLE * math.log(1.0 / risk_limit) / kl)
     return AlphaSettings(eta0=eta0, d=d, c=(eta0 - 0.5) / 2.0)
 
@@ -486,9 +488,10 @@ def _polling_log_peaks(
         return out
     n2 = contest.cards_no_cvr
     index = np.arange(horizon, dtype=np.float64)[None, :]
-    mu = (n2 * theta2 - polled.before) / (n2 - index)
-    impossible = (mu < 0) | ((mu == 0) & (draws > 0))
-    certain = (mu > 1.0) | ((mu == 1.0) & (draws < 1.0))
+    left = np.broadcast_to(n2 - index, draws.shape)
+    mu, impossible, certain = decide_nulls(
+        draws, (n2 * theta2 - polled.before) / left, left, population=n2, upper_bound=1.0
+    )
     safe = np.where(impossible | certain, 0.5, mu)
     floor = safe + settings.c / np.sqrt(polled.weight)[None, :]
     eta = np.minimum(np.maximum(polled.estimate, floor), safe + ETA_CEILING * (1.0 - safe))

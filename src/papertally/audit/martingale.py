@@ -79,12 +79,13 @@ def betting_martingale(
         raise ValueError("x and lambdas must be 1-D arrays of the same length")
     if values.size and (values.min() < 0 or values.max() > upper_bound):
         raise PapertallyError(f"assorter values must lie in [0, {upper_bound}]")
-    mu = null_means(values, population=population, mu0=mu0)
-    slack = _rounding_slack(values.size, population, upper_bound)
-    mu = np.where(np.abs(mu) <= slack, 0.0, mu)
-    mu = np.where(np.abs(mu - upper_bound) <= slack, upper_bound, mu)
-    impossible = (mu < 0) | ((mu == 0) & (values > slack * _remaining(values.size, population)))
-    certain = (mu > upper_bound) | ((mu == upper_bound) & (values < upper_bound))
+    mu, impossible, certain = decide_nulls(
+        values,
+        null_means(values, population=population, mu0=mu0),
+        remaining_before(values.size, population),
+        population=population,
+        upper_bound=upper_bound,
+    )
     decided = impossible | certain
     safe_mu = np.where(decided, mu0, mu)
     if np.any(bets < 0) or np.any(bets * safe_mu > 1.0 + 1e-12):
@@ -99,25 +100,50 @@ def betting_martingale(
     return np.asarray(martingale, dtype=np.float64)
 
 
-def _remaining(n: int, population: int | None) -> FloatArray:
+def remaining_before(n: int, population: int | None) -> FloatArray:
     """Return how many items are undrawn before each of ``n`` draws (1 with replacement)."""
     if population is None:
         return np.ones(n, dtype=np.float64)
     return np.asarray(population - np.arange(n, dtype=np.float64), dtype=np.float64)
 
 
-def _rounding_slack(n: int, population: int | None, upper_bound: float) -> FloatArray:
-    """Return, per draw, how far ``μ_j`` may be off through floating-point rounding alone.
+MEAN_SLACK = 1e-10
+"""Rounding allowance of a null mean: ``μ_j`` within ``MEAN_SLACK·u·N/(N − j + 1)`` of 0 or ``u``
+is taken as exactly 0 or ``u`` (see :func:`decide_nulls`)."""
 
-    ``μ_j`` is ``(N·mu0 − Σ x_i) / (N − j + 1)``; the sum of up to ``N`` values in ``[0, u]``
-    carries a rounding error far below ``1e-10·N·u``. A ``μ_j`` that close to 0 (or to ``u``) is
-    taken as exactly 0 (or ``u``): otherwise a population whose undrawn cards all score 0 could
-    be declared impossible under the null (``μ_j ≈ −1e-13``) and the audit would stop wrongly.
-    The null is declared impossible only when a draw exceeds everything the undrawn part could
-    hold, rounding included, which keeps the test conservative.
+
+def decide_nulls(
+    x: FloatArray,
+    mu: FloatArray,
+    remaining: FloatArray,
+    *,
+    population: int | None,
+    upper_bound: float,
+) -> tuple[FloatArray, NDArray[np.bool_], NDArray[np.bool_]]:
+    """Return ``(μ, impossible, certain)`` per draw, with ``μ`` cleaned of rounding noise.
+
+    ``μ_j = (N·mu0 − Σ_{i<j} x_i) / (N − j + 1)`` is the null mean of the undrawn part and
+    ``remaining`` is ``N − j + 1`` (1 with replacement); ``x``, ``mu`` and ``remaining`` are
+    1-D per draw or 2-D ``(trials, draws)``. The running sum of up to ``N`` values in ``[0, u]``
+    carries a rounding error far below ``MEAN_SLACK·N·u``, so a ``μ_j`` that close to
+    0 (or ``u``) is taken as exactly 0 (or ``u``): otherwise a population whose undrawn cards all
+    score 0 under the null (a supermajority share exactly at ``f``, a tied count) reads as
+    impossible (``μ_j ≈ −1e-13``) and the audit stops wrongly. The null is *impossible* at draw
+    ``j`` when ``μ_j < 0``, or ``μ_j = 0`` and ``x_j`` exceeds everything the undrawn part could
+    hold, rounding included; it is *certain* when ``μ_j > u``, or ``μ_j = u`` and ``x_j < u``.
+    Every test of ``μ < 0`` or ``μ > u`` in :mod:`papertally.audit` goes through here, so all
+    methods share one allowance, which errs toward keeping the null (conservative).
     """
-    scale = 1e-10 * upper_bound * (1 if population is None else population)
-    return np.asarray(scale / _remaining(n, population), dtype=np.float64)
+    values = np.asarray(x, dtype=np.float64)
+    left = np.asarray(remaining, dtype=np.float64)
+    scale = MEAN_SLACK * upper_bound * (1 if population is None else population)
+    slack = scale / left
+    means = np.asarray(mu, dtype=np.float64)
+    means = np.where(np.abs(means) <= slack, 0.0, means)
+    means = np.where(np.abs(means - upper_bound) <= slack, upper_bound, means)
+    impossible = (means < 0) | ((means == 0) & (values > slack * left))
+    certain = (means > upper_bound) | ((means == upper_bound) & (values < upper_bound))
+    return np.asarray(means, dtype=np.float64), impossible, certain
 
 
 def alpha_bets(eta: FloatArray, mu: FloatArray, *, upper_bound: float = 1.0) -> FloatArray:

@@ -45,8 +45,10 @@ from papertally.audit.martingale import (
     alpha_bets,
     betting_martingale,
     check_risk_limit,
+    decide_nulls,
     measure_risk,
     null_means,
+    remaining_before,
 )
 from papertally.errors import PapertallyError
 
@@ -253,11 +255,16 @@ def alpha_martingale(
     u = settings.upper_bound
     if values.size and (values.min() < 0 or values.max() > u):
         raise PapertallyError(f"assorter values must lie in [0, {u}]")
-    mu = null_means(values, population=population, mu0=mu0)
     # Where the null is already impossible (certain), T is inf (0) from there on, as in
-    # betting_martingale; ALPHA's bets are computed for the draws before that.
-    impossible = (mu < 0) | ((mu == 0) & (values > 0))
-    certain = (mu > u) | ((mu == u) & (values < u))
+    # betting_martingale (same rounding allowance); ALPHA's bets are computed for the draws
+    # before that.
+    mu, impossible, certain = decide_nulls(
+        values,
+        null_means(values, population=population, mu0=mu0),
+        remaining_before(values.size, population),
+        population=population,
+        upper_bound=u,
+    )
     decided = impossible | certain
     first_decided = int(np.argmax(decided)) if decided.any() else values.size
     live_x, live_mu = values[:first_decided], mu[:first_decided]
@@ -325,12 +332,14 @@ def bravo_martingale(x: FloatArray, winner_share: float) -> FloatArray:
     """Return BRAVO's test statistic ``T_j`` after each draw (Lindeman, Stark & Yates 2012, §4).
 
     ``x`` holds plurality assorter values: 1 for the winner, 0 for the loser, 1/2 otherwise; the
-    factors are ``2 s_w``, ``2(1 − s_w)`` and 1. That is the betting martingale with replacement
-    and the ALPHA bet for the fixed ``η = s_w`` at ``μ = 1/2``. Sampling is with replacement
-    (BRAVO's design); applied to a sample drawn without replacement it is conservative.
+    factors are ``2 s_w``, ``2(1 − s_w)`` and 1. A reported loser with no votes (``s_w = 1``) is
+    valid: one vote for that loser sends ``T`` to 0 for good (a full hand count). That is the
+    betting martingale with replacement and the ALPHA bet for the fixed ``η = s_w`` at
+    ``μ = 1/2``. Sampling is with replacement (BRAVO's design); applied to a sample drawn without
+    replacement it is conservative.
     """
-    if not 0.5 < winner_share < 1.0:
-        raise PapertallyError(f"BRAVO needs a winner share in (1/2, 1), got {winner_share}")
+    if not 0.5 < winner_share <= 1.0:
+        raise PapertallyError(f"BRAVO needs a winner share in (1/2, 1], got {winner_share}")
     values = np.asarray(x, dtype=np.float64)
     bet = float(alpha_bets(np.array([winner_share]), np.array([0.5]))[0])
     return betting_martingale(values, np.full(values.size, bet), population=None)
@@ -387,6 +396,10 @@ def bravo_sample_size(
     _check_probability(probability)
     if p_winner <= p_loser:
         return max_size
+    if p_loser <= 0.0:
+        return _bravo_sample_size_no_loser_votes(
+            p_winner, risk_limit, probability, winner_so_far, loser_so_far, max_size
+        )
     s_w = p_winner / (p_winner + p_loser)
     up, down = math.log(2.0 * s_w), math.log(2.0 - 2.0 * s_w)
     log_now = winner_so_far * up + loser_so_far * down
@@ -422,6 +435,34 @@ def bravo_sample_size(
 
     guess = threshold / (p_winner * up + p_loser * down)
     return _smallest_size(pass_probability, probability, guess, max_size)
+
+
+def _bravo_sample_size_no_loser_votes(
+    p_winner: float,
+    risk_limit: float,
+    probability: float,
+    winner_so_far: int,
+    loser_so_far: int,
+    max_size: int,
+) -> int:
+    """Return BRAVO's sample size when the reported loser has no votes (``s_w = 1``).
+
+    Each vote for the winner doubles ``T`` and a vote for the loser (impossible if the reported
+    results are right) sets it to 0 for good, so the audit stops at the ``⌈log2(1/α)⌉``-th vote
+    for the winner: ``n`` draws suffice with the chance that ``Bin(n, p_w)`` reaches that count.
+    """
+    if loser_so_far > 0:
+        return max_size
+    needed = max(0, math.ceil(math.log2(1.0 / risk_limit) - 1e-12) - winner_so_far)
+    if needed == 0:
+        return 0
+    if p_winner >= 1.0:
+        return min(needed, max_size)
+
+    def pass_probability(n: int) -> float:
+        return float(stats.binom.sf(needed - 1, n, p_winner))
+
+    return _smallest_size(pass_probability, probability, needed / p_winner, max_size)
 
 
 BRAVO_EXACT_DRAWS = 2_000
@@ -627,10 +668,13 @@ def simulate_stopping(
         if settings is not None:
             if with_replacement:
                 mu = np.full_like(x, mu0)
+                left = np.ones_like(x)
             else:
-                mu = (size * mu0 - drawn_before) / (size - draw_no + 1.0)
-            impossible = (mu < 0) | ((mu == 0) & (x > 0))
-            certain = (mu > upper) | ((mu == upper) & (x < upper))
+                left = np.broadcast_to(size - draw_no + 1.0, x.shape)
+                mu = (size * mu0 - drawn_before) / left
+            mu, impossible, certain = decide_nulls(
+                x, mu, left, population=None if with_replacement else size, upper_bound=upper
+            )
             safe_mu = np.where(impossible | certain, mu0, mu)
             etas = shrinkage_etas(x, safe_mu, settings, drawn_before=sums[active], start=first - 1)
             bets = alpha_bets(etas, safe_mu, upper_bound=upper)
@@ -648,7 +692,8 @@ def simulate_stopping(
         else:
             assert winner_share is not None
             bet = float(alpha_bets(np.array([winner_share]), np.array([0.5]))[0])
-            path = logs[active, None] + np.cumsum(np.log1p(bet * (x - 0.5)), axis=1)
+            with np.errstate(divide="ignore"):
+                path = logs[active, None] + np.cumsum(np.log1p(bet * (x - 0.5)), axis=1)
         hit = path >= threshold - 1e-12
         stopped = hit.any(axis=1)
         result[active[stopped]] = done + 1 + np.argmax(hit[stopped], axis=1)

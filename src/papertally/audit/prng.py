@@ -7,7 +7,11 @@ and propose one built on SHA-256 in counter mode. This module gives the same num
 
 * the state is SHA-256 fed with ``str(seed) + ","``; output number k (k = 0, 1, …) is the digest
   of that input followed by k zero bytes, read as a 256-bit big-endian integer;
-* ``random()`` is that integer times 2**-256;
+* ``random()`` is that integer times 2**-256, as a float; ``cryptorandom`` rounds the integer
+  to the nearest float, which gives exactly 1.0 for outputs within 2**202 of 2**256 (chance
+  2**-54), so there, and only there, we return the largest float below 1 instead
+  (:func:`unit_interval`): every draw lies in [0, 1), and every other one equals
+  ``cryptorandom``'s;
 * ``getrandbits(k)`` takes bits from the low end of a buffer that grows by whole outputs, each new
   output placed above the bits left; ``randbelow(n)`` draws ``bit_length(n-1)`` bits and rejects
   values ≥ n (so integers are exactly uniform);
@@ -18,6 +22,7 @@ and propose one built on SHA-256 in counter mode. This module gives the same num
 from __future__ import annotations
 
 import hashlib
+import math
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +31,19 @@ from papertally.errors import PapertallyError
 
 HASH_BITS = 256
 _SCALE = 2.0**-HASH_BITS
+_BELOW_ONE = math.nextafter(1.0, 0.0)
+"""The largest float below 1: ``1 − 2**-53``."""
+
+
+def unit_interval(value: int) -> float:
+    """Return a 256-bit output ``value`` as a float in [0, 1): ``value·2**-256``, below 1.
+
+    ``float(value)`` rounds to the nearest float, so the top ``2**202`` outputs scale to 1.0;
+    those become ``1 − 2**-53``, which keeps every draw in [0, 1) (a Fisher-Yates step
+    ``⌊i + u(N − i)⌋`` then never reaches ``N``) and every other draw equal to
+    ``cryptorandom``'s.
+    """
+    return min(float(value) * _SCALE, _BELOW_ONE)
 
 
 class Sha256Prng:
@@ -52,8 +70,8 @@ class Sha256Prng:
         return value
 
     def random(self) -> float:
-        """Return a float in [0, 1): the next output scaled by 2**-256."""
-        return float(self.next_output()) * _SCALE
+        """Return a float in [0, 1): the next output scaled by 2**-256 (:func:`unit_interval`)."""
+        return unit_interval(self.next_output())
 
     def randoms(self, count: int) -> npt.NDArray[np.float64]:
         """Return the next ``count`` values of :meth:`random` as an array."""
