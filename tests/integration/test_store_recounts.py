@@ -56,7 +56,7 @@ def test_a_recount_runs_from_opening_to_certification(recounts: RecountStore) ->
     recounts.enter_tally_sheet(
         recount_id, "Adams|Ward 1", "table 2", {"A": 5}, expected_version=1, actor="c"
     )
-    assert recounts.county(recount_id, "adams").status is CountyStatus.IN_PROGRESS
+    assert recounts.county(recount_id, "Adams").status is CountyStatus.IN_PROGRESS
     recounts.county_step(recount_id, "Dane", CountyAction.START, actor="c", role=Role.CLERK)
     for county in ("Adams", "Dane"):
         recounts.county_step(recount_id, county, CountyAction.SUBMIT, actor="c", role=Role.CLERK)

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from papertally.model import Choice, Contest, ContestCount, Election, ReportingUnit
 from papertally.model.recount import Role
 from papertally.store import Store
+from papertally.store.audits import AuditStore
 from papertally.store.recounts import RecountStore
 from papertally.store.users import UserStore
 from papertally.web.app import create_app
@@ -133,3 +134,22 @@ def sign_in_page(page: Any, base: str, username: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
+
+
+def county_url(web: WebSetup, recount: int, county: str) -> str:
+    """Return the page of ``county`` in a recount (paths name counties by id, not by name)."""
+    return f"/recounts/{recount}/counties/{web.recounts.county(recount, county).id}"
+
+
+def ward_url(web: WebSetup, recount: int, county: str, name: str) -> str:
+    """Return the page of ward ``name`` of ``county`` in a recount (by ids)."""
+    unit = f"{county}|{name}"
+    ward = next(w for w in web.recounts.wards(recount, county) if w.unit == unit)
+    return f"{county_url(web, recount, county)}/wards/{ward.id}"
+
+
+def audit_county_url(client: TestClient, audit_id: int, county: str) -> str:
+    """Return the page of ``county`` in an audit (by id), read from the client's app's store."""
+    app: Any = client.app
+    county_id = AuditStore(app.state.services.engine).county_ids(audit_id)[county]
+    return f"/audits/{audit_id}/counties/{county_id}"

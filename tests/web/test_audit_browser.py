@@ -40,7 +40,8 @@ def _record_open_round(
 ) -> int:
     """Record every card of the county's open round as its CVR reads, except the first card
     with one vote for Erin George, read as Alex Hall (the discrepancy); return cards recorded."""
-    page.goto(f"{base}/audits/1/counties/{county}")  # type: ignore[attr-defined]
+    county_id = {"Adams": 1, "Dane": 2}[county]  # rows of audit 1, the store's first, in order
+    page.goto(f"{base}/audits/1/counties/{county_id}")  # type: ignore[attr-defined]
     todo = []
     for row in page.query_selector_all("#retrieval tbody tr"):  # type: ignore[attr-defined]
         cells = [c.inner_text().strip() for c in row.query_selector_all("td")]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.web.support import WebSetup, sign_in
+from tests.web.support import WebSetup, audit_county_url, sign_in
 
 from papertally.errors import PapertallyError
 from papertally.io.audit_export import summarize_file
@@ -34,7 +34,7 @@ def _upload(client: TestClient, audit_id: int, county: str, data: Path) -> None:
     for kind, name in (("manifest", "ballot manifest"), ("cvrs", "cvrs")):
         path = data / ARLO / f"{source} - {name}.csv"
         response = client.post(
-            f"/audits/{audit_id}/counties/{county}/files",
+            audit_county_url(client, audit_id, county) + "/files",
             data={"kind": kind},
             files={"file": (path.name, path.read_bytes(), "text/csv")},
         )
@@ -42,7 +42,9 @@ def _upload(client: TestClient, audit_id: int, county: str, data: Path) -> None:
 
 
 def _record(client: TestClient, audit_id: int, county: str, sequence: int, **form: str) -> int:
-    response = client.post(f"/audits/{audit_id}/counties/{county}/cards/{sequence}", data=form)
+    response = client.post(
+        audit_county_url(client, audit_id, county) + f"/cards/{sequence}", data=form
+    )
     return response.status_code
 
 
@@ -77,15 +79,15 @@ def test_a_two_county_comparison_audit_through_the_routes(web: WebSetup, shared_
     sign_in(adams, "adams-clerk")
     dane = web.client()
     sign_in(dane, "dane-clerk")
-    assert dane.get(f"/audits/{audit_id}/counties/Adams").status_code == 403
+    assert dane.get(audit_county_url(admin, audit_id, "Adams")).status_code == 403
     refused = dane.post(
-        f"/audits/{audit_id}/counties/Adams/files",
+        audit_county_url(admin, audit_id, "Adams") + "/files",
         data={"kind": "manifest"},
         files={"file": ("m.csv", b"Batch Name,Number of Ballots\nB1,3\n", "text/csv")},
     )
     assert refused.status_code == 403
     bad = adams.post(
-        f"/audits/{audit_id}/counties/Adams/files",
+        audit_county_url(adams, audit_id, "Adams") + "/files",
         data={"kind": "manifest"},
         files={"file": ("m.csv", b"Batch,Ballots counted\nB1,3\n", "text/csv")},
     )
@@ -108,7 +110,7 @@ def test_a_two_county_comparison_audit_through_the_routes(web: WebSetup, shared_
     assert first.size == 5
     sample = audits.sample(audit_id)
     assert {c.county for c in sample} <= {"Adams", "Dane"}
-    csv_text = adams.get(f"/audits/{audit_id}/counties/Adams/retrieval.csv").text
+    csv_text = adams.get(audit_county_url(adams, audit_id, "Adams") + "/retrieval.csv").text
     assert csv_text.splitlines()[0].startswith("Container,Tabulator,Batch Name,Ballot Number")
     assert len(csv_text.splitlines()) == 1 + sum(c.county == "Adams" for c in sample)
 
@@ -126,7 +128,7 @@ def test_a_two_county_comparison_audit_through_the_routes(web: WebSetup, shared_
     )
     assert corrected == 303
     void = admin.post(
-        f"/audits/{audit_id}/counties/{card.county}/cards/{card.sequence}/void",
+        audit_county_url(admin, audit_id, card.county) + f"/cards/{card.sequence}/void",
         data={"reason": "wrong card pulled"},
     )
     assert void.status_code == 303
@@ -174,13 +176,13 @@ def test_a_two_county_comparison_audit_through_the_routes(web: WebSetup, shared_
     with zipfile.ZipFile(io.BytesIO(export)) as archive:
         names = set(archive.namelist())
     assert {"audit.json", "sample.csv", "audit-board.csv", "SHA256SUMS.txt"} <= names
-    assert "files/Adams/Mount Olive - cvrs.csv" in names
+    assert "files/Adams/cvrs-Mount Olive - cvrs.csv" in names
 
 
 def _upload_once_more(client: TestClient, audit_id: int, data: Path) -> object:
     path = data / ARLO / "Mount Olive - ballot manifest.csv"
     return client.post(
-        f"/audits/{audit_id}/counties/Adams/files",
+        audit_county_url(client, audit_id, "Adams") + "/files",
         data={"kind": "manifest"},
         files={"file": (path.name, path.read_bytes(), "text/csv")},
     )
@@ -193,11 +195,11 @@ def test_every_audit_route_declares_a_rule_and_counties_are_scoped(web: WebSetup
     sign_in(board, "adams-board")
     assert "No audit names Adams" in board.get("/my-audits").text
     audit_id = AuditStore(make_engine(web.url)).create_audit("A", ["Adams"], actor="admin")
-    assert board.get("/my-audits").headers["location"] == f"/audits/{audit_id}/counties/Adams"
+    assert board.get("/my-audits").headers["location"] == audit_county_url(board, audit_id, "Adams")
     assert admin.get("/my-audits").headers["location"] == "/audits"
     assert board.get(f"/audits/{audit_id}").status_code == 403
     assert board.post(f"/audits/{audit_id}/publish").status_code == 403
-    assert board.get(f"/audits/{audit_id}/counties/Adams").status_code == 200
+    assert board.get(audit_county_url(board, audit_id, "Adams")).status_code == 200
     anonymous = web.client()
     assert anonymous.get(f"/audits/{audit_id}/export.zip").status_code == 303
 
@@ -280,7 +282,7 @@ def test_a_batch_comparison_audit_through_the_routes(web: WebSetup, shared_data:
         ):
             path = shared_data / ARLO / f"{source} - {name}.csv"
             response = admin.post(
-                f"/audits/{audit_id}/counties/{county}/files",
+                audit_county_url(admin, audit_id, county) + "/files",
                 data={"kind": kind, "contest": CONTEST},
                 files={"file": (path.name, path.read_bytes(), "text/csv")},
             )
@@ -305,7 +307,8 @@ def test_a_batch_comparison_audit_through_the_routes(web: WebSetup, shared_data:
             key = (card.county, card.batch)
             if key in counted:
                 repeat = admin.post(
-                    f"/audits/{audit_id}/counties/{card.county}/cards/{card.sequence}", data={}
+                    audit_county_url(admin, audit_id, card.county) + f"/cards/{card.sequence}",
+                    data={},
                 )
                 assert repeat.status_code == 400 and "counted once" in repeat.text
                 continue
@@ -340,7 +343,7 @@ def test_a_polling_audit_without_cvrs_takes_typed_reported_votes(
     assert admin.post(f"/audits/{audit_id}/contests", data=typed).status_code == 303
     path = shared_data / ARLO / "Mount Olive - ballot manifest.csv"
     response = admin.post(
-        f"/audits/{audit_id}/counties/Adams/files",
+        audit_county_url(admin, audit_id, "Adams") + "/files",
         data={"kind": "manifest"},
         files={"file": (path.name, path.read_bytes(), "text/csv")},
     )

@@ -7,7 +7,6 @@ A thin adapter: manifests are read by :mod:`papertally.io.manifests`, ballots dr
 
 from __future__ import annotations
 
-import csv
 import os
 import tempfile
 from pathlib import Path
@@ -18,6 +17,7 @@ from rich.table import Table
 
 from papertally.audit.sampling import Sample, SamplingMethod, draw_sample
 from papertally.cli.common import console, print_json, user_errors
+from papertally.csv_safe import csv_writer
 from papertally.errors import PapertallyError
 from papertally.io.manifests import parse_manifest_argument, read_manifests
 
@@ -96,7 +96,7 @@ def write_retrieval_csv(sample: Sample, path: Path) -> None:
         raise PapertallyError(f"cannot write {path}: {error.strerror or error}") from None
     try:
         with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
+            writer = csv_writer(out)
             writer.writerow(CSV_COLUMNS)
             for county, entries in sample.retrieval_list().items():
                 for e in entries:
@@ -175,7 +175,13 @@ def register(app: typer.Typer) -> None:
             "-m",
             help="Ballot manifest CSV or Excel file, as [JURISDICTION=]FILE; repeat per county.",
         ),
-        size: int = typer.Option(..., "--size", "-n", min=1, help="How many ballots to draw."),
+        size: int | None = typer.Option(
+            None,
+            "--size",
+            "-n",
+            min=1,
+            help="How many ballots to draw (with --cvrs, default: round 1 of the audit).",
+        ),
         method: SamplingMethod = typer.Option(
             SamplingMethod.CONSISTENT,
             "--method",
@@ -194,8 +200,49 @@ def register(app: typer.Typer) -> None:
         csv_out: Path | None = typer.Option(
             None, "--csv", help="Also write the retrieval list to this CSV file."
         ),
+        cvrs: list[str] = typer.Option(
+            [],
+            "--cvrs",
+            help="CVR exports as [COUNTY=]FILE: draw round 1 of a comparison audit as the app.",
+        ),
+        risk_limit: float = typer.Option(
+            0.05, "--risk-limit", help="With --cvrs: the risk limit that sizes round 1."
+        ),
+        contest: list[str] = typer.Option(
+            [], "--contest", help="With --cvrs: a contest to audit (default: every one)."
+        ),
+        winners: list[str] = typer.Option(
+            [], "--winners", help="With --cvrs: CONTEST=K seats (default: its votes allowed)."
+        ),
     ) -> None:
-        """Draw a reproducible random sample of ballots and list where to find them."""
+        """Draw a reproducible random sample of ballots and list where to find them.
+
+        With --cvrs, round 1 of a ballot-comparison audit: the contests fixed from the CVRs'
+        tally, the size the engine gives (or --size), the same draw as the web app's.
+        """
+        if cvrs:
+            if method is not SamplingMethod.CONSISTENT or with_replacement or already_drawn:
+                raise PapertallyError(
+                    "with --cvrs the sample is drawn as the app draws it (consistent sampler, "
+                    "no replacement, from draw 1): leave out --method, --with-replacement and "
+                    "--already-drawn"
+                )
+            from papertally.cli.audit_cvr import sample_command
+
+            sample_command(
+                seed=seed,
+                cvrs=cvrs,
+                manifests=manifest,
+                size=size,
+                risk_limit=risk_limit,
+                contests=contest,
+                winners=winners,
+                as_json=as_json,
+                csv_out=csv_out,
+            )
+            return
+        if size is None:
+            raise PapertallyError("give --size, the number of ballots to draw (or --cvrs)")
         parsed = [parse_manifest_argument(argument) for argument in manifest]
         combined = read_manifests(parsed)
         result = draw_sample(

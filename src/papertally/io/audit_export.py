@@ -12,7 +12,8 @@ Export layout (version 1)::
     audit.json          audit, contests (specs), files with SHA-256, rounds with measurements
     sample.csv          one row per draw: sequence, round, ticket, where the card is
     audit-board.csv     every audit-board record, current, superseded and voided
-    files/<county>/...  the manifests and CVR exports as uploaded
+    files/<county>/<kind>-<name>  the manifests and CVR exports as uploaded
+                        (names made safe and unique: :func:`export_paths`)
     SHA256SUMS.txt      ``<sha256>  <path>`` for every other file of the zip
 """
 
@@ -439,6 +440,50 @@ def sample_row(card: SampledCard, round_number: int) -> list[str]:
     ]
 
 
+MAX_PART_CHARS = 80
+"""The longest county or file name kept in a path of the export zip."""
+
+
+def safe_file_part(text: str, fallback: str) -> str:
+    """Return ``text`` as one safe part of a path: letters, digits, space, ``.``, ``_``, ``-``.
+
+    Anything else (``/``, ``\\``, ``:``, control characters...) becomes ``_``; leading and
+    trailing dots and spaces go (so ``.`` and ``..`` name nothing), the length is capped at
+    :data:`MAX_PART_CHARS`, and an empty result becomes ``fallback``. Such a part cannot leave
+    its folder when the zip is unpacked, on any system.
+    """
+    cleaned = "".join(c if c.isalnum() or c in " ._-" else "_" for c in text)
+    cleaned = cleaned.strip(". ")[:MAX_PART_CHARS].strip(". ")
+    return cleaned or fallback
+
+
+def export_paths(files: Sequence[AuditFile]) -> list[str]:
+    """Return where each file sits in the export zip, unique and safe, in the files' order.
+
+    ``files/<county>/<kind>-<file name>``: the kind keeps a county's manifest and CVR export
+    apart even when both were uploaded under one name; two counties whose names clean to the
+    same text, or two files of one kind and name, get ``-2``, ``-3``... before the extension.
+    Names are compared case-folded, as the file systems of Windows and macOS compare them.
+    """
+    taken: set[str] = set()
+    paths: list[str] = []
+    for file in files:
+        county = safe_file_part(file.county, "county")
+        name = safe_file_part(Path(file.filename.replace("\\", "/")).name, "file")
+        stem, dot, suffix = name.rpartition(".")
+        if not dot or not stem:
+            stem, dot, suffix = name, "", ""
+        kind = safe_file_part(file.kind, "file").replace(" ", "-")
+        candidate = f"files/{county}/{kind}-{name}"
+        number = 1
+        while candidate.casefold() in taken:
+            number += 1
+            candidate = f"files/{county}/{kind}-{stem}-{number}{dot}{suffix}"
+        taken.add(candidate.casefold())
+        paths.append(candidate)
+    return paths
+
+
 def _csv(rows: Sequence[Sequence[str]], header: Sequence[str]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -512,9 +557,9 @@ def build_export(
         contents[ACTIVITY_JSON] = json.dumps(
             list(activity), indent=1, ensure_ascii=False, default=str
         ).encode("utf-8")
-    for file in files:
+    for file, path in zip(files, export_paths(files), strict=True):
         if not (withhold_cvrs and file.kind == CVRS):
-            contents[file.export_path] = file.content
+            contents[path] = file.content
     if withhold_cvrs:
         sampled = {str(card.sequence): card.cvr for card, _ in sample}
         contents[SAMPLED_CVRS] = json.dumps(sampled, indent=1, ensure_ascii=False).encode()
@@ -537,10 +582,10 @@ def files_json(files: Sequence[AuditFile]) -> list[dict[str, str]]:
             "kind": f.kind,
             "contest": f.contest or "",
             "filename": f.filename,
-            "path": f.export_path,
+            "path": path,
             "sha256": f.sha256,
         }
-        for f in files
+        for f, path in zip(files, export_paths(files), strict=True)
     ]
 
 

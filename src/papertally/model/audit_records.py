@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from papertally.types import ChoiceName, ContestName, CountyName
@@ -32,12 +31,6 @@ class AuditFile:
     def sha256(self) -> str:
         """The SHA-256 of the file's bytes, as published before the seed."""
         return hashlib.sha256(self.content).hexdigest()
-
-    @property
-    def export_path(self) -> str:
-        """Where the file sits in the export zip."""
-        county = self.county.replace("/", "-").replace("\\", "-").strip(". ") or "county"
-        return f"files/{county}/{Path(self.filename).name}"
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,12 @@ _TRANSITIONS: dict[tuple[CountyStatus, CountyAction], tuple[CountyStatus, frozen
         CountyStatus.ACCEPTED,
         frozenset({Role.ADMINISTRATOR}),
     ),
+    # The one way to reopen an accepted county (logged like every step): the administrator
+    # returns it for correction, while the recount is not yet certified.
+    (CountyStatus.ACCEPTED, CountyAction.RETURN): (
+        CountyStatus.RETURNED,
+        frozenset({Role.ADMINISTRATOR}),
+    ),
 }
 
 

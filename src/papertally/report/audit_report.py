@@ -9,7 +9,6 @@ limit, or decided by a full hand count.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
@@ -21,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from papertally import __version__
 from papertally.audit.contests import AuditedCard, AuditType, ContestSpec, discrepancy_code
+from papertally.csv_safe import csv_writer
 from papertally.store.audits import Audit, AuditContest, AuditRound, BoardEntry, StoredCard
 
 EFFECTS = {
@@ -320,7 +320,7 @@ CSV_COLUMNS = (
 def audit_report_csv(report: AuditReport) -> str:
     """Return one CSV row per round, contest and assertion (columns :data:`CSV_COLUMNS`)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for line in report.rounds:
         writer.writerow(

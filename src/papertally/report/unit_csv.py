@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from papertally.csv_safe import csv_writer
 from papertally.reconcile import Reconciliation
 from papertally.report.files import write_text_atomically
 
@@ -84,9 +84,10 @@ def write_unit_differences_csv(rec: Reconciliation, path: str | Path) -> Path:
     """Write the per-unit differences of ``rec`` to ``path`` (UTF-8, with a header row).
 
     The file is moved into place only when complete, so a failure never leaves half a file.
+    Names a spreadsheet would run as formulas are defused (:mod:`papertally.csv_safe`).
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer, lineterminator="\n")
     writer.writerow(unit_difference_header(rec))
     writer.writerows(unit_difference_rows(rec))
     return write_text_atomically(path, buffer.getvalue())

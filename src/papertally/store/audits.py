@@ -41,8 +41,13 @@ from papertally.store.audit_schema import (
     AuditSampleRow,
 )
 from papertally.store.engine import reading, writing
+from papertally.store.files import FileStore, StoredBlob
+from papertally.store.integrity import logged_rows
 from papertally.store.recounts import RecountStore
 from papertally.types import ChoiceName, ContestName, CountyName
+
+MAX_FILENAME_CHARS = 255
+"""The longest file name kept for an upload (file systems allow 255 bytes)."""
 
 
 @dataclass(frozen=True)
@@ -180,9 +185,12 @@ def _iso(moment: datetime | None) -> str | None:
 class AuditStore:
     """The store's audit operations, over an engine whose schema is migrated."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, file_store: FileStore | None = None) -> None:
         self.engine = engine
         self.log = RecountStore(engine)
+        self.file_store = file_store or FileStore.for_url(
+            engine.url.render_as_string(hide_password=False)
+        )
 
     # -- definition -------------------------------------------------------------------------
 
@@ -215,6 +223,10 @@ class AuditStore:
                 "audit.create",
                 f"audit/{audit_id}",
                 {"name": name.strip(), "counties": cleaned},
+                rows=[
+                    *logged_rows(connection, AuditRow, AuditRow.id == audit_id),
+                    *logged_rows(connection, AuditCountyRow, AuditCountyRow.audit_id == audit_id),
+                ],
             )
         return int(audit_id)
 
@@ -299,31 +311,64 @@ class AuditStore:
                     "winners": winners,
                     "reported": None if reported is None else dict(reported),
                 },
+                rows=logged_rows(connection, AuditContestRow, AuditContestRow.audit_id == audit_id),
             )
 
     def upload_file(
         self, audit_id: int, file: AuditFile, summary: Mapping[str, Any], *, actor: str
     ) -> StoredFile:
-        """Keep a county's manifest or CVR file; it replaces the county's earlier one of that kind.
+        """Keep a county's manifest or CVR file given as bytes (see :meth:`record_file`)."""
+        blob = self.file_store.put_bytes(file.content)
+        return self.record_file(
+            audit_id,
+            file.county,
+            file.kind,
+            file.filename,
+            file.contest,
+            blob,
+            summary,
+            actor=actor,
+        )
+
+    def record_file(
+        self,
+        audit_id: int,
+        county: CountyName,
+        kind: str,
+        filename: str,
+        contest: ContestName | None,
+        blob: StoredBlob,
+        summary: Mapping[str, Any],
+        *,
+        actor: str,
+    ) -> StoredFile:
+        """Record a county's manifest, CVR file or batch tallies whose bytes are in the file
+        store as ``blob``; it replaces the county's earlier one of that kind (and contest).
 
         Only during set-up: once the hashes are published, the files are what was audited.
         """
-        if file.kind not in FILE_KINDS:
-            raise PapertallyError(f"unknown kind of file {file.kind!r}: manifest or cvrs")
+        if kind not in FILE_KINDS:
+            raise PapertallyError(f"unknown kind of file {kind!r}: manifest or cvrs")
+        if len(filename) > MAX_FILENAME_CHARS:
+            raise PapertallyError(
+                f"the file name {filename[:40]!r}... is {len(filename)} characters long; "
+                f"rename the file to at most {MAX_FILENAME_CHARS}"
+            )
         now = _now()
         with writing(self.engine) as connection:
             audit = self._require_status(connection, audit_id, "setup", "change its files")
-            county = self._county_in(audit, file.county)
+            county = self._county_in(audit, county)
             new_id = connection.execute(
                 insert(AuditFileRow)
                 .values(
                     audit_id=audit_id,
                     county=county,
-                    kind=file.kind,
-                    contest=file.contest,
-                    filename=file.filename,
-                    sha256=file.sha256,
-                    content=file.content,
+                    kind=kind,
+                    contest=contest,
+                    filename=filename,
+                    sha256=blob.sha256,
+                    size=blob.size,
+                    stored_key=blob.key,
                     summary=json.dumps(dict(summary)),
                     uploaded_by=actor,
                     uploaded_at=now,
@@ -335,11 +380,11 @@ class AuditStore:
                 .where(
                     AuditFileRow.audit_id == audit_id,
                     AuditFileRow.county == county,
-                    AuditFileRow.kind == file.kind,
+                    AuditFileRow.kind == kind,
                     AuditFileRow.superseded_by.is_(None),
                     AuditFileRow.id != new_id,
-                    (AuditFileRow.contest == file.contest)
-                    if file.contest is not None
+                    (AuditFileRow.contest == contest)
+                    if contest is not None
                     else AuditFileRow.contest.is_(None),
                 )
                 .values(superseded_by=new_id)
@@ -347,23 +392,29 @@ class AuditStore:
             self.log.append(
                 connection,
                 actor,
-                f"audit.upload.{file.kind}",
+                f"audit.upload.{kind}",
                 f"audit/{audit_id}/county/{county}",
                 {
-                    "file": file.filename,
-                    "contest": file.contest,
-                    "sha256": file.sha256,
+                    "file": filename,
+                    "contest": contest,
+                    "sha256": blob.sha256,
                     "summary": dict(summary),
                 },
+                rows=logged_rows(
+                    connection,
+                    AuditFileRow,
+                    AuditFileRow.audit_id == audit_id,
+                    AuditFileRow.county == county,
+                ),
             )
         return StoredFile(
             int(new_id),
             county,
-            file.kind,
-            file.contest,
-            file.filename,
-            file.sha256,
-            len(file.content),
+            kind,
+            contest,
+            filename,
+            blob.sha256,
+            blob.size,
             dict(summary),
             actor,
             now,
@@ -417,6 +468,7 @@ class AuditStore:
                 "audit.publish",
                 f"audit/{audit_id}",
                 {"sha256": hashes, "findings": list(findings)},
+                rows=logged_rows(connection, AuditRow, AuditRow.id == audit_id),
             )
         return hashes
 
@@ -453,6 +505,10 @@ class AuditStore:
                 "audit.seed",
                 f"audit/{audit_id}",
                 {"seed": seed, "contests": [dict(s) for s in specs]},
+                rows=[
+                    *logged_rows(connection, AuditRow, AuditRow.id == audit_id),
+                    *logged_rows(connection, AuditContestRow, AuditContestRow.audit_id == audit_id),
+                ],
             )
             self._insert_round(connection, audit_id, 1, cards, actor=actor)
 
@@ -505,6 +561,20 @@ class AuditStore:
                 "cards_drawn": drawn,
                 "tickets": [[c.sequence, c.ticket] for c in cards],
             },
+            rows=[
+                *logged_rows(
+                    connection,
+                    AuditRoundRow,
+                    AuditRoundRow.audit_id == audit_id,
+                    AuditRoundRow.number == number,
+                ),
+                *logged_rows(
+                    connection,
+                    AuditSampleRow,
+                    AuditSampleRow.audit_id == audit_id,
+                    AuditSampleRow.round_number == number,
+                ),
+            ],
         )
 
     # -- audit boards -----------------------------------------------------------------------
@@ -574,6 +644,7 @@ class AuditStore:
                 "audit.card.correct" if current is not None else "audit.card.record",
                 f"audit/{audit_id}/county/{card.county}/card/{sequence}",
                 {"entry_id": int(entry_id), "replaces": current, "reason": reason, **content},
+                rows=logged_rows(connection, AuditEntryRow, AuditEntryRow.sample_id == card.id),
             )
         return int(entry_id)
 
@@ -601,6 +672,7 @@ class AuditStore:
                 "audit.card.void",
                 f"audit/{audit_id}/county/{card.county}/card/{sequence}",
                 {"entry_id": current, "reason": reason.strip()},
+                rows=logged_rows(connection, AuditEntryRow, AuditEntryRow.sample_id == card.id),
             )
 
     def close_round(
@@ -668,6 +740,12 @@ class AuditStore:
                 "audit.round.close",
                 f"audit/{audit_id}/round/{number}",
                 dict(measurement),
+                rows=logged_rows(
+                    connection,
+                    AuditRoundRow,
+                    AuditRoundRow.audit_id == audit_id,
+                    AuditRoundRow.number == number,
+                ),
             )
             if next_cards is None:
                 connection.execute(
@@ -675,7 +753,14 @@ class AuditStore:
                     .where(AuditRow.id == audit_id)
                     .values(status="complete", completed_at=now)
                 )
-                self.log.append(connection, actor, "audit.complete", f"audit/{audit_id}", {})
+                self.log.append(
+                    connection,
+                    actor,
+                    "audit.complete",
+                    f"audit/{audit_id}",
+                    {},
+                    rows=logged_rows(connection, AuditRow, AuditRow.id == audit_id),
+                )
             else:
                 self._insert_round(connection, audit_id, number + 1, next_cards, actor=actor)
 
@@ -703,7 +788,11 @@ class AuditStore:
             return self._files(connection, audit_id)
 
     def file_contents(self, audit_id: int) -> list[AuditFile]:
-        """Return the audit's current files with their bytes, counties in the audit's order."""
+        """Return the audit's current files with their bytes, counties in the audit's order.
+
+        The bytes come from the file store, each checked against its recorded SHA-256: a file
+        changed on disk raises :class:`~papertally.store.files.FileIntegrityError` naming it.
+        """
         audit = self.audit(audit_id)
         with reading(self.engine) as connection:
             rows = (
@@ -716,7 +805,16 @@ class AuditStore:
                 .scalars()
             )
             found = [
-                AuditFile(r.county, r.kind, r.filename, bytes(r.content), r.contest) for r in rows
+                AuditFile(
+                    r.county,
+                    r.kind,
+                    r.filename,
+                    self.file_store.read_verified(
+                        r.stored_key, r.sha256, f"{r.county} {r.kind} {r.filename!r}"
+                    ),
+                    r.contest,
+                )
+                for r in rows
             ]
         order = {c: i for i, c in enumerate(audit.counties)}
         return sorted(found, key=lambda f: (order.get(f.county, len(order)), f.kind, f.filename))
@@ -865,6 +963,30 @@ class AuditStore:
         ]
         return AuditExportContents(header, self.file_contents(audit_id), sample, records, activity)
 
+    def county_ids(self, audit_id: int) -> dict[CountyName, int]:
+        """Return each county of the audit with its row id (what URLs name), in audit order."""
+        with reading(self.engine) as connection:
+            rows = connection.execute(
+                select(AuditCountyRow.county, AuditCountyRow.id)
+                .where(AuditCountyRow.audit_id == audit_id)
+                .order_by(AuditCountyRow.id)
+            ).all()
+        return {county: county_id for county, county_id in rows}
+
+    def county_by_id(self, audit_id: int, county_id: int) -> CountyName | None:
+        """Return the county with row id ``county_id`` in audit ``audit_id``, or None.
+
+        URLs name counties by id: a name may hold any character, and names are compared
+        exactly (never case-folded), so a clerk of "STRASSE" is no clerk of "Straße".
+        """
+        with reading(self.engine) as connection:
+            found: CountyName | None = connection.execute(
+                select(AuditCountyRow.county).where(
+                    AuditCountyRow.audit_id == audit_id, AuditCountyRow.id == county_id
+                )
+            ).scalar_one_or_none()
+        return found
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _audit(self, connection: Connection, audit_id: int, *, lock: bool = False) -> Audit:
@@ -913,7 +1035,7 @@ class AuditStore:
     @staticmethod
     def _county_in(audit: Audit, county: CountyName) -> CountyName:
         for known in audit.counties:
-            if known.casefold() == county.strip().casefold():
+            if known == county.strip():
                 return known
         raise PapertallyError(
             f"{county!r} does not take part in audit {audit.id} ({', '.join(audit.counties)})"
@@ -959,7 +1081,7 @@ class AuditStore:
                 r.contest,
                 r.filename,
                 r.sha256,
-                len(r.content),
+                r.size,
                 json.loads(r.summary),
                 r.uploaded_by,
                 _utc(r.uploaded_at) or r.uploaded_at,
@@ -979,7 +1101,7 @@ class AuditStore:
             )
             .scalar()
         )
-        if row is None or row.county.casefold() != county.casefold():
+        if row is None or row.county != county:
             raise PapertallyError(f"{county} has no card {sequence} in audit {audit_id}")
         return _card_of(row)
 

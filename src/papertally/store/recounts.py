@@ -1,4 +1,4 @@
-"""Running a recount in the store: users, recounts, county steps, tally sheets, paper records
+"""Running a recount in the store: recounts, county steps, tally sheets, paper records
 and the hash-chained activity log.
 
 Every method is one transaction, and every change appends to the activity log in the same
@@ -10,12 +10,12 @@ is refused with :class:`StaleWriteError`, which carries the newer version to sho
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from papertally.errors import PapertallyError
@@ -23,8 +23,6 @@ from papertally.model.activity import (
     ActivityEntry,
     ChainVerification,
     canonical_json,
-    content_digest,
-    next_entry,
     verify_chain,
 )
 from papertally.model.recount import (
@@ -38,21 +36,29 @@ from papertally.model.recount import (
 )
 from papertally.reconcile.paper import ChallengedBallot, PaperRecords
 from papertally.store.engine import reading, writing
+from papertally.store.integrity import (
+    Mismatch,
+    RowState,
+    append_entry,
+    logged_rows,
+    verify_state,
+)
 from papertally.store.recount_schema import (
     ActivityRow,
     PaperRecordRow,
     RecountCountyRow,
     RecountRow,
     RecountWardRow,
-    SignInFailureRow,
     TallySheetRow,
-    UserRow,
 )
 from papertally.store.schema import ChoiceRow, ContestRow
 from papertally.types import ChoiceName, CountyName, ReportingUnitId
 
-ACTIVITY_LOCK_KEY = 0x6C6F6721
-"""PostgreSQL advisory lock key serializing appends to the activity log (``"log!"``)."""
+MAX_VOTES_PER_CHOICE = 10_000_000
+"""The most votes one choice may get in one ward's tally (and the most of any paper-record count):
+far above any real ward, low enough that a report's sums stay ordinary integers."""
+MAX_COST_CENTS = 1_000_000_000
+"""The largest county cost estimate taken, in cents ($10 million; the column is 32-bit)."""
 
 
 class StaleWriteError(PapertallyError):
@@ -66,16 +72,6 @@ class StaleWriteError(PapertallyError):
             f"ward {unit!r} was changed by someone else (you saw version {expected}, it is now "
             f"version {current}); review the newer entries and enter yours again"
         )
-
-
-@dataclass(frozen=True)
-class User:
-    """A user as the app needs it (never the password hash)."""
-
-    id: int
-    username: str
-    role: Role
-    county: CountyName | None
 
 
 @dataclass(frozen=True)
@@ -107,6 +103,18 @@ class CountyProgress:
     cost_estimate_cents: int | None
     started_at: datetime | None
     note: str | None
+    version: int
+    id: int
+    """The county's row id in this recount: what URLs name (names may hold any character)."""
+
+
+@dataclass(frozen=True)
+class StoredWard:
+    """A ward of a recount as URLs and forms name it: its row id, unit id, county, version."""
+
+    id: int
+    unit: ReportingUnitId
+    county: CountyName
     version: int
 
 
@@ -148,15 +156,21 @@ class StoredPaperRecords:
 
 @dataclass(frozen=True)
 class LogVerification:
-    """The activity log's chain check, plus the tallies whose stored content the log disowns."""
+    """The activity log's chain check, plus every stored row the log does not vouch for."""
 
     chain: ChainVerification
-    altered_sheets: tuple[str, ...]
+    mismatches: tuple[Mismatch, ...]
+    """Rows differing from their last logged content, missing, or never logged; in table order."""
+
+    @property
+    def altered_sheets(self) -> tuple[str, ...]:
+        """Return each mismatch as a sentence naming table, row, column and log entry."""
+        return tuple(m.message for m in self.mismatches)
 
     @property
     def intact(self) -> bool:
-        """Return True when the chain verifies and every sheet matches its logged content."""
-        return self.chain.intact and not self.altered_sheets
+        """Return True when the chain verifies and every row matches its logged content."""
+        return self.chain.intact and not self.mismatches
 
 
 def _utc(moment: datetime) -> datetime:
@@ -197,35 +211,29 @@ class RecountStore:
         action: str,
         subject: str,
         details: Mapping[str, Any] | None = None,
+        *,
+        rows: Iterable[RowState] = (),
     ) -> ActivityEntry:
-        """Append an entry to the log inside the caller's transaction (so both commit as one)."""
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ACTIVITY_LOCK_KEY})
-        last = (
-            Session(connection)
-            .scalars(select(ActivityRow).order_by(ActivityRow.sequence.desc()).limit(1))
-            .first()
-        )
-        previous = None if last is None else _entry_of(last)
-        entry = next_entry(previous, actor=actor, action=action, subject=subject, details=details)
-        connection.execute(
-            insert(ActivityRow).values(
-                sequence=entry.sequence,
-                recorded_at=entry.recorded_at,
-                actor=entry.actor,
-                action=entry.action,
-                subject=entry.subject,
-                details=canonical_json(entry.details).decode(),
-                previous_hash=entry.previous_hash,
-                entry_hash=entry.entry_hash,
-            )
-        )
-        return entry
+        """Append an entry to the log inside the caller's transaction (so both commit as one).
 
-    def record(self, actor: str, action: str, subject: str, details: Mapping[str, Any]) -> None:
+        ``rows`` are the rows the change wrote, read back with
+        :func:`~papertally.store.integrity.logged_rows` (or removed:
+        :func:`~papertally.store.integrity.deleted_rows`), so that verify can prove them.
+        """
+        return append_entry(connection, actor, action, subject, details, rows)
+
+    def record(
+        self,
+        actor: str,
+        action: str,
+        subject: str,
+        details: Mapping[str, Any],
+        *,
+        rows: Iterable[RowState] = (),
+    ) -> None:
         """Append one entry on its own (e.g. a sign-in or an import done elsewhere)."""
         with writing(self.engine) as connection:
-            self.append(connection, actor, action, subject, details)
+            self.append(connection, actor, action, subject, details, rows=rows)
 
     def activity(self, *, after: int = 0, limit: int | None = None) -> list[ActivityEntry]:
         """Return log entries in order, from sequence ``after + 1``."""
@@ -238,120 +246,20 @@ class RecountStore:
             return [_entry_of(row) for row in Session(connection).scalars(query)]
 
     def verify_log(self, *, expected_head: str | None = None) -> LogVerification:
-        """Recompute the chain and check every stored tally sheet against its logged content."""
-        entries = self.activity()
-        chain = verify_chain(entries, expected_head=expected_head)
-        logged: dict[int, str] = {}
-        for entry in entries:
-            if entry.action.startswith("tally.") and "sheet_id" in entry.details:
-                logged[int(entry.details["sheet_id"])] = content_digest(entry.details["votes"])
-        altered: list[str] = []
-        with reading(self.engine) as connection:
-            rows = connection.execute(
-                select(TallySheetRow.id, TallySheetRow.votes, RecountWardRow.unit_key).join(
-                    RecountWardRow, RecountWardRow.id == TallySheetRow.ward_id
-                )
-            ).all()
-        for sheet_id, votes, unit in rows:
-            digest = logged.get(sheet_id)
-            if digest is None:
-                altered.append(f"tally sheet {sheet_id} of ward {unit!r} has no log entry")
-            elif digest != content_digest(json.loads(votes)):
-                altered.append(
-                    f"tally sheet {sheet_id} of ward {unit!r} differs from what the log recorded"
-                )
-        return LogVerification(chain, tuple(altered))
+        """Recompute the chain and check every row of every state table against the log.
 
-    # -- users -------------------------------------------------------------------------------
-
-    def add_user(
-        self,
-        username: str,
-        password_hash: str,
-        role: Role,
-        county: CountyName | None,
-        *,
-        actor: str,
-    ) -> User:
-        """Create a user; clerks and board members must belong to a county."""
-        if role in {Role.CLERK, Role.BOARD} and not county:
-            raise PapertallyError(f"a {role.value} must be given a county")
-        with writing(self.engine) as connection:
-            taken = connection.execute(
-                select(UserRow.id).where(UserRow.username == username)
-            ).first()
-            if taken is not None:
-                raise PapertallyError(f"there is already a user called {username!r}")
-            user_id = connection.execute(
-                insert(UserRow)
-                .values(
-                    username=username,
-                    password_hash=password_hash,
-                    role=role.value,
-                    county=county if role in {Role.CLERK, Role.BOARD} else None,
-                    created_at=_now(),
-                )
-                .returning(UserRow.id)
-            ).scalar_one()
-            self.append(
-                connection,
-                actor,
-                "user.create",
-                f"user/{username}",
-                {"role": role.value, "county": county},
-            )
-        return User(user_id, username, role, county)
-
-    def user_credentials(self, username: str) -> tuple[User, str] | None:
-        """Return the user called ``username`` and their password hash, or None."""
-        with reading(self.engine) as connection:
-            row = (
-                Session(connection)
-                .scalars(select(UserRow).where(UserRow.username == username))
-                .one_or_none()
-            )
-        if row is None:
-            return None
-        return User(row.id, row.username, Role(row.role), row.county), row.password_hash
-
-    def user(self, user_id: int) -> User | None:
-        """Return the user with id ``user_id``, or None."""
+        One consistent snapshot (PostgreSQL: repeatable read), so writes going on meanwhile
+        neither hide nor fake a mismatch.
+        """
         with self.engine.connect() as connection:
-            row = connection.execute(
-                select(UserRow.username, UserRow.role, UserRow.county).where(UserRow.id == user_id)
-            ).first()
-        return None if row is None else User(user_id, row.username, Role(row.role), row.county)
-
-    def users(self) -> list[User]:
-        """Return every user, by name."""
-        with reading(self.engine) as connection:
-            rows = Session(connection).scalars(select(UserRow).order_by(UserRow.username)).all()
-        return [User(r.id, r.username, Role(r.role), r.county) for r in rows]
-
-    def recent_sign_in_failures(self, username: str, since: datetime) -> list[datetime]:
-        """Return when sign-ins as ``username`` failed since ``since``."""
-        with reading(self.engine) as connection:
-            moments = connection.execute(
-                select(SignInFailureRow.failed_at).where(
-                    SignInFailureRow.username == username, SignInFailureRow.failed_at >= since
-                )
-            ).scalars()
-            return [_utc(m) for m in moments]
-
-    def record_sign_in(self, username: str, *, succeeded: bool) -> None:
-        """Log a sign-in; a failure is also kept for rate limiting."""
-        with writing(self.engine) as connection:
-            if not succeeded:
-                connection.execute(
-                    insert(SignInFailureRow).values(username=username, failed_at=_now())
-                )
-            self.append(
-                connection,
-                username,
-                "sign-in" if succeeded else "sign-in.failed",
-                f"user/{username}",
-                {},
-            )
+            if connection.dialect.name == "postgresql":
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                query = select(ActivityRow).order_by(ActivityRow.sequence)
+                entries = [_entry_of(row) for row in Session(connection).scalars(query)]
+                mismatches = verify_state(connection, entries)
+        chain = verify_chain(entries, expected_head=expected_head)
+        return LogVerification(chain, tuple(mismatches))
 
     # -- recounts ----------------------------------------------------------------------------
 
@@ -426,6 +334,15 @@ class RecountStore:
                     "counties": len(counties),
                     "wards": len(units),
                 },
+                rows=[
+                    *logged_rows(connection, RecountRow, RecountRow.id == recount_id),
+                    *logged_rows(
+                        connection, RecountCountyRow, RecountCountyRow.recount_id == recount_id
+                    ),
+                    *logged_rows(
+                        connection, RecountWardRow, RecountWardRow.recount_id == recount_id
+                    ),
+                ],
             )
         return recount_id
 
@@ -471,7 +388,7 @@ class RecountStore:
                 .scalars(
                     select(RecountCountyRow).where(
                         RecountCountyRow.recount_id == recount_id,
-                        func.lower(RecountCountyRow.county) == county.lower(),
+                        RecountCountyRow.county == county,
                     )
                 )
                 .one_or_none()
@@ -479,6 +396,54 @@ class RecountStore:
         if row is None:
             raise PapertallyError(f"county {county!r} takes no part in recount {recount_id}")
         return _county_of(row)
+
+    def county_by_id(self, recount_id: int, county_id: int) -> CountyProgress | None:
+        """Return the county with row id ``county_id`` in recount ``recount_id``, or None.
+
+        URLs name counties by id: names are compared exactly everywhere (never case-folded, so
+        "STRASSE" is not "Straße") and may hold characters a path cannot carry.
+        """
+        with reading(self.engine) as connection:
+            row = (
+                Session(connection)
+                .scalars(
+                    select(RecountCountyRow).where(
+                        RecountCountyRow.recount_id == recount_id,
+                        RecountCountyRow.id == county_id,
+                    )
+                )
+                .one_or_none()
+            )
+        return None if row is None else _county_of(row)
+
+    def wards(self, recount_id: int, county: CountyName | None = None) -> list[StoredWard]:
+        """Return the recount's wards (optionally of one county, named exactly) by unit id."""
+        query = select(
+            RecountWardRow.id,
+            RecountWardRow.unit_key,
+            RecountWardRow.county,
+            RecountWardRow.version,
+        ).where(RecountWardRow.recount_id == recount_id)
+        if county is not None:
+            query = query.where(RecountWardRow.county == county)
+        with reading(self.engine) as connection:
+            return [
+                StoredWard(i, u, c, v)
+                for i, u, c, v in connection.execute(query.order_by(RecountWardRow.unit_key))
+            ]
+
+    def ward_by_id(self, recount_id: int, ward_id: int) -> StoredWard | None:
+        """Return the ward with row id ``ward_id`` in recount ``recount_id``, or None."""
+        with reading(self.engine) as connection:
+            row = connection.execute(
+                select(
+                    RecountWardRow.id,
+                    RecountWardRow.unit_key,
+                    RecountWardRow.county,
+                    RecountWardRow.version,
+                ).where(RecountWardRow.recount_id == recount_id, RecountWardRow.id == ward_id)
+            ).first()
+        return None if row is None else StoredWard(row[0], row[1], row[2], row[3])
 
     def choices(self, recount_id: int) -> list[ChoiceName]:
         """Return the recounted contest's choices in ballot order, read from the results."""
@@ -509,7 +474,7 @@ class RecountStore:
             RecountWardRow.unit_key, RecountWardRow.county, RecountWardRow.version
         ).where(RecountWardRow.recount_id == recount_id)
         if county is not None:
-            query = query.where(func.lower(RecountWardRow.county) == county.lower())
+            query = query.where(RecountWardRow.county == county)
         with reading(self.engine) as connection:
             return [
                 (u, c, v) for u, c, v in connection.execute(query.order_by(RecountWardRow.unit_key))
@@ -540,9 +505,17 @@ class RecountStore:
         """Set a county's recount method (hand or machine) and/or its cost estimate."""
         if method is not None and method not in ("hand", "machine"):
             raise PapertallyError(f"method must be 'hand' or 'machine', not {method!r}")
-        if cost_estimate_cents is not None and cost_estimate_cents < 0:
-            raise PapertallyError("a cost estimate cannot be negative")
+        if cost_estimate_cents is not None and not 0 <= cost_estimate_cents <= MAX_COST_CENTS:
+            raise PapertallyError(
+                f"a cost estimate must lie between $0 and ${MAX_COST_CENTS // 100:,}"
+            )
+        self._require_open(recount_id)
         current = self.county(recount_id, county)
+        if not county_accepts_entries(current.status):
+            raise PapertallyError(
+                f"county {current.county!r} is {current.status.value}: its plan cannot change "
+                "unless the administrator returns it for correction"
+            )
         values: dict[str, Any] = {}
         if method is not None:
             values["method"] = method
@@ -567,6 +540,7 @@ class RecountStore:
                 "county.plan",
                 f"recount/{recount_id}/county/{current.county}",
                 values,
+                rows=self._county_rows(connection, recount_id, current.county),
             )
 
     def county_step(
@@ -603,6 +577,7 @@ class RecountStore:
                 f"county.{action.value}",
                 f"recount/{recount_id}/county/{current.county}",
                 {"from": current.status.value, "to": target.value, "note": note},
+                rows=self._county_rows(connection, recount_id, current.county),
             )
         return target
 
@@ -630,7 +605,18 @@ class RecountStore:
                 "recount.certify",
                 f"recount/{recount_id}",
                 {"totals": dict(totals)},
+                rows=logged_rows(connection, RecountRow, RecountRow.id == recount_id),
             )
+
+    @staticmethod
+    def _county_rows(connection: Connection, recount_id: int, county: CountyName) -> list[RowState]:
+        """Return the row of ``county`` in recount ``recount_id``, to log."""
+        return logged_rows(
+            connection,
+            RecountCountyRow,
+            RecountCountyRow.recount_id == recount_id,
+            RecountCountyRow.county == county,
+        )
 
     def _require_open(self, recount_id: int) -> Recount:
         recount = self.recount(recount_id)
@@ -676,7 +662,7 @@ class RecountStore:
             )
             .where(RecountWardRow.recount_id == recount_id, RecountWardRow.unit_key == unit)
         ).first()
-        if row is None or (county is not None and row[2].casefold() != county.casefold()):
+        if row is None or (county is not None and row[2] != county):
             where = f"in {county}" if county is not None else f"in recount {recount_id}"
             raise PapertallyError(f"there is no ward {unit!r} {where}")
         ward_id, version, ward_county, recount_status, county_status = row
@@ -787,6 +773,17 @@ class RecountStore:
                     "supersedes": previous,
                     "reason": reason,
                 },
+                rows=[
+                    *logged_rows(
+                        connection, TallySheetRow, TallySheetRow.id.in_([sheet_id, previous or 0])
+                    ),
+                    *logged_rows(connection, RecountWardRow, RecountWardRow.id == ward_id),
+                    *(
+                        self._county_rows(connection, recount_id, county)
+                        if county_status is CountyStatus.NOT_STARTED
+                        else []
+                    ),
+                ],
             )
         return sheet_id
 
@@ -806,6 +803,17 @@ class RecountStore:
         for name, value in content.items():
             if isinstance(value, int) and value < 0:
                 raise PapertallyError(f"{name.replace('_', ' ')} cannot be negative (got {value})")
+            if isinstance(value, int) and value > MAX_VOTES_PER_CHOICE:
+                raise PapertallyError(
+                    f"{name.replace('_', ' ')}: {value} is more than one ward can hold "
+                    f"(at most {MAX_VOTES_PER_CHOICE:,})"
+                )
+        for challenged in records.challenged:
+            if not 0 <= challenged.count <= MAX_VOTES_PER_CHOICE:
+                raise PapertallyError(
+                    f"challenged ballots: {challenged.count} is not a count of ballots of one "
+                    f"ward (0 to {MAX_VOTES_PER_CHOICE:,})"
+                )
         with writing(self.engine) as connection:
             ward_id, _, _ = self._claim_ward(
                 connection,
@@ -849,6 +857,14 @@ class RecountStore:
                     "supersedes": previous,
                     "reason": reason,
                 },
+                rows=[
+                    *logged_rows(
+                        connection,
+                        PaperRecordRow,
+                        PaperRecordRow.id.in_([record_id, previous or 0]),
+                    ),
+                    *logged_rows(connection, RecountWardRow, RecountWardRow.id == ward_id),
+                ],
             )
         return record_id
 
@@ -868,7 +884,7 @@ class RecountStore:
             .order_by(RecountWardRow.unit_key, TallySheetRow.label, TallySheetRow.id)
         )
         if county is not None:
-            query = query.where(func.lower(RecountWardRow.county) == county.lower())
+            query = query.where(RecountWardRow.county == county)
         if unit is not None:
             query = query.where(RecountWardRow.unit_key == unit)
         if not include_history:
@@ -904,7 +920,7 @@ class RecountStore:
             .order_by(RecountWardRow.unit_key)
         )
         if county is not None:
-            query = query.where(func.lower(RecountWardRow.county) == county.lower())
+            query = query.where(RecountWardRow.county == county)
         with reading(self.engine) as connection:
             rows = Session(connection).execute(query).all()
         return [
@@ -932,6 +948,11 @@ def _validated_votes(
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise PapertallyError(
                 f"votes for {choice!r} must be a whole number of at least 0, not {value!r}"
+            )
+        if value > MAX_VOTES_PER_CHOICE:
+            raise PapertallyError(
+                f"votes for {choice!r}: {value} is more than one ward can hold "
+                f"(at most {MAX_VOTES_PER_CHOICE:,})"
             )
         clean[choice] = value
     return clean
@@ -977,4 +998,5 @@ def _county_of(row: RecountCountyRow) -> CountyProgress:
         row.started_at if row.started_at is None else _utc(row.started_at),
         row.note,
         row.version,
+        row.id,
     )

@@ -3,7 +3,9 @@
 Fail closed: a route without a declared rule is a programming error caught at start-up
 (:func:`check_every_route_has_a_rule`), and the global dependency (:func:`enforce_access`) refuses
 any request whose endpoint has no rule. County scoping is checked centrally from the path: a
-``county`` path parameter must be the signed-in clerk's or board member's own county.
+``{county_id}`` path parameter names a county by its row id, which the check resolves in the
+store and compares exactly (never case-folded) with the signed-in clerk's or board member's
+own county.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ ACCESS_ATTRIBUTE = "__papertally_access__"
 
 
 class Access(StrEnum):
-    """Who may call a route. Rules named ``COUNTY_*`` and ``CLERK`` need a ``county`` path part."""
+    """Who may call a route. ``COUNTY_*`` and ``CLERK`` rules need a ``{county_id}`` path part."""
 
     PUBLIC = "public"
     """Anyone, signed in or not: published results, the sign-in page."""
@@ -82,12 +84,18 @@ class Principal:
     """The county of a clerk or board member; None for state-wide roles."""
 
 
+def role_may(principal: Principal | None, rule: Access) -> bool:
+    """Return True when ``principal``'s role may call routes with ``rule`` at all (any county)."""
+    return rule is Access.PUBLIC or (principal is not None and principal.role in _ROLES_FOR[rule])
+
+
 def may(principal: Principal | None, rule: Access, county: str | None) -> bool:
     """Return True when ``principal`` may call a route with ``rule`` about ``county``.
 
-    ``county`` is the county named in the request's path, or None. Clerks and board members
-    are confined to their own county for every rule, reading included; a county rule on a
-    path without a county refuses everyone (fail closed).
+    ``county`` is the stored name of the county the request's path names by id, or None.
+    Clerks and board members are confined to their own county for every rule, reading
+    included, compared exactly as stored: "STRASSE" is not "Straße". A county rule on a path
+    without a county refuses everyone (fail closed).
     """
     if rule is Access.PUBLIC:
         return True
@@ -97,7 +105,7 @@ def may(principal: Principal | None, rule: Access, county: str | None) -> bool:
         return False
     if county is None or principal.role in {Role.ADMINISTRATOR, Role.OBSERVER}:
         return True
-    return principal.county is not None and principal.county.casefold() == county.casefold()
+    return principal.county is not None and principal.county == county
 
 
 def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
@@ -122,8 +130,8 @@ def check_every_route_has_a_rule(app: FastAPI) -> None:
         where = f"{sorted(route.methods or ())} {route.path}"
         if rule is None:
             missing.append(where)
-        elif rule in COUNTY_RULES and "{county}" not in route.path:
-            missing.append(f"{where} (rule {rule.value!r} needs a {{county}} in its path)")
+        elif rule in COUNTY_RULES and "{county_id}" not in route.path:
+            missing.append(f"{where} (rule {rule.value!r} needs a {{county_id}} in its path)")
     documentation = {
         app.openapi_url,
         app.docs_url,

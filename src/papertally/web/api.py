@@ -7,14 +7,25 @@ in the ``X-CSRF-Token`` header, and sends the token returned then with every lat
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from papertally.store.recounts import MAX_VOTES_PER_CHOICE as MAX_VOTES
 from papertally.store.recounts import StaleWriteError
 from papertally.web.access import Access, requires
-from papertally.web.context import csrf_token, principal, require_principal, services
+from papertally.web.context import (
+    MAX_ROW_ID,
+    begin_session,
+    csrf_token,
+    principal,
+    request_address,
+    require_county,
+    require_principal,
+    services,
+)
 from papertally.web.service import SignInRefused
 
 router = APIRouter(prefix="/api")
@@ -28,12 +39,40 @@ class SignIn(BaseModel):
 
 
 class SheetEntry(BaseModel):
-    """One tally sheet of a ward, stating the ward version it was based on."""
+    """One tally sheet of a ward, stating the ward version it was based on.
 
-    label: str = "sheet 1"
-    votes: dict[str, int]
-    version: int = Field(ge=0, description="The ward version the writer last saw.")
-    reason: str | None = None
+    Lengths and counts are bounded here so that a hostile body is refused (422) before any
+    work: JSON objects cannot name a key twice usefully (the last wins), so the tally's
+    choices are checked against the contest in the route.
+    """
+
+    label: str = Field("sheet 1", max_length=200)
+    votes: dict[Annotated[str, Field(max_length=500)], Annotated[int, Field(ge=0, le=MAX_VOTES)]]
+    version: int = Field(ge=0, le=MAX_ROW_ID, description="The ward version the writer last saw.")
+    reason: str | None = Field(None, max_length=2000)
+
+
+async def _repeated_keys(request: Request) -> list[str]:
+    """Return the keys a JSON body names more than once in one object (e.g. a choice).
+
+    JSON parsers silently keep the last of repeated keys; a tally naming a choice twice is
+    ambiguous, so the route refuses it rather than guess.
+    """
+    twice: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen:
+                twice.append(key)
+            seen.add(key)
+        return dict(items)
+
+    try:
+        json.loads(await request.body(), object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return []
+    return twice
 
 
 @router.get("/session")
@@ -53,17 +92,19 @@ def api_session(request: Request) -> dict[str, Any]:
 def api_sign_in(request: Request, body: SignIn) -> dict[str, Any]:
     """Sign in; returns the CSRF token to send with every write."""
     try:
-        user = services(request).sign_in(body.username, body.password)
+        signed = services(request).sign_in(
+            body.username, body.password, address=request_address(request)
+        )
     except SignInRefused as refused:
+        headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
         raise HTTPException(
-            status_code=429 if refused.locked else 401, detail=str(refused)
+            status_code=refused.status, detail=str(refused), headers=headers
         ) from None
-    request.session.clear()
-    request.session["user_id"] = user.id
+    begin_session(request, signed)
     return {
-        "username": user.username,
-        "role": user.role.value,
-        "csrf_token": csrf_token(request),
+        "username": signed.user.username,
+        "role": signed.user.role.value,
+        "csrf_token": signed.csrf_token,
     }
 
 
@@ -93,10 +134,23 @@ def api_progress(request: Request, recount_id: int) -> dict[str, Any]:
     }
 
 
-@router.get("/recounts/{recount_id}/counties/{county}/wards")
+@router.get("/recounts/{recount_id}/counties")
+@requires(Access.SIGNED_IN)
+def api_counties(request: Request, recount_id: int) -> list[dict[str, Any]]:
+    """The recount's counties with the ids their URLs use (a clerk or board sees her own)."""
+    who = require_principal(request)
+    return [
+        {"county_id": c.id, "county": c.county, "status": c.status.value, "version": c.version}
+        for c in services(request).recounts.counties(recount_id)
+        if who.county is None or c.county == who.county
+    ]
+
+
+@router.get("/recounts/{recount_id}/counties/{county_id}/wards")
 @requires(Access.COUNTY_READ)
-def api_county_wards(request: Request, recount_id: int, county: str) -> list[dict[str, Any]]:
-    """The county's wards with their current version and summed recount tally."""
+def api_county_wards(request: Request, recount_id: int, county_id: int) -> list[dict[str, Any]]:
+    """The county's wards with the ids their URLs use, current version and summed tally."""
+    county = require_county(request)
     svc = services(request)
     sheets = svc.recounts.sheets(recount_id, county=county)
     summed: dict[str, dict[str, int]] = {}
@@ -105,29 +159,59 @@ def api_county_wards(request: Request, recount_id: int, county: str) -> list[dic
         for choice, n in sheet.votes.items():
             ward[choice] = ward.get(choice, 0) + n
     return [
-        {"unit": unit, "version": version, "recount": summed.get(unit)}
-        for unit, _, version in svc.recounts.ward_units(recount_id, county)
+        {
+            "ward_id": ward.id,
+            "unit": ward.unit,
+            "version": ward.version,
+            "recount": summed.get(ward.unit),
+        }
+        for ward in svc.recounts.wards(recount_id, county)
     ]
 
 
-@router.post("/recounts/{recount_id}/counties/{county}/wards/{unit}/sheets", status_code=201)
+@router.post("/recounts/{recount_id}/counties/{county_id}/wards/{ward_id}/sheets", status_code=201)
 @requires(Access.COUNTY_WRITE)
 def api_enter_sheet(
-    request: Request, recount_id: int, county: str, unit: str, body: SheetEntry
+    request: Request,
+    recount_id: int,
+    county_id: int,
+    ward_id: int,
+    body: SheetEntry,
+    repeated: Annotated[list[str], Depends(_repeated_keys)],
 ) -> dict[str, Any]:
-    """Enter one tally sheet; 409 with the ward's current version when someone wrote first."""
+    """Enter one tally sheet; 409 with the ward's current version when someone wrote first.
+
+    The tally names every choice of the contest exactly once (a missing choice is refused,
+    not read as 0), each count a whole number from 0 to the per-ward ceiling.
+    """
     who = require_principal(request)
+    county = require_county(request)
     svc = services(request)
+    ward = svc.recounts.ward_by_id(recount_id, ward_id)
+    if ward is None or ward.county != county:
+        raise HTTPException(status_code=404, detail=f"there is no ward {ward_id} in {county}")
+    choices = svc.recounts.choices(recount_id)
+    missing = [c for c in choices if c not in body.votes]
+    if repeated:
+        raise HTTPException(
+            status_code=422,
+            detail=f"votes: every choice must be named once; named twice: {', '.join(repeated)}",
+        )
+    if missing:
+        raise HTTPException(
+            status_code=422,
+            detail=f"votes: every choice must be named once; missing {', '.join(missing)}",
+        )
     try:
         sheet_id = svc.recounts.enter_tally_sheet(
             recount_id,
-            unit,
+            ward.unit,
             body.label,
             body.votes,
             expected_version=body.version,
             actor=who.username,
             reason=body.reason,
-            county=county,
+            county=ward.county,
         )
     except StaleWriteError as stale:
         raise StaleWriteHTTP(stale) from None

@@ -12,19 +12,22 @@ draws the next round, down to a full hand count. The workflow itself lives in
 Observers download the export and see it verified (:func:`papertally.verify.verify_export`); the
 report comes in HTML, PDF, CSV and JSON.
 
-Every route declares its access rule; county routes carry ``{county}`` in their path, which the
-app's access check compares with the signed-in clerk's or board member's county.
+Every route declares its access rule; county routes carry ``{county_id}`` in their path (the
+county's row id in the audit, never its name), which the app's access check resolves and
+compares exactly with the signed-in clerk's or board member's county.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
+from papertally.csv_safe import csv_writer
 from papertally.errors import PapertallyError
 from papertally.io.audit_export import (
     BATCH_TALLIES,
@@ -32,9 +35,8 @@ from papertally.io.audit_export import (
     MANIFEST,
     AuditFiles,
     audit_export_zip,
-    summarize_file,
+    safe_file_part,
 )
-from papertally.model.audit_records import AuditFile
 from papertally.model.recount import Role
 from papertally.report.audit_report import (
     audit_report_csv,
@@ -44,10 +46,20 @@ from papertally.report.audit_report import (
 )
 from papertally.store.audit_schema import AUDIT_TYPES
 from papertally.store.audits import AuditStore
+from papertally.store.uploads import UploadJobs
 from papertally.verify import verify_export
 from papertally.web.access import Access, requires
-from papertally.web.context import render, require_principal, services
+from papertally.web.context import (
+    path_id,
+    render,
+    require_county,
+    require_principal,
+    services,
+    streams_body,
+)
 from papertally.web.service import require
+from papertally.web.upload_worker import run_audit_file_job
+from papertally.web.uploads import UPLOAD_ROUTE_CEILING, receive_form, start_job
 from papertally.workflows.audit import (
     audit_report,
     close_round,
@@ -84,10 +96,15 @@ def _see_other(url: str) -> RedirectResponse:
 
 
 def _download(body: bytes | str, filename: str, media_type: str) -> Response:
+    """Answer with a file download; a name beyond ASCII goes in ``filename*`` (RFC 6266)."""
+    plain = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
     return Response(
         body,
         media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{plain}"; '
+            f"filename*=UTF-8''{quote(filename, safe='')}"
+        },
     )
 
 
@@ -113,11 +130,11 @@ def my_audits(request: Request) -> Response:
     who = require_principal(request)
     if who.role in (Role.ADMINISTRATOR, Role.OBSERVER) or not who.county:
         return _see_other("/audits")
-    mine = who.county.casefold()
-    for audit in audit_store(request).audits():
-        county = next((c for c in audit.counties if c.casefold() == mine), None)
-        if county is not None:
-            return _see_other(f"/audits/{audit.id}/counties/{county}")
+    audits = audit_store(request)
+    for audit in audits.audits():
+        county_id = audits.county_ids(audit.id).get(who.county)
+        if county_id is not None:
+            return _see_other(f"/audits/{audit.id}/counties/{county_id}")
     response: Response = render(request, "audit_none.html")
     return response
 
@@ -142,11 +159,13 @@ def audit_page(request: Request, audit_id: int, message: str | None = None) -> A
     entered = {e.sequence for e in audits.entries(audit_id)}
     rounds = audits.rounds(audit_id)
     progress = []
+    county_ids = audits.county_ids(audit_id)
     for county in audit.counties:
         mine = [c for c in sample if c.county == county and c.round_number == len(rounds)]
         progress.append(
             {
                 "county": county,
+                "county_id": county_ids[county],
                 "cards": len(mine),
                 "entered": sum(1 for c in mine if c.sequence in entered),
             }
@@ -159,6 +178,7 @@ def audit_page(request: Request, audit_id: int, message: str | None = None) -> A
         files=audits.files(audit_id),
         rounds=rounds,
         progress=progress,
+        county_ids=county_ids,
         audit_types=AUDIT_TYPES,
         message=message,
     )
@@ -223,29 +243,42 @@ def _whole(text: str, what: str) -> int:
     return int(cleaned)
 
 
-@router.post("/audits/{audit_id}/counties/{county}/files")
+@router.post("/audits/{audit_id}/counties/{county_id}/files", max_body_size=UPLOAD_ROUTE_CEILING)
 @requires(Access.COUNTY_WRITE)
-async def upload_file(
-    request: Request,
-    audit_id: int,
-    county: str,
-    kind: FormText,
-    file: Annotated[UploadFile, File()],
-    contest: OptionalFormText = None,
-) -> Response:
+@streams_body
+async def upload_file(request: Request, audit_id: int, county_id: int) -> Response:
     """Upload the county's ballot manifest, CVR export or a contest's batch tallies (candidate
-    totals by batch); it is read at once to check it."""
+    totals by batch): streamed to disk, then read and checked by a worker while the page
+    follows it (:mod:`papertally.web.uploads`)."""
     who = require_principal(request)
+    county = require_county(request)
+    audit = await run_in_threadpool(audit_store(request).audit, audit_id)
+    require(audit.status == "setup", "the audit's files are published and can no longer change")
+    form = await receive_form(request, file_field="file", max_files=1)
+    kind = form.fields.get("kind", "")
     require(
         kind in (MANIFEST, CVRS, BATCH_TALLIES),
-        f"unknown kind of file {kind!r}: manifest, cvrs or batch tallies",
+        f"unknown kind of file {kind[:40]!r}: manifest, cvrs or batch tallies",
     )
-    require(bool(file.filename), "choose a file to upload")
-    chosen = (contest or "").strip() or None if kind == BATCH_TALLIES else None
-    upload = AuditFile(county, kind, file.filename or "upload", await file.read(), chosen)
-    summary = summarize_file(upload)
-    audit_store(request).upload_file(audit_id, upload, summary, actor=who.username)
-    return _see_other(f"/audits/{audit_id}/counties/{county}")
+    require(bool(form.files), "choose a file to upload")
+    contest = form.fields.get("contest", "").strip() or None if kind == BATCH_TALLIES else None
+    [received] = form.files
+    target = {
+        "audit_id": audit_id,
+        "county": county,
+        "kind": kind,
+        "contest": contest,
+        "filename": received.filename,
+        "key": received.blob.key,
+        "sha256": received.blob.sha256,
+        "size": received.blob.size,
+    }
+    jobs = UploadJobs(services(request).engine)
+    job_id = await run_in_threadpool(lambda: jobs.create("audit file", target, actor=who.username))
+    page = f"/audits/{audit_id}/counties/{county_id}"
+    return await start_job(
+        request, run_audit_file_job, job_id, done_url=page, status_url=f"{page}/uploads/{job_id}"
+    )
 
 
 @router.post("/audits/{audit_id}/publish")
@@ -282,21 +315,12 @@ def close_round_page(request: Request, audit_id: int) -> Response:
 # -- counties and audit boards ------------------------------------------------------------------
 
 
-def _county_name(audits: AuditStore, audit_id: int, county: str) -> str:
-    """Return the county as the audit spells it; refuse a county not in the audit."""
-    audit = audits.audit(audit_id)
-    for known in audit.counties:
-        if known.casefold() == county.casefold():
-            return known
-    raise PapertallyError(f"{county!r} does not take part in audit {audit_id}")
-
-
-@router.get("/audits/{audit_id}/counties/{county}", response_class=HTMLResponse)
+@router.get("/audits/{audit_id}/counties/{county_id}", response_class=HTMLResponse)
 @requires(Access.COUNTY_READ)
-def county_page(request: Request, audit_id: int, county: str) -> Any:
+def county_page(request: Request, audit_id: int, county_id: int) -> Any:
     """The county's uploads and its retrieval list, card by card, with what is recorded."""
     audits = audit_store(request)
-    name = _county_name(audits, audit_id, county)
+    name = require_county(request)
     audit = audits.audit(audit_id)
     entries = {e.sequence: e for e in audits.entries(audit_id, county=name)}
     rounds = audits.rounds(audit_id)
@@ -306,6 +330,7 @@ def county_page(request: Request, audit_id: int, county: str) -> Any:
         "audit_county.html",
         audit=audit,
         county=name,
+        county_id=county_id,
         files=[f for f in audits.files(audit_id) if f.county == name],
         cards=storage_order(audits.sample(audit_id, county=name)),
         entries=entries,
@@ -314,15 +339,15 @@ def county_page(request: Request, audit_id: int, county: str) -> Any:
     )
 
 
-@router.get("/audits/{audit_id}/counties/{county}/retrieval.csv")
+@router.get("/audits/{audit_id}/counties/{county_id}/retrieval.csv")
 @requires(Access.COUNTY_READ)
-def retrieval_csv(request: Request, audit_id: int, county: str) -> Response:
+def retrieval_csv(request: Request, audit_id: int, county_id: int) -> Response:
     """The county's retrieval list as CSV, in storage order (container, tabulator, batch)."""
     audits = audit_store(request)
-    name = _county_name(audits, audit_id, county)
+    name = require_county(request)
     entered = {e.sequence for e in audits.entries(audit_id, county=name)}
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(RETRIEVAL_COLUMNS)
     for card in storage_order(audits.sample(audit_id, county=name)):
         writer.writerow(
@@ -338,12 +363,13 @@ def retrieval_csv(request: Request, audit_id: int, county: str) -> Response:
                 "yes" if card.sequence in entered else "no",
             ]
         )
-    return _download(out.getvalue(), f"retrieval-{name}-audit-{audit_id}.csv", "text/csv")
+    filename = f"retrieval-{safe_file_part(name, 'county')}-audit-{audit_id}.csv"
+    return _download(out.getvalue(), filename, "text/csv")
 
 
-def _card_page(request: Request, audit_id: int, county: str, sequence: int) -> Any:
+def _card_page(request: Request, audit_id: int, sequence: int) -> Any:
     audits = audit_store(request)
-    name = _county_name(audits, audit_id, county)
+    name = require_county(request)
     card = next((c for c in audits.sample(audit_id, county=name) if c.sequence == sequence), None)
     require(card is not None, f"{name} has no card {sequence} in audit {audit_id}")
     history = audits.entries(audit_id, county=name, sequence=sequence, include_history=True)
@@ -355,6 +381,7 @@ def _card_page(request: Request, audit_id: int, county: str, sequence: int) -> A
         "audit_card.html",
         audit=audits.audit(audit_id),
         county=name,
+        county_id=path_id(request, "county_id"),
         card=card,
         specs=contest_specs(audits, audit_id),
         history=history,
@@ -370,20 +397,20 @@ def _card_page(request: Request, audit_id: int, county: str, sequence: int) -> A
     )
 
 
-@router.get("/audits/{audit_id}/counties/{county}/cards/{sequence}", response_class=HTMLResponse)
+@router.get("/audits/{audit_id}/counties/{county_id}/cards/{sequence}", response_class=HTMLResponse)
 @requires(Access.COUNTY_READ)
-def card_page(request: Request, audit_id: int, county: str, sequence: int) -> Any:
+def card_page(request: Request, audit_id: int, county_id: int, sequence: int) -> Any:
     """One sampled card: where to find it, the form to record it, and its history."""
-    return _card_page(request, audit_id, county, sequence)
+    return _card_page(request, audit_id, sequence)
 
 
-@router.post("/audits/{audit_id}/counties/{county}/cards/{sequence}")
+@router.post("/audits/{audit_id}/counties/{county_id}/cards/{sequence}")
 @requires(Access.COUNTY_WRITE)
-async def record_card(request: Request, audit_id: int, county: str, sequence: int) -> Response:
+async def record_card(request: Request, audit_id: int, county_id: int, sequence: int) -> Response:
     """Record the audit board's reading of a card (or that it was not found)."""
     who = require_principal(request)
     audits = audit_store(request)
-    name = _county_name(audits, audit_id, county)
+    name = require_county(request)
     form = await request.form()
     found = form.get(NOT_FOUND_FIELD) is None
     specs = contest_specs(audits, audit_id)
@@ -412,20 +439,20 @@ async def record_card(request: Request, audit_id: int, county: str, sequence: in
         actor=who.username,
         reason=str(form.get("reason") or "").strip() or None,
     )
-    return _see_other(f"/audits/{audit_id}/counties/{name}#card-{sequence}")
+    return _see_other(f"/audits/{audit_id}/counties/{county_id}#card-{sequence}")
 
 
-@router.post("/audits/{audit_id}/counties/{county}/cards/{sequence}/void")
+@router.post("/audits/{audit_id}/counties/{county_id}/cards/{sequence}/void")
 @requires(Access.COUNTY_WRITE)
 def void_card(
-    request: Request, audit_id: int, county: str, sequence: int, reason: FormText
+    request: Request, audit_id: int, county_id: int, sequence: int, reason: FormText
 ) -> Response:
     """Void a mistaken reading (kept in the history); the card then needs a new one."""
     who = require_principal(request)
     audits = audit_store(request)
-    name = _county_name(audits, audit_id, county)
+    name = require_county(request)
     audits.void_entry(audit_id, name, sequence, actor=who.username, reason=reason)
-    return _see_other(f"/audits/{audit_id}/counties/{name}/cards/{sequence}")
+    return _see_other(f"/audits/{audit_id}/counties/{county_id}/cards/{sequence}")
 
 
 # -- export, verification, report ---------------------------------------------------------------

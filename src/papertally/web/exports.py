@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
+from papertally.csv_safe import csv_dict_writer
 from papertally.io.err_writer import election_report
 from papertally.io.generic_csv import COLUMNS, generic_rows
 from papertally.model import ContestCount, Election, ResultsStatus
@@ -27,9 +27,13 @@ def _recount_election(view: RecountView, recount: ContestCount) -> Election:
 
 
 def results_csv(view: RecountView, recount: ContestCount) -> str:
-    """Return the recount per ward in the generic results CSV (``docs/generic-csv.md``)."""
+    """Return the recount per ward in the generic results CSV (``docs/generic-csv.md``).
+
+    Names that a spreadsheet would run as formulas are defused (:mod:`papertally.csv_safe`):
+    this file is handed to the public.
+    """
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, restval="")
+    writer = csv_dict_writer(buffer, COLUMNS, restval="")
     writer.writeheader()
     writer.writerows(generic_rows(_recount_election(view, recount)))
     return buffer.getvalue()

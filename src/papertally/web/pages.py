@@ -1,27 +1,26 @@
 """The app's pages: public results, sign-in, the administrator's desk, the recount itself.
 
 Every route names its access rule with :func:`papertally.web.access.requires`; the app will not
-start otherwise. County pages carry the county in their path, which the access check compares
-with the signed-in clerk's county; a ward named in a path must lie in that county.
+start otherwise. County pages carry the county's id in their path, which the access check
+resolves in the store and compares exactly with the signed-in clerk's county; a ward's id in a
+path must name a ward of that county. Names never appear in paths: a ward may be "Ward 1/2".
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import tempfile
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from papertally.errors import PapertallyError
-from papertally.io import read_results
 from papertally.law.schema import OfficeType
 from papertally.model.recount import CountyAction, Role
 from papertally.reconcile import reconcile_counts
@@ -30,18 +29,32 @@ from papertally.reconcile.paper import (
     PaperRecords,
     reconcile_paper_records,
 )
-from papertally.store.recounts import StaleWriteError
+from papertally.store.recounts import MAX_VOTES_PER_CHOICE, StaleWriteError, StoredWard
+from papertally.store.uploads import UploadJobs
 from papertally.web.access import Access, requires
-from papertally.web.context import render, require_principal, services
+from papertally.web.context import (
+    path_id,
+    render,
+    require_county,
+    require_principal,
+    services,
+    streams_body,
+)
 from papertally.web.exports import err_json, results_csv, results_json
-from papertally.web.security import hash_password
 from papertally.web.service import (
     RecountView,
     Services,
-    SignInRefused,
     findings_summary,
     law_findings,
     require,
+)
+from papertally.web.upload_worker import run_canvass_job
+from papertally.web.uploads import (
+    MAX_CANVASS_FILES,
+    UPLOAD_ROUTE_CEILING,
+    admin_url,
+    receive_form,
+    start_job,
 )
 
 router = APIRouter()
@@ -82,41 +95,13 @@ def public_results_csv(request: Request, recount_id: int) -> Response:
     )
 
 
-@router.get("/login", response_class=HTMLResponse)
-@requires(Access.PUBLIC)
-def login_page(request: Request) -> Any:
-    """The sign-in form."""
-    return render(request, "login.html", error=None)
-
-
-@router.post("/login", response_class=HTMLResponse)
-@requires(Access.PUBLIC)
-def login(request: Request, username: FormText, password: FormText) -> Any:
-    """Sign in; after too many failures for one user name, refuse for a while."""
-    try:
-        user = services(request).sign_in(username, password)
-    except SignInRefused as refused:
-        status = 429 if refused.locked else 401
-        return render(request, "login.html", status_code=status, error=str(refused))
-    request.session.clear()
-    request.session["user_id"] = user.id
-    return _see_other("/home")
-
-
-@router.post("/logout")
-@requires(Access.SIGNED_IN)
-def logout(request: Request) -> RedirectResponse:
-    """Sign out."""
-    request.session.clear()
-    return _see_other("/")
-
-
 @router.get("/home")
 @requires(Access.SIGNED_IN)
 def home(request: Request) -> Response:
     """Send each user to where their work is."""
     who = require_principal(request)
-    recounts = services(request).recounts.recounts()
+    svc = services(request)
+    recounts = svc.recounts.recounts()
     if who.role is Role.ADMINISTRATOR:
         return _see_other("/admin")
     if not recounts:
@@ -125,7 +110,11 @@ def home(request: Request) -> Response:
     latest = recounts[0]
     if who.role is Role.OBSERVER:
         return _see_other(f"/recounts/{latest.id}")
-    return _see_other(f"/recounts/{latest.id}/counties/{who.county}")
+    mine = next((c for c in svc.recounts.counties(latest.id) if c.county == who.county), None)
+    if mine is None:
+        none_yet: Response = render(request, "waiting.html")
+        return none_yet
+    return _see_other(f"/recounts/{latest.id}/counties/{mine.id}")
 
 
 # -- administrator ------------------------------------------------------------------------------
@@ -141,62 +130,44 @@ def admin_desk(request: Request, message: str | None = None) -> Any:
         "admin.html",
         elections=svc.store.list_elections(),
         recounts=svc.recounts.recounts(),
-        users=svc.recounts.users(),
+        users=svc.users.users(),
         roles=list(Role),
         offices=list(OfficeType),
         message=message,
     )
 
 
-@router.post("/admin/import")
+@router.post("/admin/import", max_body_size=UPLOAD_ROUTE_CEILING)
 @requires(Access.ADMINISTRATOR)
-async def admin_import(
-    request: Request, files: Annotated[list[UploadFile], File()], name: OptionalFormText = None
-) -> Response:
-    """Import a canvass (one or more files read together), as one transaction."""
+@streams_body
+async def admin_import(request: Request) -> Response:
+    """Import a canvass (one or more files read together), as one transaction: the files are
+    streamed to disk, then read by a worker while the page follows it
+    (:mod:`papertally.web.uploads`)."""
     who = require_principal(request)
-    with tempfile.TemporaryDirectory(prefix="papertally-upload-") as folder:
-        paths: list[Path] = []
-        digests: dict[str, str] = {}
-        for upload in files:
-            require(bool(upload.filename), "choose at least one file to import")
-            target = Path(folder) / Path(upload.filename or "upload").name
-            content = await upload.read()
-            target.write_bytes(content)
-            paths.append(target)
-            digests[str(target)] = hashlib.sha256(content).hexdigest()
-        result = read_results(paths)
-        election_id = services(request).import_canvass(
-            result, actor=who.username, name=name or None, digests=digests
-        )
-    note = f"Imported election {election_id} with {len(result.warnings)} warnings."
-    return _see_other(f"/admin?message={note}")
-
-
-@router.post("/admin/users")
-@requires(Access.ADMINISTRATOR)
-def admin_add_user(
-    request: Request,
-    username: FormText,
-    password: FormText,
-    role: FormText,
-    county: OptionalFormText = None,
-) -> Response:
-    """Create a user account."""
-    who = require_principal(request)
-    require(len(password) >= 10, "a password must have at least 10 characters")
-    try:
-        chosen = Role(role)
-    except ValueError:
-        raise PapertallyError(f"unknown role {role!r}") from None
-    services(request).recounts.add_user(
-        username.strip(),
-        hash_password(password),
-        chosen,
-        (county or "").strip() or None,
-        actor=who.username,
+    form = await receive_form(request, file_field="files", max_files=MAX_CANVASS_FILES)
+    require(bool(form.files), "choose at least one file to import")
+    target = {
+        "name": form.fields.get("name", "").strip() or None,
+        "files": [
+            {
+                "filename": f.filename,
+                "key": f.blob.key,
+                "sha256": f.blob.sha256,
+                "size": f.blob.size,
+            }
+            for f in form.files
+        ],
+    }
+    jobs = UploadJobs(services(request).engine)
+    job_id = await run_in_threadpool(lambda: jobs.create("canvass", target, actor=who.username))
+    return await start_job(
+        request,
+        run_canvass_job,
+        job_id,
+        done_url=admin_url,
+        status_url=f"/admin/imports/{job_id}",
     )
-    return _see_other(f"/admin?message=User {username} added.")
 
 
 @router.post("/admin/recounts")
@@ -274,19 +245,25 @@ def recount_dashboard_live(request: Request, recount_id: int) -> Any:
     return render(request, "_figures.html", view=view, progress=svc.progress(view))
 
 
-@router.post("/recounts/{recount_id}/counties/{county}/review")
+@router.post("/recounts/{recount_id}/counties/{county_id}/review")
 @requires(Access.ADMINISTRATOR)
 def review_county(
     request: Request,
     recount_id: int,
-    county: str,
+    county_id: int,
     decision: FormText,
     note: OptionalFormText = None,
 ) -> Response:
-    """Accept a submitted county, or return it for correction with a note."""
+    """Accept a submitted county, or return it for correction with a note.
+
+    Returning an accepted county is the one way to reopen it (logged like every step): its
+    plan, tallies and paper records are frozen from acceptance until then, and for good once
+    the recount is certified.
+    """
     who = require_principal(request)
+    county = require_county(request)
     action = {"accept": CountyAction.ACCEPT, "return": CountyAction.RETURN}.get(decision)
-    require(action is not None, f"unknown decision {decision!r}")
+    require(action is not None, f"decision: {decision[:40]!r} is neither 'accept' nor 'return'")
     assert action is not None
     services(request).recounts.county_step(
         recount_id, county, action, actor=who.username, role=who.role, note=note
@@ -306,10 +283,11 @@ def certify(request: Request, recount_id: int) -> Response:
     return _see_other(f"/recounts/{recount_id}")
 
 
-@router.get("/recounts/{recount_id}/counties/{county}", response_class=HTMLResponse)
+@router.get("/recounts/{recount_id}/counties/{county_id}", response_class=HTMLResponse)
 @requires(Access.COUNTY_READ)
-def county_page(request: Request, recount_id: int, county: str) -> Any:
+def county_page(request: Request, recount_id: int, county_id: int) -> Any:
     """A county's wards: recounted or not, changes, balance; the county's own steps."""
+    county = require_county(request)
     svc = services(request)
     view = svc.recount_view(recount_id)
     progress = svc.progress(view, county=county)
@@ -322,7 +300,8 @@ def county_page(request: Request, recount_id: int, county: str) -> Any:
         for choice, n in sheet.votes.items():
             ward[choice] = ward.get(choice, 0) + n
     wards = []
-    for unit, _, version in svc.recounts.ward_units(recount_id, county):
+    for stored in svc.recounts.wards(recount_id, county):
+        unit = stored.unit
         original = view.base.units[unit].votes
         votes = recounted.get(unit)
         balance = (
@@ -335,8 +314,9 @@ def county_page(request: Request, recount_id: int, county: str) -> Any:
         wards.append(
             {
                 "id": unit,
+                "ward_id": stored.id,
                 "name": view.election.units[unit].name,
-                "version": version,
+                "version": stored.version,
                 "original": original,
                 "recount": votes,
                 "change": None
@@ -356,36 +336,49 @@ def county_page(request: Request, recount_id: int, county: str) -> Any:
     )
 
 
-@router.post("/recounts/{recount_id}/counties/{county}/plan")
+@router.post("/recounts/{recount_id}/counties/{county_id}/plan")
 @requires(Access.COUNTY_WRITE)
 def county_plan(
     request: Request,
     recount_id: int,
-    county: str,
+    county_id: int,
     method: OptionalFormText = None,
     cost_estimate: OptionalFormText = None,
 ) -> Response:
     """Record the county's recount method and cost estimate (dollars)."""
     who = require_principal(request)
-    cents = None
-    if cost_estimate:
-        try:
-            cents = round(float(cost_estimate.replace(",", "").replace("$", "")) * 100)
-        except ValueError:
-            raise PapertallyError(
-                f"the cost estimate {cost_estimate!r} is not an amount of dollars"
-            ) from None
+    county = require_county(request)
+    cents = _dollars_to_cents(cost_estimate) if cost_estimate else None
     services(request).recounts.set_county_plan(
         recount_id, county, actor=who.username, method=method or None, cost_estimate_cents=cents
     )
-    return _see_other(f"/recounts/{recount_id}/counties/{county}")
+    return _see_other(f"/recounts/{recount_id}/counties/{county_id}")
 
 
-@router.post("/recounts/{recount_id}/counties/{county}/submit")
+_DOLLARS = re.compile(r"\$?\s*(\d{1,3}(?:,\d{3})+|\d{1,10})(?:\.(\d{1,2}))?")
+
+
+def _dollars_to_cents(text: str) -> int:
+    """Read an amount of dollars such as ``12,500`` or ``$980.50`` as cents.
+
+    Plain ASCII digits only (no exponents, ``inf``, superscripts or a sign), so that what is
+    stored is what the clerk typed; the store bounds the amount.
+    """
+    match = _DOLLARS.fullmatch(text.strip())
+    if match is None:
+        raise PapertallyError(
+            f"cost estimate: {text[:40]!r} is not an amount of dollars like 12,500 or 980.50"
+        )
+    whole, cents = match.group(1).replace(",", ""), (match.group(2) or "0").ljust(2, "0")
+    return int(whole) * 100 + int(cents)
+
+
+@router.post("/recounts/{recount_id}/counties/{county_id}/submit")
 @requires(Access.CLERK)
-def submit_county(request: Request, recount_id: int, county: str) -> Response:
+def submit_county(request: Request, recount_id: int, county_id: int) -> Response:
     """Submit the county's recount to the state once every ward has a tally."""
     who = require_principal(request)
+    county = require_county(request)
     svc = services(request)
     missing = svc.missing_wards(recount_id, county)
     names = ", ".join(m.partition("|")[2] for m in missing[:5]) + ("…" if len(missing) > 5 else "")
@@ -398,31 +391,33 @@ def submit_county(request: Request, recount_id: int, county: str) -> Response:
     svc.recounts.county_step(
         recount_id, county, CountyAction.SUBMIT, actor=who.username, role=who.role
     )
-    return _see_other(f"/recounts/{recount_id}/counties/{county}")
+    return _see_other(f"/recounts/{recount_id}/counties/{county_id}")
 
 
-def _ward_in_county(view: RecountView, county: str, unit: str) -> None:
-    """Refuse a ward that is not in the county named by the path (no cross-county ids)."""
-    known = view.election.units.get(unit)
-    if known is None or known.county.casefold() != county.casefold():
-        raise PapertallyError(f"there is no ward {unit!r} in {county}")
+def _path_ward(request: Request, recount_id: int, county: str) -> StoredWard:
+    """Return the ward the path names by id; refuse one of another county (404, exact names)."""
+    ward_id = path_id(request, "ward_id")
+    ward = services(request).recounts.ward_by_id(recount_id, ward_id)
+    if ward is None or ward.county != county:
+        raise HTTPException(status_code=404, detail=f"there is no ward {ward_id} in {county}")
+    return ward
 
 
 def _ward_page(
     request: Request,
     recount_id: int,
-    county: str,
-    unit: str,
     *,
     conflict: str | None = None,
     status_code: int = 200,
 ) -> Any:
     svc = services(request)
+    county = require_county(request)
+    ward = _path_ward(request, recount_id, county)
+    unit = ward.unit
     view = svc.recount_view(recount_id)
-    _ward_in_county(view, county, unit)
     history = svc.recounts.sheets(recount_id, unit=unit, include_history=True)
     current = [s for s in history if s.superseded_by is None and not s.voided]
-    version = next(v for u, _, v in svc.recounts.ward_units(recount_id, county) if u == unit)
+    version = ward.version
     records = next(
         (r for r in svc.recounts.paper_records(recount_id, county=county) if r.unit == unit), None
     )
@@ -442,6 +437,8 @@ def _ward_page(
         "ward.html",
         view=view,
         county=county,
+        county_id=path_id(request, "county_id"),
+        ward=ward,
         unit=view.election.units[unit],
         version=version,
         current=current,
@@ -455,11 +452,13 @@ def _ward_page(
     )
 
 
-@router.get("/recounts/{recount_id}/counties/{county}/wards/{unit}", response_class=HTMLResponse)
+@router.get(
+    "/recounts/{recount_id}/counties/{county_id}/wards/{ward_id}", response_class=HTMLResponse
+)
 @requires(Access.COUNTY_READ)
-def ward_page(request: Request, recount_id: int, county: str, unit: str) -> Any:
+def ward_page(request: Request, recount_id: int, county_id: int, ward_id: int) -> Any:
     """A ward: its tally sheets (with history), the sum, the paper records and their balance."""
-    return _ward_page(request, recount_id, county, unit)
+    return _ward_page(request, recount_id)
 
 
 @dataclass(frozen=True)
@@ -474,56 +473,62 @@ class _WardEntry:
 async def _write_ward(
     request: Request,
     recount_id: int,
-    county: str,
-    unit: str,
-    write: Callable[[Services, RecountView, FormData, _WardEntry], object],
+    write: Callable[[Services, RecountView, FormData, _WardEntry, StoredWard], object],
 ) -> Any:
     """Run one write to a ward from a form; on a stale version show the newer ward (409)."""
     who = require_principal(request)
     svc = services(request)
+    county = require_county(request)
+    ward = _path_ward(request, recount_id, county)
     view = svc.recount_view(recount_id)
-    _ward_in_county(view, county, unit)
     form = await request.form()
     reason = str(form.get("reason") or "").strip() or None
     entry = _WardEntry(who.username, _whole_number(form.get("version"), "version"), reason)
     try:
-        write(svc, view, form, entry)
+        write(svc, view, form, entry, ward)
     except StaleWriteError as stale:
-        return _ward_page(request, recount_id, county, unit, conflict=str(stale), status_code=409)
-    return _see_other(f"/recounts/{recount_id}/counties/{county}/wards/{unit}")
+        return _ward_page(request, recount_id, conflict=str(stale), status_code=409)
+    county_id = path_id(request, "county_id")
+    return _see_other(f"/recounts/{recount_id}/counties/{county_id}/wards/{ward.id}")
 
 
 @router.post(
-    "/recounts/{recount_id}/counties/{county}/wards/{unit}/sheets", response_class=HTMLResponse
+    "/recounts/{recount_id}/counties/{county_id}/wards/{ward_id}/sheets",
+    response_class=HTMLResponse,
 )
 @requires(Access.COUNTY_WRITE)
-async def enter_sheet(request: Request, recount_id: int, county: str, unit: str) -> Any:
+async def enter_sheet(request: Request, recount_id: int, county_id: int, ward_id: int) -> Any:
     """Enter (or correct) one tally sheet of a ward."""
 
-    def write(svc: Services, view: RecountView, form: FormData, entry: _WardEntry) -> object:
+    def write(
+        svc: Services, view: RecountView, form: FormData, entry: _WardEntry, ward: StoredWard
+    ) -> object:
         votes = {c: _whole_number(form.get(f"votes::{c}"), c) for c in view.choices}
         return svc.recounts.enter_tally_sheet(
             recount_id,
-            unit,
+            ward.unit,
             str(form.get("label") or "sheet 1"),
             votes,
             expected_version=entry.version,
             actor=entry.actor,
             reason=entry.reason,
-            county=county,
+            county=ward.county,
         )
 
-    return await _write_ward(request, recount_id, county, unit, write)
+    return await _write_ward(request, recount_id, write)
 
 
 @router.post(
-    "/recounts/{recount_id}/counties/{county}/wards/{unit}/records", response_class=HTMLResponse
+    "/recounts/{recount_id}/counties/{county_id}/wards/{ward_id}/records",
+    response_class=HTMLResponse,
 )
 @requires(Access.COUNTY_WRITE)
-async def enter_records(request: Request, recount_id: int, county: str, unit: str) -> Any:
+async def enter_records(request: Request, recount_id: int, county_id: int, ward_id: int) -> Any:
     """Enter the ward's paper-record counts and challenged ballots."""
 
-    def write(svc: Services, _view: RecountView, form: FormData, entry: _WardEntry) -> object:
+    def write(
+        svc: Services, _view: RecountView, form: FormData, entry: _WardEntry, ward: StoredWard
+    ) -> object:
         def optional(name: str) -> int | None:
             value = form.get(name)
             return None if value in (None, "") else _whole_number(value, name.replace("_", " "))
@@ -538,21 +543,28 @@ async def enter_records(request: Request, recount_id: int, county: str, unit: st
         )
         return svc.recounts.enter_paper_records(
             recount_id,
-            unit,
+            ward.unit,
             records,
             expected_version=entry.version,
             actor=entry.actor,
             reason=entry.reason,
-            county=county,
+            county=ward.county,
         )
 
-    return await _write_ward(request, recount_id, county, unit, write)
+    return await _write_ward(request, recount_id, write)
 
 
 def _whole_number(value: Any, what: str) -> int:
+    """Read a count typed in a form: ASCII digits (thousands commas allowed), at most 10 of them.
+
+    ``str.isdigit`` alone would let superscripts through (``int("²")`` fails) and thousands
+    of digits would be read at length before the store refused them.
+    """
     text = str(value if value is not None else "").strip().replace(",", "")
-    if not text.isdigit():
-        raise PapertallyError(f"{what}: enter a whole number of at least 0 (got {text!r})")
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        raise PapertallyError(
+            f"{what}: enter a whole number from 0 to {MAX_VOTES_PER_CHOICE:,} (got {text[:40]!r})"
+        )
     return int(text)
 
 
@@ -565,7 +577,7 @@ def _challenged(text: str) -> tuple[ChallengedBallot, ...]:
         parts = [p.strip() for p in line.split("|")]
         if (
             len(parts) != 3
-            or not parts[0].isdigit()
+            or not (parts[0].isascii() and parts[0].isdigit() and len(parts[0]) <= 10)
             or parts[2].lower() not in {"counted", "rejected"}
         ):
             raise PapertallyError(

@@ -6,10 +6,10 @@ processes behind one PostgreSQL database see the same recount.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,10 +20,25 @@ from papertally.model.recount import ward_totals_from_sheets
 from papertally.reconcile.progress import RecountProgress, recount_progress
 from papertally.store import Store
 from papertally.store.engine import writing
-from papertally.store.recounts import Recount, RecountStore, User
-from papertally.store.writer import save_import
+from papertally.store.recounts import Recount, RecountStore
+from papertally.store.users import (
+    SessionPolicy,
+    ThrottlePolicy,
+    User,
+    UserStore,
+    account_key,
+    address_key,
+    username_problem,
+)
+from papertally.store.writer import log_import, save_import
 from papertally.types import ChoiceName, ElectionId, ReportingUnitId
-from papertally.web.security import SIGN_IN_WINDOW, password_matches, sign_in_locked
+from papertally.web.security import (
+    MAX_PASSWORD_LENGTH,
+    new_csrf_token,
+    new_session_token,
+    token_digest,
+    verify_password,
+)
 
 
 @dataclass(frozen=True)
@@ -47,19 +62,48 @@ class RecountView:
 
 
 class SignInRefused(PapertallyError):
-    """A sign-in was refused: wrong credentials, or too many failures (``locked``)."""
+    """A sign-in was refused; ``status`` is the HTTP status to answer with.
 
-    def __init__(self, message: str, *, locked: bool) -> None:
+    400 for a name or password that cannot be one, 401 for wrong credentials, 403 for a
+    disabled account, 429 while throttled (``retry_after`` seconds to wait).
+    """
+
+    def __init__(self, message: str, *, status: int, wait_seconds: float = 0.0) -> None:
         super().__init__(message)
-        self.locked = locked
+        self.status = status
+        self.wait_seconds = wait_seconds
+        """How long to wait before trying again (429 only)."""
+
+    @property
+    def retry_after(self) -> int:
+        """The wait in whole seconds, rounded up, for a ``Retry-After`` header (0: none)."""
+        return math.ceil(self.wait_seconds) if self.wait_seconds > 0 else 0
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A new session: its user, the token for the cookie and the CSRF token."""
+
+    user: User
+    token: str
+    csrf_token: str
 
 
 class Services:
     """The store's operations the web app needs, over one engine."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        sessions: SessionPolicy | None = None,
+        throttle: ThrottlePolicy | None = None,
+    ) -> None:
         self.store = Store(url)
         self.recounts = RecountStore(self.store.engine)
+        self.users = UserStore(self.store.engine)
+        self.sessions = sessions or SessionPolicy()
+        self.throttle = throttle or ThrottlePolicy()
 
     @property
     def engine(self) -> Engine:
@@ -79,38 +123,56 @@ class Services:
                 file_digests=digests,
                 now=datetime.now(UTC),
             )
-            self.recounts.append(
-                connection,
-                actor,
-                "import",
-                f"election/{election_id}",
-                {
-                    "files": [Path(f).name for f in result.files],
-                    "sha256": dict(digests),
-                    "formats": list(result.formats),
-                    "warnings": len(result.warnings),
-                },
-            )
+            log_import(connection, result, election_id, actor=actor, file_digests=digests)
         return election_id
 
-    def sign_in(self, username: str, password: str) -> User:
-        """Check a user's password and log the attempt; refuse after too many failures.
+    def sign_in(self, username: str, password: str, *, address: str) -> SignedIn:
+        """Check a user's password from client ``address``; open a session, or refuse.
 
-        Raises :class:`SignInRefused` (``locked`` set when the user name is rate limited).
+        A name or password that cannot be one is refused before the store is touched or
+        anything logged. Then one attempt is claimed for the account and the address (refused
+        while either must wait, see :class:`ThrottlePolicy`), the password is checked, against
+        a dummy hash for an unknown name (the same work, so timing tells nothing), and the
+        outcome is logged. Raises :class:`SignInRefused`.
         """
-        now = datetime.now(UTC)
-        failures = self.recounts.recent_sign_in_failures(username, now - SIGN_IN_WINDOW)
-        if sign_in_locked(failures, now):
+        problem = username_problem(username)
+        if problem is not None:
+            raise SignInRefused(f"User name: {problem}.", status=400)
+        if len(password) > MAX_PASSWORD_LENGTH:
+            raise SignInRefused(f"Password: at most {MAX_PASSWORD_LENGTH} characters.", status=400)
+        wait = self.users.claim_sign_in(
+            [account_key(username), address_key(address)], self.throttle
+        )
+        if wait is not None:
+            seconds = wait.total_seconds()
             raise SignInRefused(
-                "Too many failed sign-ins for this user name. Wait 15 minutes and try again.",
-                locked=True,
+                f"Too many failed sign-ins. Wait {math.ceil(seconds)} seconds and try again.",
+                status=429,
+                wait_seconds=seconds,
             )
-        found = self.recounts.user_credentials(username)
-        if found is None or not password_matches(found[1], password):
-            self.recounts.record_sign_in(username, succeeded=False)
-            raise SignInRefused("Wrong user name or password.", locked=False)
-        self.recounts.record_sign_in(username, succeeded=True)
-        return found[0]
+        found = self.users.user_credentials(username)
+        if not verify_password(None if found is None else found[1], password) or found is None:
+            self.users.record_failed_sign_in(username, address)
+            raise SignInRefused("Wrong user name or password.", status=401)
+        user = found[0]
+        if user.disabled:
+            self.users.record_failed_sign_in(username, address)
+            raise SignInRefused("This account is disabled; ask the administrator.", status=403)
+        return self.open_session(user, address=address)
+
+    def open_session(self, user: User, *, address: str, claimed: bool = True) -> SignedIn:
+        """Open a session for ``user``, whose password was just checked (``claimed``: by
+        :meth:`sign_in`, whose throttle claim is given back)."""
+        token, csrf = new_session_token(), new_csrf_token()
+        self.users.open_session(
+            user,
+            token_digest=token_digest(token),
+            csrf_token=csrf,
+            address=address,
+            policy=self.sessions,
+            claimed=claimed,
+        )
+        return SignedIn(user, token, csrf)
 
     def recount_view(self, recount_id: int) -> RecountView:
         """Return recount ``recount_id`` with its election, contest and base count."""
@@ -132,7 +194,7 @@ class Services:
         counties = {
             c.county: (c.status, c.started_at)
             for c in self.recounts.counties(recount_id)
-            if county is None or c.county.casefold() == county.casefold()
+            if county is None or c.county == county
         }
         base = view.base
         if county is not None:
@@ -144,7 +206,7 @@ class Services:
                 {
                     uid: tally
                     for uid, tally in base.units.items()
-                    if view.election.units[uid].county.casefold() == county.casefold()
+                    if view.election.units[uid].county == county
                 },
             )
         return recount_progress(
