@@ -1,5 +1,8 @@
 """Regression tests for the validity holes of issue 9: each failed before its fix.
 
+* vote for k: a card with more than one mark scored ½ for every pair, so {loser, other} helped
+  the winner; and a pair's reported population had more cards than the contest when
+  ``W + L > N``;
 * a supermajority share exactly at ``f`` read as "the null is impossible" through rounding;
 * a reported loser with no votes made BRAVO's sample size raise (``log 0``);
 * a hybrid audit whose polled cards were all reported for the winner crashed (``η0 = 1``);
@@ -14,8 +17,22 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from papertally.audit.assertions import supermajority_assertion
-from papertally.audit.hybrid import hybrid_risk, hybrid_sample_size
+from papertally.audit.assertions import (
+    NO_VOTE,
+    PHANTOM,
+    CardReading,
+    plurality_assertions,
+    score_card,
+    supermajority_assertion,
+)
+from papertally.audit.contests import (
+    AuditedCard,
+    AuditType,
+    ContestSpec,
+    discrepancy_code,
+    polling_choice,
+)
+from papertally.audit.hybrid import hybrid_risk, hybrid_sample_size, polling_values
 from papertally.audit.martingale import decide_nulls
 from papertally.audit.polling import (
     alpha_risk,
@@ -126,3 +143,107 @@ def test_prng_draws_lie_in_the_unit_interval_even_at_the_largest_output() -> Non
 def test_unit_interval_matches_cryptorandom_below_one(value: int) -> None:
     scaled = float(value) * 2.0**-HASH_BITS
     assert unit_interval(value) == (scaled if scaled < 1.0 else math.nextafter(1.0, 0.0))
+
+
+# -- vote for k: each card scored from its own marks ------------------------------------------
+
+
+def test_score_card_counts_a_vote_for_the_loser_and_someone_else_against_the_winner() -> None:
+    def score(reading: CardReading, allowed: int = 2) -> float:
+        return score_card(reading, winner="W", loser="L", votes_allowed=allowed)
+
+    assert score(("L", "X")) == 0.0  # was ½ before the fix: "more than one mark"
+    assert score(("W", "X")) == 1.0
+    assert score(("W", "L")) == 0.5
+    assert score(("X", "Y")) == 0.5
+    assert score(("W", "L", "X")) == 0.5  # three marks in a vote-for-2 contest: an overvote
+    assert score(("W", "X"), allowed=1) == 0.5
+    assert score("L") == 0.0
+    assert score(None) == score(NO_VOTE) == score(()) == 0.5
+    assert score(PHANTOM) == 0.0
+    assert score_card(("Yes",), winner="Yes", loser=None, upper_bound=0.75) == 0.75
+    assert score_card(("Yes", "No"), winner="Yes", loser=None, upper_bound=0.75) == 0.5
+
+
+VOTE_FOR_TWO_TRUTH: list[tuple[str, ...]] = [("A", "C")] * 120 + [("B",)] * 60 + [("C",)] * 20
+"""200 cards of a vote-for-2 contest: truly A 120, C 140, B 60; B is reported as a winner."""
+
+
+def _seated_loser_spec() -> ContestSpec:
+    return ContestSpec(
+        "Council",
+        AuditType.BALLOT_POLLING,
+        0.05,
+        {"A": 120, "B": 140, "C": 60},
+        len(VOTE_FOR_TWO_TRUTH),
+        winners=2,
+        votes_allowed=2,
+    )
+
+
+def test_polling_a_seated_loser_in_a_vote_for_two_contest_rarely_confirms() -> None:
+    # Before the fix every card with two marks became "no vote", so B > C read 0.6 on cards whose
+    # true mean is 0.3: the wrong outcome was confirmed in every audit.
+    spec = _seated_loser_spec()
+    assertions = spec.assertions()
+    assert {a.name for a in assertions} == {"A > C", "B > C"}
+    rng = np.random.default_rng(99)
+    trials = 400
+    confirmed = 0
+    for _ in range(trials):
+        order = rng.permutation(len(VOTE_FOR_TWO_TRUTH))
+        cards = [
+            AuditedCard(i + 1, None, {"Council": VOTE_FOR_TWO_TRUTH[j]}, False)
+            for i, j in enumerate(order)
+        ]
+        readings = [polling_choice(card, spec) for card in cards]
+        confirmed += all(
+            alpha_risk(
+                a.assort(readings),
+                alpha_settings(a, spec.risk_limit),
+                population=spec.cards,
+                risk_limit=spec.risk_limit,
+            ).stop
+            for a in assertions
+        )
+    assert confirmed / trials <= _tolerance(0.05, trials)
+
+
+def test_workflow_reading_of_a_vote_for_two_card() -> None:
+    spec = _seated_loser_spec()
+    by_name = {a.name: a for a in spec.assertions()}
+    a_c, b_c = by_name["A > C"], by_name["B > C"]
+    card = AuditedCard(1, {"Council": ["A", "C"]}, {"Council": ["A", "C"]}, False)
+    assert b_c.assort([polling_choice(card, spec)]).tolist() == [0.0]
+    assert a_c.assort([polling_choice(card, spec)]).tolist() == [0.5]
+    over = AuditedCard(2, None, {"Council": ["A", "B", "C"]}, False)
+    assert polling_choice(over, spec) == NO_VOTE
+    assert polling_choice(AuditedCard(3, None, None, False), spec) == PHANTOM
+    # comparison: CVR {B} but paper {A, C} overstates B > C by two votes
+    misread = AuditedCard(4, {"Council": ["B"]}, {"Council": ["A", "C"]})
+    assert discrepancy_code(misread, b_c, spec.votes_allowed) == "o2"
+
+
+def test_reported_population_of_a_vote_for_two_pair_has_every_card() -> None:
+    # A 80, B 70, C 40 on 100 vote-for-2 cards: A + C = 120, so at least 20 cards show both
+    # A and C; the population of A > C had 120 cards before the fix, not 100.
+    for assertion in plurality_assertions(
+        {"A": 80, "B": 70, "C": 40}, 2, ballots=100, votes_allowed=2
+    ):
+        assert assertion.population.size == 100
+    a_c = plurality_assertions({"A": 80, "B": 70, "C": 40}, 2, ballots=100)[0]
+    assert a_c.name == "A > C"
+    assert a_c.population.counts == (60, 20, 20)
+    assert a_c.reported_mean == pytest.approx(0.5 + (80 - 40) / 200)
+
+
+def test_hybrid_polled_stratum_scores_vote_for_two_cards_by_their_marks() -> None:
+    assert polling_values(
+        [("B", "C"), ("A", "C"), ("A", "B"), "A", PHANTOM], "A", "B", 2
+    ).tolist() == [
+        0.0,
+        1.0,
+        0.5,
+        1.0,
+        0.0,
+    ]

@@ -24,8 +24,10 @@ from papertally.audit.assertions import (
     NO_VOTE,
     PHANTOM,
     Assertion,
+    CardReading,
     plurality_assertions,
     reported_winners,
+    score_card,
 )
 from papertally.audit.batch import BatchContest
 from papertally.errors import PapertallyError
@@ -91,7 +93,13 @@ class ContestSpec:
 
     def assertions(self) -> list[Assertion]:
         """Return the contest's (winner, loser) assertions over the audit's ``N`` cards."""
-        return plurality_assertions(self.votes, self.winners, ballots=self.cards, contest=self.name)
+        return plurality_assertions(
+            self.votes,
+            self.winners,
+            ballots=self.cards,
+            contest=self.name,
+            votes_allowed=self.votes_allowed,
+        )
 
     def reported_winners(self) -> list[ChoiceName]:
         """Return the reported winners."""
@@ -148,16 +156,16 @@ class AuditedCard:
 def _assort(votes: Sequence[ChoiceName] | None, assertion: Assertion, allowed: int) -> float:
     """Return the plurality assorter of a card's votes: 1 winner, 0 loser, ½ otherwise.
 
-    A contest marked for more choices than allowed is an overvote and counts for nobody.
+    Scored from the card's own marks by :func:`~papertally.audit.assertions.score_card`; a
+    contest marked for more choices than allowed is an overvote and counts for nobody.
     """
-    if not votes or len(votes) > allowed:
-        return 0.5
-    chosen = set(votes)
-    if assertion.winner in chosen and assertion.loser not in chosen:
-        return 1.0
-    if assertion.loser in chosen and assertion.winner not in chosen:
-        return 0.0
-    return 0.5
+    return score_card(
+        tuple(votes or ()),
+        winner=assertion.winner,
+        loser=assertion.loser,
+        upper_bound=assertion.upper_bound,
+        votes_allowed=allowed,
+    )
 
 
 _CODES = {0.0: "0", 0.5: "o1", 1.0: "o2", -0.5: "u1", -1.0: "u2"}
@@ -172,12 +180,19 @@ def discrepancy_code(card: AuditedCard, assertion: Assertion, votes_allowed: int
     return _CODES[reported - audited]
 
 
-def polling_choice(card: AuditedCard, spec: ContestSpec) -> ChoiceName:
-    """Return the one choice a polling audit reads off a card (or no vote, or a phantom)."""
+def polling_choice(card: AuditedCard, spec: ContestSpec) -> CardReading:
+    """Return what a polling audit reads off a card: the choices marked, no vote, or a phantom.
+
+    Every mark is kept (a vote-for-``k`` card marked {loser, other} counts against the winner);
+    more marks than the contest allows is an overvote, no valid vote. Each assertion then scores
+    the reading with :func:`~papertally.audit.assertions.score_card`.
+    """
     if card.paper is None:
         return PHANTOM
-    votes = card.paper.get(spec.name) or ()
-    return votes[0] if len(votes) == 1 else NO_VOTE
+    votes = tuple(dict.fromkeys(card.paper.get(spec.name) or ()))
+    if not votes or len(votes) > spec.votes_allowed:
+        return NO_VOTE
+    return votes
 
 
 # -- batch comparison ------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from papertally.audit.assertions import PHANTOM, check_sample_choices
+from papertally.audit.assertions import CardReading, check_sample_choices, score_card
 from papertally.audit.comparison import clca_martingale, overstatements_from_codes
 from papertally.audit.martingale import (
     ROUNDING,
@@ -330,25 +330,29 @@ def _polling_p(
 
 
 def polling_values(
-    choices: Sequence[ChoiceName | None], winner: ChoiceName, loser: ChoiceName
+    choices: Sequence[CardReading],
+    winner: ChoiceName,
+    loser: ChoiceName,
+    votes_allowed: int = 1,
 ) -> FloatArray:
-    """Return the plurality assorter value of each polled card: 1 winner, 0 loser or not found.
+    """Return the plurality assorter value of each polled card, from the card's own marks.
 
-    ``None`` and :data:`~papertally.audit.assertions.NO_VOTE` (no valid vote) and votes for
-    anyone else score ½; :data:`~papertally.audit.assertions.PHANTOM` (card not found) scores 0.
+    :func:`~papertally.audit.assertions.score_card`: 1 for the winner and not the loser, 0 for
+    the loser and not the winner or a card not found (:data:`~papertally.audit.assertions.PHANTOM`),
+    ½ otherwise (no valid vote, an overvote, both or neither).
     """
-    out = np.full(len(choices), 0.5, dtype=np.float64)
-    for i, choice in enumerate(choices):
-        if choice == winner:
-            out[i] = 1.0
-        elif choice in (loser, PHANTOM):
-            out[i] = 0.0
-    return out
+    return np.array(
+        [
+            score_card(reading, winner=winner, loser=loser, votes_allowed=votes_allowed)
+            for reading in choices
+        ],
+        dtype=np.float64,
+    )
 
 
 def hybrid_risk(
     comparison_codes: Sequence[str],
-    polling_choices: Sequence[ChoiceName | None],
+    polling_choices: Sequence[CardReading],
     *,
     votes_cvr_stratum: Mapping[ChoiceName, int],
     votes_no_cvr_stratum: Mapping[ChoiceName, int],
@@ -358,13 +362,15 @@ def hybrid_risk(
     loser: ChoiceName,
     risk_limit: float,
     cells: int | None = None,
+    votes_allowed: int = 1,
 ) -> HybridRiskMeasurement:
     """Measure the risk of "``winner`` beats ``loser``" from a hybrid (two-stratum) sample.
 
     ``comparison_codes``: one discrepancy code per card sampled from the CVR stratum, in draw
     order (``0``, ``o1``, ``o2``, ``u1``, ``u2``, ``phantom``: Lindeman & Stark 2012, for this
-    pair); ``polling_choices``: the choice read on each card polled from the no-CVR stratum, in
-    draw order (see :func:`polling_values`; a name that is no candidate is an error). Both
+    pair); ``polling_choices``: what was read on each card polled from the no-CVR stratum (the
+    choice or choices marked, up to ``votes_allowed``), in draw order (see
+    :func:`polling_values`; a name that is no candidate is an error). Both
     strata are sampled without replacement, independently. The risk is ``max_θ`` of Fisher's
     combination of the CLCA and ALPHA p-values over a grid of ``cells`` allocations (default
     :func:`default_cells`; SUITE, Ottoboni et al. 2018; Stark 2023, ALPHA §5; see the module
@@ -382,7 +388,7 @@ def hybrid_risk(
     kappa = overstatements_from_codes(comparison_codes)
     candidates = list(dict.fromkeys([*votes_cvr_stratum, *votes_no_cvr_stratum]))
     checked = check_sample_choices(polling_choices, candidates, source="the polled cards")
-    x = polling_values(checked, winner, loser)
+    x = polling_values(checked, winner, loser, votes_allowed)
     for label, drawn, cards in (
         ("CVR", kappa.size, contest.cards_cvr),
         ("no-CVR", x.size, contest.cards_no_cvr),

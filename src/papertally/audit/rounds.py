@@ -19,6 +19,7 @@ import numpy as np
 from papertally.audit.assertions import (
     NO_VOTE,
     Assertion,
+    CardReading,
     check_sample_choices,
     plurality_assertions,
 )
@@ -32,8 +33,9 @@ from papertally.audit.polling import (
 from papertally.errors import PapertallyError
 from papertally.types import ChoiceName, ContestName
 
-Card = Mapping[ContestName, ChoiceName | None]
-"""What the auditors read on one sampled card: the choice seen in each contest on it."""
+Card = Mapping[ContestName, CardReading]
+"""What the auditors read on one sampled card, per contest on it: the choice or choices marked
+(vote for ``k``), no vote, or a phantom (:data:`~papertally.audit.assertions.CardReading`)."""
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,21 @@ class ContestUnderAudit:
         winners: int = 1,
         ballots: int | None = None,
         phantoms: int = 0,
+        votes_allowed: int | None = None,
     ) -> ContestUnderAudit:
-        """Build a plurality (or vote-for-``winners``) contest from its reported votes."""
+        """Build a plurality (or vote-for-``k``) contest from its reported votes.
+
+        ``votes_allowed`` (default ``winners``) is how many choices a card may mark; each card is
+        scored from its own marks (:func:`~papertally.audit.assertions.score_card`).
+        """
         check_risk_limit(risk_limit)
         assertions = plurality_assertions(
-            votes, winners, ballots=ballots, phantoms=phantoms, contest=name
+            votes,
+            winners,
+            ballots=ballots,
+            phantoms=phantoms,
+            contest=name,
+            votes_allowed=votes_allowed,
         )
         return cls(name, risk_limit, tuple(assertions), tuple(votes))
 
@@ -115,8 +127,8 @@ class RoundResult:
         return all(c.confirmed or c.full_hand_count for c in self.contests)
 
 
-def _choices_for(contest: ContestUnderAudit, cards: Sequence[Card]) -> list[ChoiceName | None]:
-    """Return the choice seen for ``contest`` on each card; a card without it counts as no vote."""
+def _choices_for(contest: ContestUnderAudit, cards: Sequence[Card]) -> list[CardReading]:
+    """Return the reading of ``contest`` on each card; a card without it counts as no vote."""
     seen = [card.get(contest.name, NO_VOTE) for card in cards]
     return check_sample_choices(seen, contest.candidates, source=f"contest {contest.name!r}")
 

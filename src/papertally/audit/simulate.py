@@ -17,7 +17,12 @@ from types import ModuleType
 import numpy as np
 from numpy.typing import NDArray
 
-from papertally.audit.assertions import Assertion, AssorterPopulation, plurality_assertions
+from papertally.audit.assertions import (
+    Assertion,
+    AssorterPopulation,
+    pair_population,
+    plurality_assertions,
+)
 from papertally.audit.martingale import check_risk_limit
 from papertally.audit.polling import (
     SIMULATION_SEED,
@@ -74,12 +79,12 @@ def true_population(
     cards = assertion.population.size
     w = int(true_votes[assertion.winner])
     lo = int(true_votes[assertion.loser]) if assertion.loser is not None else 0
-    if w + lo > cards:
+    if max(w, lo) > cards:
         raise PapertallyError(
-            f"the true votes for {assertion.winner!r} and {assertion.loser!r} add up to "
-            f"{w + lo}, more than the {cards} cards"
+            f"the true votes for {assertion.winner!r} or {assertion.loser!r} exceed the "
+            f"{cards} cards"
         )
-    return AssorterPopulation(values=(1.0, 0.0, 0.5), counts=(w, lo, cards - w - lo))
+    return pair_population(w, lo, cards)
 
 
 def simulate_polling(

@@ -228,7 +228,12 @@ def _measure_contest(
     drawn = len(cards)
     if spec.audit_type is AuditType.BALLOT_POLLING:
         contest = ContestUnderAudit.plurality(
-            spec.name, spec.votes, spec.risk_limit, winners=spec.winners, ballots=spec.cards
+            spec.name,
+            spec.votes,
+            spec.risk_limit,
+            winners=spec.winners,
+            ballots=spec.cards,
+            votes_allowed=spec.votes_allowed,
         )
         status = assess_contest(
             contest, [{spec.name: polling_choice(c, spec)} for c in cards], probability=PROBABILITY
@@ -322,6 +327,7 @@ def _measure_hybrid(
             winner=winner,
             loser=loser,
             risk_limit=spec.risk_limit,
+            votes_allowed=spec.votes_allowed,
         )
         if not risk.stop:
             planned = hybrid_draws(spec, assertion)
