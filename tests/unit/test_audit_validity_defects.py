@@ -165,7 +165,11 @@ def test_score_card_counts_a_vote_for_the_loser_and_someone_else_against_the_win
     assert score_card(("Yes", "No"), winner="Yes", loser=None, upper_bound=0.75) == 0.5
 
 
-VOTE_FOR_TWO_TRUTH: list[tuple[str, ...]] = [("A", "C")] * 120 + [("B",)] * 60 + [("C",)] * 20
+VOTE_FOR_TWO_TRUTH: list[tuple[str, ...]] = [
+    *[("A", "C")] * 120,
+    *[("B",)] * 60,
+    *[("C",)] * 20,
+]
 """200 cards of a vote-for-2 contest: truly A 120, C 140, B 60; B is reported as a winner."""
 
 
