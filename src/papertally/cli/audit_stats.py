@@ -350,20 +350,73 @@ def register(app: typer.Typer) -> None:
     @app.command("risk")
     @user_errors
     def risk(
-        sample: Path = typer.Option(..., "--sample", help="Sampled cards, one per line."),
+        sample: Path | None = typer.Option(
+            None, "--sample", help="Sampled cards, one per line (choices or codes)."
+        ),
         audit_type: str = MeasureTypeOption,
         risk_limit: float = RiskLimitOption,
-        votes: list[str] = VotesOption,
-        ballots: int = typer.Option(..., "--ballots", help="Ballot cards in the population."),
+        votes: list[str] = typer.Option(
+            [], "--votes", help="Reported votes NAME=N; repeat per candidate."
+        ),
+        ballots: int | None = typer.Option(
+            None, "--ballots", help="Ballot cards in the population."
+        ),
         winners: int = WinnersOption,
         phantoms: int = PhantomsOption,
         with_replacement: bool = typer.Option(
             False, "--with-replacement", help="The sample was drawn with replacement."
         ),
+        cvrs: list[str] = typer.Option(
+            [], "--cvrs", help="CVR exports as [COUNTY=]FILE (a comparison audit from files)."
+        ),
+        manifest: list[str] = typer.Option(
+            [], "--manifest", "-m", help="With --cvrs: ballot manifest as [COUNTY=]FILE."
+        ),
+        seed: str | None = typer.Option(None, "--seed", help="With --cvrs: the audit's seed."),
+        mvrs: Path | None = typer.Option(
+            None, "--mvrs", help="With --cvrs: the auditors' readings (card_id,contest,choices)."
+        ),
+        contest: list[str] = typer.Option(
+            [], "--contest", help="With --cvrs: a contest to audit (default: every one)."
+        ),
+        contest_winners: list[str] = typer.Option(
+            [], "--contest-winners", help="With --cvrs: CONTEST=K seats (default: votes allowed)."
+        ),
+        size: int | None = typer.Option(
+            None, "--size", help="With --cvrs: round 1's size if not the engine's."
+        ),
+        csv_out: Path | None = typer.Option(
+            None, "--csv", help="With --cvrs: write the next round's retrieval list here."
+        ),
         as_json: bool = JsonOption,
     ) -> None:
-        """Measure the risk from a sample in draw order (polling: choices; comparison: codes)."""
+        """Measure the risk from a sample in draw order (polling: choices; comparison: codes
+        per assertion), or, with --cvrs, from the auditors' readings of the sampled cards."""
         check_risk_limit(risk_limit)
+        if cvrs or mvrs is not None:
+            if seed is None or mvrs is None or not manifest or not cvrs:
+                raise PapertallyError(
+                    "a comparison audit from files needs --cvrs, --manifest, --seed and --mvrs"
+                )
+            from papertally.cli.audit_cvr import risk_command
+
+            risk_command(
+                seed=seed,
+                cvrs=cvrs,
+                manifests=manifest,
+                mvrs=mvrs,
+                size=size,
+                risk_limit=risk_limit,
+                contests=contest,
+                winners=contest_winners,
+                as_json=as_json,
+                csv_out=csv_out,
+            )
+            return
+        if sample is None or not votes or ballots is None:
+            raise PapertallyError(
+                "give --sample, --votes and --ballots (or --cvrs, --manifest, --seed and --mvrs)"
+            )
         tally = parse_votes(votes)
         check_votes(tally, ballots, winners)
         assertions = plurality_assertions(tally, winners, ballots=ballots, phantoms=phantoms)

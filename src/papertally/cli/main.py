@@ -1,4 +1,5 @@
-"""The ``papertally`` command: results commands at the top, ``audit`` and ``law`` groups below."""
+"""The ``papertally`` command: results commands at the top, ``audit``, ``cvr`` and ``law`` groups
+below."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import typer
 
 from papertally import __version__
 from papertally.cli import audit as audit_commands
+from papertally.cli import cvr as cvr_commands
 from papertally.cli import law as law_commands
 from papertally.cli import results as results_commands
 from papertally.cli import verify as verify_commands
@@ -21,6 +23,7 @@ results_commands.register(app)
 web_commands.register(app)
 verify_commands.register(app)
 app.add_typer(audit_commands.app, name="audit")
+cvr_commands.register(app)
 app.add_typer(law_commands.app, name="law")
 
 

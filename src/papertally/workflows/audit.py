@@ -13,7 +13,7 @@ write goes through :class:`papertally.store.audits.AuditStore` in one transactio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from papertally.audit.contests import AuditedCard, AuditType, ContestSpec
 from papertally.audit.sampling import natural_key, validate_seed
@@ -27,6 +27,7 @@ from papertally.io.audit_export import (
 )
 from papertally.report.audit_report import AuditReport, build_audit_report
 from papertally.store.audits import AuditStore, BoardEntry, StoredCard
+from papertally.types import ChoiceName, ContestName
 from papertally.workflows.measure import (
     first_batch_round_size,
     first_round_size,
@@ -54,6 +55,54 @@ def contest_specs(audits: AuditStore, audit_id: int) -> list[ContestSpec]:
     return [ContestSpec.from_json(s) for s in specs if s is not None]
 
 
+def contest_spec(
+    files: AuditFiles,
+    name: ContestName,
+    audit_type: AuditType,
+    risk_limit: float,
+    winners: int,
+    reported: Mapping[ChoiceName, int] | None = None,
+) -> ContestSpec:
+    """Fix one contest for the audit from the counties' files, as the seed is entered.
+
+    The reported votes are the CVRs' tally (the batch tallies' for batch comparison; ``reported``
+    when typed in, for a polling contest without CVRs and for a hybrid contest, whose CVR
+    stratum keeps the CVRs' tally), over all the cards of the counties' manifests. Refuses
+    reported votes the manifests' cards cannot hold.
+    """
+    if audit_type == AuditType.BATCH_COMPARISON:
+        votes, allowed = files.reported_batch_votes(name), 1
+    elif reported is not None:
+        votes, allowed = dict(reported), winners
+    else:
+        votes, allowed = files.reported_votes(name)
+    frame = files.manifest.total_ballots
+    if sum(votes.values()) > max(allowed, winners) * frame:
+        raise PapertallyError(
+            f"contest {name!r}: the reported votes add up to {sum(votes.values()):,}, "
+            f"more than the {frame:,} cards of the counties' manifests can hold; check the "
+            "manifests"
+        )
+    hybrid = audit_type == AuditType.HYBRID
+    cvr_votes = None
+    if hybrid:
+        cvr_votes, allowed = files.reported_votes(name)
+    spec = ContestSpec(
+        name,
+        audit_type,
+        risk_limit,
+        votes,
+        frame,
+        winners,
+        allowed,
+        cvr_votes=cvr_votes,
+        cvr_cards=files.cvr_stratum_cards if hybrid else None,
+    )
+    if hybrid:
+        spec.strata()
+    return spec
+
+
 def start_audit(audits: AuditStore, audit_id: int, seed: str, *, actor: str) -> int:
     """Fix the contests from the CVRs' tallies, size round 1 and draw it; return its size.
 
@@ -65,39 +114,17 @@ def start_audit(audits: AuditStore, audit_id: int, seed: str, *, actor: str) -> 
     audit = audits.audit(audit_id)
     _require(audit.status == "published", "publish the files' hashes before entering the seed")
     files = AuditFiles.read(audits.file_contents(audit_id), audit.counties)
-    specs = []
-    for contest in audits.contests(audit_id):
-        if contest.audit_type == AuditType.BATCH_COMPARISON:
-            votes, allowed = files.reported_batch_votes(contest.name), 1
-        elif contest.reported is not None:
-            votes, allowed = contest.reported, contest.winners
-        else:
-            votes, allowed = files.reported_votes(contest.name)
-        frame = files.manifest.total_ballots
-        if sum(votes.values()) > max(allowed, contest.winners) * frame:
-            raise PapertallyError(
-                f"contest {contest.name!r}: the reported votes add up to {sum(votes.values()):,}, "
-                f"more than the {frame:,} cards of the counties' manifests can hold; check the "
-                "manifests"
-            )
-        hybrid = contest.audit_type == AuditType.HYBRID
-        cvr_votes = None
-        if hybrid:
-            cvr_votes, allowed = files.reported_votes(contest.name)
-        spec = ContestSpec(
+    specs = [
+        contest_spec(
+            files,
             contest.name,
             AuditType(contest.audit_type),
             contest.risk_limit,
-            votes,
-            files.manifest.total_ballots,
             contest.winners,
-            allowed,
-            cvr_votes=cvr_votes,
-            cvr_cards=files.cvr_stratum_cards if hybrid else None,
+            contest.reported,
         )
-        if hybrid:
-            spec.strata()
-        specs.append(spec)
+        for contest in audits.contests(audit_id)
+    ]
     if is_batch_audit(specs):
         contests, bounds = batch_setup(files, specs)
         size = first_batch_round_size(specs, contests)

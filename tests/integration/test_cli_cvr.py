@@ -1,0 +1,64 @@
+"""``papertally cvr inspect | tally | check | manifest`` on the shared Dominion and Arlo files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from papertally.cli.main import app
+
+runner = CliRunner()
+
+
+def _cvr(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["cvr", *args])
+    return result.exit_code, result.output
+
+
+def test_inspect_and_tally_the_dominion_json_sample(shared_data: Path) -> None:
+    folder = shared_data / "cvr" / "dominion"
+    files = [
+        str(folder / "test_5.10.50.85.Dominion.json"),
+        str(folder / "test_5.2.18.2.Dominion.json"),
+    ]
+    code, out = _cvr("inspect", *files, "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["cards"] == 6
+    county = data["counties"]["all"]
+    assert county["batches"] == 5 and county["counting_groups"] == ["1", "2"]
+    assert county["contests"]["Contest 19"]["ranked"] is True
+    code, out = _cvr("tally", *files, "--contest", "Contest 111", "--json")
+    assert code == 0, out
+    tally = json.loads(out)["contests"]["Contest 111"]
+    assert tally["total"] == {"Candidate 6": 2}
+    assert tally["by_counting_group"] == {"1": {"Candidate 6": 1}, "2": {"Candidate 6": 1}}
+
+
+def test_check_against_a_manifest_finds_the_batch_that_differs(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    folder = shared_data / "arlo-small-election"
+    cvrs = f"Siletz={folder / 'Siletz - cvrs.csv'}"
+    code, out = _cvr(
+        "check", cvrs, "--manifest", f"Siletz={folder / 'Siletz - ballot manifest.csv'}"
+    )
+    assert code == 0, out
+    manifest = tmp_path / "manifest.csv"
+    code, out = _cvr("manifest", cvrs, "--csv", str(manifest))
+    assert code == 0, out
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    lines[1] = ",".join([*lines[1].split(",")[:-1], "999"])
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out = _cvr("check", cvrs, "--manifest", f"Siletz={manifest}", "--json")
+    assert code == 1, out
+    findings = json.loads(out)["findings"]
+    assert [f["check"] for f in findings] == ["batch-count"] and findings[0]["expected"] == 999
+
+
+def test_an_unknown_contest_is_one_clear_line(shared_data: Path) -> None:
+    path = shared_data / "cvr" / "dominion" / "test_5.2.18.2.Dominion.json"
+    code, out = _cvr("tally", str(path), "--contest", "Contest 11")
+    assert code == 2 and out.startswith("error: no CVR shows the contest 'Contest 11'"), out
