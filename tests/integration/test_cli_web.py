@@ -56,7 +56,7 @@ def test_log_verify_detects_a_tally_altered_directly_in_the_database(tmp_path: P
     clean = runner.invoke(app, ["log", "verify", "--db", db, "--json"])
     assert clean.exit_code == 0, clean.output
     verified = json.loads(clean.output)
-    assert verified["intact"] and verified["entries_checked"] == 3
+    assert verified["intact"] and verified["entries_checked"] == 4
 
     exported = tmp_path / "log.json"
     assert runner.invoke(app, ["log", "export", str(exported), "--db", db]).exit_code == 0

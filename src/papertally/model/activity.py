@@ -91,8 +91,31 @@ def next_entry(
     recorded_at: datetime | None = None,
 ) -> ActivityEntry:
     """Build the entry that follows ``previous`` (or starts the log when it is None)."""
-    sequence = 1 if previous is None else previous.sequence + 1
-    previous_hash = GENESIS_HASH if previous is None else previous.entry_hash
+    return link_entry(
+        None if previous is None else (previous.sequence, previous.entry_hash),
+        actor=actor,
+        action=action,
+        subject=subject,
+        details=details,
+        recorded_at=recorded_at,
+    )
+
+
+def link_entry(
+    head: tuple[int, str] | None,
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    details: Mapping[str, Any] | None = None,
+    recorded_at: datetime | None = None,
+) -> ActivityEntry:
+    """Build the entry that follows the log's ``head`` (its last sequence and hash; None: empty).
+
+    The same as :func:`next_entry`, for appenders that read only the head, not the whole entry.
+    """
+    sequence = 1 if head is None else head[0] + 1
+    previous_hash = GENESIS_HASH if head is None else head[1]
     at = (recorded_at or datetime.now(UTC)).astimezone(UTC)
     content = dict(details or {})
     payload = entry_payload(sequence, at, actor, action, subject, content, previous_hash)

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from papertally.errors import PapertallyError
 from papertally.model.results import Election, ImportResult, ImportWarning
+from papertally.store import integrity, reader, writer
 from papertally.store import migrate as migrations
-from papertally.store import reader, writer
 from papertally.store.engine import make_engine, reading, writing
 from papertally.store.reader import ElectionSummary, ImportedFile
 from papertally.store.schema import (
@@ -80,18 +80,20 @@ class Store:
         election_name: str | None = None,
         into: ElectionId | None = None,
         file_digests: Mapping[str, str] | None = None,
+        actor: str = "command line",
     ) -> ElectionId:
         """Save an import as a new election (or into election ``into``); return its id.
 
         ``election_name`` overrides the name read from the files. ``file_digests`` maps each
         file of ``result.files`` to the SHA-256 (hex) of its bytes as read; files not in it are
         hashed from disk where they exist. All or nothing: one transaction. A count the
-        election already has is refused with a :class:`PapertallyError`.
+        election already has is refused with a :class:`PapertallyError`. The import is logged
+        as done by ``actor``, with the content hash of the election's canvass.
         """
         now = datetime.now(UTC)
 
         def save(connection: Connection) -> ElectionId:
-            return writer.save_import(
+            election_id = writer.save_import(
                 connection,
                 result,
                 election_name=election_name,
@@ -99,6 +101,10 @@ class Store:
                 file_digests=file_digests or {},
                 now=now,
             )
+            writer.log_import(
+                connection, result, election_id, actor=actor, file_digests=file_digests or {}
+            )
+            return election_id
 
         try:
             return self._write(save)
@@ -125,9 +131,20 @@ class Store:
         """Return the files imported into election ``election_id``, with SHA-256 and format."""
         return self._read(lambda c: reader.imported_files(c, election_id))
 
-    def delete_election(self, election_id: ElectionId) -> None:
-        """Delete election ``election_id`` and everything imported into it, in one transaction."""
-        self._write(lambda c: _delete_election(c, election_id))
+    def delete_election(self, election_id: ElectionId, *, actor: str = "command line") -> None:
+        """Delete election ``election_id`` and everything imported into it, in one transaction.
+
+        Logged with every row that goes (its recounts' too), so ``log verify`` knows they left.
+        """
+
+        def delete_logged(connection: Connection) -> None:
+            gone = integrity.election_rows_deleted(connection, election_id)
+            _delete_election(connection, election_id)
+            integrity.append_entry(
+                connection, actor, "election.delete", f"election/{election_id}", {}, gone
+            )
+
+        self._write(delete_logged)
 
     def _read(self, work: Callable[[Connection], R]) -> R:
         """Run ``work`` in a read transaction on a migrated store."""

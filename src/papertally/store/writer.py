@@ -6,7 +6,8 @@ in bulk as plain tuples, never one ORM object or parameter dict per vote: multi-
 ``INSERT`` statements run with ``executemany`` in chunks on SQLite, ``COPY`` on PostgreSQL.
 A 100,000-unit statewide election (800,000 vote figures) saves in about 3 s of CPU on SQLite,
 in bounded memory (bench/bench_store.py). The caller runs all of it in one transaction
-(:meth:`papertally.store.Store.save_import`, or the web app with its activity log entry).
+(:meth:`papertally.store.Store.save_import`, or the web app), which also logs it with the
+content hash of the election's canvass (:func:`log_import`).
 """
 
 from __future__ import annotations
@@ -276,6 +277,37 @@ def save_import(
     _write_units(connection, target, election)
     _write_counts(connection, target, election, import_id)
     return target.election_id
+
+
+def log_import(
+    connection: Connection,
+    result: ImportResult,
+    election_id: ElectionId,
+    *,
+    actor: str,
+    file_digests: Mapping[str, str],
+) -> None:
+    """Append the import to the activity log with the content hash of the election's canvass.
+
+    Run in the import's own transaction, after :func:`save_import`: one hash over every row of
+    the election (:func:`papertally.store.integrity.canvass_state`), so ``log verify`` proves
+    the imported results without a log line per vote figure.
+    """
+    from papertally.store.integrity import append_entry, canvass_state
+
+    append_entry(
+        connection,
+        actor,
+        "import",
+        f"election/{election_id}",
+        {
+            "files": [Path(f).name for f in result.files],
+            "sha256": dict(file_digests),
+            "formats": list(result.formats),
+            "warnings": len(result.warnings),
+        },
+        [canvass_state(connection, election_id)],
+    )
 
 
 def _new_election(

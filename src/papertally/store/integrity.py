@@ -1,0 +1,583 @@
+"""Proving the whole state from the activity log: canonical row hashes, appends, the verifier.
+
+The hash chain (:mod:`papertally.model.activity`) proves the log was not rewritten; this module
+makes the log prove the *data* too. Every writer, in the transaction of its change, reads back
+the rows it wrote (:func:`logged_rows`; :func:`deleted_rows` for rows it removes) and hands them
+to :func:`append_entry`, which stores one line per row in ``activity_rows`` (table, primary key,
+SHA-256 of the row's canonical content, the content) and puts a digest of those lines into the
+entry's details, so the lines are covered by the chain. The imported canvass is logged as one
+content hash per election over all its rows (:func:`canvass_state`), so an import of a million
+vote figures adds one line, not a million.
+
+:func:`verify_state` then checks every row of every state table against the last content the
+log recorded for it, and that every row the log recorded still exists: a changed column, a row
+added or deleted outside the app, a row moved to another ward or county all fail, named by
+table, row and (where the log kept the content) column.
+
+The canonical content of a row is its columns in the table's order, each as text: integers
+and decimals in plain digits, floats by ``repr``, booleans ``true``/``false``, datetimes in UTC
+ISO 8601 with microseconds, dates ISO, binary data by its SHA-256, ``None`` as JSON ``null``;
+so SQLite and PostgreSQL give the same hash for the same row. A password hash is kept only as
+its own SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, Table, func, insert, select, text
+
+from papertally.model.activity import ActivityEntry, canonical_json, link_entry
+from papertally.store import audit_schema as _audit_tables  # noqa: F401 (registers them)
+from papertally.store import integrity_schema, recount_schema
+from papertally.store.schema import (
+    CHOICES,
+    CONTESTS,
+    COUNTS,
+    ELECTIONS,
+    IMPORT_FILES,
+    IMPORT_WARNINGS,
+    IMPORTS,
+    UNIT_TALLIES,
+    UNITS,
+    VOTES,
+    Base,
+)
+
+ACTIVITY_LOCK_KEY = 0x6C6F6721
+"""PostgreSQL advisory lock key serializing appends to the activity log (``"log!"``)."""
+
+ROWS_KEY = "rows"
+"""The details key of an entry that wrote rows: the digest of its ``activity_rows`` lines."""
+
+ROW_TABLES: tuple[str, ...] = (
+    "users",
+    "recounts",
+    "recount_counties",
+    "recount_wards",
+    "tally_sheets",
+    "paper_records",
+    "audits",
+    "audit_counties",
+    "audit_contests",
+    "audit_files",
+    "audit_rounds",
+    "audit_sample",
+    "audit_entries",
+)
+"""The state tables checked row by row, in the order :func:`verify_state` reports them."""
+
+CANVASS = "canvass"
+"""The ``table_name`` of an election's imported canvass, logged as one content hash."""
+
+CANVASS_TABLES: tuple[Table, ...] = (
+    ELECTIONS,
+    IMPORTS,
+    IMPORT_FILES,
+    IMPORT_WARNINGS,
+    CONTESTS,
+    CHOICES,
+    UNITS,
+    COUNTS,
+    UNIT_TALLIES,
+    VOTES,
+)
+"""The tables of an imported canvass, in the order their rows enter its content hash."""
+
+_STREAMED = {UNITS.name, UNIT_TALLIES.name, VOTES.name}
+"""Canvass tables read through the driver's cursor (integers and text only, a million rows)."""
+
+SECRET_COLUMNS: Mapping[str, frozenset[str]] = {"users": frozenset({"password_hash"})}
+"""Columns whose value the log keeps only as its SHA-256."""
+
+_ACTIVITY_ROWS: Table = integrity_schema.ActivityRowStateRow.__table__  # type: ignore[assignment]
+_ACTIVITY_LOG: Table = recount_schema.ActivityRow.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class RowState:
+    """A row as a log entry wrote it: table, primary key, content hash (None: deleted)."""
+
+    table: str
+    key: str
+    digest: str | None
+    content: str | None = None
+    """The canonical content (JSON), kept so that a mismatch can name the column."""
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A difference between the stored state and what the log recorded."""
+
+    table: str
+    key: str
+    column: str | None
+    sequence: int | None
+    """The log entry that last wrote the row, where there is one."""
+    message: str
+
+
+def table_of(name: str) -> Table:
+    """Return the store table called ``name``."""
+    return Base.metadata.tables[name]
+
+
+def normal(value: Any) -> str | None:
+    """Return ``value`` as the canonical text of the module docstring (None stays None)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, datetime):
+        moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return moment.isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "sha256:" + hashlib.sha256(value).hexdigest()
+    return str(value)
+
+
+def _row_key(table: Table, row: Sequence[Any]) -> str:
+    positions = [i for i, column in enumerate(table.columns) if column.primary_key]
+    return "/".join(str(row[i]) for i in positions)
+
+
+def row_state(table: Table, row: Sequence[Any]) -> RowState:
+    """Return the canonical content and hash of ``row`` (all of ``table``'s columns, in order)."""
+    secret = SECRET_COLUMNS.get(table.name, frozenset())
+    values: list[str | None] = []
+    for column, value in zip(table.columns, row, strict=True):
+        canonical = normal(value)
+        if canonical is not None and column.name in secret:
+            canonical = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+        values.append(canonical)
+    content = canonical_json(values).decode()
+    key = _row_key(table, row)
+    digest = hashlib.sha256(f"{table.name}\n{key}\n{content}".encode()).hexdigest()
+    return RowState(table.name, key, digest, content)
+
+
+def _resolve(table: Table | str | type[Base]) -> Table:
+    if isinstance(table, Table):
+        return table
+    if isinstance(table, str):
+        return table_of(table)
+    resolved: Table = table.__table__  # type: ignore[assignment]
+    return resolved
+
+
+def logged_rows(
+    connection: Connection, table: Table | str | type[Base], *where: ColumnElement[bool]
+) -> list[RowState]:
+    """Read back the rows of ``table`` matching ``where`` and return their states to log.
+
+    A writer calls this after its change, in its transaction, for every table it wrote; rows
+    it did not change may be included (their hash is the same).
+    """
+    resolved = _resolve(table)
+    query = select(resolved).where(*where).order_by(*resolved.primary_key.columns)
+    return [row_state(resolved, row) for row in connection.execute(query)]
+
+
+def deleted_rows(
+    connection: Connection, table: Table | str | type[Base], *where: ColumnElement[bool]
+) -> list[RowState]:
+    """Return the rows of ``table`` matching ``where`` as deleted (call it before deleting)."""
+    resolved = _resolve(table)
+    keys = list(resolved.primary_key.columns)
+    rows = connection.execute(select(*keys).where(*where).order_by(*keys))
+    return [RowState(resolved.name, "/".join(str(v) for v in row), None) for row in rows]
+
+
+def _canvass_queries(election_id: int) -> list[tuple[Table, Select[Any]]]:
+    """Return each canvass table with the query of election ``election_id``'s rows."""
+    contests = select(CONTESTS.c.id).where(CONTESTS.c.election_id == election_id)
+    counts = select(COUNTS.c.id).where(COUNTS.c.contest_id.in_(contests))
+    imports = select(IMPORTS.c.id).where(IMPORTS.c.election_id == election_id)
+    where: dict[str, ColumnElement[bool]] = {
+        ELECTIONS.name: ELECTIONS.c.id == election_id,
+        IMPORTS.name: IMPORTS.c.election_id == election_id,
+        IMPORT_FILES.name: IMPORT_FILES.c.import_id.in_(imports),
+        IMPORT_WARNINGS.name: IMPORT_WARNINGS.c.import_id.in_(imports),
+        CONTESTS.name: CONTESTS.c.election_id == election_id,
+        CHOICES.name: CHOICES.c.contest_id.in_(contests),
+        UNITS.name: UNITS.c.election_id == election_id,
+        COUNTS.name: COUNTS.c.contest_id.in_(contests),
+        UNIT_TALLIES.name: UNIT_TALLIES.c.count_id.in_(counts),
+        VOTES.name: VOTES.c.count_id.in_(counts),
+    }
+    return [
+        (table, select(table).where(where[table.name]).order_by(*table.primary_key.columns))
+        for table in CANVASS_TABLES
+    ]
+
+
+def _canonical_lines(connection: Connection, table: Table, query: Select[Any]) -> Iterator[str]:
+    """Yield one canonical JSON line per row of ``query``."""
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    if table.name in _STREAMED:
+        from papertally.store.writer import stream_rows
+
+        for row in stream_rows(connection, query):
+            yield dumps([v if v is None or v.__class__ is str else normal(v) for v in row])
+    else:
+        for row in connection.execute(query):
+            yield dumps([normal(v) for v in row])
+
+
+def canvass_state(connection: Connection, election_id: int) -> RowState:
+    """Return the content hash of election ``election_id``'s whole imported canvass.
+
+    Each canvass table's rows of the election are hashed in primary-key order, one canonical
+    JSON line per row; the content kept is ``{table: [rows, SHA-256]}`` (so a mismatch names
+    the table) and the state's hash is the hash of that content.
+    """
+    tables: dict[str, list[int | str]] = {}
+    for table, query in _canvass_queries(election_id):
+        digest = hashlib.sha256()
+        rows = 0
+        chunk: list[str] = []
+        for line in _canonical_lines(connection, table, query):
+            chunk.append(line)
+            if len(chunk) == 10_000:
+                digest.update(("\n".join(chunk) + "\n").encode())
+                rows += len(chunk)
+                chunk = []
+        if chunk:
+            digest.update(("\n".join(chunk) + "\n").encode())
+            rows += len(chunk)
+        tables[table.name] = [rows, digest.hexdigest()]
+    content = canonical_json(tables).decode()
+    key = str(election_id)
+    whole = hashlib.sha256(f"{CANVASS}\n{key}\n{content}".encode()).hexdigest()
+    return RowState(CANVASS, key, whole, content)
+
+
+def deleted_canvass(election_id: int) -> RowState:
+    """Return election ``election_id``'s canvass as deleted."""
+    return RowState(CANVASS, str(election_id), None)
+
+
+def election_rows_deleted(connection: Connection, election_id: int) -> list[RowState]:
+    """Return, as deleted, election ``election_id``'s canvass and its recounts' rows (the
+    recounts go with the election); call it before deleting."""
+    recounts = table_of("recounts")
+    wards = table_of("recount_wards")
+    recount_ids = select(recounts.c.id).where(recounts.c.election_id == election_id)
+    ward_ids = select(wards.c.id).where(wards.c.recount_id.in_(recount_ids))
+    return [
+        deleted_canvass(election_id),
+        *deleted_rows(connection, recounts, recounts.c.election_id == election_id),
+        *deleted_rows(
+            connection,
+            "recount_counties",
+            table_of("recount_counties").c.recount_id.in_(recount_ids),
+        ),
+        *deleted_rows(connection, wards, wards.c.recount_id.in_(recount_ids)),
+        *deleted_rows(connection, "tally_sheets", table_of("tally_sheets").c.ward_id.in_(ward_ids)),
+        *deleted_rows(
+            connection, "paper_records", table_of("paper_records").c.ward_id.in_(ward_ids)
+        ),
+    ]
+
+
+def rows_digest(states: Iterable[tuple[str, str, str | None, str | None]]) -> str:
+    """Return the digest of an entry's row lines (table, key, hash, content), in key order."""
+    ordered = sorted(states, key=lambda s: (s[0], s[1]))
+    return hashlib.sha256(canonical_json([list(s) for s in ordered])).hexdigest()
+
+
+def append_entry(
+    connection: Connection,
+    actor: str,
+    action: str,
+    subject: str,
+    details: Mapping[str, Any] | None = None,
+    rows: Iterable[RowState] = (),
+) -> ActivityEntry:
+    """Append an entry, with the rows it wrote, inside the caller's transaction.
+
+    Called last in the writer's transaction, so that the chain's lock (PostgreSQL: an advisory
+    transaction lock; SQLite: the write lock the transaction already holds) is held only for
+    the link and the commit.
+    """
+    unique = {(s.table, s.key): s for s in rows}
+    content = dict(details or {})
+    if unique:
+        content[ROWS_KEY] = rows_digest(
+            (s.table, s.key, s.digest, s.content) for s in unique.values()
+        )
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ACTIVITY_LOCK_KEY})
+    last = connection.execute(
+        select(_ACTIVITY_LOG.c.sequence, _ACTIVITY_LOG.c.entry_hash)
+        .order_by(_ACTIVITY_LOG.c.sequence.desc())
+        .limit(1)
+    ).first()
+    entry = link_entry(
+        None if last is None else (last[0], last[1]),
+        actor=actor,
+        action=action,
+        subject=subject,
+        details=content,
+    )
+    connection.execute(
+        insert(_ACTIVITY_LOG).values(
+            sequence=entry.sequence,
+            recorded_at=entry.recorded_at,
+            actor=entry.actor,
+            action=entry.action,
+            subject=entry.subject,
+            details=canonical_json(entry.details).decode(),
+            previous_hash=entry.previous_hash,
+            entry_hash=entry.entry_hash,
+        )
+    )
+    if unique:
+        connection.execute(
+            insert(_ACTIVITY_ROWS),
+            [
+                {
+                    "sequence": entry.sequence,
+                    "table_name": s.table,
+                    "row_key": s.key,
+                    "digest": s.digest,
+                    "content": s.content,
+                }
+                for s in unique.values()
+            ],
+        )
+    return entry
+
+
+@dataclass(frozen=True)
+class _Logged:
+    sequence: int
+    digest: str | None
+    content: str | None
+
+
+def _describe(entries: Mapping[int, ActivityEntry], sequence: int) -> str:
+    entry = entries.get(sequence)
+    return f"entry {sequence}" + ("" if entry is None else f" ({entry.action} {entry.subject})")
+
+
+def verify_state(connection: Connection, entries: Sequence[ActivityEntry]) -> list[Mismatch]:
+    """Check every state row against the last content the log recorded; return the mismatches.
+
+    ``entries`` is the whole log (already checked as a chain by the caller). Each entry's row
+    lines must hash to the digest in its details; then every row of :data:`ROW_TABLES` must
+    equal its last logged content, every election's canvass its last logged hash, and every
+    row the log says exists must exist.
+    """
+    by_sequence = {e.sequence: e for e in entries}
+    mismatches: list[Mismatch] = []
+    lines: dict[int, list[tuple[str, str, str | None, str | None]]] = {}
+    for row in connection.execute(
+        select(
+            _ACTIVITY_ROWS.c.sequence,
+            _ACTIVITY_ROWS.c.table_name,
+            _ACTIVITY_ROWS.c.row_key,
+            _ACTIVITY_ROWS.c.digest,
+            _ACTIVITY_ROWS.c.content,
+        ).order_by(_ACTIVITY_ROWS.c.sequence)
+    ):
+        lines.setdefault(row[0], []).append((row[1], row[2], row[3], row[4]))
+    last: dict[tuple[str, str], _Logged] = {}
+    for sequence in sorted(set(lines) | {e.sequence for e in entries if ROWS_KEY in e.details}):
+        entry = by_sequence.get(sequence)
+        written = lines.get(sequence, [])
+        if entry is None:
+            mismatches.append(
+                Mismatch(
+                    "activity_rows",
+                    str(sequence),
+                    None,
+                    sequence,
+                    f"activity_rows: {len(written)} row hashes belong to entry {sequence}, "
+                    "which is not in the log",
+                )
+            )
+            continue
+        if entry.details.get(ROWS_KEY) != rows_digest(written):
+            mismatches.append(
+                Mismatch(
+                    "activity_rows",
+                    str(sequence),
+                    None,
+                    sequence,
+                    f"activity_rows: the row hashes of {_describe(by_sequence, sequence)} "
+                    "were altered (they no longer match the digest the entry logged)",
+                )
+            )
+        for table, key, digest, content in written:
+            last[(table, key)] = _Logged(sequence, digest, content)
+    for name in ROW_TABLES:
+        if name in Base.metadata.tables:
+            mismatches.extend(_verify_table(connection, table_of(name), last, by_sequence))
+    mismatches.extend(_verify_canvass(connection, last, by_sequence))
+    return mismatches
+
+
+def _verify_table(
+    connection: Connection,
+    table: Table,
+    last: Mapping[tuple[str, str], _Logged],
+    entries: Mapping[int, ActivityEntry],
+) -> list[Mismatch]:
+    found: list[Mismatch] = []
+    seen: set[str] = set()
+    for row in connection.execute(select(table).order_by(*table.primary_key.columns)):
+        state = row_state(table, row)
+        seen.add(state.key)
+        logged = last.get((table.name, state.key))
+        where = f"{table.name} row {state.key}"
+        if logged is None:
+            found.append(
+                Mismatch(
+                    table.name,
+                    state.key,
+                    None,
+                    None,
+                    f"{where} is not in the log (written outside the app)",
+                )
+            )
+        elif logged.digest is None:
+            found.append(
+                Mismatch(
+                    table.name,
+                    state.key,
+                    None,
+                    logged.sequence,
+                    f"{where} was deleted by {_describe(entries, logged.sequence)} "
+                    "but is there again",
+                )
+            )
+        elif logged.digest != state.digest:
+            column, detail = _changed_column(table, logged.content, state.content)
+            found.append(
+                Mismatch(
+                    table.name,
+                    state.key,
+                    column,
+                    logged.sequence,
+                    f"{where} differs from what the log recorded in "
+                    f"{_describe(entries, logged.sequence)}{detail}",
+                )
+            )
+    for (name, key), logged in last.items():
+        if name == table.name and logged.digest is not None and key not in seen:
+            found.append(
+                Mismatch(
+                    name,
+                    key,
+                    None,
+                    logged.sequence,
+                    f"{name} row {key}, written by {_describe(entries, logged.sequence)}, "
+                    "is missing (deleted outside the app)",
+                )
+            )
+    return found
+
+
+def _changed_column(
+    table: Table, logged: str | None, current: str | None
+) -> tuple[str | None, str]:
+    """Return the first column whose value differs, and a phrase saying how."""
+    if logged is None or current is None:
+        return None, ""
+    before, after = json.loads(logged), json.loads(current)
+    for column, old, new in zip(table.columns, before, after, strict=False):
+        if old != new:
+            shown = [v if v is None or len(v) <= 60 else v[:57] + "..." for v in (old, new)]
+            return column.name, f": column {column.name} is {shown[1]!r}, logged {shown[0]!r}"
+    return None, ""
+
+
+def _verify_canvass(
+    connection: Connection,
+    last: Mapping[tuple[str, str], _Logged],
+    entries: Mapping[int, ActivityEntry],
+) -> list[Mismatch]:
+    found: list[Mismatch] = []
+    totals: dict[str, int] = {}
+    seen: set[str] = set()
+    election_ids = connection.execute(select(ELECTIONS.c.id).order_by(ELECTIONS.c.id)).scalars()
+    for election_id in list(election_ids):
+        state = canvass_state(connection, election_id)
+        tables: dict[str, list[Any]] = json.loads(state.content or "{}")
+        for name, (rows, _) in tables.items():
+            totals[name] = totals.get(name, 0) + rows
+        seen.add(state.key)
+        logged = last.get((CANVASS, state.key))
+        where = f"the imported canvass of election {election_id}"
+        if logged is None or logged.digest is None:
+            found.append(
+                Mismatch(
+                    ELECTIONS.name,
+                    state.key,
+                    None,
+                    None,
+                    f"{where} is not in the log (imported outside the app)",
+                )
+            )
+        elif logged.digest != state.digest:
+            before: dict[str, list[Any]] = json.loads(logged.content or "{}")
+            changed = next(
+                (name for name in tables if before.get(name) != tables[name]), ELECTIONS.name
+            )
+            rows_now, rows_then = tables[changed][0], (before.get(changed) or [None])[0]
+            detail = (
+                f"{rows_now} rows, logged {rows_then}"
+                if rows_now != rows_then
+                else "the same number of rows, but their content changed"
+            )
+            found.append(
+                Mismatch(
+                    changed,
+                    state.key,
+                    None,
+                    logged.sequence,
+                    f"{changed} of {where} differs from what the log recorded in "
+                    f"{_describe(entries, logged.sequence)}: {detail}",
+                )
+            )
+    for (name, key), logged in last.items():
+        if name == CANVASS and logged.digest is not None and key not in seen:
+            found.append(
+                Mismatch(
+                    ELECTIONS.name,
+                    key,
+                    None,
+                    logged.sequence,
+                    f"the imported canvass of election {key}, logged by "
+                    f"{_describe(entries, logged.sequence)}, is missing",
+                )
+            )
+    for table in CANVASS_TABLES:
+        stored = connection.execute(select(func.count()).select_from(table)).scalar_one()
+        if stored != totals.get(table.name, 0):
+            found.append(
+                Mismatch(
+                    table.name,
+                    "",
+                    None,
+                    None,
+                    f"{table.name} holds {stored - totals.get(table.name, 0)} rows of no "
+                    "election (written outside the app)",
+                )
+            )
+    return found

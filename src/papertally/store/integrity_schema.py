@@ -1,0 +1,31 @@
+"""The row hashes the activity log vouches for: which rows each log entry wrote, and how.
+
+Each entry of the hash-chained log (``activity_log``) that changed state lists here the rows it
+wrote, one line per row: the table, the row's primary key, the SHA-256 of the row's canonical
+content (``NULL`` when the entry deleted the row) and that content itself, so a later
+mismatch can name the column. The entry's own details carry a digest of its lines, so these
+lines are as tamper-evident as the chain (:mod:`papertally.store.integrity`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from papertally.store.schema import Base
+
+
+class ActivityRowStateRow(Base):
+    """One row as a log entry wrote it (or deleted it)."""
+
+    __tablename__ = "activity_rows"
+
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    """The log entry (``activity_log.sequence``) that wrote the row."""
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    """The row's primary key as text (an election id for the imported canvass)."""
+    digest: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 of the row's canonical content; ``None`` when the entry deleted the row."""
+    content: Mapped[str | None] = mapped_column(Text)
+    """The row's canonical content (JSON list of its columns' values as text), where kept."""
