@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 
@@ -14,6 +15,7 @@ from papertally.audit.comparison import (
     ClcaBetting,
     ErrorRates,
     _AuditState,
+    _bets_for_state,
     _kelly_bets,
     _stopping_times,
     clca_assorter_values,
@@ -134,7 +136,8 @@ def test_kelly_bet_matches_a_brute_force_maximum() -> None:
 
 
 def test_bets_are_predictable_and_capped() -> None:
-    """λ_i depends only on draws before i; one o2 never takes more than (1 − f) of T."""
+    """λ_i depends only on draws before i; one o2 never takes more than (1 − f₀) of T, nor more
+    than (1 − f) once a discrepancy has been seen."""
     rng = np.random.default_rng(5)
     codes = rng.choice(["0", "o1", "o2", "u1", "u2"], size=300, p=[0.9, 0.04, 0.03, 0.02, 0.01])
     x = clca_assorter_values(list(codes), margin=0.05)
@@ -142,13 +145,78 @@ def test_bets_are_predictable_and_capped() -> None:
     bets = clca_bets(x, mu, margin=0.05)
     betting = ClcaBetting()
     assert np.all(bets >= 0)
-    assert np.all(1 - bets * mu >= betting.min_factor - 1e-12)
+    assert np.all(1 - bets * mu >= betting.clean_min_factor - 1e-12)
+    first = int(np.flatnonzero(codes != "0")[0])
+    np.testing.assert_allclose(bets[: first + 1] * mu[: first + 1], 1 - betting.clean_min_factor)
+    assert np.all(1 - bets[first + 1 :] * mu[first + 1 :] >= betting.min_factor - 1e-12)
     for cut in (1, 50, 150, 299):
         changed = x.copy()
         changed[cut:] = 0.0
         mu_changed = null_means(changed, population=2000)
         again = clca_bets(changed, mu_changed, margin=0.05)
         np.testing.assert_array_equal(again[: cut + 1], bets[: cut + 1])
+
+
+def _stop_probability_with_replacement(codes: list[str], margin: float, draws: int) -> float:
+    """Return the exact chance that a CLCA stops within ``draws`` draws with replacement.
+
+    Every sequence of distinct codes is enumerated once, weighted by its probability; the
+    martingales of all sequences are computed at once from :func:`clca_bets` row by row for a
+    few of them and from the same bet rule vectorised for all (checked equal).
+    """
+    kinds = sorted(set(codes))
+    chance = np.array([codes.count(kind) / len(codes) for kind in kinds])
+    values = clca_assorter_values(kinds, margin=margin)
+    picks = np.array(list(itertools.product(range(len(kinds)), repeat=draws)))
+    x = values[picks]
+    clean = noerror_value(margin)
+    kappa = 1.0 - x / clean
+    one = ((kappa > 1e-9) & (kappa < 1 - 1e-9)).astype(np.float64)
+    two = (kappa >= 1 - 1e-9).astype(np.float64)
+    seen = (np.abs(kappa) > 1e-9).astype(np.float64)
+    before = [np.cumsum(k, axis=1) - k for k in (one, two, seen)]
+    index = np.broadcast_to(np.arange(1.0, draws + 1), x.shape)
+    mu = np.full(x.shape, 0.5)
+    bets = _bets_for_state(*before, index, mu, clean, ClcaBetting())
+    for row in range(0, picks.shape[0], max(1, picks.shape[0] // 7)):
+        np.testing.assert_allclose(bets[row], clca_bets(x[row], mu[row], margin=margin))
+    log_t = np.cumsum(np.log(1.0 + bets * (x - mu)), axis=1)
+    stopped = log_t.max(axis=1) >= math.log(20.0) - 1e-12
+    weights = np.prod(chance[picks], axis=1)
+    return float(weights[stopped].sum())
+
+
+@pytest.mark.parametrize(
+    ("codes", "margin", "draws"),
+    [
+        (["o2", "0", "0", "0"], 0.5, 16),
+        (["o2", "o1", "0", "0", "0", "0"], 0.5, 11),
+        (["o1", "o1", "0", "0"], 0.5, 16),
+    ],
+)
+def test_bets_at_the_cap_keep_the_exact_type_one_error_under_alpha(
+    codes: list[str], margin: float, draws: int
+) -> None:
+    """A true tie (overstatements worth exactly the margin; all two-vote ones in the first case):
+    with bets at the cap until the first discrepancy, every sequence of draws is enumerated and
+    the chance of stopping stays at or under α = 5%."""
+    values = clca_assorter_values(codes, margin=margin)
+    assert values.mean() == pytest.approx(0.5)
+    assert _stop_probability_with_replacement(codes, margin, draws) <= 0.05
+
+
+def test_errors_at_the_start_cost_at_most_the_cap_and_shrink_later_bets() -> None:
+    """Two-vote overstatements clustered at the start: the first takes the martingale to f₀ of
+    its value, never to 0; later bets leave at least f of it per two-vote overstatement."""
+    betting = ClcaBetting()
+    x = clca_assorter_values(["o2", "o2", "o2"] + ["0"] * 100, margin=0.05)
+    mu = null_means(x, population=None)
+    bets = clca_bets(x, mu, margin=0.05)
+    martingale = clca_martingale(x, margin=0.05, population=None)
+    assert martingale[0] == pytest.approx(betting.clean_min_factor)
+    assert np.all(martingale > 0)
+    assert np.all(1 - bets[1:] * mu[1:] >= betting.min_factor - 1e-12)
+    assert bets[50] < bets[0]
 
 
 def test_errors_lower_the_next_bets() -> None:
@@ -161,11 +229,10 @@ def test_errors_lower_the_next_bets() -> None:
 
 
 def test_one_clean_draw_by_hand() -> None:
-    """With no prior errors the bet is the cap (1 − f)/μ: T_1 = 1 + 2(1 − f)(a − ½)."""
-    betting = ClcaBetting(o1_prior=0, o2_prior=0, o1_floor=0, o2_floor=0)
-    risk = clca_risk(["0"], margin=0.1, population=None, risk_limit=0.1, betting=betting)
+    """Before any discrepancy the bet is the cap (1 − f₀)/μ: T_1 = 1 + 2(1 − f₀)(a − ½)."""
+    risk = clca_risk(["0"], margin=0.1, population=None, risk_limit=0.1)
     a = 1 / 1.9
-    assert risk.p_value == pytest.approx(1 / (1 + 2 * 0.98 * (a - 0.5)))
+    assert risk.p_value == pytest.approx(1 / (1 + 2 * 0.9975 * (a - 0.5)))
 
 
 def test_p_values_never_beat_the_all_in_bound() -> None:
@@ -226,12 +293,16 @@ def test_no_error_size_is_exactly_where_the_risk_stops(
 
 
 @pytest.mark.parametrize("margin", [0.2, 0.1, 0.05, 0.02, 0.01, 0.005])
-@pytest.mark.parametrize("alpha", [0.05, 0.1])
-def test_no_error_size_is_within_five_percent_of_the_limit(margin: float, alpha: float) -> None:
-    """Issue 3 target (c): ≤ 1.05 × ln(1/α)/ln(2/(2 − v)), rounded up to whole cards."""
+@pytest.mark.parametrize(("alpha", "ratio"), [(0.05, 1.005), (0.1, 1.015)])
+def test_no_error_size_is_within_half_a_percent_of_the_limit(
+    margin: float, alpha: float, ratio: float
+) -> None:
+    """Issue 9 target at α = 5%: ≤ 1.005 × ln(1/α)/ln(2/(2 − v)), or that limit rounded up to
+    whole cards where rounding alone costs more (1.017–1.023 times before the bets went to the
+    cap while no discrepancy is seen); within 1.5% at α = 10%."""
     n = clca_sample_size(margin, risk_limit=alpha, population=1_000_000)
     limit = clca_limit_sample_size(margin, risk_limit=alpha)
-    assert limit <= n <= 1.05 * math.ceil(limit)
+    assert math.ceil(limit) <= n <= max(math.ceil(limit), ratio * limit)
 
 
 def test_limit_at_one_percent_is_about_460() -> None:

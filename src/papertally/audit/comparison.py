@@ -192,23 +192,28 @@ def clca_assorter_values_from_pairs(
 class ClcaBetting:
     """Tuning of the adaptive CLCA bets (:func:`clca_bets`); the defaults suit most audits.
 
-    The one-vote prior is the conventional planning rate of Colorado's and Arlo's "super-simple"
-    audits (Lindeman & Stark 2012), 1 card in 1,000; the two-vote prior is half their 1 in
-    10,000, because a two-vote prior costs the most when there are no errors at small margins.
+    The priors are the conventional planning rates of Colorado's and Arlo's "super-simple"
+    audits (Lindeman & Stark 2012): one-vote overstatements in 1 card of 1,000, two-vote ones in
+    1 of 10,000. They only steer the bets once a discrepancy has been seen: until then every bet
+    is the largest the "one two-vote overstatement never ends the audit" rule allows.
     """
 
     o1_prior: float = 1e-3
     """Prior guess of the rate of (partial) overstatements ``0 < ω/u < 1``."""
-    o2_prior: float = 5e-5
+    o2_prior: float = 1e-4
     """Prior guess of the rate of two-vote overstatements ``ω/u = 1`` (and phantoms)."""
-    prior_weight: float = 2000.0
+    prior_weight: float = 10_000.0
     """How many draws the prior guesses count as when shrunk toward the observed rates."""
-    o1_floor: float = 1e-4
+    o1_floor: float = 1e-5
     """The estimated one-vote rate is never taken below this (truncation)."""
-    o2_floor: float = 1e-5
+    o2_floor: float = 1e-6
     """The estimated two-vote rate is never taken below this (truncation)."""
     min_factor: float = 0.02
-    """The smallest factor one two-vote overstatement may multiply the martingale by."""
+    """Once a discrepancy has been seen: the smallest factor one two-vote overstatement may
+    multiply the martingale by."""
+    clean_min_factor: float = 0.0025
+    """While every draw so far agreed with its CVR: the same smallest factor, and the bet is
+    exactly that cap, ``(1 − f)/μ_i``."""
 
     def __post_init__(self) -> None:
         """Reject settings that would make the bets meaningless."""
@@ -217,10 +222,11 @@ class ClcaBetting:
             raise PapertallyError("prior and floor error rates must lie in [0, 1)")
         if self.prior_weight < 0:
             raise PapertallyError("the prior weight must not be negative")
-        if not 0.0 < self.min_factor < 1.0:
-            raise PapertallyError(
-                "the smallest factor of a two-vote overstatement must be in (0, 1)"
-            )
+        for factor in (self.min_factor, self.clean_min_factor):
+            if not 0.0 < factor < 1.0:
+                raise PapertallyError(
+                    "the smallest factor of a two-vote overstatement must be in (0, 1)"
+                )
 
 
 DEFAULT_BETTING = ClcaBetting()
@@ -280,17 +286,26 @@ def _estimated_rates(
 def _bets_for_state(
     n1: FloatArray,
     n2: FloatArray,
+    seen: FloatArray,
     index: FloatArray,
     mu: FloatArray,
     clean: float,
     betting: ClcaBetting,
 ) -> FloatArray:
-    """Return the bet for draws with the given counts so far, draw numbers and null means."""
-    p1, p2 = _estimated_rates(n1, n2, index, betting)
+    """Return the bet for draws with the given counts so far, draw numbers and null means.
+
+    ``n1``, ``n2``: one- and two-vote overstatements before the draw; ``seen``: discrepancies
+    of any kind before it (understatements included).
+    """
     safe_mu = np.where(mu > 0, mu, 1.0)
+    decided = (mu <= 0) | (mu > 2.0 * clean)
+    clean_cap = np.where(decided, 0.0, (1.0 - betting.clean_min_factor) / safe_mu)
+    if not np.any(seen > 0):
+        return np.asarray(clean_cap, dtype=np.float64)
+    p1, p2 = _estimated_rates(n1, n2, index, betting)
     cap = np.where(mu > 0, (1.0 - betting.min_factor) / safe_mu, 0.0)
     bets = _kelly_bets(p1, p2, mu, clean, cap)
-    decided = (mu <= 0) | (mu > 2.0 * clean)
+    bets = np.where(seen > 0, bets, clean_cap)
     return np.asarray(np.where(decided, 0.0, bets), dtype=np.float64)
 
 
@@ -308,26 +323,28 @@ def clca_bets(
     audits" and Waudby-Smith & Ramdas 2023 "Estimating means of bounded random variables by
     betting", aGRAPA/Kelly bets):
 
-    1. Rates: ``p̂_k = max(floor_k, (w·prior_k + n_k)/(w + i − 1))`` for ``k`` = one-vote (any
-       ``0 < ω/u < 1``) and two-vote (``ω/u = 1``, phantoms) overstatements, where ``n_k`` counts
-       them among draws ``1 … i−1`` and ``w`` is :attr:`ClcaBetting.prior_weight` (truncated
-       shrinkage of the prior guesses toward the observed rates).
-    2. Kelly: ``λ*`` maximises ``E log(1 + λ(X − μ_i))`` for ``X`` equal to the no-error value
-       ``a = 1/(2 − v/u)``, ``a/2`` or 0 with probabilities ``1 − p̂1 − p̂2, p̂1, p̂2``
-       (closed form, see :func:`_kelly_bets`); ``μ_i`` is the null mean of draw ``i``
-       (:func:`papertally.audit.martingale.null_means`). Understatements are not modelled: they
-       only ever raise the martingale.
-    3. Cap: ``λ_i = min(λ*, (1 − f)/μ_i)`` with ``f`` = :attr:`ClcaBetting.min_factor`, so one
-       two-vote overstatement multiplies the martingale by at least ``f`` and never ends the
-       audit; with no errors the audit then needs about ``1/(1 − f)`` times the limit
-       ``ln(1/α)/ln(2/(2 − v/u))``: 2–3% over it with the default ``f = 0.02`` (Kaplan-Markov
-       with ``γ = 1.03905`` bets a little less, ``f ≈ 0.038``, and never adapts).
+    1. While every draw so far agreed with its CVR, bet the most the cap allows,
+       ``λ_i = (1 − f₀)/μ_i`` with ``f₀`` = :attr:`ClcaBetting.clean_min_factor`: with no
+       errors that is the best bet there is (the martingale can grow by at most ``2a`` per
+       draw, at ``λ = 1/μ``), and a first two-vote overstatement still leaves ``f₀`` of it.
+    2. From the first discrepancy of any kind on, rates
+       ``p̂_k = max(floor_k, (w·prior_k + n_k)/(w + i − 1))`` for ``k`` = one-vote (any
+       ``0 < ω/u < 1``) and two-vote (``ω/u = 1``, phantoms) overstatements, where ``n_k``
+       counts them among draws ``1 … i−1`` and ``w`` is :attr:`ClcaBetting.prior_weight`
+       (truncated shrinkage of the prior guesses toward the observed rates); then the Kelly bet
+       ``λ*`` maximising ``E log(1 + λ(X − μ_i))`` for ``X`` equal to the no-error value
+       ``a = 1/(2 − v/u)``, ``a/2`` or 0 with probabilities ``1 − p̂1 − p̂2, p̂1, p̂2`` (closed
+       form, :func:`_kelly_bets`), capped at ``(1 − f)/μ_i`` with ``f`` =
+       :attr:`ClcaBetting.min_factor`. Understatements are not modelled in the rates: they only
+       ever raise the martingale.
 
-    The defaults (priors 1/1,000 and 1/20,000 weighted as 2,000 draws, ``f = 0.02``) were chosen
-    by simulation at margins 0.5–20% and α = 5% and 10%: with no errors the sizes stay within
-    3% of the limit, and with one-vote overstatements in 1 of 1,000 cards and two-vote ones in
-    1 of 10,000 the mean sample size is within about 2% of that of the Kelly bet for the true
-    rates (the best any test can do on average), and about Kaplan-Markov's or better.
+    Measured (``bench/bench_audit_efficiency.py``, α = 5%, N = 10⁶, margins 20% … 0.5%): with
+    no errors the sample is at most 1.003 times the limit ``ln(1/α)/ln(2/(2 − v/u))`` rounded
+    up to whole cards; with one-vote overstatements in 1 of 1,000 cards and two-vote ones in 1
+    of 10,000 the mean is within 5% of the Kelly bet fixed at the true rates, and as small as
+    Kaplan-Markov's (``γ = 1.03905``) at margins of 2% and more, but larger at 1% and 0.5%
+    (see ``docs/audit-api.md``: no rule that bets near the cap before the first error can avoid
+    that, because a two-vote overstatement then costs ``ln(1/f₀)``).
 
     ``values`` are the ``B`` values in draw order and ``means`` their null means ``μ_i``; the
     result is a valid input for :func:`papertally.audit.martingale.betting_martingale`.
@@ -338,10 +355,12 @@ def clca_bets(
     kappa = 1.0 - x / clean
     one_vote = ((kappa > 1e-9) & (kappa < 1.0 - 1e-9)).astype(np.float64)
     two_vote = (kappa >= 1.0 - 1e-9).astype(np.float64)
+    other = (np.abs(kappa) > 1e-9).astype(np.float64)
     n1 = np.cumsum(one_vote) - one_vote
     n2 = np.cumsum(two_vote) - two_vote
+    seen = np.cumsum(other) - other
     index = np.arange(1, x.size + 1, dtype=np.float64)
-    return _bets_for_state(n1, n2, index, mu, clean, betting)
+    return _bets_for_state(n1, n2, seen, index, mu, clean, betting)
 
 
 def clca_martingale(
@@ -487,11 +506,13 @@ _EVENT_KAPPA = np.array([0.5, 1.0, -0.5, -1.0])
 
 @dataclass(frozen=True)
 class _AuditState:
-    """Where a CLCA stands: draws made, overstatement counts, sum of ``ω/u``, log martingale."""
+    """Where a CLCA stands: draws made, overstatement counts, discrepancies of any kind, sum of
+    ``ω/u``, log martingale."""
 
     drawn: int = 0
     n1: int = 0
     n2: int = 0
+    seen: int = 0
     kappa_sum: float = 0.0
     log_martingale: float = 0.0
 
@@ -539,7 +560,8 @@ class _PathTable:
         """Return the bets of draws ``index`` given the event counts before them."""
         n1 = self.start.n1 + counts[..., 0].astype(np.float64)
         n2 = self.start.n2 + counts[..., 1].astype(np.float64)
-        return _bets_for_state(n1, n2, index, mu, self.clean, self.betting)
+        seen = self.start.seen + counts.sum(axis=-1).astype(np.float64)
+        return _bets_for_state(n1, n2, seen, index, mu, self.clean, self.betting)
 
     def log_factors(
         self, index: FloatArray, counts: NDArray[np.int64], kappa: FloatArray
@@ -796,7 +818,8 @@ def clca_sample_size(
     """Return the number of cards a CLCA needs to finish with chance ``probability``.
 
     With no expected errors the martingale's path is fixed, so the size is exact: the first draw
-    at which ``1/T`` reaches ``risk_limit`` (2–3% above :func:`clca_limit_sample_size`).
+    at which ``1/T`` reaches ``risk_limit`` (at most 0.3% above :func:`clca_limit_sample_size`
+    rounded up to whole cards, at α = 5%).
     With ``error_rates`` (per card) it is the ``probability``-quantile of ``trials`` simulated
     audits (numpy, fixed ``seed``, discrepancies arriving independently at those rates). Capped
     at ``population`` (the full hand count) when sampling without replacement. ``phantoms``:
@@ -899,6 +922,7 @@ def clca_next_round_size(
         drawn=int(kappa.size),
         n1=int(np.sum((kappa > 0) & (kappa < 1))),
         n2=int(np.sum(kappa >= 1)),
+        seen=int(np.sum(kappa != 0)),
         kappa_sum=float(np.sum(kappa)),
         log_martingale=math.log(last),
     )
