@@ -53,8 +53,11 @@ def postgres_url() -> Iterator[str]:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Yield an empty database's URL: a SQLite file in ``tmp_path``, or a fresh PostgreSQL database.
 
-    Tests that take this fixture run once on each backend.
+    Tests that take this fixture run once on each backend. Uploaded files go to
+    ``tmp_path/files`` (``$PAPERTALLY_DATA_DIR``), never into the working directory.
     """
+    monkeypatch = request.getfixturevalue("monkeypatch")
+    monkeypatch.setenv("PAPERTALLY_DATA_DIR", str(tmp_path / "files"))
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return

@@ -1,12 +1,12 @@
 """The tables of a risk-limiting audit run in the web app.
 
 An audit (``audits``) names its counties (``audit_counties``) and contests
-(``audit_contests``); the counties' ballot manifests and CVR exports are kept whole, byte for
-byte, with their SHA-256 (``audit_files``), so the public export holds exactly what was
-audited. Once the hashes are published the files are frozen; then the seed is entered and the
-rounds (``audit_rounds``) draw cards (``audit_sample``). Audit boards' readings
-(``audit_entries``) are append-only: a correction supersedes, a mistake is voided, both kept
-with who, when and why.
+(``audit_contests``); the counties' ballot manifests and CVR exports are kept byte for byte
+on disk, their rows holding name, size and SHA-256 (``audit_files``), so the public export
+holds exactly what was audited. Once the hashes are published the files are frozen; then the
+seed is entered and the rounds (``audit_rounds``) draw cards (``audit_sample``). Audit boards'
+readings (``audit_entries``) are append-only: a correction supersedes, a mistake is voided,
+both kept with who, when and why.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -94,8 +94,9 @@ class AuditContestRow(Base):
 
 
 class AuditFileRow(Base):
-    """A county's uploaded manifest, CVR export or batch tallies, kept whole; a re-upload of the
-    same kind (and contest) supersedes it."""
+    """A county's uploaded manifest, CVR export or batch tallies; a re-upload of the same kind
+    (and contest) supersedes it. The bytes are on disk under ``stored_key``
+    (:mod:`papertally.store.files`), checked against ``sha256`` whenever they are read."""
 
     __tablename__ = "audit_files"
     __table_args__ = (CheckConstraint(_one_of("kind", FILE_KINDS), name="kind_known"),)
@@ -108,7 +109,9 @@ class AuditFileRow(Base):
     contest: Mapped[str | None] = mapped_column(Text)
     """The contest of a ``batch tallies`` file (candidate totals by batch); else ``None``."""
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(BigInteger)
+    stored_key: Mapped[str] = mapped_column(String(100))
+    """Where the bytes are in the file store (named by their SHA-256)."""
     summary: Mapped[str] = mapped_column(Text)
     """What was read from the file (JSON): ballots, batches, cards, contests."""
     uploaded_by: Mapped[str] = mapped_column(Text)
