@@ -34,6 +34,7 @@ bets chosen by :func:`clca_bets` (see there for the exact rule).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -130,7 +131,7 @@ def overstatements_from_codes(discrepancies: Sequence[str]) -> FloatArray:
     :class:`PapertallyError` naming its 1-based position in the sample.
     """
     out = np.fromiter(
-        (_CODE_VALUES.get(c, math.nan) for c in discrepancies),
+        map(_CODE_VALUES.get, discrepancies, itertools.repeat(math.nan)),
         dtype=np.float64,
         count=len(discrepancies),
     )
