@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -30,13 +31,14 @@ def _fill(path: str, web: WebSetup, recount: int, audit: int, county: str, unit:
     else:
         county_id = web.recounts.county(recount, county).id
     ward_id = next(w.id for w in web.recounts.wards(recount, county) if w.unit == unit)
-    return (
+    filled = (
         path.replace("{recount_id}", str(recount))
         .replace("{audit_id}", str(audit))
         .replace("{county_id}", str(county_id))
         .replace("{ward_id}", str(ward_id))
         .replace("{sequence}", "1")
     )
+    return re.sub(r"\{\w+_id\}", "1", filled)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Commands of the recount app: ``serve``, ``user add``, ``log verify`` and ``log export``."""
+"""Commands of the recount app: ``serve``, ``user add|list|disable|enable|reset-password``,
+``log verify`` and ``log export``."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from papertally.store.users import UserStore
 
 user_app = typer.Typer(help="Accounts of the recount app.", no_args_is_help=True)
 log_app = typer.Typer(help="The tamper-evident activity log.", no_args_is_help=True)
+
+MISMATCHES_SHOWN = 20
+"""How many state mismatches ``log verify`` prints (``--json`` gives them all)."""
 
 
 def _recount_store(db: str | None) -> RecountStore:
@@ -40,11 +44,25 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="Worker processes (share $PAPERTALLY_SECRET_KEY)."),
     keep_alive: int = typer.Option(5, help="Seconds an idle connection is kept open."),
+    https_only: bool = typer.Option(
+        False,
+        "--https-only",
+        help="Served over HTTPS (usually behind a proxy): Secure cookies and HSTS.",
+    ),
+    trusted_proxies: str | None = typer.Option(
+        None,
+        help="Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For "
+        "and X-Forwarded-Proto are believed; default $PAPERTALLY_TRUSTED_PROXIES.",
+    ),
 ) -> None:
     """Run the recount web app on the store (migrated on start)."""
     import os
 
     import uvicorn
+
+    from papertally.web.headers import HTTPS_ONLY_ENV
+    from papertally.web.security import TRUSTED_PROXIES_ENV
+    from papertally.web.security import trusted_proxies as parse_proxies
 
     url = database_url(db)
     Store(url).migrate()
@@ -53,7 +71,15 @@ def serve(
         raise PapertallyError(
             "several workers must share a session key: set $PAPERTALLY_SECRET_KEY first"
         )
-    console.print(f"papertally serving {Store(url).url} on http://{host}:{port}/", highlight=False)
+    if trusted_proxies is not None:
+        parse_proxies(trusted_proxies)
+        os.environ[TRUSTED_PROXIES_ENV] = trusted_proxies
+    if https_only:
+        os.environ[HTTPS_ONLY_ENV] = "1"
+    scheme = "https" if https_only else "http"
+    console.print(
+        f"papertally serving {Store(url).url} on {scheme}://{host}:{port}/", highlight=False
+    )
     uvicorn.run(
         "papertally.web.main:app",
         host=host,
@@ -62,6 +88,19 @@ def serve(
         timeout_keep_alive=keep_alive,
         log_level="warning",
     )
+
+
+def _user_store(db: str | None) -> UserStore:
+    return UserStore(_recount_store(db).engine)
+
+
+def _new_password_hash(password: str) -> str:
+    from papertally.web.security import hash_password, password_problem
+
+    problem = password_problem(password)
+    if problem is not None:
+        raise PapertallyError(problem)
+    return hash_password(password)
 
 
 @user_app.command("add")
@@ -76,14 +115,84 @@ def add_user(
     db: str | None = DbOption,
 ) -> None:
     """Create an account (the first administrator is created this way)."""
-    from papertally.web.security import hash_password
-
-    if len(password) < 10:
-        raise PapertallyError("a password must have at least 10 characters")
-    user = UserStore(_recount_store(db).engine).add_user(
-        username, hash_password(password), role, county, actor="command line"
+    user = _user_store(db).add_user(
+        username, _new_password_hash(password), role, county, actor="command line"
     )
-    console.print(f"added {user.username} ({user.role.value}{', ' + county if county else ''})")
+    console.print(
+        f"added {user.username} ({user.role.value}{', ' + county if county else ''})",
+        highlight=False,
+    )
+
+
+@user_app.command("list")
+@user_errors
+def list_users(
+    db: str | None = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the users as JSON."),
+) -> None:
+    """List every account, disabled ones included."""
+    users = _user_store(db).users()
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": u.id,
+                    "username": u.username,
+                    "role": u.role.value,
+                    "county": u.county,
+                    "disabled": u.disabled,
+                }
+                for u in users
+            ]
+        )
+        return
+    table = Table("id", "user", "role", "county", "status")
+    for u in users:
+        status = "disabled" if u.disabled else "active"
+        table.add_row(str(u.id), u.username, u.role.value, u.county or "", status)
+    console.print(table)
+
+
+@user_app.command("disable")
+@user_errors
+def disable_user(
+    username: str = typer.Argument(..., help="The user to disable."),
+    db: str | None = DbOption,
+) -> None:
+    """Disable an account: it cannot sign in, and every session of it ends."""
+    store = _user_store(db)
+    store.set_disabled(store.user_named(username).id, True, actor="command line")
+    console.print(f"disabled {username}", highlight=False)
+
+
+@user_app.command("enable")
+@user_errors
+def enable_user(
+    username: str = typer.Argument(..., help="The user to re-enable."),
+    db: str | None = DbOption,
+) -> None:
+    """Re-enable a disabled account."""
+    store = _user_store(db)
+    store.set_disabled(store.user_named(username).id, False, actor="command line")
+    console.print(f"enabled {username}", highlight=False)
+
+
+@user_app.command("reset-password")
+@user_errors
+def reset_password(
+    username: str = typer.Argument(..., help="The user whose password is reset."),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters."
+    ),
+    db: str | None = DbOption,
+) -> None:
+    """Set a new password for an account; every session of it ends."""
+    store = _user_store(db)
+    user = store.user_named(username)
+    ended = store.set_password(
+        user.id, _new_password_hash(password), actor="command line", reset=True
+    )
+    console.print(f"password of {username} reset; {ended} session(s) ended", highlight=False)
 
 
 @log_app.command("verify")
@@ -93,7 +202,7 @@ def verify_log(
     head: str | None = typer.Option(None, help="A head hash published earlier, to check against."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Recompute the activity log's hash chain and check every tally against it."""
+    """Recompute the activity log's hash chain and check every stored row against it."""
     result = _recount_store(db).verify_log(expected_head=head)
     chain = result.chain
     if as_json:
@@ -104,19 +213,31 @@ def verify_log(
                 "head_hash": chain.head_hash,
                 "first_break": chain.first_break,
                 "reason": chain.reason,
-                "altered_tallies": list(result.altered_sheets),
+                "mismatches": [
+                    {
+                        "table": m.table,
+                        "row": m.key,
+                        "column": m.column,
+                        "entry": m.sequence,
+                        "message": m.message,
+                    }
+                    for m in result.mismatches
+                ],
             }
         )
     elif result.intact:
         console.print(
             f"[green]The activity log verifies[/green]: {chain.entries_checked} entries, "
-            f"head hash {chain.head_hash}"
+            f"head hash {chain.head_hash}; every stored row matches what it logged"
         )
     else:
         if not chain.intact:
             console.print(f"[red]Broken at entry {chain.first_break}[/red]: {chain.reason}")
-        for problem in result.altered_sheets:
-            console.print(f"[red]Altered[/red]: {problem}", highlight=False)
+        shown = result.mismatches[:MISMATCHES_SHOWN]
+        for mismatch in shown:
+            console.print(f"[red]Altered[/red]: {mismatch.message}", highlight=False)
+        if len(result.mismatches) > len(shown):
+            console.print(f"… and {len(result.mismatches) - len(shown)} more (see --json)")
     if not result.intact:
         raise typer.Exit(code=1)
 

@@ -57,9 +57,10 @@ from papertally.web.context import (
     services,
     streams_body,
 )
+from papertally.web.headers import REPORT_CSP
 from papertally.web.service import require
 from papertally.web.upload_worker import run_audit_file_job
-from papertally.web.uploads import UPLOAD_ROUTE_CEILING, receive_form, start_job
+from papertally.web.uploads import receive_form, start_job
 from papertally.workflows.audit import (
     audit_report,
     close_round,
@@ -243,7 +244,7 @@ def _whole(text: str, what: str) -> int:
     return int(cleaned)
 
 
-@router.post("/audits/{audit_id}/counties/{county_id}/files", max_body_size=UPLOAD_ROUTE_CEILING)
+@router.post("/audits/{audit_id}/counties/{county_id}/files")
 @requires(Access.COUNTY_WRITE)
 @streams_body
 async def upload_file(request: Request, audit_id: int, county_id: int) -> Response:
@@ -484,7 +485,10 @@ def verify_page(request: Request, audit_id: int) -> Any:
 @requires(Access.STATE_READ)
 def report_html(request: Request, audit_id: int) -> HTMLResponse:
     """The audit report for people: contests, margins, rounds, discrepancies, conclusion."""
-    return HTMLResponse(render_audit_report_html(audit_report(audit_store(request), audit_id)))
+    return HTMLResponse(
+        render_audit_report_html(audit_report(audit_store(request), audit_id)),
+        headers={"Content-Security-Policy": REPORT_CSP},
+    )
 
 
 @router.get("/audits/{audit_id}/report.pdf")

@@ -33,6 +33,7 @@ from papertally.store.recounts import MAX_VOTES_PER_CHOICE, StaleWriteError, Sto
 from papertally.store.uploads import UploadJobs
 from papertally.web.access import Access, requires
 from papertally.web.context import (
+    MAX_ROW_ID,
     path_id,
     render,
     require_county,
@@ -41,6 +42,7 @@ from papertally.web.context import (
     streams_body,
 )
 from papertally.web.exports import err_json, results_csv, results_json
+from papertally.web.headers import REPORT_CSP
 from papertally.web.service import (
     RecountView,
     Services,
@@ -51,7 +53,6 @@ from papertally.web.service import (
 from papertally.web.upload_worker import run_canvass_job
 from papertally.web.uploads import (
     MAX_CANVASS_FILES,
-    UPLOAD_ROUTE_CEILING,
     admin_url,
     receive_form,
     start_job,
@@ -137,7 +138,7 @@ def admin_desk(request: Request, message: str | None = None) -> Any:
     )
 
 
-@router.post("/admin/import", max_body_size=UPLOAD_ROUTE_CEILING)
+@router.post("/admin/import")
 @requires(Access.ADMINISTRATOR)
 @streams_body
 async def admin_import(request: Request) -> Response:
@@ -174,7 +175,7 @@ async def admin_import(request: Request) -> Response:
 @requires(Access.ADMINISTRATOR)
 def admin_open_recount(
     request: Request,
-    election_id: Annotated[int, Form()],
+    election_id: FormText,
     contest: FormText,
     reason: FormText,
     deadline: FormText,
@@ -185,15 +186,29 @@ def admin_open_recount(
     """Open a recount of a contest of an imported election, with the law's findings."""
     who = require_principal(request)
     svc = services(request)
-    election = svc.store.load_election(election_id)
+    chosen_id = _form_id(election_id, "election")
+    require(
+        chosen_id in {e.id for e in svc.store.list_elections()},
+        f"election: there is no election {chosen_id}",
+    )
+    require(
+        method in (None, "", "hand", "machine"),
+        f"method: {str(method)[:40]!r} is neither 'hand' nor 'machine'",
+    )
+    require(
+        office in (None, "", *(o.value for o in OfficeType)),
+        f"office: {str(office)[:40]!r} is not a kind of office this app knows",
+    )
+    require(bool(reason.strip()), "reason: say why the recount is held")
+    due = _parse_deadline(deadline)
+    start = _parse_day(starts_on, "start date") if starts_on else None
+    election = svc.store.load_election(chosen_id)
     chosen = election.contest(contest)
     base = election.count(chosen.name, "original canvass")
     units = {uid: election.units[uid].county for uid in base.units}
-    due = _parse_deadline(deadline)
-    start = date.fromisoformat(starts_on) if starts_on else None
     counties = set(units.values())
     recount_id = svc.recounts.open_recount(
-        election_id=election_id,
+        election_id=chosen_id,
         contest=chosen.name,
         units=units,
         reason=reason,
@@ -206,14 +221,41 @@ def admin_open_recount(
     return _see_other(f"/recounts/{recount_id}")
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+"""Dates a recount may name: anything else is a typing mistake (and year 9999 plus a time zone
+would not fit the database)."""
+
+
+def _form_id(text: str, what: str) -> int:
+    """Read a row id from a form field: ASCII digits naming a 32-bit id, else a user error."""
+    cleaned = text.strip()
+    if not (cleaned.isascii() and cleaned.isdigit()) or not 1 <= int(cleaned[:11]) <= MAX_ROW_ID:
+        raise PapertallyError(f"{what}: {text[:40]!r} is not the number of an {what}")
+    return int(cleaned)
+
+
+def _parse_day(text: str, what: str) -> date:
+    """Read a day such as 2016-12-12, between :data:`FIRST_YEAR` and :data:`LAST_YEAR`."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise PapertallyError(f"{what}: {text[:40]!r} is not a date like 2016-12-12") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise PapertallyError(f"{what}: {day} is not between {FIRST_YEAR} and {LAST_YEAR}")
+    return day
+
+
 def _parse_deadline(text: str) -> datetime:
     """Read a deadline as a date (end of that day, UTC) or a date and time."""
+    cleaned = text.strip()
+    if len(cleaned) == 10:
+        return datetime.combine(_parse_day(cleaned, "deadline"), time(23, 59), tzinfo=UTC)
     try:
-        if len(text.strip()) == 10:
-            return datetime.combine(date.fromisoformat(text.strip()), time(23, 59), tzinfo=UTC)
-        moment = datetime.fromisoformat(text.strip())
+        moment = datetime.fromisoformat(cleaned)
     except ValueError:
-        raise PapertallyError(f"the deadline {text!r} is not a date like 2016-12-12") from None
+        raise PapertallyError(f"deadline: {text[:40]!r} is not a date like 2016-12-12") from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise PapertallyError(f"deadline: {moment} is not between {FIRST_YEAR} and {LAST_YEAR}")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -680,7 +722,10 @@ def _recount_report_html(request: Request, recount_id: int) -> str:
 @requires(Access.STATE_READ)
 def recount_report(request: Request, recount_id: int) -> HTMLResponse:
     """The reconciliation report: the recount so far against the original canvass."""
-    return HTMLResponse(_recount_report_html(request, recount_id))
+    return HTMLResponse(
+        _recount_report_html(request, recount_id),
+        headers={"Content-Security-Policy": REPORT_CSP},
+    )
 
 
 @router.get("/recounts/{recount_id}/report.pdf")

@@ -11,3 +11,15 @@
     setInterval(function () { refresh(element); }, PERIOD_MS);
   });
 })();
+
+// Links with data-action="print" or "back" (no inline script: the Content-Security-Policy
+// forbids it).
+document.addEventListener("click", function (event) {
+  const link = event.target.closest ? event.target.closest("[data-action]") : null;
+  if (link === null) { return; }
+  if (link.dataset.action === "print") { event.preventDefault(); window.print(); }
+  if (link.dataset.action === "back" && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+});
