@@ -8,7 +8,9 @@ peak memory (``resource.getrusage`` max RSS, of the reader and of its worker pro
 not mixed with the generator's. The cards read and the tallies are checked against what the
 generator wrote. Prints its figures; asserts nothing.
 
-    .venv/bin/python bench/bench_cvr.py [--cards 5000000] [--workers N] [--data DIR]
+    .venv/bin/python bench/bench_cvr.py [--cards 5000000] [--workers N] [--data DIR] [--smoke]
+
+``--smoke`` reads 2,000 cards with one worker, to check that the script still works.
 """
 
 from __future__ import annotations
@@ -67,7 +69,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--data", type=Path, help="reuse (or keep) the generated exports here")
     parser.add_argument("--read-only", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: check that it runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.cards, args.workers = 2_000, 1
     if args.read_only:
         read_and_report(args.read_only, args.workers)
         return

@@ -4,7 +4,10 @@ Prints its figures; asserts nothing. Aims (issue 2): import of the 2011 Wisconsi
 under 2 s, its reconciliation under 0.2 s, a synthetic 100,000-unit state (generate, write, import,
 store, reconcile) under 30 s, on a 2-core machine.
 
-    .venv/bin/python bench/bench_foundation.py [--units N] [--skip-large]
+    .venv/bin/python bench/bench_foundation.py [--units N] [--skip-large] [--smoke]
+
+``--smoke`` runs a 500-unit state only, to check that the script still works (figures not
+judged).
 """
 
 from __future__ import annotations
@@ -174,7 +177,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=100_000)
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: check that it runs")
     args = parser.parse_args()
+    if args.smoke:
+        bench_state(500)
+        return
     bench_2011()
     if not args.skip_large:
         bench_state(args.units)

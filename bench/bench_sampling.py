@@ -6,7 +6,9 @@ the candidates; Stark's SHA-256 PRNG sampling; PPEB; the manifest's index → lo
 the cost floor of one ``hashlib`` SHA-256 per ballot; and the reference ``consistent_sampler``
 package on a smaller manifest, scaled up, for comparison.
 
-    .venv/bin/python bench/bench_sampling.py [--ballots N] [--draws N] [--repeat R]
+    .venv/bin/python bench/bench_sampling.py [--ballots N] [--draws N] [--repeat R] [--smoke]
+
+``--smoke`` draws 200 of 20,000 ballots once, to check that the script still works.
 """
 
 from __future__ import annotations
@@ -90,7 +92,10 @@ def main() -> None:
     parser.add_argument("--ballots", type=int, default=5_000_000)
     parser.add_argument("--draws", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: check that it runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.ballots, args.draws, args.repeat = 20_000, 200, 1
     n, size, repeat = args.ballots, args.draws, args.repeat
 
     seconds, manifest = best_of(1, lambda: synthetic_manifest(n))
@@ -116,17 +121,18 @@ def main() -> None:
     line("  whole draw with replacement, default processes", seconds, f"({repeats} repeats)")
     per_ballot = hashlib.sha256
     messages = [
-        f"{consistent.seed_hash(SEED)}(('C', 'T', 'B'), {i})".encode() for i in range(10**6)
+        f"{consistent.seed_hash(SEED)}(('C', 'T', 'B'), {i})".encode()
+        for i in range(min(n, 10**6))
     ]
     seconds, _ = best_of(
         repeat, lambda: list(map(methodcaller("digest"), map(per_ballot, messages)))
     )
-    scale = manifest.total_ballots / 10**6
+    scale = manifest.total_ballots / len(messages)
     CPU_SECONDS[0] *= scale
     line(
         "  floor: one hashlib SHA-256 per ballot, 1 process",
         seconds * scale,
-        f"({seconds * 1e3:.0f} ns per ballot)",
+        f"({seconds * 1e9 / len(messages):.0f} ns per ballot)",
     )
 
     small = synthetic_manifest(min(n, 200_000))
@@ -174,7 +180,7 @@ def main() -> None:
     line(f"PPEB: {size:,} batches of {len(manifest):,}, with replacement", seconds)
 
     hart = Path(__file__).resolve().parents[2] / "shared/data/cvr/hart/Hart_manifest.xlsx"
-    if hart.is_file():
+    if hart.is_file() and not args.smoke:
         seconds, real = best_of(1, lambda: read_manifest(hart, "Orange"))
         print(f"real data: Hart manifest, {real.total_ballots:,} ballots in {len(real):,} batches")
         line("  read the Excel manifest", seconds)

@@ -5,7 +5,9 @@ recount: 800,000 vote figures) is saved with :meth:`Store.save_import` and loade
 :meth:`Store.load_election`. Each backend runs in its own child process, so the peak resident
 memory printed is that backend's alone. Aim (issue 2): save and load well under 30 s each.
 
-    .venv/bin/python bench/bench_store.py [--units N] [--backend sqlite|postgresql]
+    .venv/bin/python bench/bench_store.py [--units N] [--backend sqlite|postgresql] [--smoke]
+
+``--smoke`` stores 300 units, to check that the script still works (figures not judged).
 
 PostgreSQL: a throw-away server is started (``papertally.store.pgserver``) unless
 ``$PAPERTALLY_BENCH_PG`` gives a URL of an empty database to use.
@@ -127,7 +129,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=100_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: check that it runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.units = 300
     if args.backend:
         run_backend(args.backend, args.units)
         return

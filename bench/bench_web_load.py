@@ -206,7 +206,10 @@ def main() -> None:
         "--duration", type=float, default=120.0, help="seconds the paced phase spreads writes over"
     )
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: check that it runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.wards, args.counties, args.duration, args.timeout = 24, 3, 1.0, 120.0
 
     with TemporaryPostgres("web-load") as server_pg:
         url = server_pg.url
