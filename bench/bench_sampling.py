@@ -121,8 +121,7 @@ def main() -> None:
     line("  whole draw with replacement, default processes", seconds, f"({repeats} repeats)")
     per_ballot = hashlib.sha256
     messages = [
-        f"{consistent.seed_hash(SEED)}(('C', 'T', 'B'), {i})".encode()
-        for i in range(min(n, 10**6))
+        f"{consistent.seed_hash(SEED)}(('C', 'T', 'B'), {i})".encode() for i in range(min(n, 10**6))
     ]
     seconds, _ = best_of(
         repeat, lambda: list(map(methodcaller("digest"), map(per_ballot, messages)))
