@@ -1,5 +1,5 @@
-"""The tables of a recount run in the web app: users, recounts, county progress, tally sheets,
-paper records and the hash-chained activity log.
+"""The tables of a recount run in the web app: users and their sessions, recounts, county
+progress, tally sheets, paper records and the hash-chained activity log.
 
 Nothing here is ever updated in place except the small status rows (``recount_counties``,
 ``recount_wards``), which carry a ``version`` for optimistic locking: a write states the version
@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,10 +34,18 @@ RECOUNT_STATUSES = ["open", "certified"]
 
 
 class UserRow(Base):
-    """A person who signs in: the state administrator, clerks, board members, observers."""
+    """A person who signs in: the state administrator, clerks, board members, observers.
+
+    Ids are never reused (SQLite ``AUTOINCREMENT``; PostgreSQL sequences never go back), and a
+    user is disabled rather than deleted, so nothing that names an id can come to mean someone
+    else.
+    """
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(_one_of("role", [r.value for r in Role]), name="role_known"),)
+    __table_args__ = (
+        CheckConstraint(_one_of("role", [r.value for r in Role]), name="role_known"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(120), unique=True)
@@ -45,16 +54,45 @@ class UserRow(Base):
     county: Mapped[str | None] = mapped_column(Text)
     """The county of a clerk or board member."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    disabled: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """A disabled user cannot sign in and has no session."""
 
 
-class SignInFailureRow(Base):
-    """A failed sign-in, kept to rate-limit guessing across every app process."""
+class SessionRow(Base):
+    """A signed-in browser or script: the cookie holds a random token, the table its SHA-256.
 
-    __tablename__ = "sign_in_failures"
+    Only the digest is stored, so a copy of the table opens no session. A session ends when it
+    is revoked (sign-out; the user's password, role or status changed), when it has been idle
+    too long (``last_seen_at``), or at ``expires_at``, whichever comes first.
+    """
+
+    __tablename__ = "sessions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(120), index=True)
-    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    """The session's synchronizer token, sent back with every state-changing request."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """When the session was last used, kept to the minute (not rewritten on every request)."""
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SignInThrottleRow(Base):
+    """Failed sign-ins counted per account (``user:NAME``) or client address (``address:IP``).
+
+    One row per key, claimed under a row lock before a password is checked, so parallel guesses
+    cannot all slip under the limit (see :mod:`papertally.store.users`).
+    """
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    next_allowed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class RecountRow(Base):
@@ -171,3 +209,5 @@ class ActivityRow(Base):
     details: Mapped[str] = mapped_column(Text)
     previous_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    chain: Mapped[str] = mapped_column(String(200), primary_key=True, server_default="")
+    """The chain of the entry (``""``: the main chain); ``sequence`` counts within it."""

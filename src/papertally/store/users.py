@@ -1,23 +1,64 @@
-"""Accounts of the recount app in the store: users and the sign-in failures kept to slow guessing.
+"""Accounts of the recount app in the store: users, their server-side sessions, and the
+failed sign-ins counted to slow down guessing.
 
-Every change is one transaction that also appends to the activity log (through
+Every change to an account is one transaction that also appends to the activity log (through
 :meth:`papertally.store.recounts.RecountStore.append`), so an account never changes unlogged.
+A password, role or status change ends every session of that user in the same transaction.
+
+Sign-in throttling follows the OWASP Authentication Cheat Sheet: failures are counted per
+account and per client address, and past a few free failures each further attempt must wait
+an exponentially growing delay (capped) instead of meeting a hard lockout. An attempt is
+claimed (counted as a failure) under a row lock *before* its password is checked, so parallel
+guesses cannot all slip under the limit; a success gives the claim back.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from papertally.errors import PapertallyError
 from papertally.model.recount import Role
 from papertally.store.engine import reading, writing
-from papertally.store.recount_schema import SignInFailureRow, UserRow
-from papertally.store.recounts import RecountStore, _now, _utc
+from papertally.store.integrity import logged_rows
+from papertally.store.recount_schema import SessionRow, SignInThrottleRow, UserRow
+from papertally.store.recounts import RecountStore
 from papertally.types import CountyName
+
+MAX_USERNAME_LENGTH = 64
+"""The longest user name taken (the column holds 120; the log keeps names, so keep them short)."""
+
+_USERNAME = re.compile(r"[\w.@'-]+(?: [\w.@'-]+)*")
+"""Letters, digits and ``_ . @ ' -``, words separated by single spaces ("clerk-Fond du Lac")."""
+
+
+def username_problem(username: str) -> str | None:
+    """Return why ``username`` cannot be a user name, or None when it can."""
+    if not username:
+        return "a user name is needed"
+    if len(username) > MAX_USERNAME_LENGTH:
+        return f"a user name has at most {MAX_USERNAME_LENGTH} characters"
+    if _USERNAME.fullmatch(username) is None:
+        return (
+            "a user name may hold letters, digits, single spaces between words and the "
+            "characters _ . @ ' -"
+        )
+    return None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Return ``moment`` as an aware UTC datetime (SQLite hands back naive ones)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -28,6 +69,70 @@ class User:
     username: str
     role: Role
     county: CountyName | None
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """How long a session lasts (OWASP Session Management Cheat Sheet: idle and absolute)."""
+
+    absolute: timedelta = timedelta(hours=12)
+    """A session ends this long after sign-in, however busy."""
+    idle: timedelta = timedelta(hours=2)
+    """A session ends when unused this long."""
+    touch_every: timedelta = timedelta(minutes=1)
+    """``last_seen_at`` is rewritten at most this often, so page loads stay reads."""
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """How failed sign-ins slow down the next attempt, per account and per client address."""
+
+    free_failures: int = 5
+    """Failures allowed without delay (typing mistakes)."""
+    first_delay: timedelta = timedelta(seconds=1)
+    """The wait after the last free failure; it doubles with each further failure."""
+    account_max_delay: timedelta = timedelta(seconds=30)
+    """The longest wait an account imposes (kept short: anyone can fail on any account)."""
+    address_max_delay: timedelta = timedelta(minutes=15)
+    """The longest wait a client address imposes on itself."""
+    forget_after: timedelta = timedelta(hours=1)
+    """Failures older than this (with none since) are forgotten."""
+
+    def delay(self, key: str, failures: int) -> timedelta:
+        """Return the wait before the next attempt of ``key`` after ``failures`` failures."""
+        if failures < self.free_failures:
+            return timedelta(0)
+        cap = self.account_max_delay if key.startswith("user:") else self.address_max_delay
+        doublings = min(failures - self.free_failures, 40)
+        grown: timedelta = self.first_delay * (2**doublings)
+        return min(cap, grown)
+
+
+def account_key(username: str) -> str:
+    """Return the throttle key of an account (whether or not it exists)."""
+    return f"user:{username}"
+
+
+def address_key(address: str) -> str:
+    """Return the throttle key of a client address."""
+    return f"address:{address[:100]}"
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    """A live session: its row, its user and its CSRF token."""
+
+    id: int
+    user: User
+    csrf_token: str
+
+
+def _user_of(row: Any) -> User:
+    return User(row.id, row.username, Role(row.role), row.county, bool(row.disabled))
+
+
+_USER_COLUMNS = (UserRow.id, UserRow.username, UserRow.role, UserRow.county, UserRow.disabled)
 
 
 class UserStore:
@@ -36,6 +141,8 @@ class UserStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._log = RecountStore(engine)
+
+    # -- users -------------------------------------------------------------------------------
 
     def add_user(
         self,
@@ -47,8 +154,12 @@ class UserStore:
         actor: str,
     ) -> User:
         """Create a user; clerks and board members must belong to a county."""
+        problem = username_problem(username)
+        if problem is not None:
+            raise PapertallyError(f"user name {username[:MAX_USERNAME_LENGTH]!r}: {problem}")
         if role in {Role.CLERK, Role.BOARD} and not county:
             raise PapertallyError(f"a {role.value} must be given a county")
+        county = county if role in {Role.CLERK, Role.BOARD} else None
         with writing(self.engine) as connection:
             taken = connection.execute(
                 select(UserRow.id).where(UserRow.username == username)
@@ -61,8 +172,9 @@ class UserStore:
                     username=username,
                     password_hash=password_hash,
                     role=role.value,
-                    county=county if role in {Role.CLERK, Role.BOARD} else None,
+                    county=county,
                     created_at=_now(),
+                    disabled=False,
                 )
                 .returning(UserRow.id)
             ).scalar_one()
@@ -71,57 +183,310 @@ class UserStore:
                 actor,
                 "user.create",
                 f"user/{username}",
-                {"role": role.value, "county": county},
+                {"user_id": user_id, "role": role.value, "county": county},
+                rows=logged_rows(connection, UserRow, UserRow.id == user_id),
             )
         return User(user_id, username, role, county)
 
     def user_credentials(self, username: str) -> tuple[User, str] | None:
-        """Return the user called ``username`` and their password hash, or None."""
+        """Return the user called ``username`` (disabled or not) and their hash, or None."""
         with reading(self.engine) as connection:
-            row = (
-                Session(connection)
-                .scalars(select(UserRow).where(UserRow.username == username))
-                .one_or_none()
-            )
-        if row is None:
-            return None
-        return User(row.id, row.username, Role(row.role), row.county), row.password_hash
+            row = connection.execute(
+                select(*_USER_COLUMNS, UserRow.password_hash).where(UserRow.username == username)
+            ).first()
+        return None if row is None else (_user_of(row), row.password_hash)
 
     def user(self, user_id: int) -> User | None:
         """Return the user with id ``user_id``, or None."""
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
+            row = connection.execute(select(*_USER_COLUMNS).where(UserRow.id == user_id)).first()
+        return None if row is None else _user_of(row)
+
+    def user_named(self, username: str) -> User:
+        """Return the user called ``username``; a user error when there is none."""
+        with reading(self.engine) as connection:
             row = connection.execute(
-                select(UserRow.username, UserRow.role, UserRow.county).where(UserRow.id == user_id)
+                select(*_USER_COLUMNS).where(UserRow.username == username)
             ).first()
-        return None if row is None else User(user_id, row.username, Role(row.role), row.county)
+        if row is None:
+            raise PapertallyError(f"there is no user called {username[:MAX_USERNAME_LENGTH]!r}")
+        return _user_of(row)
 
     def users(self) -> list[User]:
-        """Return every user, by name."""
+        """Return every user, disabled ones included, by name."""
         with reading(self.engine) as connection:
-            rows = Session(connection).scalars(select(UserRow).order_by(UserRow.username)).all()
-        return [User(r.id, r.username, Role(r.role), r.county) for r in rows]
+            rows = connection.execute(select(*_USER_COLUMNS).order_by(UserRow.username)).all()
+        return [_user_of(r) for r in rows]
 
-    def recent_sign_in_failures(self, username: str, since: datetime) -> list[datetime]:
-        """Return when sign-ins as ``username`` failed since ``since``."""
-        with reading(self.engine) as connection:
-            moments = connection.execute(
-                select(SignInFailureRow.failed_at).where(
-                    SignInFailureRow.username == username, SignInFailureRow.failed_at >= since
-                )
-            ).scalars()
-            return [_utc(m) for m in moments]
-
-    def record_sign_in(self, username: str, *, succeeded: bool) -> None:
-        """Log a sign-in; a failure is also kept for rate limiting."""
+    def set_disabled(self, user_id: int, disabled: bool, *, actor: str) -> User:
+        """Disable (ending every session) or re-enable a user; logged."""
         with writing(self.engine) as connection:
-            if not succeeded:
+            user = self._locked_user(connection, user_id)
+            connection.execute(
+                update(UserRow).where(UserRow.id == user_id).values(disabled=disabled)
+            )
+            ended = self._end_sessions(connection, user_id) if disabled else 0
+            self._log.append(
+                connection,
+                actor,
+                "user.disable" if disabled else "user.enable",
+                f"user/{user.username}",
+                {"user_id": user_id, "sessions_ended": ended},
+                rows=logged_rows(connection, UserRow, UserRow.id == user_id),
+            )
+        return User(user.id, user.username, user.role, user.county, disabled)
+
+    def set_password(self, user_id: int, password_hash: str, *, actor: str, reset: bool) -> int:
+        """Store a new password hash and end every session of the user; return how many.
+
+        ``reset`` marks an administrator's reset (logged as such) rather than the user's own
+        change. The hash itself never enters the log.
+        """
+        with writing(self.engine) as connection:
+            user = self._locked_user(connection, user_id)
+            connection.execute(
+                update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash)
+            )
+            ended = self._end_sessions(connection, user_id)
+            self._log.append(
+                connection,
+                actor,
+                "user.password-reset" if reset else "user.password-change",
+                f"user/{user.username}",
+                {"user_id": user_id, "sessions_ended": ended},
+                rows=logged_rows(connection, UserRow, UserRow.id == user_id),
+            )
+        return ended
+
+    def set_role(self, user_id: int, role: Role, county: CountyName | None, *, actor: str) -> User:
+        """Change a user's role (and county), ending every session of the user; logged."""
+        if role in {Role.CLERK, Role.BOARD} and not county:
+            raise PapertallyError(f"a {role.value} must be given a county")
+        county = county if role in {Role.CLERK, Role.BOARD} else None
+        with writing(self.engine) as connection:
+            user = self._locked_user(connection, user_id)
+            connection.execute(
+                update(UserRow).where(UserRow.id == user_id).values(role=role.value, county=county)
+            )
+            ended = self._end_sessions(connection, user_id)
+            self._log.append(
+                connection,
+                actor,
+                "user.role",
+                f"user/{user.username}",
+                {
+                    "user_id": user_id,
+                    "role": role.value,
+                    "county": county,
+                    "was": {"role": user.role.value, "county": user.county},
+                    "sessions_ended": ended,
+                },
+                rows=logged_rows(connection, UserRow, UserRow.id == user_id),
+            )
+        return User(user.id, user.username, role, county, user.disabled)
+
+    @staticmethod
+    def _locked_user(connection: Connection, user_id: int) -> User:
+        """Return user ``user_id``, its row locked for this transaction (PostgreSQL)."""
+        row = connection.execute(
+            select(*_USER_COLUMNS).where(UserRow.id == user_id).with_for_update()
+        ).first()
+        if row is None:
+            raise PapertallyError(f"there is no user {user_id}")
+        return _user_of(row)
+
+    @staticmethod
+    def _end_sessions(connection: Connection, user_id: int) -> int:
+        """Revoke every live session of ``user_id``; return how many were live."""
+        result = connection.execute(
+            update(SessionRow)
+            .where(SessionRow.user_id == user_id, SessionRow.revoked_at.is_(None))
+            .values(revoked_at=_now())
+        )
+        return int(result.rowcount)
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def open_session(
+        self,
+        user: User,
+        *,
+        token_digest: str,
+        csrf_token: str,
+        address: str,
+        policy: SessionPolicy,
+        claimed: bool = True,
+    ) -> None:
+        """Record a successful sign-in: give back its throttle claim, store the session, log.
+
+        The account's failures are forgotten (its owner proved the password); the address
+        keeps its earlier failures, so signing in to one's own account does not wipe the
+        record of guessing at others. ``claimed`` is False for a session opened without a
+        throttle claim (after one's own password change).
+        """
+        now = _now()
+        with writing(self.engine) as connection:
+            connection.execute(
+                delete(SignInThrottleRow).where(SignInThrottleRow.key == account_key(user.username))
+            )
+            if claimed:
                 connection.execute(
-                    insert(SignInFailureRow).values(username=username, failed_at=_now())
+                    update(SignInThrottleRow)
+                    .where(
+                        SignInThrottleRow.key == address_key(address),
+                        SignInThrottleRow.failures > 0,
+                    )
+                    .values(failures=SignInThrottleRow.failures - 1, next_allowed_at=now)
                 )
+            connection.execute(
+                insert(SessionRow).values(
+                    token_digest=token_digest,
+                    user_id=user.id,
+                    csrf_token=csrf_token,
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=now + policy.absolute,
+                    revoked_at=None,
+                )
+            )
+            self._log.append(
+                connection, user.username, "sign-in", f"user/{user.username}", {"address": address}
+            )
+
+    def session(self, token_digest: str, policy: SessionPolicy) -> ActiveSession | None:
+        """Return the live session whose token has ``token_digest``, or None.
+
+        None when it is unknown, revoked, past its absolute or idle expiry, or its user is
+        disabled. Its ``last_seen_at`` is moved on at most once per ``policy.touch_every``.
+        """
+        now = _now()
+        with reading(self.engine) as connection:
+            row = connection.execute(
+                select(
+                    SessionRow.id.label("session_id"),
+                    SessionRow.csrf_token,
+                    SessionRow.last_seen_at,
+                    SessionRow.expires_at,
+                    *_USER_COLUMNS,
+                )
+                .join(UserRow, UserRow.id == SessionRow.user_id)
+                .where(
+                    SessionRow.token_digest == token_digest,
+                    SessionRow.revoked_at.is_(None),
+                    UserRow.disabled.is_(False),
+                )
+            ).first()
+        if row is None:
+            return None
+        last_seen = _utc(row.last_seen_at)
+        if now >= _utc(row.expires_at) or now - last_seen >= policy.idle:
+            return None
+        if now - last_seen >= policy.touch_every:
+            with writing(self.engine) as connection:
+                connection.execute(
+                    update(SessionRow)
+                    .where(
+                        SessionRow.id == row.session_id,
+                        SessionRow.last_seen_at < now - policy.touch_every,
+                    )
+                    .values(last_seen_at=now)
+                )
+        return ActiveSession(row.session_id, _user_of(row), row.csrf_token)
+
+    def end_session(self, token_digest: str) -> None:
+        """Revoke one session (sign-out) and log it; an unknown or ended one is left alone."""
+        with writing(self.engine) as connection:
+            row = connection.execute(
+                select(SessionRow.id, UserRow.username)
+                .join(UserRow, UserRow.id == SessionRow.user_id)
+                .where(SessionRow.token_digest == token_digest, SessionRow.revoked_at.is_(None))
+            ).first()
+            if row is None:
+                return
+            connection.execute(
+                update(SessionRow).where(SessionRow.id == row.id).values(revoked_at=_now())
+            )
+            self._log.append(connection, row.username, "sign-out", f"user/{row.username}", {})
+
+    # -- sign-in throttling ------------------------------------------------------------------
+
+    def claim_sign_in(self, keys: Sequence[str], policy: ThrottlePolicy) -> timedelta | None:
+        """Claim one sign-in attempt for every key at once, or say how long to wait.
+
+        In one transaction, with the keys' rows locked (``SELECT ... FOR UPDATE`` on
+        PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serializes writers): when any key must still
+        wait, nothing is claimed and the longest wait is returned; otherwise every key counts
+        one more failure (given back by :meth:`open_session` on success) and None is returned.
+        """
+        now = _now()
+        ordered = sorted(set(keys))
+        with writing(self.engine) as connection:
+            self._forget_old_failures(connection, now - policy.forget_after)
+            fresh = [
+                {"key": k, "failures": 0, "last_failure_at": now, "next_allowed_at": now}
+                for k in ordered
+            ]
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            connection.execute(
+                dialect.insert(SignInThrottleRow)
+                .values(fresh)
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            rows = connection.execute(
+                select(SignInThrottleRow)
+                .where(SignInThrottleRow.key.in_(ordered))
+                .order_by(SignInThrottleRow.key)
+                .with_for_update()
+            ).all()
+            counts: dict[str, int] = {}
+            wait = timedelta(0)
+            for row in rows:
+                forgotten = now - _utc(row.last_failure_at) > policy.forget_after
+                counts[row.key] = 0 if forgotten else row.failures
+                if not forgotten:
+                    wait = max(wait, _utc(row.next_allowed_at) - now)
+            if wait > timedelta(0):
+                return wait
+            for key, failures in counts.items():
+                connection.execute(
+                    update(SignInThrottleRow)
+                    .where(SignInThrottleRow.key == key)
+                    .values(
+                        failures=failures + 1,
+                        last_failure_at=now,
+                        next_allowed_at=now + policy.delay(key, failures + 1),
+                    )
+                )
+        return None
+
+    @staticmethod
+    def _forget_old_failures(connection: Connection, before: datetime) -> None:
+        """Delete throttle rows with no failure since ``before`` (never waiting on a lock)."""
+        stale = (
+            select(SignInThrottleRow.key)
+            .where(SignInThrottleRow.last_failure_at < before)
+            .with_for_update(skip_locked=True)
+            .limit(100)
+        )
+        keys = connection.execute(stale).scalars().all()
+        if keys:
+            connection.execute(delete(SignInThrottleRow).where(SignInThrottleRow.key.in_(keys)))
+
+    def record_failed_sign_in(self, username: str, address: str) -> None:
+        """Log a failed sign-in (the name is bounded by :func:`username_problem` first)."""
+        with writing(self.engine) as connection:
             self._log.append(
                 connection,
                 username,
-                "sign-in" if succeeded else "sign-in.failed",
+                "sign-in.failed",
                 f"user/{username}",
-                {},
+                {"address": address},
             )
+
+    def throttle_failures(self, key: str) -> int:
+        """Return the failures counted for ``key`` (0 when none)."""
+        with reading(self.engine) as connection:
+            found = connection.execute(
+                select(SignInThrottleRow.failures).where(SignInThrottleRow.key == key)
+            ).scalar_one_or_none()
+        return int(found or 0)

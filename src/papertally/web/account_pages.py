@@ -1,0 +1,229 @@
+"""Signing in and out, one's own password, and the administrator's management of users.
+
+Sessions are server-side (:mod:`papertally.store.users`): signing out revokes the session, and
+an administrator disabling a user, resetting a password or changing a role ends every session
+of that user. Users are never deleted, only disabled, so an id never comes to mean someone
+else. Every change is logged in the activity log.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from papertally.errors import PapertallyError
+from papertally.model.recount import Role
+from papertally.store.users import MAX_USERNAME_LENGTH
+from papertally.web.access import Access, requires
+from papertally.web.context import (
+    begin_session,
+    end_session,
+    render,
+    request_address,
+    require_principal,
+    services,
+)
+from papertally.web.security import hash_password, password_problem, verify_password
+from papertally.web.service import SignInRefused, require
+
+router = APIRouter()
+
+FormText = Annotated[str, Form()]
+OptionalFormText = Annotated[str | None, Form()]
+
+
+def _see_other(url: str, message: str | None = None) -> RedirectResponse:
+    target = f"{url}?{urlencode({'message': message})}" if message else url
+    return RedirectResponse(target, status_code=303)
+
+
+def _new_password(password: str, repeated: str | None = None) -> str:
+    """Return the Argon2id hash of a new password; a user error when it cannot be one."""
+    problem = password_problem(password)
+    require(problem is None, f"new password: {problem}")
+    require(repeated is None or repeated == password, "the two new passwords differ")
+    return hash_password(password)
+
+
+def _role(text: str) -> Role:
+    try:
+        return Role(text)
+    except ValueError:
+        raise PapertallyError(f"role: unknown role {text[:40]!r}") from None
+
+
+# -- signing in and out -------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+@requires(Access.PUBLIC)
+def login_page(request: Request) -> Any:
+    """The sign-in form."""
+    return render(request, "login.html", error=None, max_username=MAX_USERNAME_LENGTH)
+
+
+@router.post("/login", response_class=HTMLResponse)
+@requires(Access.PUBLIC)
+def login(request: Request, username: FormText, password: FormText) -> Any:
+    """Sign in; repeated failures make the account and the address wait longer each time."""
+    try:
+        signed = services(request).sign_in(username, password, address=request_address(request))
+    except SignInRefused as refused:
+        page = render(
+            request,
+            "login.html",
+            status_code=refused.status,
+            error=str(refused),
+            max_username=MAX_USERNAME_LENGTH,
+        )
+        if refused.retry_after:
+            page.headers["Retry-After"] = str(refused.retry_after)
+        return page
+    begin_session(request, signed)
+    return _see_other("/home")
+
+
+@router.post("/logout")
+@requires(Access.SIGNED_IN)
+def logout(request: Request) -> RedirectResponse:
+    """Sign out: the session is revoked in the store, so a copied cookie opens nothing."""
+    end_session(request)
+    return _see_other("/")
+
+
+# -- one's own account --------------------------------------------------------------------------
+
+
+@router.get("/account", response_class=HTMLResponse)
+@requires(Access.SIGNED_IN)
+def account_page(request: Request, message: str | None = None) -> Any:
+    """The signed-in user's account: who they are, and the form to change their password."""
+    return render(request, "account.html", message=message, error=None)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+@requires(Access.SIGNED_IN)
+def change_own_password(
+    request: Request, current: FormText, password: FormText, repeated: FormText
+) -> Any:
+    """Change one's own password (the current one is needed); every session ends, then a new
+    one opens for this browser."""
+    who = require_principal(request)
+    svc = services(request)
+    found = svc.users.user_credentials(who.username)
+    if found is None or not verify_password(found[1], current[:1024]):
+        return render(
+            request,
+            "account.html",
+            status_code=400,
+            message=None,
+            error="The current password is wrong.",
+        )
+    password_hash = _new_password(password, repeated)
+    svc.users.set_password(who.user_id, password_hash, actor=who.username, reset=False)
+    user = svc.users.user(who.user_id)
+    if user is None:
+        raise PapertallyError("your account no longer exists")
+    begin_session(request, svc.open_session(user, address=request_address(request), claimed=False))
+    return _see_other("/account", "Password changed; your other sessions are signed out.")
+
+
+# -- the administrator's users ------------------------------------------------------------------
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+@requires(Access.ADMINISTRATOR)
+def users_page(request: Request, message: str | None = None) -> Any:
+    """Every user, disabled ones too, with the forms to add, disable, re-enable, reset."""
+    return render(
+        request,
+        "users.html",
+        users=services(request).users.users(),
+        roles=list(Role),
+        message=message,
+        max_username=MAX_USERNAME_LENGTH,
+    )
+
+
+@router.post("/admin/users")
+@requires(Access.ADMINISTRATOR)
+def admin_add_user(
+    request: Request,
+    username: FormText,
+    password: FormText,
+    role: FormText,
+    county: OptionalFormText = None,
+) -> Response:
+    """Create a user account."""
+    who = require_principal(request)
+    chosen = _role(role)
+    user = services(request).users.add_user(
+        username.strip(),
+        _new_password(password),
+        chosen,
+        (county or "").strip() or None,
+        actor=who.username,
+    )
+    return _see_other("/admin/users", f"User {user.username} added.")
+
+
+def _target(request: Request, user_id: int) -> str:
+    """Return the name of user ``user_id``; an administrator may not act on herself here."""
+    who = require_principal(request)
+    user = services(request).users.user(user_id)
+    if user is None:
+        raise PapertallyError(f"there is no user {user_id}")
+    require(
+        user.id != who.user_id,
+        "change your own account from the Account page; you may not disable yourself or "
+        "change your own role here",
+    )
+    return user.username
+
+
+@router.post("/admin/users/{user_id}/disable")
+@requires(Access.ADMINISTRATOR)
+def admin_disable_user(request: Request, user_id: int) -> Response:
+    """Disable a user: they cannot sign in, and every session of theirs ends."""
+    name = _target(request, user_id)
+    services(request).users.set_disabled(user_id, True, actor=require_principal(request).username)
+    return _see_other("/admin/users", f"User {name} disabled.")
+
+
+@router.post("/admin/users/{user_id}/enable")
+@requires(Access.ADMINISTRATOR)
+def admin_enable_user(request: Request, user_id: int) -> Response:
+    """Re-enable a disabled user."""
+    name = _target(request, user_id)
+    services(request).users.set_disabled(user_id, False, actor=require_principal(request).username)
+    return _see_other("/admin/users", f"User {name} enabled.")
+
+
+@router.post("/admin/users/{user_id}/password")
+@requires(Access.ADMINISTRATOR)
+def admin_reset_password(request: Request, user_id: int, password: FormText) -> Response:
+    """Set a new password for a user (who must be told it); every session of theirs ends."""
+    name = _target(request, user_id)
+    services(request).users.set_password(
+        user_id, _new_password(password), actor=require_principal(request).username, reset=True
+    )
+    return _see_other("/admin/users", f"Password of {name} reset.")
+
+
+@router.post("/admin/users/{user_id}/role")
+@requires(Access.ADMINISTRATOR)
+def admin_change_role(
+    request: Request, user_id: int, role: FormText, county: OptionalFormText = None
+) -> Response:
+    """Change a user's role and county; every session of theirs ends."""
+    name = _target(request, user_id)
+    services(request).users.set_role(
+        user_id,
+        _role(role),
+        (county or "").strip() or None,
+        actor=require_principal(request).username,
+    )
+    return _see_other("/admin/users", f"Role of {name} changed.")
