@@ -34,7 +34,7 @@ def parse_winners(items: Sequence[str]) -> dict[str, int]:
     for item in items:
         name, sep, number = item.rpartition("=")
         if not sep or not name.strip() or not number.strip().isdigit() or int(number) < 1:
-            raise PapertallyError(f"--winners {item!r}: expected CONTEST=K, e.g. 'Mayor=1'")
+            raise PapertallyError(f"--contest-winners {item!r}: expected CONTEST=K, e.g. 'Mayor=1'")
         seats[name.strip()] = int(number)
     return seats
 

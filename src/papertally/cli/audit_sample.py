@@ -211,8 +211,10 @@ def register(app: typer.Typer) -> None:
         contest: list[str] = typer.Option(
             [], "--contest", help="With --cvrs: a contest to audit (default: every one)."
         ),
-        winners: list[str] = typer.Option(
-            [], "--winners", help="With --cvrs: CONTEST=K seats (default: its votes allowed)."
+        contest_winners: list[str] = typer.Option(
+            [],
+            "--contest-winners",
+            help="With --cvrs: CONTEST=K seats (default: its votes allowed).",
         ),
     ) -> None:
         """Draw a reproducible random sample of ballots and list where to find them.
@@ -236,7 +238,7 @@ def register(app: typer.Typer) -> None:
                 size=size,
                 risk_limit=risk_limit,
                 contests=contest,
-                winners=winners,
+                winners=contest_winners,
                 as_json=as_json,
                 csv_out=csv_out,
             )

@@ -155,7 +155,8 @@ def comparison_audit(
     for name in seats:
         if name not in chosen:
             raise PapertallyError(
-                f"--winners names {name!r}, which is not audited{closest_match_hint(name, chosen)}"
+                f"--contest-winners names {name!r}, which is not audited"
+                f"{closest_match_hint(name, chosen)}"
             )
     specs = []
     skipped = []
