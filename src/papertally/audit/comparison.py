@@ -576,14 +576,16 @@ class _PathTable:
         out = np.where(mu <= 0, 1e6, out)
         return np.asarray(np.where(mu > 2.0 * self.clean, -1e6, out), dtype=np.float64)
 
-    def row(self, counts: NDArray[np.int64], begin: int = 0) -> FloatArray:
+    def row(self, counts: NDArray[np.int64], begin: int = 0, end: int | None = None) -> FloatArray:
         """Return ``G_s(j) − G_s(begin)`` for ``j = 0 … horizon`` (0 for ``j ≤ begin``), for the
-        count state ``counts`` (events of each kind so far)."""
-        length = self.horizon - begin
-        state = np.broadcast_to(counts.astype(np.int64), (length, 4))
-        steps = self.log_factors(self.index[begin:], state, np.zeros(length))
+        count state ``counts`` (events of each kind so far), computed up to ``j = end`` (default
+        ``horizon``) and flat after it."""
+        stop = self.horizon if end is None else max(begin, min(end, self.horizon))
+        length = stop - begin
+        steps = self.log_factors(self.index[begin:stop], counts.astype(np.int64), np.zeros(length))
         out = np.zeros(self.horizon + 1)
-        out[begin + 1 :] = np.cumsum(np.maximum(steps, 0.0))
+        out[begin + 1 : stop + 1] = np.cumsum(np.maximum(steps, 0.0))
+        out[stop + 1 :] = out[stop]
         return out
 
 
@@ -655,7 +657,11 @@ def _stopping_times(
         found = np.full(rows.size, never, dtype=np.int64)
         for s in range(keys.size):
             members = np.flatnonzero(inverse == s)
-            row = table.row(state[first_of[s]], int(previous[rows[members]].min()))
+            row = table.row(
+                state[first_of[s]],
+                int(previous[rows[members]].min()),
+                int(nxt[members].max()) - 1,
+            )
             offset = row[previous[rows[members]]]
             crossing = np.searchsorted(row, target - base[rows[members]] + offset, side="left")
             found[members] = np.where(crossing < nxt[members], crossing, never)
