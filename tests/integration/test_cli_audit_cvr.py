@@ -12,10 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from papertally.cli.main import app
-from papertally.io.audit_export import summarize_file
+from papertally.io.audit_export import audit_export_zip, summarize_file
 from papertally.model.audit_records import AuditFile
 from papertally.store import Store
 from papertally.store.audits import AuditStore
+from papertally.verify import verify_export
 from papertally.workflows.audit import close_round, start_audit
 
 CONTEST = "Minister of Farming"
@@ -47,7 +48,8 @@ def _one_vote(votes: list[str]) -> list[str]:
 def app_audit(
     tmp_path_factory: pytest.TempPathFactory, shared_data: Path
 ) -> tuple[list[dict[str, object]], list[list[str]]]:
-    """Run the audit through the app's workflow: one card read for the loser, one not found.
+    """Run the audit through the app's workflow: one card read for the loser, one not found;
+    its export passes ``papertally verify`` (the same measurement recomputed).
 
     Returns each closed round's measurement and the readings as MVR rows (``card_id``,
     ``county``, ``contest``, ``choices``).
@@ -93,8 +95,10 @@ def app_audit(
                 rows.append([card.imprinted_id, card.county, CONTEST, choices])
             close_round(audits, audit_id, actor="admin")
         measured = [r.measurement for r in audits.rounds(audit_id)]
+        verified = verify_export(audit_export_zip(audits.export_contents(audit_id)))
         store.close()
     assert len(measured) >= 2
+    assert verified.ok, "papertally verify recomputes the app's rounds"
     return [m for m in measured if m is not None], rows
 
 
