@@ -54,10 +54,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Yield an empty database's URL: a SQLite file in ``tmp_path``, or a fresh PostgreSQL database.
 
     Tests that take this fixture run once on each backend. Uploaded files go to
-    ``tmp_path/files`` (``$PAPERTALLY_DATA_DIR``), never into the working directory.
+    ``tmp_path/files`` (``$PAPERTALLY_DATA_DIR``), never into the working directory; the app
+    reads them in a thread and answers once read (no worker processes to start in every test:
+    ``tests/web/test_web_uploads.py`` covers those).
     """
     monkeypatch = request.getfixturevalue("monkeypatch")
     monkeypatch.setenv("PAPERTALLY_DATA_DIR", str(tmp_path / "files"))
+    monkeypatch.setenv("PAPERTALLY_PARSE_WORKERS", "0")
+    monkeypatch.setenv("PAPERTALLY_UPLOAD_ANSWER_SECONDS", "120")
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return

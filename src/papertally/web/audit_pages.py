@@ -254,7 +254,11 @@ async def upload_file(request: Request, audit_id: int, county_id: int) -> Respon
     who = require_principal(request)
     county = require_county(request)
     audit = await run_in_threadpool(audit_store(request).audit, audit_id)
-    require(audit.status == "setup", "the audit's files are published and can no longer change")
+    require(
+        audit.status == "setup",
+        f"audit {audit_id} is {audit.status!r}; it must be 'setup' to change its files "
+        "(they are published)",
+    )
     form = await receive_form(request, file_field="file", max_files=1)
     kind = form.fields.get("kind", "")
     require(

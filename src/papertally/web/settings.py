@@ -22,6 +22,7 @@ ZIP_MEMBERS_ENV = "PAPERTALLY_MAX_ZIP_MEMBERS"
 ZIP_EXPANDED_ENV = "PAPERTALLY_MAX_ZIP_EXPANDED_BYTES"
 ZIP_RATIO_ENV = "PAPERTALLY_MAX_ZIP_RATIO"
 PARSE_WORKERS_ENV = "PAPERTALLY_PARSE_WORKERS"
+ANSWER_WITHIN_ENV = "PAPERTALLY_UPLOAD_ANSWER_SECONDS"
 
 
 def _whole(name: str, default: int, *, least: int = 1) -> int:
@@ -51,13 +52,14 @@ class UploadSettings:
     parse_workers: int = 1
     """Worker processes reading uploads; more parse at once but need memory each. 0 reads in
     a thread of the web process instead (one at a time): for tests and single-user installs."""
-    answer_within_seconds: float = 2.0
+    answer_within_seconds: float = 5.0
     """How long an upload request waits for its file to be read before it answers with a page
     that follows the reading (a small file is answered as if read at once)."""
 
     @classmethod
     def from_env(cls) -> UploadSettings:
-        """Return the settings from ``$PAPERTALLY_MAX_*`` and ``$PAPERTALLY_PARSE_WORKERS``."""
+        """Return the settings from ``$PAPERTALLY_MAX_*``, ``$PAPERTALLY_PARSE_WORKERS`` and
+        ``$PAPERTALLY_UPLOAD_ANSWER_SECONDS``."""
         default = cls()
         return cls(
             max_form_bytes=_whole(FORM_BYTES_ENV, default.max_form_bytes),
@@ -66,6 +68,9 @@ class UploadSettings:
             max_zip_expanded_bytes=_whole(ZIP_EXPANDED_ENV, default.max_zip_expanded_bytes),
             max_zip_ratio=_whole(ZIP_RATIO_ENV, default.max_zip_ratio),
             parse_workers=_whole(PARSE_WORKERS_ENV, default.parse_workers, least=0),
+            answer_within_seconds=_whole(
+                ANSWER_WITHIN_ENV, int(default.answer_within_seconds), least=0
+            ),
         )
 
     @property
