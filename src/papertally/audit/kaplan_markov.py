@@ -18,8 +18,9 @@ overstatement assorter ``B`` of :mod:`papertally.audit.comparison` and the fixed
 ``λ = 2(2 − V)/(2γ − V)``, so the risk is measured with the same martingale core. Colorado and
 Arlo use ``γ = 1.03905``. Unlike the adaptive test of :func:`papertally.audit.comparison.clca_risk`,
 the bet never adapts: with no errors KM needs about ``2γ ln(1/α)/V`` cards, ``γ`` times (4%
-more than) the limit ``ln(1/α)/ln(2/(2 − V))`` at small margins, and Colorado's and Arlo's
-initial sizes, planned for :data:`SUPER_SIMPLE_RATES`, are about 16% above the limit.
+more than) the limit ``ln(1/α)/ln(2/(2 − V))`` at margins of 5% and less (5% more at 20%), and
+Colorado's and Arlo's initial sizes, planned for :data:`SUPER_SIMPLE_RATES`, are 5–7% above the
+limit at margins of 5% to 20%, 17% at 1% and 33% at 0.5% (α 5% and 10%).
 """
 
 from __future__ import annotations

@@ -799,9 +799,10 @@ def alpha_sample_size(
 
     The assumption is that the reported results are right (or that the cards' values are
     ``truth``). Small audits are simulated draw by draw (:func:`simulate_stopping`, fixed seed,
-    :data:`SIMULATION_TRIALS` trials); large ones use the drift approximation, which is within a
-    few per cent of simulation where both run. ``state`` continues after a round that did not
-    finish. Never more than the cards not yet drawn (a full hand count).
+    :data:`SIMULATION_TRIALS` trials); large ones use the drift approximation, checked against
+    simulation in the tests (within 12% at the median and the 90% quantile, 5% margin).
+    ``state`` continues after a round that did not finish. Never more than the cards not yet
+    drawn (a full hand count).
     """
     check_risk_limit(risk_limit)
     _check_probability(probability)
