@@ -56,12 +56,13 @@ def test_log_verify_detects_a_tally_altered_directly_in_the_database(tmp_path: P
     clean = runner.invoke(app, ["log", "verify", "--db", db, "--json"])
     assert clean.exit_code == 0, clean.output
     verified = json.loads(clean.output)
-    assert verified["intact"] and verified["entries_checked"] == 4
+    assert verified["intact"] and verified["entries_checked"] == 5
 
     exported = tmp_path / "log.json"
     assert runner.invoke(app, ["log", "export", str(exported), "--db", db]).exit_code == 0
     head = json.loads(exported.read_text())["head_hash"]
-    assert head == verified["head_hash"]
+    anchored = runner.invoke(app, ["log", "verify", "--db", db, "--head", head, "--json"])
+    assert json.loads(anchored.output)["head_hash"] == head
 
     with writing(store.engine) as connection:
         connection.execute(text("UPDATE tally_sheets SET votes = :v"), {"v": '{"X":50}'})

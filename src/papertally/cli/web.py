@@ -248,10 +248,16 @@ def export_log(
     out: Path = typer.Argument(..., help="The JSON file to write."),
     db: str | None = DbOption,
 ) -> None:
-    """Write the whole activity log with its head hash, for observers to keep."""
-    entries = _recount_store(db).activity()
+    """Write the whole activity log with its head hash, for observers to keep.
+
+    An anchor entry is appended first, so the head hash (the main chain's) vouches for every
+    chain of the log as it stands.
+    """
+    store = _recount_store(db)
+    head = store.anchor("command line")
+    entries = store.activity()
     body = {
-        "head_hash": entries[-1].entry_hash if entries else None,
+        "head_hash": head.entry_hash,
         "entries": [{**e.payload(), "entry_hash": e.entry_hash} for e in entries],
     }
     out.write_text(json.dumps(body, indent=1, default=str), encoding="utf-8")

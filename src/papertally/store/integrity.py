@@ -31,9 +31,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, func, insert, select, text
+from sqlalchemy import ColumnElement, Connection, Select, Table, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from papertally.model.activity import ActivityEntry, canonical_json, link_entry
+from papertally.model.activity import (
+    ANCHORS_KEY,
+    GENESIS_HASH,
+    MAIN_CHAIN,
+    ActivityEntry,
+    canonical_json,
+    link_entry,
+)
 from papertally.store import audit_schema as _audit_tables  # noqa: F401 (registers them)
 from papertally.store import integrity_schema, recount_schema
 from papertally.store.schema import (
@@ -49,9 +57,6 @@ from papertally.store.schema import (
     VOTES,
     Base,
 )
-
-ACTIVITY_LOCK_KEY = 0x6C6F6721
-"""PostgreSQL advisory lock key serializing appends to the activity log (``"log!"``)."""
 
 ROWS_KEY = "rows"
 """The details key of an entry that wrote rows: the digest of its ``activity_rows`` lines."""
@@ -98,6 +103,7 @@ SECRET_COLUMNS: Mapping[str, frozenset[str]] = {"users": frozenset({"password_ha
 
 _ACTIVITY_ROWS: Table = integrity_schema.ActivityRowStateRow.__table__  # type: ignore[assignment]
 _ACTIVITY_LOG: Table = recount_schema.ActivityRow.__table__  # type: ignore[assignment]
+_ACTIVITY_HEADS: Table = integrity_schema.ActivityHeadRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,8 @@ class Mismatch:
     sequence: int | None
     """The log entry that last wrote the row, where there is one."""
     message: str
+    chain: str | None = None
+    """The chain of that entry (``""``: the main chain)."""
 
 
 def table_of(name: str) -> Table:
@@ -307,12 +315,15 @@ def append_entry(
     subject: str,
     details: Mapping[str, Any] | None = None,
     rows: Iterable[RowState] = (),
+    *,
+    chain: str = MAIN_CHAIN,
 ) -> ActivityEntry:
-    """Append an entry, with the rows it wrote, inside the caller's transaction.
+    """Append an entry to ``chain``, with the rows it wrote, inside the caller's transaction.
 
-    Called last in the writer's transaction, so that the chain's lock (PostgreSQL: an advisory
-    transaction lock; SQLite: the write lock the transaction already holds) is held only for
-    the link and the commit.
+    Called last in the writer's transaction: it locks the chain's head row (PostgreSQL
+    ``SELECT ... FOR UPDATE``; SQLite's write lock is held already), so the lock is held only
+    for the link and the commit, and writers of other chains do not wait. An entry of the main
+    chain also anchors every side chain that moved since the last anchor.
     """
     unique = {(s.table, s.key): s for s in rows}
     content = dict(details or {})
@@ -320,22 +331,37 @@ def append_entry(
         content[ROWS_KEY] = rows_digest(
             (s.table, s.key, s.digest, s.content) for s in unique.values()
         )
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ACTIVITY_LOCK_KEY})
-    last = connection.execute(
-        select(_ACTIVITY_LOG.c.sequence, _ACTIVITY_LOG.c.entry_hash)
-        .order_by(_ACTIVITY_LOG.c.sequence.desc())
-        .limit(1)
-    ).first()
+    head = _locked_head(connection, chain)
+    anchored: dict[str, int] | None = None
+    if chain == MAIN_CHAIN:
+        anchored = json.loads(head.anchored or "{}")
+        moved = {
+            row.chain: [row.sequence, row.entry_hash]
+            for row in connection.execute(
+                select(
+                    _ACTIVITY_HEADS.c.chain,
+                    _ACTIVITY_HEADS.c.sequence,
+                    _ACTIVITY_HEADS.c.entry_hash,
+                )
+                .where(_ACTIVITY_HEADS.c.chain != MAIN_CHAIN)
+                .order_by(_ACTIVITY_HEADS.c.chain)
+            )
+            if row.sequence > 0 and anchored.get(row.chain) != row.sequence
+        }
+        if moved:
+            content[ANCHORS_KEY] = moved
+            anchored.update({name: int(at[0]) for name, at in moved.items()})
     entry = link_entry(
-        None if last is None else (last[0], last[1]),
+        None if head.sequence == 0 else (head.sequence, head.entry_hash),
         actor=actor,
         action=action,
         subject=subject,
         details=content,
+        chain=chain,
     )
     connection.execute(
         insert(_ACTIVITY_LOG).values(
+            chain=chain,
             sequence=entry.sequence,
             recorded_at=entry.recorded_at,
             actor=entry.actor,
@@ -351,6 +377,7 @@ def append_entry(
             insert(_ACTIVITY_ROWS),
             [
                 {
+                    "chain": chain,
                     "sequence": entry.sequence,
                     "table_name": s.table,
                     "row_key": s.key,
@@ -360,83 +387,168 @@ def append_entry(
                 for s in unique.values()
             ],
         )
+    moved_on: dict[str, Any] = {"sequence": entry.sequence, "entry_hash": entry.entry_hash}
+    if anchored is not None:
+        moved_on["anchored"] = canonical_json(anchored).decode()
+    connection.execute(
+        update(_ACTIVITY_HEADS).where(_ACTIVITY_HEADS.c.chain == chain).values(**moved_on)
+    )
     return entry
+
+
+def _locked_head(connection: Connection, chain: str) -> Any:
+    """Return ``chain``'s head row, locked for this transaction (created when new)."""
+    query = (
+        select(_ACTIVITY_HEADS.c.sequence, _ACTIVITY_HEADS.c.entry_hash, _ACTIVITY_HEADS.c.anchored)
+        .where(_ACTIVITY_HEADS.c.chain == chain)
+        .with_for_update()
+    )
+    head = connection.execute(query).first()
+    if head is None:
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        connection.execute(
+            dialect.insert(_ACTIVITY_HEADS)
+            .values(chain=chain, sequence=0, entry_hash=GENESIS_HASH, anchored=None)
+            .on_conflict_do_nothing(index_elements=["chain"])
+        )
+        head = connection.execute(query).one()
+    return head
 
 
 @dataclass(frozen=True)
 class _Logged:
+    chain: str
     sequence: int
+    recorded_at: datetime
     digest: str | None
     content: str | None
 
 
-def _describe(entries: Mapping[int, ActivityEntry], sequence: int) -> str:
-    entry = entries.get(sequence)
-    return f"entry {sequence}" + ("" if entry is None else f" ({entry.action} {entry.subject})")
+_Entries = Mapping[tuple[str, int], ActivityEntry]
+
+
+def _describe(entries: _Entries, logged: _Logged) -> str:
+    where = "" if logged.chain == MAIN_CHAIN else f" of chain {logged.chain!r}"
+    entry = entries.get((logged.chain, logged.sequence))
+    what = "" if entry is None else f" ({entry.action} {entry.subject})"
+    return f"entry {logged.sequence}{where}{what}"
+
+
+def _later(a: _Logged, b: _Logged) -> _Logged:
+    """Return the later of two loggings of one row: by sequence within a chain, else by time."""
+    if a.chain == b.chain:
+        return a if a.sequence > b.sequence else b
+    return a if a.recorded_at > b.recorded_at else b
 
 
 def verify_state(connection: Connection, entries: Sequence[ActivityEntry]) -> list[Mismatch]:
     """Check every state row against the last content the log recorded; return the mismatches.
 
-    ``entries`` is the whole log (already checked as a chain by the caller). Each entry's row
-    lines must hash to the digest in its details; then every row of :data:`ROW_TABLES` must
-    equal its last logged content, every election's canvass its last logged hash, and every
-    row the log says exists must exist.
+    ``entries`` is the whole log (its chains checked by the caller). Each entry's row lines
+    must hash to the digest in its details; then every row of :data:`ROW_TABLES` must equal
+    its last logged content, every election's canvass its last logged hash, and every row the
+    log says exists must exist. A row is written in one chain (its county's, say), where its
+    last logging is the latest entry; across chains (an election deleted with its recounts)
+    the later in time counts.
     """
-    by_sequence = {e.sequence: e for e in entries}
-    mismatches: list[Mismatch] = []
-    lines: dict[int, list[tuple[str, str, str | None, str | None]]] = {}
+    by_id = {(e.chain, e.sequence): e for e in entries}
+    mismatches = _verify_heads(connection, entries)
+    lines: dict[tuple[str, int], list[tuple[str, str, str | None, str | None]]] = {}
     for row in connection.execute(
         select(
+            _ACTIVITY_ROWS.c.chain,
             _ACTIVITY_ROWS.c.sequence,
             _ACTIVITY_ROWS.c.table_name,
             _ACTIVITY_ROWS.c.row_key,
             _ACTIVITY_ROWS.c.digest,
             _ACTIVITY_ROWS.c.content,
-        ).order_by(_ACTIVITY_ROWS.c.sequence)
+        ).order_by(_ACTIVITY_ROWS.c.chain, _ACTIVITY_ROWS.c.sequence)
     ):
-        lines.setdefault(row[0], []).append((row[1], row[2], row[3], row[4]))
+        lines.setdefault((row[0], row[1]), []).append((row[2], row[3], row[4], row[5]))
     last: dict[tuple[str, str], _Logged] = {}
-    for sequence in sorted(set(lines) | {e.sequence for e in entries if ROWS_KEY in e.details}):
-        entry = by_sequence.get(sequence)
-        written = lines.get(sequence, [])
+    logging = set(lines) | {key for key, e in by_id.items() if ROWS_KEY in e.details}
+    for chain, sequence in sorted(logging):
+        entry = by_id.get((chain, sequence))
+        written = lines.get((chain, sequence), [])
         if entry is None:
             mismatches.append(
                 Mismatch(
                     "activity_rows",
-                    str(sequence),
+                    f"{chain}/{sequence}",
                     None,
                     sequence,
-                    f"activity_rows: {len(written)} row hashes belong to entry {sequence}, "
-                    "which is not in the log",
+                    f"activity_rows: {len(written)} row hashes belong to entry {sequence} of "
+                    f"chain {chain!r}, which is not in the log",
+                    chain,
                 )
             )
             continue
         if entry.details.get(ROWS_KEY) != rows_digest(written):
+            about = _Logged(chain, sequence, entry.recorded_at, None, None)
             mismatches.append(
                 Mismatch(
                     "activity_rows",
-                    str(sequence),
+                    f"{chain}/{sequence}",
                     None,
                     sequence,
-                    f"activity_rows: the row hashes of {_describe(by_sequence, sequence)} "
-                    "were altered (they no longer match the digest the entry logged)",
+                    f"activity_rows: the row hashes of {_describe(by_id, about)} were altered "
+                    "(they no longer match the digest the entry logged)",
+                    chain,
                 )
             )
         for table, key, digest, content in written:
-            last[(table, key)] = _Logged(sequence, digest, content)
+            logged = _Logged(chain, sequence, entry.recorded_at, digest, content)
+            before = last.get((table, key))
+            last[(table, key)] = logged if before is None else _later(before, logged)
     for name in ROW_TABLES:
         if name in Base.metadata.tables:
-            mismatches.extend(_verify_table(connection, table_of(name), last, by_sequence))
-    mismatches.extend(_verify_canvass(connection, last, by_sequence))
+            mismatches.extend(_verify_table(connection, table_of(name), last, by_id))
+    mismatches.extend(_verify_canvass(connection, last, by_id))
     return mismatches
+
+
+def _verify_heads(connection: Connection, entries: Sequence[ActivityEntry]) -> list[Mismatch]:
+    """Check that each chain ends where its head row says (else entries were cut off its end)."""
+    ends: dict[str, ActivityEntry] = {}
+    for entry in entries:
+        if entry.chain not in ends or entry.sequence > ends[entry.chain].sequence:
+            ends[entry.chain] = entry
+    heads = {
+        row.chain: (row.sequence, row.entry_hash)
+        for row in connection.execute(
+            select(
+                _ACTIVITY_HEADS.c.chain, _ACTIVITY_HEADS.c.sequence, _ACTIVITY_HEADS.c.entry_hash
+            )
+        )
+    }
+    found: list[Mismatch] = []
+    for chain in sorted(set(heads) | set(ends)):
+        sequence, digest = heads.get(chain, (0, GENESIS_HASH))
+        end = ends.get(chain)
+        if (sequence, digest) != (
+            (0, GENESIS_HASH) if end is None else (end.sequence, end.entry_hash)
+        ):
+            name = "the main chain" if chain == MAIN_CHAIN else f"chain {chain!r}"
+            found.append(
+                Mismatch(
+                    "activity_heads",
+                    chain,
+                    None,
+                    sequence,
+                    f"activity_heads: {name} was last appended at entry {sequence}, but the "
+                    f"log ends at entry {0 if end is None else end.sequence} (entries were "
+                    "removed from its end, or the head was altered)",
+                    chain,
+                )
+            )
+    return found
 
 
 def _verify_table(
     connection: Connection,
     table: Table,
     last: Mapping[tuple[str, str], _Logged],
-    entries: Mapping[int, ActivityEntry],
+    entries: _Entries,
 ) -> list[Mismatch]:
     found: list[Mismatch] = []
     seen: set[str] = set()
@@ -462,8 +574,8 @@ def _verify_table(
                     state.key,
                     None,
                     logged.sequence,
-                    f"{where} was deleted by {_describe(entries, logged.sequence)} "
-                    "but is there again",
+                    f"{where} was deleted by {_describe(entries, logged)} but is there again",
+                    logged.chain,
                 )
             )
         elif logged.digest != state.digest:
@@ -475,7 +587,8 @@ def _verify_table(
                     column,
                     logged.sequence,
                     f"{where} differs from what the log recorded in "
-                    f"{_describe(entries, logged.sequence)}{detail}",
+                    f"{_describe(entries, logged)}{detail}",
+                    logged.chain,
                 )
             )
     for (name, key), logged in last.items():
@@ -486,8 +599,9 @@ def _verify_table(
                     key,
                     None,
                     logged.sequence,
-                    f"{name} row {key}, written by {_describe(entries, logged.sequence)}, "
+                    f"{name} row {key}, written by {_describe(entries, logged)}, "
                     "is missing (deleted outside the app)",
+                    logged.chain,
                 )
             )
     return found
@@ -510,7 +624,7 @@ def _changed_column(
 def _verify_canvass(
     connection: Connection,
     last: Mapping[tuple[str, str], _Logged],
-    entries: Mapping[int, ActivityEntry],
+    entries: _Entries,
 ) -> list[Mismatch]:
     found: list[Mismatch] = []
     totals: dict[str, int] = {}
@@ -552,7 +666,8 @@ def _verify_canvass(
                     None,
                     logged.sequence,
                     f"{changed} of {where} differs from what the log recorded in "
-                    f"{_describe(entries, logged.sequence)}: {detail}",
+                    f"{_describe(entries, logged)}: {detail}",
+                    logged.chain,
                 )
             )
     for (name, key), logged in last.items():
@@ -564,7 +679,8 @@ def _verify_canvass(
                     None,
                     logged.sequence,
                     f"the imported canvass of election {key}, logged by "
-                    f"{_describe(entries, logged.sequence)}, is missing",
+                    f"{_describe(entries, logged)}, is missing",
+                    logged.chain,
                 )
             )
     for table in CANVASS_TABLES:

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 
 from papertally.errors import PapertallyError
 from papertally.model.activity import (
+    MAIN_CHAIN,
     ActivityEntry,
     ChainVerification,
     canonical_json,
-    verify_chain,
+    verify_chains,
 )
 from papertally.model.recount import (
     CountyAction,
@@ -173,6 +174,11 @@ class LogVerification:
         return self.chain.intact and not self.mismatches
 
 
+def county_chain(recount_id: int, county_id: int) -> str:
+    """Return the log chain of a recount county's changes (its row, wards, sheets, records)."""
+    return f"recount/{recount_id}/county/{county_id}"
+
+
 def _utc(moment: datetime) -> datetime:
     """Return ``moment`` as an aware UTC datetime (SQLite hands back naive ones)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
@@ -213,14 +219,17 @@ class RecountStore:
         details: Mapping[str, Any] | None = None,
         *,
         rows: Iterable[RowState] = (),
+        chain: str = MAIN_CHAIN,
     ) -> ActivityEntry:
         """Append an entry to the log inside the caller's transaction (so both commit as one).
 
         ``rows`` are the rows the change wrote, read back with
         :func:`~papertally.store.integrity.logged_rows` (or removed:
         :func:`~papertally.store.integrity.deleted_rows`), so that verify can prove them.
+        ``chain`` is the log chain written (:func:`county_chain` for a county's own changes,
+        so counties do not queue on one lock).
         """
-        return append_entry(connection, actor, action, subject, details, rows)
+        return append_entry(connection, actor, action, subject, details, rows, chain=chain)
 
     def record(
         self,
@@ -236,9 +245,12 @@ class RecountStore:
             self.append(connection, actor, action, subject, details, rows=rows)
 
     def activity(self, *, after: int = 0, limit: int | None = None) -> list[ActivityEntry]:
-        """Return log entries in order, from sequence ``after + 1``."""
+        """Return log entries of every chain in the order they were recorded, skipping the
+        first ``after``."""
         query = (
-            select(ActivityRow).where(ActivityRow.sequence > after).order_by(ActivityRow.sequence)
+            select(ActivityRow)
+            .order_by(ActivityRow.recorded_at, ActivityRow.chain, ActivityRow.sequence)
+            .offset(after)
         )
         if limit is not None:
             query = query.limit(limit)
@@ -255,11 +267,16 @@ class RecountStore:
             if connection.dialect.name == "postgresql":
                 connection.execution_options(isolation_level="REPEATABLE READ")
             with connection.begin():
-                query = select(ActivityRow).order_by(ActivityRow.sequence)
+                query = select(ActivityRow).order_by(ActivityRow.chain, ActivityRow.sequence)
                 entries = [_entry_of(row) for row in Session(connection).scalars(query)]
                 mismatches = verify_state(connection, entries)
-        chain = verify_chain(entries, expected_head=expected_head)
+        chain = verify_chains(entries, expected_head=expected_head)
         return LogVerification(chain, tuple(mismatches))
+
+    def anchor(self, actor: str) -> ActivityEntry:
+        """Append a main-chain entry anchoring every side chain's head (before publishing it)."""
+        with writing(self.engine) as connection:
+            return self.append(connection, actor, "log.anchor", "log", {})
 
     # -- recounts ----------------------------------------------------------------------------
 
@@ -334,16 +351,32 @@ class RecountStore:
                     "counties": len(counties),
                     "wards": len(units),
                 },
-                rows=[
-                    *logged_rows(connection, RecountRow, RecountRow.id == recount_id),
-                    *logged_rows(
-                        connection, RecountCountyRow, RecountCountyRow.recount_id == recount_id
-                    ),
-                    *logged_rows(
-                        connection, RecountWardRow, RecountWardRow.recount_id == recount_id
-                    ),
-                ],
+                rows=logged_rows(connection, RecountRow, RecountRow.id == recount_id),
             )
+            for county_id, county in connection.execute(
+                select(RecountCountyRow.id, RecountCountyRow.county)
+                .where(RecountCountyRow.recount_id == recount_id)
+                .order_by(RecountCountyRow.id)
+            ).all():
+                self.append(
+                    connection,
+                    actor,
+                    "recount.open.county",
+                    f"recount/{recount_id}/county/{county}",
+                    {"wards": sum(1 for c in units.values() if c == county)},
+                    rows=[
+                        *logged_rows(
+                            connection, RecountCountyRow, RecountCountyRow.id == county_id
+                        ),
+                        *logged_rows(
+                            connection,
+                            RecountWardRow,
+                            RecountWardRow.recount_id == recount_id,
+                            RecountWardRow.county == county,
+                        ),
+                    ],
+                    chain=county_chain(recount_id, county_id),
+                )
         return recount_id
 
     def recounts(self) -> list[Recount]:
@@ -541,6 +574,7 @@ class RecountStore:
                 f"recount/{recount_id}/county/{current.county}",
                 values,
                 rows=self._county_rows(connection, recount_id, current.county),
+                chain=county_chain(recount_id, current.id),
             )
 
     def county_step(
@@ -578,6 +612,7 @@ class RecountStore:
                 f"recount/{recount_id}/county/{current.county}",
                 {"from": current.status.value, "to": target.value, "note": note},
                 rows=self._county_rows(connection, recount_id, current.county),
+                chain=county_chain(recount_id, current.id),
             )
         return target
 
@@ -607,6 +642,16 @@ class RecountStore:
                 {"totals": dict(totals)},
                 rows=logged_rows(connection, RecountRow, RecountRow.id == recount_id),
             )
+
+    @staticmethod
+    def _ward_chain(connection: Connection, recount_id: int, county: CountyName) -> str:
+        """Return the log chain of the county ``county`` of recount ``recount_id``."""
+        county_id = connection.execute(
+            select(RecountCountyRow.id).where(
+                RecountCountyRow.recount_id == recount_id, RecountCountyRow.county == county
+            )
+        ).scalar_one()
+        return county_chain(recount_id, county_id)
 
     @staticmethod
     def _county_rows(connection: Connection, recount_id: int, county: CountyName) -> list[RowState]:
@@ -784,6 +829,7 @@ class RecountStore:
                         else []
                     ),
                 ],
+                chain=self._ward_chain(connection, recount_id, county),
             )
         return sheet_id
 
@@ -815,7 +861,7 @@ class RecountStore:
                     f"ward (0 to {MAX_VOTES_PER_CHOICE:,})"
                 )
         with writing(self.engine) as connection:
-            ward_id, _, _ = self._claim_ward(
+            ward_id, ward_county, _ = self._claim_ward(
                 connection,
                 recount_id,
                 unit,
@@ -865,6 +911,7 @@ class RecountStore:
                     ),
                     *logged_rows(connection, RecountWardRow, RecountWardRow.id == ward_id),
                 ],
+                chain=self._ward_chain(connection, recount_id, ward_county),
             )
         return record_id
 
@@ -968,6 +1015,7 @@ def _entry_of(row: ActivityRow) -> ActivityEntry:
         json.loads(row.details),
         row.previous_hash,
         row.entry_hash,
+        row.chain,
     )
 
 
