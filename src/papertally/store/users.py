@@ -438,6 +438,7 @@ class UserStore:
                 .order_by(SignInThrottleRow.key)
                 .with_for_update()
             ).all()
+            now = _now()  # read once the rows are ours: a claim that waited sees the others'
             counts: dict[str, int] = {}
             wait = timedelta(0)
             for row in rows:
