@@ -131,8 +131,10 @@ def decide_nulls(
     impossible (``μ_j ≈ −1e-13``) and the audit stops wrongly. The null is *impossible* at draw
     ``j`` when ``μ_j < 0``, or ``μ_j = 0`` and ``x_j`` exceeds everything the undrawn part could
     hold, rounding included; it is *certain* when ``μ_j > u``, or ``μ_j = u`` and ``x_j < u``.
-    Every test of ``μ < 0`` or ``μ > u`` in :mod:`papertally.audit` goes through here, so all
-    methods share one allowance, which errs toward keeping the null (conservative).
+    ALPHA and BRAVO, the hybrid polled stratum and every :func:`betting_martingale` (Kaplan-Markov,
+    batch comparison) decide through here, so they share one allowance, which errs toward keeping
+    the null (conservative); card-level comparison also tests a null mean raised a hair above ½
+    (:func:`papertally.audit.comparison.null_mean`), which keeps ``μ_j`` above 0 at a tie.
     """
     values = np.asarray(x, dtype=np.float64)
     left = np.asarray(remaining, dtype=np.float64)
