@@ -73,3 +73,20 @@ def test_simulate_comparison_sizes_every_assertion() -> None:
     data = json.loads(result.output)
     assert [a["assertion"] for a in data["assertions"]] == ["A > B", "A > C"]
     assert data["mean"] == max(a["mean"] for a in data["assertions"])
+
+
+def test_simulate_polling_sizes_every_assertion_against_the_true_votes() -> None:
+    # Reported A > B > C, but C truly won: only A > C is false, and it must send the audit to
+    # a full hand count; the tightest pair (A > B, still true) alone would stop early.
+    result = runner.invoke(
+        app,
+        ["audit", "simulate", "--type", "polling", "--risk-limit", "0.05", *VOTES,
+         "--true-votes", "A=3000", "--true-votes", "B=2900", "--true-votes", "C=4100",
+         "--trials", "20", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    rows = {a["assertion"]: a for a in data["assertions"]}
+    assert set(rows) == {"A > B", "A > C"}
+    assert rows["A > C"]["full_hand_counts"] == 1.0
+    assert data["full_hand_counts"] == 1.0

@@ -97,14 +97,20 @@ def simulate_polling(
     trials: int = 1000,
     seed: int = SIMULATION_SEED,
     method: str = "alpha",
+    pair: tuple[ChoiceName, ChoiceName] | None = None,
 ) -> SizeDistribution:
-    """Simulate ballot-polling audits of the tightest assertion of a plurality contest.
+    """Simulate ballot-polling audits of one assertion of a plurality contest.
 
-    ``method`` is ``"alpha"`` (ours) or ``"bravo"``; ``true_votes`` (default: the reported
-    votes) are what the cards really show. Sampling is without replacement.
+    The assertion is ``pair`` (winner, loser), by default the tightest. ``method`` is
+    ``"alpha"`` (ours) or ``"bravo"``; ``true_votes`` (default: the reported votes) are what
+    the cards really show. Sampling is without replacement.
     """
     check_risk_limit(risk_limit)
-    assertion = tightest(plurality_assertions(votes, winners, ballots=ballots))
+    assertions = plurality_assertions(votes, winners, ballots=ballots)
+    chosen = [a for a in assertions if pair is None or (a.winner, a.loser) == pair]
+    if pair is not None and not chosen:
+        raise PapertallyError(f"the contest has no assertion {pair[0]!r} > {pair[1]!r}")
+    assertion = tightest(chosen)
     truth = true_population(assertion, true_votes)
     if method == "alpha":
         sizes = simulate_stopping(

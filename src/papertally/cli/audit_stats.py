@@ -491,15 +491,20 @@ def register(app: typer.Typer) -> None:
         rows: list[dict[str, Any]] = []
         if audit_type == "polling":
             truth = parse_votes(true_votes, "--true-votes") if true_votes else None
-            summary = simulate_polling(
-                tally,
-                risk_limit,
-                ballots=ballots,
-                winners=winners,
-                true_votes=truth,
-                trials=trials,
-                method=method,
-            )
+            for assertion in plurality_assertions(tally, winners, ballots=ballots):
+                assert assertion.loser is not None
+                each = simulate_polling(
+                    tally,
+                    risk_limit,
+                    ballots=ballots,
+                    winners=winners,
+                    true_votes=truth,
+                    trials=trials,
+                    method=method,
+                    pair=(assertion.winner, assertion.loser),
+                )
+                rows.append({"assertion": assertion.name, **vars(each)})
+            summary = _largest(rows)
         elif audit_type == "comparison":
             rates = parse_rates(error_rates)
             for assertion in plurality_assertions(tally, winners, ballots=ballots):
