@@ -17,11 +17,14 @@ from papertally.audit import (
     hybrid_risk,
     hybrid_sample_size,
 )
+from papertally.audit.comparison import overstatements_from_codes
 from papertally.audit.hybrid import (
     MAX_CELLS,
     MIN_CELLS,
+    _comparison_p,
     _polled_trials,
     _polling_log_peaks,
+    _polling_p,
     allocation_cells,
     default_cells,
     fisher_combination,
@@ -332,3 +335,38 @@ def test_the_grid_is_finer_for_narrower_margins() -> None:
 
     assert cells(6_000, 1_200) == MIN_CELLS
     assert MIN_CELLS < cells(5_100, 1_020) < cells(5_020, 1_004) <= MAX_CELLS
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_all_cells_at_once_equal_the_cell_by_cell_p_values(seed: int) -> None:
+    """The vectorised measurement gives, cell for cell, the one-stratum tests' own p-values: the
+    risk is the largest Fisher combination of ``_comparison_p`` and ``_polling_p`` over cells."""
+    rng = np.random.default_rng(seed)
+    codes = list(rng.choice(["0", "o1", "o2", "u1"], size=300, p=[0.97, 0.015, 0.005, 0.01]))
+    read = rng.choice(["A", "B", "C"], size=150, p=[0.52, 0.43, 0.05])
+    choices = [None if c == "C" else str(c) for c in read]
+    strata = dict(
+        votes_cvr_stratum=V1,
+        votes_no_cvr_stratum=V2,
+        cards_cvr=10_000,
+        cards_no_cvr=2_000,
+        winner="A",
+        loser="B",
+    )
+    result = hybrid_risk(codes, choices, **strata, risk_limit=0.05, cells=150)  # type: ignore[arg-type]
+    contest = hybrid_contest(**strata)  # type: ignore[arg-type]
+    theta1, theta2 = allocation_cells(contest, 150)
+    settings = polling_settings(contest, 0.05)
+    kappa = overstatements_from_codes(codes)
+    x = np.array([ASSORT[str(c)] for c in read])
+    expected = [
+        float(
+            fisher_combination(
+                _comparison_p(kappa, contest, float(t1)),
+                _polling_p(x, contest, float(t2), settings, False, 0.05),
+            )
+        )
+        for t1, t2 in zip(theta1, theta2, strict=True)
+    ]
+    assert result.p_value == pytest.approx(max(expected), rel=1e-9, abs=1e-300)
+    assert result.worst_allocation[0] == theta1[int(np.argmax(expected))]

@@ -47,8 +47,10 @@ from papertally.audit.martingale import (
     RiskMeasurement,
     betting_martingale,
     check_risk_limit,
+    decide_nulls,
     measure_risk,
     null_means,
+    remaining_before,
 )
 from papertally.errors import PapertallyError
 
@@ -234,7 +236,7 @@ DEFAULT_BETTING = ClcaBetting()
 
 
 def _kelly_bets(
-    p1: FloatArray, p2: FloatArray, mu: FloatArray, clean: float, cap: FloatArray
+    p1: FloatArray, p2: FloatArray, mu: FloatArray, clean: float | FloatArray, cap: FloatArray
 ) -> FloatArray:
     """Return ``argmax_λ E log(1 + λ(X − μ))``, ``X ∈ {a, a/2, 0}`` w.p. ``(1−p1−p2, p1, p2)``.
 
@@ -290,7 +292,7 @@ def _bets_for_state(
     seen: FloatArray,
     index: FloatArray,
     mu: FloatArray,
-    clean: float,
+    clean: float | FloatArray,
     betting: ClcaBetting,
 ) -> FloatArray:
     """Return the bet for draws with the given counts so far, draw numbers and null means.
@@ -384,6 +386,88 @@ def clca_martingale(
     mu = null_means(x, population=population, mu0=mu0)
     bets = clca_bets(x, mu, margin=margin, upper_bound=upper_bound, betting=betting)
     return betting_martingale(x, bets, population=population, mu0=mu0, upper_bound=2.0 * clean)
+
+
+CELL_BLOCK = 500_000
+"""Entries (margins × draws) :func:`clca_log_peaks` computes at once, to bound its memory."""
+
+
+def clca_log_peaks(
+    kappa: FloatArray,
+    margins: FloatArray,
+    *,
+    population: int | None,
+    betting: ClcaBetting = DEFAULT_BETTING,
+) -> FloatArray:
+    """Return ``ln max_j T_j`` of :func:`clca_martingale` for the same draws at many margins.
+
+    ``kappa`` holds the overstatements ``ω/u`` of the draws in order (as from
+    :func:`overstatements_from_codes`), ``margins`` the assorter margins ``v`` (each in
+    ``(0, 2)``); the result, one value per margin (0 for no draws, ``inf`` where the null became
+    impossible), is exactly what ``clca_martingale((1 − κ)/(2 − v), margin=v, …)`` gives, but
+    computed for all margins at once (numpy, in blocks of :data:`CELL_BLOCK` entries): a hybrid
+    audit measures its CVR stratum at every allocation of the null this way.
+    """
+    k = np.asarray(kappa, dtype=np.float64)
+    v = np.asarray(margins, dtype=np.float64)
+    out = np.zeros(v.size)
+    n = k.size
+    if n == 0 or v.size == 0:
+        return out
+    one = ((k > 1e-9) & (k < 1.0 - 1e-9)).astype(np.float64)
+    two = (k >= 1.0 - 1e-9).astype(np.float64)
+    other = (np.abs(k) > 1e-9).astype(np.float64)
+    n1, n2, seen = (np.cumsum(c) - c for c in (one, two, other))
+    index = np.arange(1, n + 1, dtype=np.float64)
+    mu0 = null_mean(population)
+    left = remaining_before(n, population)
+    first_seen = int(np.argmax(seen > 0)) if np.any(seen > 0) else n
+    block = max(1, CELL_BLOCK // n)
+    for start in range(0, v.size, block):
+        clean = (1.0 / (2.0 - v[start : start + block]))[:, None]
+        x = (1.0 - k)[None, :] * clean
+        if population is None:
+            raw_mu = np.full(x.shape, mu0)
+        else:
+            before = np.cumsum(x, axis=1) - x
+            raw_mu = (population * mu0 - before) / left[None, :]
+        # Until the first discrepancy every bet is the clean cap: the Kelly bets are computed
+        # only from there on (the same numbers, fewer of them).
+        bets = np.empty(x.shape)
+        bets[:, :first_seen] = _bets_for_state(
+            n1[:first_seen],
+            n2[:first_seen],
+            seen[:first_seen],
+            index[:first_seen],
+            raw_mu[:, :first_seen],
+            clean,
+            betting,
+        )
+        bets[:, first_seen:] = _bets_for_state(
+            n1[first_seen:],
+            n2[first_seen:],
+            seen[first_seen:],
+            index[first_seen:],
+            raw_mu[:, first_seen:],
+            clean,
+            betting,
+        )
+        mu, impossible, certain = decide_nulls(
+            x, raw_mu, left[None, :], population=population, upper_bound=1.0
+        )
+        decided = impossible | certain
+        safe_mu = np.where(decided, mu0, mu)
+        with np.errstate(divide="ignore"):
+            log_t = np.cumsum(np.log(np.maximum(1.0 + bets * (x - safe_mu), 0.0)), axis=1)
+        ever = decided.any(axis=1)
+        if ever.any():
+            first = np.argmax(decided, axis=1)
+            rows = np.flatnonzero(ever)
+            cols = np.arange(n)[None, :]
+            fill = np.where(impossible[rows, first[rows]], np.inf, -np.inf)[:, None]
+            log_t[rows] = np.where(cols >= first[rows, None], fill, log_t[rows])
+        out[start : start + block] = np.maximum(log_t.max(axis=1), 0.0)
+    return out
 
 
 def clca_risk(

@@ -47,7 +47,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from papertally.audit.assertions import CardReading, check_sample_choices, score_card
-from papertally.audit.comparison import clca_martingale, overstatements_from_codes
+from papertally.audit.comparison import (
+    CELL_BLOCK,
+    clca_log_peaks,
+    clca_martingale,
+    overstatements_from_codes,
+)
 from papertally.audit.martingale import (
     ROUNDING,
     FloatArray,
@@ -55,12 +60,14 @@ from papertally.audit.martingale import (
     check_risk_limit,
     decide_nulls,
     p_values,
+    remaining_before,
 )
 from papertally.audit.polling import (
     ETA_CEILING,
     TRUST_MULTIPLE,
     AlphaSettings,
     alpha_martingale,
+    shrinkage_etas,
 )
 from papertally.errors import PapertallyError
 from papertally.types import ChoiceName
@@ -329,6 +336,45 @@ def _polling_p(
     return float(p_values(martingale)[-1])
 
 
+def _polling_log_peak_cells(
+    x: FloatArray, contest: HybridContest, theta2: FloatArray, settings: AlphaSettings
+) -> FloatArray:
+    """Return ``ln max T`` of uncapped ALPHA against "``m2 ≤ θ2``" for every ``θ2`` at once.
+
+    The same numbers as :func:`_polling_p` (``p = e^{−peak}``) for each cell, in numpy blocks of
+    :data:`~papertally.audit.comparison.CELL_BLOCK` entries; ``θ2 ≥ 1`` gives 0 (``p = 1``).
+    """
+    out = np.zeros(theta2.size)
+    n = x.size
+    if n == 0:
+        return out
+    n2 = contest.cards_no_cvr
+    left = remaining_before(n, n2)[None, :]
+    draws = x[None, :]
+    before = np.cumsum(x) - x
+    block = max(1, CELL_BLOCK // n)
+    for start in range(0, theta2.size, block):
+        nulls = theta2[start : start + block, None]
+        raw = (n2 * nulls - before[None, :]) / left
+        mu, impossible, certain = decide_nulls(draws, raw, left, population=n2, upper_bound=1.0)
+        decided = impossible | certain
+        safe = np.where(decided, 0.5, mu)
+        eta = shrinkage_etas(np.broadcast_to(x, safe.shape), safe, settings)
+        bets = alpha_bets(eta, safe)
+        with np.errstate(divide="ignore"):
+            log_t = np.cumsum(np.log(np.maximum(1.0 + bets * (draws - safe), 0.0)), axis=1)
+        ever = decided.any(axis=1)
+        if ever.any():
+            first = np.argmax(decided, axis=1)
+            rows = np.flatnonzero(ever)
+            fill = np.where(impossible[rows, first[rows]], np.inf, -np.inf)[:, None]
+            cols = np.arange(n)[None, :]
+            log_t[rows] = np.where(cols >= first[rows, None], fill, log_t[rows])
+        peaks = np.maximum(log_t.max(axis=1), 0.0)
+        out[start : start + block] = np.where(nulls[:, 0] >= 1.0, 0.0, peaks)
+    return out
+
+
 def polling_values(
     choices: Sequence[CardReading],
     winner: ChoiceName,
@@ -402,18 +448,24 @@ def hybrid_risk(
     settings = polling_settings(contest, risk_limit)
     alone = contest.cards_cvr == 0 or contest.cards_no_cvr == 0
     worst = (-1.0, 1.0, 1.0, 0)
-    for k in range(theta1.size):
-        p1 = 1.0 if contest.cards_cvr == 0 else _comparison_p(kappa, contest, float(theta1[k]))
+    if alone:
+        p1 = 1.0 if contest.cards_cvr == 0 else _comparison_p(kappa, contest, float(theta1[0]))
         p2 = (
             1.0
             if contest.cards_no_cvr == 0
-            else _polling_p(x, contest, float(theta2[k]), settings, alone, risk_limit)
+            else _polling_p(x, contest, float(theta2[0]), settings, alone, risk_limit)
         )
-        combined = min(p1, p2) if alone else float(fisher_combination(p1, p2))
-        if combined > worst[0]:
-            worst = (combined, p1, p2, k)
-        if combined >= 1.0:
-            break
+        worst = (min(p1, p2), p1, p2, 0)
+    else:
+        # Every cell at once (numpy); the same p-values as _comparison_p and _polling_p.
+        margins = np.minimum(2.0 * (contest.cvr_mean - theta1), 2.0 - 1e-9)
+        live = margins >= SMALLEST_MARGIN
+        p1s = np.ones(theta1.size)
+        p1s[live] = np.exp(-clca_log_peaks(kappa, margins[live], population=contest.cards_cvr))
+        p2s = np.exp(-_polling_log_peak_cells(x, contest, theta2, settings))
+        combined = fisher_combination(p1s, p2s)
+        k = int(np.argmax(combined))
+        worst = (float(combined[k]), float(p1s[k]), float(p2s[k]), k)
     p_value, p1, p2, k = worst
     return HybridRiskMeasurement(
         p_value=p_value,
