@@ -17,17 +17,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from papertally.cli.main import app
 from papertally.io.audit_export import summarize_file
 from papertally.model import Choice, Contest, ContestCount, Election, ImportResult, ReportingUnit
+from papertally.model.activity import ANCHORS_KEY, link_entry, verify_chains
 from papertally.model.audit_records import AuditFile
 from papertally.model.recount import CountyAction, Role
 from papertally.reconcile.paper import ChallengedBallot, PaperRecords
 from papertally.store import Store
 from papertally.store.audits import AuditStore
 from papertally.store.engine import writing
+from papertally.store.integrity import append_entry
 from papertally.store.recounts import RecountStore
 from papertally.store.users import UserStore
 from papertally.workflows.audit import close_round, start_audit
@@ -179,7 +183,7 @@ def _pg_admin(server: str, statement: str) -> None:
     with psycopg.connect(
         host=parsed.host, port=parsed.port, user=parsed.username, dbname="postgres", autocommit=True
     ) as connection:
-        connection.execute(statement)  # type: ignore[arg-type]
+        connection.execute(statement)
 
 
 @pytest.fixture
@@ -309,3 +313,74 @@ def test_the_command_fails_naming_the_table(workflow_url: str, table: str, state
     as_json = runner.invoke(app, ["log", "verify", "--db", workflow_url, "--json"])
     found = json.loads(as_json.output)
     assert not found["intact"] and found["mismatches"][0]["table"] == table
+
+
+def test_a_side_chain_cut_short_or_altered_is_named(workflow_url: str) -> None:
+    store = Store(workflow_url)
+    with writing(store.engine) as connection:
+        chain, last = connection.execute(
+            text(
+                "SELECT chain, max(sequence) FROM activity_log WHERE chain <> '' "
+                "GROUP BY chain ORDER BY chain LIMIT 1"
+            )
+        ).one()
+        for table in ("activity_rows", "activity_log"):
+            connection.execute(
+                text(f"DELETE FROM {table} WHERE chain = :c AND sequence = :s"),
+                {"c": chain, "s": last},
+            )
+    cut = RecountStore(store.engine).verify_log()
+    assert cut.chain.broken_chain == chain  # a later main-chain entry anchored the cut entry
+    assert cut.chain.reason is not None and "rewritten" in cut.chain.reason
+    assert cut.mismatches[0].table == "activity_heads" and chain in cut.mismatches[0].message
+    with writing(store.engine) as connection:
+        connection.execute(
+            text("UPDATE activity_log SET actor = 'forger' WHERE chain = :c AND sequence = 1"),
+            {"c": chain},
+        )
+    altered = RecountStore(store.engine).verify_log()
+    store.close()
+    assert (altered.chain.broken_chain, altered.chain.first_break) == (chain, 1)
+
+
+def test_a_side_chain_rewritten_consistently_fails_its_anchor() -> None:
+    moment = datetime(2026, 11, 3, 9, tzinfo=UTC)
+    side = [link_entry(None, actor="c", action="tally.enter", subject="w", chain="s")]
+    main = [
+        link_entry(
+            None,
+            actor="a",
+            action="log.anchor",
+            subject="log",
+            details={ANCHORS_KEY: {"s": [1, side[0].entry_hash]}},
+            recorded_at=moment,
+        )
+    ]
+    assert verify_chains(main + side).intact
+    forged = [link_entry(None, actor="c", action="tally.enter", subject="other", chain="s")]
+    result = verify_chains(main + forged)
+    assert (result.broken_chain, result.first_break) == ("s", 1)
+    assert result.reason is not None and "rewritten" in result.reason
+
+
+@pytest.mark.postgres
+def test_writers_of_different_chains_do_not_wait_for_each_other(postgres_url: str) -> None:
+    name = f"locks_{uuid.uuid4().hex[:12]}"
+    _pg_admin(postgres_url, f'CREATE DATABASE "{name}"')
+    store = Store(_pg_database(postgres_url, name))
+    store.migrate()
+    try:
+        with writing(store.engine) as holding:
+            append_entry(holding, "a", "tally.enter", "w", chain="county-a")
+            with writing(store.engine) as other:
+                other.execute(text("SET LOCAL lock_timeout = '1s'"))
+                append_entry(other, "b", "tally.enter", "w", chain="county-b")
+            with (
+                pytest.raises(OperationalError, match="lock timeout"),
+                writing(store.engine) as same,
+            ):
+                same.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                append_entry(same, "c", "tally.enter", "w", chain="county-a")
+    finally:
+        store.close()
+        _pg_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
