@@ -3,10 +3,11 @@
 A throw-away PostgreSQL server (``papertally.store.pgserver``) holds a synthetic statewide
 election (72 counties, 3,600 wards); the app runs as two ``papertally serve`` processes on their
 own loopback ports over that one database (as behind a load balancer: no state lives in an app
-process), the clerks split between them; 72 clients, one per county clerk, sign in (before the
-clock starts: a clerk signs in once, and sign-in is slow on purpose, Argon2id) and then enter a
-tally sheet for every ward of their county. Traffic goes only to 127.0.0.1, the number of
-requests is fixed (3,600 sheets per phase) and the run gives up after ``--timeout`` s.
+process), the clerks split between them; 72 clients, one per county clerk, sign in one after
+another (before the clock starts: a clerk signs in once, sign-in is slow on purpose, Argon2id,
+and all come from one address) and then enter a tally sheet for every ward of their county.
+Traffic goes only to 127.0.0.1, the number of requests is fixed (3,600 sheets per phase) and
+the run gives up after ``--timeout`` s.
 
 Two phases, each on its own recount: *paced*, each clerk spreading her wards over
 ``--duration`` seconds (3,600 tallies in two minutes is far faster than boards count), and
@@ -111,12 +112,20 @@ def votes_for(unit: str, choices: list[str]) -> dict[str, int]:
 
 
 async def sign_in(base: str, county: str) -> httpx.AsyncClient:
-    """Return a client signed in as the county's clerk, its CSRF header set."""
+    """Return a client signed in as the county's clerk, its CSRF header set.
+
+    All clerks come from one address here, so the per-address sign-in throttle may ask one to
+    wait (429 with Retry-After): she waits and tries again, as a browser user would.
+    """
     client = httpx.AsyncClient(base_url=base, timeout=60)
     client.headers[CSRF_HEADER] = (await client.get("/api/session")).json()["csrf_token"]
-    signed = await client.post(
-        "/api/session", json={"username": f"clerk-{county}", "password": PASSWORD}
-    )
+    while True:
+        signed = await client.post(
+            "/api/session", json={"username": f"clerk-{county}", "password": PASSWORD}
+        )
+        if signed.status_code != 429:
+            break
+        await asyncio.sleep(float(signed.headers.get("Retry-After", "1")))
     signed.raise_for_status()
     client.headers[CSRF_HEADER] = signed.json()["csrf_token"]
     return client
@@ -161,9 +170,7 @@ async def run_phases(
 ) -> list[tuple[list[float], int, float]]:
     """Sign every clerk in, then run each phase on its own recount; return its figures."""
     counties = recounts[0][1]
-    clients = await asyncio.gather(
-        *(sign_in(bases[i % len(bases)], c.name) for i, c in enumerate(counties))
-    )
+    clients = [await sign_in(bases[i % len(bases)], c.name) for i, c in enumerate(counties)]
     figures = []
     try:
         for (_, duration), (recount_id, phase_counties) in zip(phases, recounts, strict=True):
