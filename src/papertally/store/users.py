@@ -360,7 +360,7 @@ class UserStore:
         disabled. Its ``last_seen_at`` is moved on at most once per ``policy.touch_every``.
         """
         now = _now()
-        with reading(self.engine) as connection:
+        with self.engine.connect() as connection:
             row = connection.execute(
                 select(
                     SessionRow.id.label("session_id"),
