@@ -10,7 +10,7 @@ from papertally.io.err_writer import election_report
 from papertally.io.generic_csv import COLUMNS, generic_rows
 from papertally.model import ContestCount, Election, ResultsStatus
 from papertally.reconcile import standing_of
-from papertally.web.service import RecountView
+from papertally.workflows.recount import RecountView
 
 
 def _recount_election(view: RecountView, recount: ContestCount) -> Election:

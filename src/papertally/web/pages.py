@@ -43,13 +43,7 @@ from papertally.web.context import (
 )
 from papertally.web.exports import err_json, results_csv, results_json
 from papertally.web.headers import REPORT_CSP
-from papertally.web.service import (
-    RecountView,
-    Services,
-    findings_summary,
-    law_findings,
-    require,
-)
+from papertally.web.service import Services, require
 from papertally.web.upload_worker import run_canvass_job
 from papertally.web.uploads import (
     MAX_CANVASS_FILES,
@@ -57,6 +51,7 @@ from papertally.web.uploads import (
     receive_form,
     start_job,
 )
+from papertally.workflows.recount import RecountView, findings_summary, law_findings
 
 router = APIRouter()
 
