@@ -71,6 +71,15 @@ def test_a_cookie_replayed_after_sign_out_is_refused(web: WebSetup) -> None:
     assert "sign-out" in _log_actions(web)
 
 
+def test_a_script_signing_out_through_the_api_ends_its_session(web: WebSetup) -> None:
+    script = web.client()
+    sign_in(script, "observer")
+    stolen = script.cookies.get(SESSION_COOKIE) or ""
+    assert script.delete("/api/session").json() == {"signed_out": True}
+    assert _signed_in_as(_replay(web, stolen)) is None
+    assert _log_actions(web)[-1] == "sign-out"
+
+
 def test_the_cookie_carries_a_token_whose_digest_alone_is_stored(web: WebSetup) -> None:
     client = web.client()
     sign_in(client, "observer")

@@ -94,6 +94,14 @@ def logout(request: Request) -> RedirectResponse:
     return _see_other("/")
 
 
+@router.delete("/api/session")
+@requires(Access.SIGNED_IN)
+def api_sign_out(request: Request) -> dict[str, Any]:
+    """Sign a script out (send the CSRF token): the session is revoked in the store."""
+    end_session(request)
+    return {"signed_out": True}
+
+
 # -- one's own account --------------------------------------------------------------------------
 
 
