@@ -110,3 +110,62 @@ def test_a_statewide_recount_in_the_browser(server: str, browser: object, tmp_pa
     assert "Recount certified" in published and "Clinton" in published
     public.screenshot(path=str(shots / "5-public.png"), full_page=True)
     assert len(list(shots.glob("*.png"))) == 5
+
+
+def test_the_main_pages_raise_no_content_security_policy_violation(
+    browser: object, tmp_path: Path
+) -> None:
+    """Every main page, as the administrator and a clerk, with nothing refused by the CSP."""
+    from datetime import UTC, datetime
+
+    from tests.web.support import small_election
+
+    from papertally.model import ImportResult
+    from papertally.store import Store
+    from papertally.store.recounts import RecountStore
+
+    url = f"sqlite:///{tmp_path / 'csp.db'}"
+    store = Store(url)
+    store.migrate()
+    election = small_election()
+    election_id = store.save_import(ImportResult(election))
+    recounts = RecountStore(store.engine)
+    units = {uid: unit.county for uid, unit in election.units.items()}
+    recount = recounts.open_recount(
+        election_id=election_id,
+        contest="President",
+        units=units,
+        reason="petition",
+        deadline=datetime(2099, 1, 1, tzinfo=UTC),
+        actor="setup",
+    )
+    adams = recounts.county(recount, "Adams").id
+    ward = recounts.wards(recount, "Adams")[0].id
+    store.close()
+    users = [("admin", Role.ADMINISTRATOR, None), ("adams-clerk", Role.CLERK, "Adams")]
+    with live_server(url, users, "csp-test") as base:
+        county = f"/recounts/{recount}/counties/{adams}"
+        pages = {
+            "admin": ["/admin", f"/recounts/{recount}", "/activity", "/audits", county],
+            "adams-clerk": ["/", county, f"{county}/wards/{ward}", "/my-audits", "/nope"],
+        }
+        for username, paths in pages.items():
+            page = browser.new_context().new_page()  # type: ignore[attr-defined]
+            refused: list[str] = []
+            page.on(
+                "console",
+                lambda message, found=refused: (
+                    found.append(message.text)
+                    if "Content Security Policy" in message.text
+                    else None
+                ),
+            )
+            sign_in_page(page, base, username)
+            for path in paths:
+                page.goto(f"{base}{path}")
+                page.wait_for_load_state("load")
+            assert refused == [], f"{username}: {refused}"
+            page.goto(f"{base}/recounts/{recount}")
+            if username == "admin":
+                page.wait_for_timeout(5500)  # one refresh of the live figures (fetch, same origin)
+                assert refused == [], refused
