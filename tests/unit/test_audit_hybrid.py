@@ -11,19 +11,18 @@ import pytest
 
 from papertally.audit import (
     PHANTOM,
-    alpha_martingale,
     alpha_risk,
     clca_risk,
     hybrid_risk,
     hybrid_sample_size,
 )
-from papertally.audit.comparison import overstatements_from_codes
+from papertally.audit.comparison import clca_martingale, overstatements_from_codes
 from papertally.audit.hybrid import (
     MAX_CELLS,
     MIN_CELLS,
+    _clean_log_peaks,
+    _clean_log_peaks_at,
     _comparison_p,
-    _polled_trials,
-    _polling_log_peaks,
     _polling_p,
     allocation_cells,
     default_cells,
@@ -299,8 +298,8 @@ def test_the_same_harness_stops_when_the_reported_winner_won() -> None:
     assert stops >= 18
 
 
-def test_planning_martingale_matches_alpha_martingale() -> None:
-    """The vectorised ALPHA of the planner is the uncapped ALPHA of the risk measurement."""
+def test_planning_clean_paths_match_the_clca_martingale() -> None:
+    """The planner's closed-form clean path of the CVR stratum is the measurement's CLCA."""
     contest = hybrid_contest(
         votes_cvr_stratum=V1,
         votes_no_cvr_stratum=V2,
@@ -309,15 +308,35 @@ def test_planning_martingale_matches_alpha_martingale() -> None:
         winner="A",
         loser="B",
     )
-    settings = polling_settings(contest, 0.05)
-    rng = np.random.default_rng(11)
-    draws = rng.choice([0.0, 0.5, 1.0], size=(3, 150), p=[0.4, 0.1, 0.5])
-    for theta2 in (0.45, 0.5, 0.6):
-        peaks = _polling_log_peaks(_polled_trials(draws, settings), contest, theta2, settings)
-        for r in range(3):
-            path = alpha_martingale(draws[r], settings, population=2_000, mu0=theta2)
-            expected = np.log(np.maximum.accumulate(np.maximum(path, 1.0)))
-            np.testing.assert_allclose(peaks[r, 1:], expected, rtol=1e-9, atol=1e-12)
+    theta1, _ = allocation_cells(contest, 30)
+    peaks = _clean_log_peaks(contest, theta1, 400)
+    for k, t in enumerate(theta1):
+        margin = min(2.0 * (contest.cvr_mean - float(t)), 2.0 - 1e-9)
+        if margin < 1e-9:
+            assert np.all(peaks[k] == 0.0)
+            continue
+        x = np.full(400, 1.0 / (2.0 - margin))
+        path = clca_martingale(x, margin=margin, population=10_000)
+        expected = np.log(np.maximum.accumulate(np.maximum(path, 1.0)))
+        np.testing.assert_allclose(peaks[k, 1:], expected, rtol=1e-9, atol=1e-12)
+
+
+def test_planning_clean_paths_in_blocks_match_the_exact_sums() -> None:
+    """Beyond the first clean draws the planner sums blocks by the midpoint rule: within 1e-6."""
+    contest = hybrid_contest(
+        votes_cvr_stratum={"A": 505_000, "B": 495_000},
+        votes_no_cvr_stratum={"A": 101_000, "B": 99_000},
+        cards_cvr=1_000_000,
+        cards_no_cvr=200_000,
+        winner="A",
+        loser="B",
+    )
+    theta1, _ = allocation_cells(contest, 40)
+    draws = np.array([0, 5, 2_048, 2_049, 7_777, 30_000])
+    exact = _clean_log_peaks(contest, theta1, 30_000)[:, draws]
+    np.testing.assert_allclose(
+        _clean_log_peaks_at(contest, theta1, draws), exact, rtol=1e-6, atol=1e-9
+    )
 
 
 def test_the_grid_is_finer_for_narrower_margins() -> None:

@@ -45,12 +45,15 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import log_ndtr, ndtr
 
 from papertally.audit.assertions import CardReading, check_sample_choices, score_card
 from papertally.audit.comparison import (
     CELL_BLOCK,
+    DEFAULT_BETTING,
     clca_log_peaks,
     clca_martingale,
+    null_mean,
     overstatements_from_codes,
 )
 from papertally.audit.martingale import (
@@ -77,15 +80,13 @@ CELLS_PER_MARGIN = 40.0
 MIN_CELLS = 100
 MAX_CELLS = 2_000
 PLANNING_CELLS = 60
-"""How many of the measurement's cells :func:`hybrid_sample_size` simulates, evenly spread."""
-PLANNING_TRIALS = 200
-PLANNING_WORK = 10_000_000
-"""Simulated draws × trials × cells per planning pass, above which fewer trials are run."""
-PLANNING_SEED = 20_181_106
-FIRST_PLANNING_HORIZON = 256
-"""Polling draws simulated per trial at first when planning (then 4 times more, as needed)."""
+"""How many of the measurement's cells :func:`hybrid_sample_size` plans with, evenly spread."""
 MAX_PLANNING_HORIZON = 20_000
-"""Polling draws simulated at most per trial when planning; beyond that, a full hand count."""
+"""Polling draws planned at most; beyond that, a full hand count."""
+DRIFT_POINTS = 100
+"""Grid points (geometric) of polled sample sizes at which the planner evaluates its chances."""
+CLOSEST_CELLS = 4
+"""Cells per split and polled size for which the planner evaluates the first-passage law."""
 SMALLEST_MARGIN = 1e-9
 """A CVR-stratum margin ``v_θ`` below this gives the stratum p-value 1 (nothing to bet on)."""
 
@@ -487,7 +488,8 @@ class HybridSampleSize:
     polling: int
     """Cards to poll from the no-CVR stratum."""
     probability: float
-    """Share of simulated audits (reported results right) that stop with these sizes."""
+    """The planned chance (drift approximation, reported results right) that the audit stops
+    with these sizes."""
 
     @property
     def total(self) -> int:
@@ -495,76 +497,125 @@ class HybridSampleSize:
         return self.comparison + self.polling
 
 
+def _clean_steps(contest: HybridContest, margins: FloatArray, draw: FloatArray) -> FloatArray:
+    """Return ``ln(1 + (1 − f₀)(a/μ_i − 1))`` for clean draws number ``draw`` (1-based), per
+    margin (rows): the CLCA factor of a clean draw at the clean cap (:func:`clca_bets`), with
+    the null mean ``μ_i`` after ``i − 1`` clean draws; ``inf`` once the null is impossible."""
+    clean = 1.0 / (2.0 - margins[:, None])
+    n1 = contest.cards_cvr
+    before = (draw - 1.0)[None, :] * clean
+    mu = (n1 * null_mean(n1) - before) / (n1 - draw + 1.0)[None, :]
+    shrink = 1.0 - DEFAULT_BETTING.clean_min_factor
+    safe = np.where(mu > 0, mu, 1.0)
+    steps = np.maximum(np.log1p(shrink * (clean / safe - 1.0)), 0.0)
+    return np.asarray(np.where(mu > 0, steps, np.inf), dtype=np.float64)
+
+
 def _clean_log_peaks(contest: HybridContest, theta1: FloatArray, horizon: int) -> FloatArray:
-    """Return ``log max T`` of the CVR stratum after ``0 … horizon`` clean draws, per cell."""
-    out = np.zeros((theta1.size, horizon + 1))
-    for k, t in enumerate(theta1):
-        margin = min(comparison_margin(contest, float(t)), 2.0 - 1e-9)
-        if margin < SMALLEST_MARGIN or horizon == 0:
-            continue
-        x = np.full(horizon, 1.0 / (2.0 - margin))
-        with np.errstate(divide="ignore"):
-            logs = np.log(clca_martingale(x, margin=margin, population=contest.cards_cvr))
-        out[k, 1:] = np.maximum.accumulate(np.maximum(logs, 0.0))
-    return out
+    """Return ``log max T`` of the CVR stratum after ``0 … horizon`` clean draws, per cell.
 
-
-@dataclass(frozen=True)
-class _PolledTrials:
-    """Simulated polling draws and the parts of ALPHA's shrinkage that do not depend on ``θ2``."""
-
-    draws: FloatArray
-    """``(trials, H)`` assorter values in draw order."""
-    before: FloatArray
-    """Sum of the draws before each draw."""
-    weight: FloatArray
-    """``d + j − 1`` for draw ``j`` (1-D)."""
-    estimate: FloatArray
-    """``(d·η0 + Σ_{i<j} x_i)/(d + j − 1)``: the shrinkage estimate before truncation."""
-
-
-def _polled_trials(draws: FloatArray, settings: AlphaSettings) -> _PolledTrials:
-    """Precompute the ``θ2``-free parts of ALPHA's truncated shrinkage (Stark 2023, §2.5.2)."""
-    before = np.cumsum(draws, axis=1) - draws
-    weight = settings.d + np.arange(draws.shape[1], dtype=np.float64)
-    estimate = (settings.d * settings.eta0 + before) / weight[None, :]
-    return _PolledTrials(draws, before, weight, estimate)
-
-
-def _polling_log_peaks(
-    polled: _PolledTrials, contest: HybridContest, theta2: float, settings: AlphaSettings
-) -> FloatArray:
-    """Return ``log max T`` of uncapped ALPHA per trial after ``0 … H`` draws, for null ``θ2``.
-
-    The same martingale as :func:`~papertally.audit.polling.alpha_martingale` without caps,
-    vectorised over trials (checked against it in the tests).
+    With no discrepancy every CLCA bet is the clean cap (:func:`clca_bets`), so the path has a
+    closed form per cell: ``Σ_i ln(1 + (1 − f₀)(a/μ_i − 1))`` with the null means ``μ_i`` of
+    ``i − 1`` clean draws; the same numbers as :func:`clca_martingale` on clean draws (tested).
     """
-    draws = polled.draws
-    trials, horizon = draws.shape
-    out = np.zeros((trials, horizon + 1))
-    if theta2 >= 1.0 or horizon == 0:
+    out = np.zeros((theta1.size, horizon + 1))
+    margins = np.minimum(2.0 * (contest.cvr_mean - theta1), 2.0 - 1e-9)
+    live = margins >= SMALLEST_MARGIN
+    if horizon == 0 or not live.any():
         return out
-    n2 = contest.cards_no_cvr
-    index = np.arange(horizon, dtype=np.float64)[None, :]
-    left = np.broadcast_to(n2 - index, draws.shape)
-    mu, impossible, certain = decide_nulls(
-        draws, (n2 * theta2 - polled.before) / left, left, population=n2, upper_bound=1.0
-    )
-    safe = np.where(impossible | certain, 0.5, mu)
-    floor = safe + settings.c / np.sqrt(polled.weight)[None, :]
-    eta = np.minimum(np.maximum(polled.estimate, floor), safe + ETA_CEILING * (1.0 - safe))
-    bets = alpha_bets(eta, safe)
-    with np.errstate(divide="ignore"):
-        logs = np.log(np.maximum(1.0 + bets * (draws - safe), 0.0))
-    decided_before = np.maximum.accumulate(impossible | certain, axis=1)
-    path = np.cumsum(np.where(decided_before, 0.0, logs), axis=1)
-    if decided_before.any():
-        first = np.where(decided_before.any(axis=1), np.argmax(decided_before, axis=1), horizon)
-        at_first = impossible[np.arange(trials), np.minimum(first, horizon - 1)]
-        cols = np.arange(horizon)[None, :]
-        path = np.where(cols >= first[:, None], np.where(at_first[:, None], np.inf, -np.inf), path)
-    out[:, 1:] = np.maximum.accumulate(np.maximum(path, 0.0), axis=1)
+    draw = np.arange(1.0, horizon + 1.0)
+    out[live, 1:] = np.cumsum(_clean_steps(contest, margins[live], draw), axis=1)
     return out
+
+
+EXACT_CLEAN_DRAWS = 2_048
+"""Clean CVR draws the planner sums one by one; beyond, it sums blocks by the midpoint rule."""
+
+
+def _clean_log_peaks_at(
+    contest: HybridContest, theta1: FloatArray, draws: NDArray[np.int64]
+) -> FloatArray:
+    """Return :func:`_clean_log_peaks` after each number of ``draws`` (ascending), per cell.
+
+    The first :data:`EXACT_CLEAN_DRAWS` factors are summed one by one; further ones in about
+    2,000 blocks, each its midpoint factor times its length (the factors change smoothly with
+    the draw number, so the relative error stays far below 1e-6), then interpolated.
+    """
+    horizon = int(draws.max()) if draws.size else 0
+    if horizon <= EXACT_CLEAN_DRAWS:
+        return _clean_log_peaks(contest, theta1, horizon)[:, draws]
+    exact = _clean_log_peaks(contest, theta1, EXACT_CLEAN_DRAWS)
+    margins = np.minimum(2.0 * (contest.cvr_mean - theta1), 2.0 - 1e-9)
+    live = margins >= SMALLEST_MARGIN
+    edges = np.unique(np.linspace(EXACT_CLEAN_DRAWS, horizon, 2_001).round())
+    middles = 0.5 * (edges[:-1] + edges[1:]) + 0.5
+    tail = np.zeros((theta1.size, edges.size))
+    if live.any():
+        blocks = _clean_steps(contest, margins[live], middles) * np.diff(edges)[None, :]
+        tail[live, 1:] = np.cumsum(blocks, axis=1)
+    tail += exact[:, -1:]
+    out = np.empty((theta1.size, draws.size))
+    small = draws <= EXACT_CLEAN_DRAWS
+    out[:, small] = exact[:, draws[small]]
+    for k in range(theta1.size):
+        out[k, ~small] = np.interp(draws[~small], edges, tail[k])
+    return out
+
+
+def _passage_chance(mean: FloatArray, variance: FloatArray, level: FloatArray) -> FloatArray:
+    """Return ``P(max_{t≤n} W_t ≥ level)`` for Brownian motion with the given mean and variance
+    at ``n`` (Siegmund 1985, §3.2: ``Φ((M − a)/√V) + e^{2aM/V} Φ((−a − M)/√V)``); 1 where the
+    level is not positive. Arrays broadcast."""
+    var = np.maximum(variance, 1e-12)
+    sd = np.sqrt(var)
+    with np.errstate(over="ignore", invalid="ignore"):
+        first = np.nan_to_num(ndtr((mean - level) / sd), nan=0.0)
+        log_second = 2.0 * level * mean / var + log_ndtr((-level - mean) / sd)
+        second = np.exp(np.minimum(np.nan_to_num(log_second, nan=-np.inf), 0.0))
+    chance = np.clip(first + second, 0.0, 1.0)
+    return np.asarray(np.where(level <= 0.0, 1.0, chance), dtype=np.float64)
+
+
+def _polling_drift(
+    contest: HybridContest,
+    votes: Mapping[ChoiceName, int],
+    winner: ChoiceName,
+    loser: ChoiceName,
+    theta2: FloatArray,
+    settings: AlphaSettings,
+    points: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Return the mean and variance of ALPHA's ``ln T`` after ``points`` polled draws, per cell.
+
+    The drift approximation of :func:`papertally.audit.polling.alpha_sample_size` (checked
+    against simulation there): the bets follow the path on which every draw has the stratum's
+    reported mean, each draw's log factor has the mean and variance of a card drawn from the
+    reported shares, and both add up between the grid ``points`` (``(cells, points)`` arrays).
+    """
+    cards = contest.cards_no_cvr
+    w, lo = int(votes.get(winner, 0)), int(votes.get(loser, 0))
+    values = np.array([1.0, 0.0, 0.5])
+    shares = np.array([w, lo, cards - w - lo], dtype=np.float64) / cards
+    mean_value = float(np.dot(values, shares))
+    drawn_before = (points - 1.0) * mean_value
+    nulls = np.minimum(theta2, 1.0)[:, None]
+    mu = (cards * nulls - drawn_before[None, :]) / (cards - points + 1.0)[None, :]
+    mu = np.clip(mu, 1e-9, 1.0 - 1e-9)
+    weight = settings.d + points - 1.0
+    estimate = (settings.d * settings.eta0 + drawn_before) / weight
+    eta = np.minimum(
+        np.maximum(estimate[None, :], mu + settings.c / np.sqrt(weight)[None, :]),
+        mu + ETA_CEILING * (1.0 - mu),
+    )
+    bets = alpha_bets(eta, mu)
+    logs = np.log1p(bets[..., None] * (values - mu[..., None]))
+    step_mean = logs @ shares
+    step_var = np.maximum((logs**2) @ shares - step_mean**2, 0.0)
+    gaps = np.diff(np.concatenate(([0.0], points)))[None, :]
+    mean = np.cumsum(step_mean * gaps, axis=1)
+    variance = np.cumsum(step_var * gaps, axis=1)
+    hopeless = theta2[:, None] >= 1.0
+    return np.where(hopeless, -np.inf, mean), np.where(hopeless, 1.0, variance)
 
 
 def _fisher_threshold(risk_limit: float) -> float:
@@ -589,28 +640,26 @@ def hybrid_sample_size(
     loser: ChoiceName,
     risk_limit: float,
     probability: float = 0.9,
-    trials: int = PLANNING_TRIALS,
-    seed: int = PLANNING_SEED,
 ) -> HybridSampleSize:
     """Return per-stratum sample sizes with which a hybrid audit stops with ``probability``.
 
     Assumes the reported results are right: CVRs without errors, polled cards drawn without
-    replacement from the stratum's reported votes (``trials`` simulated audits, numpy, fixed
-    ``seed``). Among splits with ``n1`` on a geometric grid (up to 20 times what a comparison
-    audit of the whole contest would need) it returns the one with the fewest cards in all for
-    which a share ``probability`` of the trials stops (SUITE §4 chooses the split similarly);
-    the risk is approximated by :func:`hybrid_risk`'s test on a subset of its cells
-    (:func:`planning_cells`), so a plan is a guide, not a guarantee; above
-    :data:`PLANNING_WORK` a pass runs fewer trials (at least 50). If no split up to
-    :data:`MAX_PLANNING_HORIZON` polled cards finishes, the answer is a full hand count.
+    replacement from the stratum's reported votes. Among splits with ``n1`` on a geometric grid
+    (up to 20 times what a comparison audit of the whole contest would need) it returns the one
+    with the fewest cards in all (SUITE §4 chooses the split similarly). The CVR stratum's path
+    is exact (:func:`_clean_log_peaks`); the polled stratum's chance of reaching the gap left in
+    each cell of :func:`planning_cells` comes from the drift approximation
+    (:func:`_polling_drift`, Brownian first passage), and the split's chance is the smallest
+    over the cells (the cells' tests move together, as they see the same draws). No
+    simulation, so a plan takes milliseconds; it is a guide, not a guarantee
+    (``bench/bench_audit_speed.py`` and the tests check it by simulated audits). If no split up
+    to :data:`MAX_PLANNING_HORIZON` polled cards finishes, the answer is a full hand count.
     """
     check_risk_limit(risk_limit)
     if not 0.0 < probability < 1.0:
         raise PapertallyError(
             f"the probability must lie strictly between 0 and 1, got {probability}"
         )
-    if trials < 1:
-        raise PapertallyError(f"at least one simulated trial is needed, got {trials}")
     contest = hybrid_contest(
         votes_cvr_stratum=votes_cvr_stratum,
         votes_no_cvr_stratum=votes_no_cvr_stratum,
@@ -625,9 +674,9 @@ def hybrid_sample_size(
     target = math.log(1.0 / (risk_limit if alone else _fisher_threshold(risk_limit)))
     target -= 1e-12
     clean_horizon = min(n1_max, _comparison_horizon(contest, target))
-    clean = _clean_log_peaks(contest, theta1, clean_horizon) if n1_max else np.zeros((1, 1))
     if n2_max == 0:
-        reached = np.flatnonzero(clean[0] >= target)
+        path = _clean_log_peaks(contest, theta1, clean_horizon)
+        reached = np.flatnonzero(path[0] >= target)
         n1 = int(reached[0]) if reached.size else n1_max
         return HybridSampleSize(n1, 0, 1.0)
     settings = polling_settings(contest, risk_limit)
@@ -635,34 +684,52 @@ def hybrid_sample_size(
         np.concatenate(([0], np.geomspace(1, max(clean_horizon, 1), 40).astype(np.int64)))
     )
     candidates = candidates[candidates <= clean_horizon]
-    horizon = min(n2_max, FIRST_PLANNING_HORIZON)
-    rng = np.random.default_rng(seed)
-    while True:
-        used = max(1, min(trials, max(50, PLANNING_WORK // (horizon * theta2.size))))
-        polled = _polled_trials(
-            _reported_draws(rng, votes_no_cvr_stratum, contest, winner, loser, used, horizon),
-            settings,
-        )
-        needed = np.zeros((candidates.size, used), dtype=np.int64)
-        for k in range(theta2.size):
-            peaks = _polling_log_peaks(polled, contest, float(theta2[k]), settings)
-            gaps = target - clean[k if n1_max else 0, candidates]
-            for r in range(used):
-                first = np.searchsorted(peaks[r], gaps, side="left")
-                needed[:, r] = np.maximum(needed[:, r], first)
-        quantile = np.quantile(needed, probability, axis=1, method="higher")
-        totals = np.where(quantile <= horizon, candidates + quantile, np.iinfo(np.int64).max)
-        best = int(np.argmin(totals))
-        # Any split with more than `horizon` polled cards costs more than `horizon` in all.
-        if totals[best] <= horizon or (horizon == n2_max and quantile[best] <= horizon):
-            n2 = int(quantile[best])
-            share = float(np.mean(needed[best] <= n2))
-            return HybridSampleSize(int(candidates[best]), n2, share)
-        if horizon >= min(n2_max, MAX_PLANNING_HORIZON):
-            return HybridSampleSize(n1_max, n2_max, 1.0)
-        # A better split than the best so far polls fewer cards than its total.
-        reach = int(totals[best]) if quantile[best] <= horizon else 4 * horizon
-        horizon = min(n2_max, MAX_PLANNING_HORIZON, max(reach, 2 * horizon))
+    clean = (
+        _clean_log_peaks_at(contest, theta1, candidates)
+        if n1_max
+        else np.zeros((1, candidates.size))
+    )
+    horizon = min(n2_max, MAX_PLANNING_HORIZON)
+    points = np.unique(np.geomspace(1, horizon, DRIFT_POINTS).round()).astype(np.float64)
+    mean, variance = _polling_drift(
+        contest, votes_no_cvr_stratum, winner, loser, theta2, settings, points
+    )
+    rows = slice(None) if n1_max else slice(0, 1)
+    gaps = target - clean[rows].T  # (candidates, cells)
+    # Every cell must reject: the split's chance is the smallest over the cells. The first
+    # passage law is evaluated only for the few cells furthest from their gap in standard
+    # deviations (the smallest chances come from there), not for all of them.
+    spread = np.sqrt(np.maximum(variance, 1e-12))[None, :, :]
+    with np.errstate(invalid="ignore"):
+        z = (mean[None, :, :] - gaps[:, :, None]) / spread  # (candidates, cells, points)
+    z = np.where(gaps[:, :, None] <= 0.0, np.inf, z)  # a cell already rejected never binds
+    few = min(CLOSEST_CELLS, z.shape[1])
+    picked = np.argpartition(z, few - 1, axis=1)[:, :few, :]
+    chance = _passage_chance(
+        np.take_along_axis(np.broadcast_to(mean[None], z.shape), picked, axis=1),
+        np.take_along_axis(np.broadcast_to(variance[None], z.shape), picked, axis=1),
+        np.take_along_axis(np.broadcast_to(gaps[:, :, None], z.shape), picked, axis=1),
+    )
+    worst = chance.min(axis=1)  # (candidates, points)
+    enough = worst >= probability
+    first = np.where(enough.any(axis=1), np.argmax(enough, axis=1), -1)
+    if not (first >= 0).any():
+        return HybridSampleSize(n1_max, n2_max, 1.0)
+    needed = np.full(candidates.size, np.inf)
+    for c in np.flatnonzero(first >= 0):
+        k = int(first[c])
+        if k == 0 or gaps[c].max() <= 0.0:
+            needed[c] = 0.0 if gaps[c].max() <= 0.0 else points[0]
+            continue
+        low, high = points[k - 1], points[k]
+        frac = (probability - worst[c, k - 1]) / max(worst[c, k] - worst[c, k - 1], 1e-300)
+        needed[c] = math.ceil(low + frac * (high - low))
+    totals = candidates + needed
+    best = int(np.argmin(totals))
+    n2 = int(needed[best])
+    where = int(np.searchsorted(points, max(n2, 1)))
+    share = float(worst[best, min(where, points.size - 1)]) if n2 else 1.0
+    return HybridSampleSize(int(candidates[best]), n2, max(share, probability))
 
 
 def _comparison_horizon(contest: HybridContest, target: float) -> int:
@@ -670,23 +737,3 @@ def _comparison_horizon(contest: HybridContest, target: float) -> int:
     the whole contest's margin would need with no errors (at least 2,000)."""
     margin = min(contest.margin, 1.0)
     return max(2_000, math.ceil(20.0 * target / math.log(2.0 / (2.0 - margin))))
-
-
-def _reported_draws(
-    rng: np.random.Generator,
-    votes: Mapping[ChoiceName, int],
-    contest: HybridContest,
-    winner: ChoiceName,
-    loser: ChoiceName,
-    trials: int,
-    horizon: int,
-) -> NDArray[np.float64]:
-    """Return ``(trials, horizon)`` assorter values drawn without replacement from the reported
-    no-CVR stratum (winner 1, loser 0, every other card ½)."""
-    w, lo = int(votes.get(winner, 0)), int(votes.get(loser, 0))
-    cards = contest.cards_no_cvr
-    out = np.empty((trials, horizon), dtype=np.float64)
-    for r in range(trials):
-        picked = rng.choice(cards, size=horizon, replace=False)
-        out[r] = np.where(picked < w, 1.0, np.where(picked < w + lo, 0.0, 0.5))
-    return out
