@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +49,22 @@ class ArchiveLimits:
     max_members: int
     max_expanded_bytes: int
     max_ratio: int
+
+
+def exit_with_parent(parent: int) -> None:
+    """Start a watch that ends this worker when the web process ``parent`` is gone.
+
+    A worker process must not outlive the server that started it (a server stopped by a
+    signal does not always shut its pool down): the watch looks once a second whether this
+    process still has ``parent`` as its parent.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="papertally-exit-with-parent", daemon=True).start()
 
 
 def check_archive(path: Path, name: str, limits: ArchiveLimits) -> None:

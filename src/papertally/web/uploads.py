@@ -23,6 +23,7 @@ database row. Here an upload request:
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -55,7 +56,12 @@ from papertally.web.context import (
 )
 from papertally.web.security import CSRF_FORM_FIELD
 from papertally.web.settings import UploadSettings, size_text
-from papertally.web.upload_worker import ArchiveLimits, ArchiveRefused, check_archive
+from papertally.web.upload_worker import (
+    ArchiveLimits,
+    ArchiveRefused,
+    check_archive,
+    exit_with_parent,
+)
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
@@ -336,7 +342,12 @@ def _executor(workers: int) -> Executor:
             _POOLS[workers] = (
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="papertally-upload")
                 if workers == 0
-                else ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+                else ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=get_context("spawn"),
+                    initializer=exit_with_parent,
+                    initargs=(os.getpid(),),
+                )
             )
         return _POOLS[workers]
 
