@@ -25,6 +25,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 
@@ -94,8 +95,13 @@ def polling_rows(alpha: float, big: int, trials: int, smoke: bool) -> list[Row]:
         )
     for case, assertion, cards in exact_cases:
         rows.append(
-            lambda c=case, a=assertion, x=cards: exact_type_one(
-                c, "ALPHA (exact)", alpha, x, polling_confirms([a], alpha)
+            partial(
+                exact_type_one,
+                case,
+                "ALPHA (exact)",
+                alpha,
+                cards,
+                polling_confirms([assertion], alpha),
             )
         )
     (bravo_tiny,) = plurality_assertions({"W": 6, "L": 4})
@@ -201,10 +207,18 @@ def polling_rows(alpha: float, big: int, trials: int, smoke: bool) -> list[Row]:
             2 * big,
         ),
     ]
-    for number, (case, method, cards, confirms, draws) in enumerate(simulated):
+    for number, (case, method, population, confirms, draws) in enumerate(simulated):
         rows.append(
-            lambda c=case, m=method, x=cards, f=confirms, d=draws, s=number: simulated_type_one(
-                c, m, alpha, x, f, trials=trials, seed=1000 * s + int(100 * alpha), draws=d
+            partial(
+                simulated_type_one,
+                case,
+                method,
+                alpha,
+                population,
+                confirms,
+                trials=trials,
+                seed=1000 * number + int(100 * alpha),
+                draws=draws,
             )
         )
     return rows
@@ -266,14 +280,15 @@ def supermajority_rows(alpha: float, big: int, trials: int, smoke: bool) -> list
             ),
         ):
             rows.append(
-                lambda c=label, x=a, y=cards, s=len(rows): simulated_type_one(
-                    c,
+                partial(
+                    simulated_type_one,
+                    label,
                     "ALPHA supermajority",
                     alpha,
-                    y,
-                    polling_confirms([x], alpha),
+                    cards,
+                    polling_confirms([a], alpha),
                     trials=trials,
-                    seed=7 + s,
+                    seed=7 + len(rows),
                 )
             )
     return rows
@@ -357,11 +372,7 @@ def comparison_rows(alpha: float, big: int, trials: int, smoke: bool) -> list[Ro
             ("CLCA (exact)", clca_confirms(margin, alpha, len(codes))),
             ("Kaplan-Markov (exact)", kaplan_markov_confirms(margin, alpha, len(codes))),
         ):
-            rows.append(
-                lambda c=label, n=name, x=codes, f=confirms: exact_type_one(
-                    f"tie, {c}", n, alpha, x, f
-                )
-            )
+            rows.append(partial(exact_type_one, f"tie, {label}", name, alpha, codes, confirms))
     rows.append(
         lambda: exact_type_one(
             f"tie, all o2, {4 if smoke else 7} draws with replacement",
@@ -383,8 +394,15 @@ def comparison_rows(alpha: float, big: int, trials: int, smoke: bool) -> list[Ro
                 ("Kaplan-Markov", kaplan_markov_confirms(margin, alpha, big)),
             ):
                 rows.append(
-                    lambda c=label, n=name, x=codes, f=confirms, s=len(rows): simulated_type_one(
-                        c, n, alpha, x, f, trials=trials, seed=300 + s
+                    partial(
+                        simulated_type_one,
+                        label,
+                        name,
+                        alpha,
+                        codes,
+                        confirms,
+                        trials=trials,
+                        seed=300 + len(rows),
                     )
                 )
         codes = tie_codes(big, votes, "o2")
@@ -393,14 +411,15 @@ def comparison_rows(alpha: float, big: int, trials: int, smoke: bool) -> list[Ro
             ("Kaplan-Markov with replacement", kaplan_markov_confirms(margin, alpha, None)),
         ):
             rows.append(
-                lambda n=name, x=codes, f=confirms, s=len(rows), m=margin: simulated_type_one(
-                    f"tie, o2 errors, margin {m:.0%}, {2 * big:,} draws",
-                    n,
+                partial(
+                    simulated_type_one,
+                    f"tie, o2 errors, margin {margin:.0%}, {2 * big:,} draws",
+                    name,
                     alpha,
-                    x,
-                    f,
+                    codes,
+                    confirms,
                     trials=trials,
-                    seed=400 + s,
+                    seed=400 + len(rows),
                     draws=2 * big,
                 )
             )
@@ -451,11 +470,12 @@ def batch_rows(alpha: float, big: int, trials: int, smoke: bool) -> list[Row]:
         ("errors in the largest batches", concentrated),
     ):
         rows.append(
-            lambda c=label, t=taints: simulated_type_one(
-                f"wrong outcome, {c}, {batches} batches, {draws} draws",
+            partial(
+                simulated_type_one,
+                f"wrong outcome, {label}, {batches} batches, {draws} draws",
                 "batch comparison (MACRO, PPEB)",
                 alpha,
-                [float(v) for v in t],
+                [float(v) for v in taints],
                 batch_confirms(u, alpha),
                 trials=trials,
                 seed=500,
