@@ -268,6 +268,31 @@ def test_parallel_guesses_are_all_counted_against_the_limit(
     assert services.users.throttle_failures("user:admin") == 5
 
 
+def test_clerks_behind_one_address_signing_in_together_are_not_slowed(web: WebSetup) -> None:
+    password_hash = hash_password(PASSWORD)
+    names = [f"office-clerk-{n}" for n in range(8)]
+    for name in names:
+        web.users.add_user(name, password_hash, Role.OBSERVER, None, actor="setup")
+    services = Services(web.url)
+    outcomes: list[str] = []
+    start = threading.Barrier(len(names))
+
+    def sign_in_now(name: str) -> None:
+        start.wait()
+        try:
+            outcomes.append(services.sign_in(name, PASSWORD, address="192.0.2.50").user.username)
+        except SignInRefused as refused:
+            outcomes.append(f"refused {refused.status}")
+
+    threads = [threading.Thread(target=sign_in_now, args=(n,)) for n in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == names
+    assert services.users.throttle_failures("address:192.0.2.50") == 0
+
+
 def test_an_attacker_cannot_lock_the_administrator_out(web: WebSetup) -> None:
     """Failures slow the account a little and the failing address a lot: the administrator,
     from an address that has not been failing, gets in after a short wait."""

@@ -8,8 +8,8 @@ A password, role or status change ends every session of that user in the same tr
 Sign-in throttling follows the OWASP Authentication Cheat Sheet: failures are counted per
 account and per client address, and past a few free failures each further attempt must wait
 an exponentially growing delay (capped) instead of meeting a hard lockout. An attempt is
-claimed (counted as a failure) under a row lock *before* its password is checked, so parallel
-guesses cannot all slip under the limit; a success gives the claim back.
+claimed on the account (counted as a failure) under a row lock *before* its password is
+checked, so parallel guesses cannot all slip under the limit; a success clears the count.
 """
 
 from __future__ import annotations
@@ -315,29 +315,18 @@ class UserStore:
         csrf_token: str,
         address: str,
         policy: SessionPolicy,
-        claimed: bool = True,
     ) -> None:
-        """Record a successful sign-in: give back its throttle claim, store the session, log.
+        """Record a successful sign-in: forget the account's failures, store the session, log.
 
         The account's failures are forgotten (its owner proved the password); the address
-        keeps its earlier failures, so signing in to one's own account does not wipe the
-        record of guessing at others. ``claimed`` is False for a session opened without a
-        throttle claim (after one's own password change).
+        keeps its failures, so signing in to one's own account does not wipe the record of
+        guessing at others.
         """
         now = _now()
         with writing(self.engine) as connection:
             connection.execute(
                 delete(SignInThrottleRow).where(SignInThrottleRow.key == account_key(user.username))
             )
-            if claimed:
-                connection.execute(
-                    update(SignInThrottleRow)
-                    .where(
-                        SignInThrottleRow.key == address_key(address),
-                        SignInThrottleRow.failures > 0,
-                    )
-                    .values(failures=SignInThrottleRow.failures - 1, next_allowed_at=now)
-                )
             connection.execute(
                 insert(SessionRow).values(
                     token_digest=token_digest,
@@ -410,55 +399,75 @@ class UserStore:
 
     # -- sign-in throttling ------------------------------------------------------------------
 
-    def claim_sign_in(self, keys: Sequence[str], policy: ThrottlePolicy) -> timedelta | None:
-        """Claim one sign-in attempt for every key at once, or say how long to wait.
+    def claim_sign_in(
+        self, username: str, address: str, policy: ThrottlePolicy
+    ) -> timedelta | None:
+        """Claim one sign-in attempt at the account ``username`` from ``address``, or say how
+        long to wait.
 
-        In one transaction, with the keys' rows locked (``SELECT ... FOR UPDATE`` on
-        PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serializes writers): when any key must still
-        wait, nothing is claimed and the longest wait is returned; otherwise every key counts
-        one more failure (given back by :meth:`open_session` on success) and None is returned.
+        In one transaction, with both rows locked (``SELECT ... FOR UPDATE`` on PostgreSQL;
+        SQLite's ``BEGIN IMMEDIATE`` serializes writers): when the account or the address must
+        still wait, nothing is claimed and the longer wait is returned. Otherwise the account
+        counts one more failure at once (forgotten by :meth:`open_session` on success), so
+        parallel guesses at one account are all counted before any password is checked. The
+        address counts only real failures (:meth:`record_failed_sign_in`), so an office of
+        clerks behind one address signing in together is not slowed by its own successes.
         """
         now = _now()
-        ordered = sorted(set(keys))
+        claimed, checked = account_key(username), address_key(address)
+        ordered = sorted({claimed, checked})
         with writing(self.engine) as connection:
             self._forget_old_failures(connection, now - policy.forget_after)
-            fresh = [
-                {"key": k, "failures": 0, "last_failure_at": now, "next_allowed_at": now}
-                for k in ordered
-            ]
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            connection.execute(
-                dialect.insert(SignInThrottleRow)
-                .values(fresh)
-                .on_conflict_do_nothing(index_elements=["key"])
-            )
-            rows = connection.execute(
-                select(SignInThrottleRow)
-                .where(SignInThrottleRow.key.in_(ordered))
-                .order_by(SignInThrottleRow.key)
-                .with_for_update()
-            ).all()
+            rows = self._locked_rows(connection, ordered, now)
             now = _now()  # read once the rows are ours: a claim that waited sees the others'
-            counts: dict[str, int] = {}
             wait = timedelta(0)
             for row in rows:
-                forgotten = now - _utc(row.last_failure_at) > policy.forget_after
-                counts[row.key] = 0 if forgotten else row.failures
-                if not forgotten:
+                if now - _utc(row.last_failure_at) <= policy.forget_after:
                     wait = max(wait, _utc(row.next_allowed_at) - now)
             if wait > timedelta(0):
                 return wait
-            for key, failures in counts.items():
-                connection.execute(
-                    update(SignInThrottleRow)
-                    .where(SignInThrottleRow.key == key)
-                    .values(
-                        failures=failures + 1,
-                        last_failure_at=now,
-                        next_allowed_at=now + policy.delay(key, failures + 1),
-                    )
-                )
+            self._count_failure(connection, next(r for r in rows if r.key == claimed), policy, now)
         return None
+
+    @staticmethod
+    def _locked_rows(connection: Connection, keys: Sequence[str], now: datetime) -> list[Any]:
+        """Return the throttle rows of ``keys`` (made when missing), locked, in key order."""
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        connection.execute(
+            dialect.insert(SignInThrottleRow)
+            .values(
+                [
+                    {"key": k, "failures": 0, "last_failure_at": now, "next_allowed_at": now}
+                    for k in keys
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        return list(
+            connection.execute(
+                select(SignInThrottleRow)
+                .where(SignInThrottleRow.key.in_(keys))
+                .order_by(SignInThrottleRow.key)
+                .with_for_update()
+            ).all()
+        )
+
+    @staticmethod
+    def _count_failure(
+        connection: Connection, row: Any, policy: ThrottlePolicy, now: datetime
+    ) -> None:
+        """Count one more failure on a locked throttle row and set when it may try again."""
+        forgotten = now - _utc(row.last_failure_at) > policy.forget_after
+        failures = (0 if forgotten else row.failures) + 1
+        connection.execute(
+            update(SignInThrottleRow)
+            .where(SignInThrottleRow.key == row.key)
+            .values(
+                failures=failures,
+                last_failure_at=now,
+                next_allowed_at=now + policy.delay(row.key, failures),
+            )
+        )
 
     @staticmethod
     def _forget_old_failures(connection: Connection, before: datetime) -> None:
@@ -473,9 +482,13 @@ class UserStore:
         if keys:
             connection.execute(delete(SignInThrottleRow).where(SignInThrottleRow.key.in_(keys)))
 
-    def record_failed_sign_in(self, username: str, address: str) -> None:
-        """Log a failed sign-in (the name is bounded by :func:`username_problem` first)."""
+    def record_failed_sign_in(self, username: str, address: str, policy: ThrottlePolicy) -> None:
+        """Count a failed sign-in against the address and log it (the name is bounded by
+        :func:`username_problem` first; the account counted it when it was claimed)."""
         with writing(self.engine) as connection:
+            now = _now()
+            (row,) = self._locked_rows(connection, [address_key(address)], now)
+            self._count_failure(connection, row, policy, _now())
             self._log.append(
                 connection,
                 username,

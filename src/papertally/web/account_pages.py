@@ -135,7 +135,7 @@ def change_own_password(
     user = svc.users.user(who.user_id)
     if user is None:
         raise PapertallyError("your account no longer exists")
-    begin_session(request, svc.open_session(user, address=request_address(request), claimed=False))
+    begin_session(request, svc.open_session(user, address=request_address(request)))
     return _see_other("/account", "Password changed; your other sessions are signed out.")
 
 

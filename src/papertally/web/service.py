@@ -23,8 +23,6 @@ from papertally.store.users import (
     ThrottlePolicy,
     User,
     UserStore,
-    account_key,
-    address_key,
     username_problem,
 )
 from papertally.types import ElectionId, ReportingUnitId
@@ -98,8 +96,8 @@ class Services:
         """Check a user's password from client ``address``; open a session, or refuse.
 
         A name or password that cannot be one is refused before the store is touched or
-        anything logged. Then one attempt is claimed for the account and the address (refused
-        while either must wait, see :class:`ThrottlePolicy`), the password is checked, against
+        anything logged. Then one attempt is claimed on the account (refused while the account
+        or the address must wait, see :class:`ThrottlePolicy`), the password is checked, against
         a dummy hash for an unknown name (the same work, so timing tells nothing), and the
         outcome is logged. Raises :class:`SignInRefused`.
         """
@@ -108,9 +106,7 @@ class Services:
             raise SignInRefused(f"User name: {problem}.", status=400)
         if len(password) > MAX_PASSWORD_LENGTH:
             raise SignInRefused(f"Password: at most {MAX_PASSWORD_LENGTH} characters.", status=400)
-        wait = self.users.claim_sign_in(
-            [account_key(username), address_key(address)], self.throttle
-        )
+        wait = self.users.claim_sign_in(username, address, self.throttle)
         if wait is not None:
             seconds = wait.total_seconds()
             raise SignInRefused(
@@ -120,17 +116,16 @@ class Services:
             )
         found = self.users.user_credentials(username)
         if not verify_password(None if found is None else found[1], password) or found is None:
-            self.users.record_failed_sign_in(username, address)
+            self.users.record_failed_sign_in(username, address, self.throttle)
             raise SignInRefused("Wrong user name or password.", status=401)
         user = found[0]
         if user.disabled:
-            self.users.record_failed_sign_in(username, address)
+            self.users.record_failed_sign_in(username, address, self.throttle)
             raise SignInRefused("This account is disabled; ask the administrator.", status=403)
         return self.open_session(user, address=address)
 
-    def open_session(self, user: User, *, address: str, claimed: bool = True) -> SignedIn:
-        """Open a session for ``user``, whose password was just checked (``claimed``: by
-        :meth:`sign_in`, whose throttle claim is given back)."""
+    def open_session(self, user: User, *, address: str) -> SignedIn:
+        """Open a session for ``user``, whose password was just checked."""
         token, csrf = new_session_token(), new_csrf_token()
         self.users.open_session(
             user,
@@ -138,7 +133,6 @@ class Services:
             csrf_token=csrf,
             address=address,
             policy=self.sessions,
-            claimed=claimed,
         )
         return SignedIn(user, token, csrf)
 
