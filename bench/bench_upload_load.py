@@ -149,7 +149,14 @@ async def user(
             else:
                 request = anonymous.get("/login")
             started = time.perf_counter()
-            response = await request
+            try:
+                response = await request
+            except httpx.TransportError as failed:
+                errors += 1
+                print(f"  {type(failed).__name__}: {failed}", file=sys.stderr)
+                step += 1
+                await asyncio.sleep(pace)
+                continue
             latencies.append(time.perf_counter() - started)
             if response.status_code >= 400:
                 errors += 1
@@ -285,6 +292,7 @@ def main() -> None:
             port = _free_port()
             command = [str(Path(sys.executable).parent / "papertally"), "serve", "--db", url]
             command += ["--port", str(port), "--workers", str(args.processes)]
+            command += ["--keep-alive", "120"]
             server = subprocess.Popen(command, env=env)
             base = f"http://127.0.0.1:{port}"
             try:

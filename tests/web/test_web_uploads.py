@@ -9,6 +9,8 @@ import hashlib
 import io
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -411,3 +413,16 @@ def test_the_upload_status_is_only_for_its_county(web: WebSetup) -> None:
     dane_county = audit_county_url(admin, audit_id, "Dane")
     upload_id = status_page.rsplit("/", 1)[-1]
     assert dane.get(f"/api{dane_county}/uploads/{upload_id}").status_code == 404
+
+
+def test_a_worker_process_is_capped_in_memory() -> None:
+    """A worker's address space is capped: reading more fails with MemoryError (turned into
+    the job's message) instead of exhausting the server."""
+    script = (
+        "import os; from papertally.web.upload_worker import start_worker\n"
+        "start_worker(os.getppid(), 1024 * 1024 * 1024)\n"
+        "try:\n    bytearray(2 * 1024 * 1024 * 1024)\nexcept MemoryError:\n    print('refused')\n"
+    )
+    command = [sys.executable, "-c", script]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "refused"

@@ -23,6 +23,7 @@ ZIP_EXPANDED_ENV = "PAPERTALLY_MAX_ZIP_EXPANDED_BYTES"
 ZIP_RATIO_ENV = "PAPERTALLY_MAX_ZIP_RATIO"
 PARSE_WORKERS_ENV = "PAPERTALLY_PARSE_WORKERS"
 ANSWER_WITHIN_ENV = "PAPERTALLY_UPLOAD_ANSWER_SECONDS"
+PARSE_MEMORY_ENV = "PAPERTALLY_PARSE_MEMORY_MB"
 
 
 def _whole(name: str, default: int, *, least: int = 1) -> int:
@@ -52,14 +53,17 @@ class UploadSettings:
     parse_workers: int = 1
     """Worker processes reading uploads; more parse at once but need memory each. 0 reads in
     a thread of the web process instead (one at a time): for tests and single-user installs."""
+    parse_memory_mb: int = 4096
+    """Address space of each worker process, in MB (0: no cap): a file whose reading needs
+    more fails with a message rather than exhausting the server's memory."""
     answer_within_seconds: float = 5.0
     """How long an upload request waits for its file to be read before it answers with a page
     that follows the reading (a small file is answered as if read at once)."""
 
     @classmethod
     def from_env(cls) -> UploadSettings:
-        """Return the settings from ``$PAPERTALLY_MAX_*``, ``$PAPERTALLY_PARSE_WORKERS`` and
-        ``$PAPERTALLY_UPLOAD_ANSWER_SECONDS``."""
+        """Return the settings from ``$PAPERTALLY_MAX_*``, ``$PAPERTALLY_PARSE_WORKERS``,
+        ``$PAPERTALLY_PARSE_MEMORY_MB`` and ``$PAPERTALLY_UPLOAD_ANSWER_SECONDS``."""
         default = cls()
         return cls(
             max_form_bytes=_whole(FORM_BYTES_ENV, default.max_form_bytes),
@@ -68,6 +72,7 @@ class UploadSettings:
             max_zip_expanded_bytes=_whole(ZIP_EXPANDED_ENV, default.max_zip_expanded_bytes),
             max_zip_ratio=_whole(ZIP_RATIO_ENV, default.max_zip_ratio),
             parse_workers=_whole(PARSE_WORKERS_ENV, default.parse_workers, least=0),
+            parse_memory_mb=_whole(PARSE_MEMORY_ENV, default.parse_memory_mb, least=0),
             answer_within_seconds=_whole(
                 ANSWER_WITHIN_ENV, int(default.answer_within_seconds), least=0
             ),

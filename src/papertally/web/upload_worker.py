@@ -31,6 +31,10 @@ from papertally.store.files import FileStore, StoredBlob
 LOG = logging.getLogger(__name__)
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 """The first bytes of a zip archive (local header, empty archive, spanned archive)."""
+TOO_BIG_TO_READ = (
+    "the file is too large to read within the memory a worker may use "
+    "($PAPERTALLY_PARSE_MEMORY_MB); split it into smaller files"
+)
 NESTED_SUFFIXES = (".zip", ".jar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".rar")
 
 
@@ -65,6 +69,20 @@ def exit_with_parent(parent: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="papertally-exit-with-parent", daemon=True).start()
+
+
+def start_worker(parent: int, memory_bytes: int) -> None:
+    """Prepare a worker process: end it with the web process ``parent``
+    (:func:`exit_with_parent`) and cap its address space at ``memory_bytes`` (0: no cap), so a
+    file whose reading would need more fails with a message instead of exhausting the server.
+    """
+    exit_with_parent(parent)
+    if memory_bytes > 0:
+        import resource
+
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        capped = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (capped, hard))
 
 
 def check_archive(path: Path, name: str, limits: ArchiveLimits) -> None:
@@ -203,6 +221,8 @@ def run_audit_file_job(url: str, data_dir: str, job_id: int) -> None:
         jobs.finish(job_id, f"{filename}: read and kept.", {"file_id": recorded.id, **summary})
     except PapertallyError as error:
         jobs.fail(job_id, str(error))
+    except MemoryError:
+        jobs.fail(job_id, TOO_BIG_TO_READ)
     except Exception as error:
         LOG.exception("upload %s could not be read", job_id)
         jobs.fail(job_id, f"the file could not be read ({type(error).__name__})")
@@ -244,6 +264,8 @@ def run_canvass_job(url: str, data_dir: str, job_id: int) -> None:
         )
     except PapertallyError as error:
         jobs.fail(job_id, str(error))
+    except MemoryError:
+        jobs.fail(job_id, TOO_BIG_TO_READ)
     except Exception as error:
         LOG.exception("canvass upload %s could not be read", job_id)
         jobs.fail(job_id, f"the files could not be read ({type(error).__name__})")

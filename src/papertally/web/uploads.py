@@ -55,12 +55,12 @@ from papertally.web.context import (
     services,
 )
 from papertally.web.security import CSRF_FORM_FIELD
-from papertally.web.settings import UploadSettings, size_text
+from papertally.web.settings import MB, UploadSettings, size_text
 from papertally.web.upload_worker import (
     ArchiveLimits,
     ArchiveRefused,
     check_archive,
-    exit_with_parent,
+    start_worker,
 )
 
 if TYPE_CHECKING:
@@ -327,43 +327,48 @@ def _check_written(writer: BlobWriter, name: str, limits: ArchiveLimits) -> None
 
 # -- the worker pool --------------------------------------------------------------------------
 
-_POOLS: dict[int, Executor] = {}
+_POOLS: dict[tuple[int, int], Executor] = {}
 _POOL_LOCK = threading.Lock()
 
 
-def _executor(workers: int) -> Executor:
+def _executor(workers: int, memory_bytes: int) -> Executor:
     """Return this process's pool of upload readers (created on first use).
 
-    ``workers`` processes (started fresh, not forked from the threaded server); 0 reads in a
-    thread of this process instead (one at a time), for tests and single-user installs.
+    ``workers`` processes (started fresh, not forked from the threaded server), each capped at
+    ``memory_bytes``; 0 workers reads in a thread of this process instead (one at a time, no
+    cap), for tests and single-user installs.
     """
     with _POOL_LOCK:
-        if workers not in _POOLS:
-            _POOLS[workers] = (
+        if (workers, memory_bytes) not in _POOLS:
+            _POOLS[workers, memory_bytes] = (
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="papertally-upload")
                 if workers == 0
                 else ProcessPoolExecutor(
                     max_workers=workers,
                     mp_context=get_context("spawn"),
-                    initializer=exit_with_parent,
-                    initargs=(os.getpid(),),
+                    initializer=start_worker,
+                    initargs=(os.getpid(), memory_bytes),
                 )
             )
-        return _POOLS[workers]
+        return _POOLS[workers, memory_bytes]
 
 
 def _forget_pool(broken: Executor) -> None:
     with _POOL_LOCK:
-        for workers, pool in list(_POOLS.items()):
+        for key, pool in list(_POOLS.items()):
             if pool is broken:
-                del _POOLS[workers]
+                del _POOLS[key]
 
 
 async def _run_job(
-    work: Callable[[str, str, int], None], url: str, data_dir: str, job_id: int, workers: int
+    work: Callable[[str, str, int], None],
+    url: str,
+    data_dir: str,
+    job_id: int,
+    settings: UploadSettings,
 ) -> None:
     """Run ``work`` for job ``job_id`` in the pool; a worker that dies fails the job."""
-    pool = _executor(workers)
+    pool = _executor(settings.parse_workers, settings.parse_memory_mb * MB)
     try:
         await asyncio.get_running_loop().run_in_executor(pool, work, url, data_dir, job_id)
     except BrokenProcessPool:
@@ -401,7 +406,7 @@ async def start_job(
     settings = upload_settings(request)
     url = services(request).engine.url.render_as_string(hide_password=False)
     data_dir = str(file_store(request).root)
-    task = asyncio.ensure_future(_run_job(work, url, data_dir, job_id, settings.parse_workers))
+    task = asyncio.ensure_future(_run_job(work, url, data_dir, job_id, settings))
     _RUNNING.add(task)
     task.add_done_callback(_RUNNING.discard)
     finished, _ = await asyncio.wait({task}, timeout=settings.answer_within_seconds)
