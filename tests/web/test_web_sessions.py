@@ -170,6 +170,7 @@ def test_changing_ones_own_password_needs_the_current_one_and_ends_other_session
         "/account/password", data={"current": "not it at all", "password": new, "repeated": new}
     )
     assert wrong.status_code == 400 and "current password is wrong" in wrong.text
+    assert web.users.throttle_failures("user:dane-clerk") == 1
 
     changed = here.post(
         "/account/password", data={"current": PASSWORD, "password": new, "repeated": new}
@@ -178,6 +179,7 @@ def test_changing_ones_own_password_needs_the_current_one_and_ends_other_session
     assert _signed_in_as(elsewhere) is None
     assert _signed_in_as(here) == "dane-clerk"
     assert "user.password-change" in _log_actions(web)
+    assert web.users.throttle_failures("user:dane-clerk") == 0
     sign_in(web.client(), "dane-clerk", new)
 
 

@@ -8,6 +8,7 @@ else. Every change is logged in the activity log.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -26,7 +27,12 @@ from papertally.web.context import (
     require_principal,
     services,
 )
-from papertally.web.security import hash_password, password_problem, verify_password
+from papertally.web.security import (
+    MAX_PASSWORD_LENGTH,
+    hash_password,
+    password_problem,
+    verify_password,
+)
 from papertally.web.service import SignInRefused, require
 
 router = APIRouter()
@@ -117,12 +123,25 @@ def account_page(request: Request, message: str | None = None) -> Any:
 def change_own_password(
     request: Request, current: FormText, password: FormText, repeated: FormText
 ) -> Any:
-    """Change one's own password (the current one is needed); every session ends, then a new
-    one opens for this browser."""
+    """Change one's own password (the current one is needed, checked under the same throttle
+    as signing in, so a borrowed session cannot guess it); every session ends, then a new one
+    opens for this browser."""
     who = require_principal(request)
     svc = services(request)
+    password_hash = _new_password(password, repeated)
+    address = request_address(request)
+    wait = svc.users.claim_sign_in(who.username, address, svc.throttle)
+    if wait is not None:
+        return render(
+            request,
+            "account.html",
+            status_code=429,
+            message=None,
+            error=f"Too many wrong passwords. Wait {math.ceil(wait.total_seconds())} seconds.",
+        )
     found = svc.users.user_credentials(who.username)
-    if found is None or not verify_password(found[1], current[:1024]):
+    if found is None or not verify_password(found[1], current[:MAX_PASSWORD_LENGTH]):
+        svc.users.record_failed_sign_in(who.username, address, svc.throttle)
         return render(
             request,
             "account.html",
@@ -130,12 +149,11 @@ def change_own_password(
             message=None,
             error="The current password is wrong.",
         )
-    password_hash = _new_password(password, repeated)
     svc.users.set_password(who.user_id, password_hash, actor=who.username, reset=False)
     user = svc.users.user(who.user_id)
     if user is None:
         raise PapertallyError("your account no longer exists")
-    begin_session(request, svc.open_session(user, address=request_address(request)))
+    begin_session(request, svc.open_session(user, address=address))
     return _see_other("/account", "Password changed; your other sessions are signed out.")
 
 
