@@ -21,6 +21,7 @@ from papertally.audit.assertions import (
     NO_VOTE,
     PHANTOM,
     CardReading,
+    check_sample_choices,
     plurality_assertions,
     score_card,
     supermajority_assertion,
@@ -42,6 +43,7 @@ from papertally.audit.polling import (
 )
 from papertally.audit.prng import HASH_BITS, Sha256Prng, unit_interval
 from papertally.cli.audit import app
+from papertally.errors import PapertallyError
 
 
 def _tolerance(alpha: float, trials: int) -> float:
@@ -251,3 +253,12 @@ def test_hybrid_polled_stratum_scores_vote_for_two_cards_by_their_marks() -> Non
         1.0,
         0.0,
     ]
+
+
+def test_sample_readings_with_several_marks_are_checked_name_by_name() -> None:
+    checked = check_sample_choices([("A", "C"), "B", None, PHANTOM], ["A", "B", "C"], source="s")
+    assert checked == [("A", "C"), "B", None, PHANTOM]
+    with pytest.raises(PapertallyError, match=r"s: draw 1 names 'Carl'.*did you mean 'Carol'"):
+        check_sample_choices([("Alice", "Carl")], ["Alice", "Carol"], source="s")
+    with pytest.raises(PapertallyError, match="draw 2 names '<phantom>'"):
+        check_sample_choices(["A", ("A", PHANTOM)], ["A", "B"], source="s")

@@ -12,7 +12,9 @@ from papertally.audit.assertions import (
     PHANTOM,
     Assertion,
     AssorterPopulation,
+    CardReading,
     plurality_assertions,
+    score_card,
     supermajority_assertion,
 )
 from papertally.audit.batch import (
@@ -84,6 +86,7 @@ __all__ = [
     "AssertionStatus",
     "AssorterPopulation",
     "BatchContest",
+    "CardReading",
     "ContestStatus",
     "ContestUnderAudit",
     "ErrorRates",
@@ -127,6 +130,7 @@ __all__ = [
     "p_values",
     "plurality_assertions",
     "run_rounds",
+    "score_card",
     "simulate_comparison",
     "simulate_polling",
     "simulate_stopping",
