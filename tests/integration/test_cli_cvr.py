@@ -62,3 +62,25 @@ def test_an_unknown_contest_is_one_clear_line(shared_data: Path) -> None:
     path = shared_data / "cvr" / "dominion" / "test_5.2.18.2.Dominion.json"
     code, out = _cvr("tally", str(path), "--contest", "Contest 11")
     assert code == 2 and out.startswith("error: no CVR shows the contest 'Contest 11'"), out
+
+
+def test_check_against_the_canvass_and_the_ballots_cast(shared_data: Path, tmp_path: Path) -> None:
+    folder = shared_data / "arlo-small-election"
+    canvass = tmp_path / "canvass.csv"
+    canvass.write_text(
+        "county,reporting_unit,contest,choice,votes\n"
+        "Siletz,Ward 1,Minister of Farming,Erin George,41\n"
+        "Siletz,Ward 1,Minister of Farming,Alex Hall,6\n",
+        encoding="utf-8",
+    )
+    code, out = _cvr(
+        "check", f"Siletz={folder / 'Siletz - cvrs.csv'}",
+        "--manifest", f"Siletz={folder / 'Siletz - ballot manifest.csv'}",
+        "--canvass", str(canvass), "--ballots-cast", "60", "--json",
+    )  # fmt: skip
+    assert code == 1, out
+    found = {(f["check"], f["subject"]): f for f in json.loads(out)["findings"]}
+    assert found["choice-tally", "Minister of Farming / Alex Hall"]["expected"] == 6
+    assert found["choice-tally", "Minister of Farming / Alex Hall"]["found"] == 5
+    assert found["manifest-total", "total"]["expected"] == 60
+    assert ("choice-tally", "Minister of Farming / Erin George") not in found

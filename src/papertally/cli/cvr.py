@@ -21,7 +21,9 @@ from papertally.cli.common import console, print_json, user_errors
 from papertally.errors import PapertallyError
 
 if TYPE_CHECKING:
+    from papertally.io.cvr import Finding
     from papertally.model.cards import CardCollection
+    from papertally.model.results import ContestCount
 
 app = typer.Typer(
     help="Cast vote records: cards, contests, tallies, pre-sample checks.", no_args_is_help=True
@@ -125,10 +127,21 @@ def tally_json(counties: dict[str, CardCollection], contest: str | None) -> dict
     return {"contests": contests}
 
 
-def check_json(counties: dict[str, CardCollection], manifests: Sequence[str]) -> dict[str, Any]:
+def check_json(
+    counties: dict[str, CardCollection],
+    manifests: Sequence[str],
+    canvass: Path | None = None,
+    ballots_cast: int | None = None,
+) -> dict[str, Any]:
     """Return the pre-sample checks' findings: CVRs per batch against each county's manifest,
-    and CVRs claiming the same card."""
-    from papertally.io.cvr import check_batches, check_cards_unique
+    CVRs claiming the same card, the CVRs' tally against the canvass (its original count of
+    each contest), and the manifests' total against an independent count of ballots cast."""
+    from papertally.io.cvr import (
+        check_batches,
+        check_cards_unique,
+        check_manifest_total,
+        check_tallies,
+    )
     from papertally.io.manifests import parse_manifest_argument, read_manifest
 
     by_county: dict[str, Any] = {}
@@ -151,24 +164,64 @@ def check_json(counties: dict[str, CardCollection], manifests: Sequence[str]) ->
         if manifest is not None:
             counts = {(b.tabulator or "", b.name): b.ballots for b in manifest.batches}
             found = check_batches(collection, counts) + found
-        findings += [
-            {
-                "county": county,
-                "check": str(f.check),
-                "subject": f.subject,
-                "expected": f.expected,
-                "found": f.found,
-                "message": f.message,
-            }
-            for f in found
-        ]
-    return {
-        "checked": {
-            county: ["batches against the manifest"] * (county in by_county) + ["unique cards"]
-            for county in counties
-        },
-        "findings": findings,
+        findings += [_finding(county, f) for f in found]
+    checked = {
+        county: ["batches against the manifest"] * (county in by_county) + ["unique cards"]
+        for county in counties
     }
+    if canvass is not None:
+        findings += [_finding(ALL, f) for f in check_tallies(_merged(counties), _canvass(canvass))]
+        checked[ALL] = [*checked.get(ALL, []), f"tallies against {canvass.name}"]
+    if ballots_cast is not None:
+        if len(by_county) != len(counties):
+            raise PapertallyError("--ballots-cast needs every county's manifest (--manifest)")
+        frame = {
+            f"{county} / {batch.tabulator or ''} / {batch.name}": batch.ballots
+            for county, manifest in by_county.items()
+            for batch in manifest.batches
+        }
+        findings += [
+            _finding(ALL, f) for f in check_manifest_total(frame, ballots_cast, "--ballots-cast")
+        ]
+        checked[ALL] = [*checked.get(ALL, []), "manifest total against --ballots-cast"]
+    return {"checked": checked, "findings": findings}
+
+
+def _finding(county: str, finding: Finding) -> dict[str, Any]:
+    return {
+        "county": county,
+        "check": str(finding.check),
+        "subject": finding.subject,
+        "expected": finding.expected,
+        "found": finding.found,
+        "message": finding.message,
+    }
+
+
+def _merged(counties: dict[str, CardCollection]) -> CardCollection:
+    """Return every county's CVRs in one collection (a fresh one where there are several)."""
+    from papertally.model.cards import CardCollection
+
+    if len(counties) == 1:
+        return next(iter(counties.values()))
+    merged = CardCollection(ALL)
+    for collection in counties.values():
+        merged.extend(collection)
+    return merged
+
+
+def _canvass(path: Path) -> list[ContestCount]:
+    """Return the canvass's original count of each contest (its first count where it has no
+    count called the original canvass)."""
+    from papertally.io import read_results
+    from papertally.model.results import ORIGINAL_CANVASS
+
+    election = read_results([path]).election
+    counts = []
+    for contest in dict.fromkeys(c.contest for c in election.counts):
+        mine = election.counts_of(contest)
+        counts.append(next((c for c in mine if c.name == ORIGINAL_CANVASS), mine[0]))
+    return counts
 
 
 def write_manifest(counties: dict[str, CardCollection], path: Path) -> int:
@@ -270,13 +323,20 @@ def check(
     manifest: list[str] = typer.Option(
         [], "--manifest", "-m", help="Ballot manifest as [COUNTY=]FILE; repeat per county."
     ),
+    canvass: Path | None = typer.Option(
+        None, "--canvass", help="Results file whose counts the CVRs' tally must equal."
+    ),
+    ballots_cast: int | None = typer.Option(
+        None, "--ballots-cast", min=0, help="Ballots cast by an independent count (poll books)."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Pre-sample checks: CVRs per batch against the manifest, no two CVRs for one card.
+    """Pre-sample checks: CVRs per batch against the manifest, no two CVRs for one card, the
+    CVRs' tally against the canvass, the manifests' total against the ballots cast.
 
     Exit status 1 when a check finds a mismatch.
     """
-    data = check_json(read_counties(files), manifest)
+    data = check_json(read_counties(files), manifest, canvass, ballots_cast)
     if as_json:
         print_json(data)
     else:
