@@ -22,7 +22,7 @@ def test_upgrading_keeps_users_and_never_reuses_their_ids(db_url: str) -> None:
         command.upgrade(alembic_config(connection), "0004")
         for name in ("first", "second"):
             connection.execute(
-                insert(UserRow.__table__).values(
+                insert(UserRow).values(
                     username=name,
                     password_hash="h",
                     role="observer",
