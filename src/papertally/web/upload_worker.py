@@ -137,7 +137,8 @@ def check_archive(path: Path, name: str, limits: ArchiveLimits) -> None:
 def _named_link(folder: Path, blob_path: Path, filename: str, taken: set[str]) -> Path:
     """Return a hard link in ``folder`` (inside the file store) to ``blob_path`` named as
     uploaded: readers look at the name's extension (and a manifest's county in it). Names are
-    made unique and safe; the stored file itself is never renamed."""
+    made unique and safe; the stored file itself is never renamed. (A symbolic link where the
+    file system has no hard links.)"""
     base = Path(filename.replace("\\", "/")).name.strip(". ") or "upload"
     name, number = base, 1
     while name in taken:
@@ -145,7 +146,10 @@ def _named_link(folder: Path, blob_path: Path, filename: str, taken: set[str]) -
         name = f"{number}-{base}"
     taken.add(name)
     link = folder / name
-    os.link(blob_path, link)
+    try:
+        os.link(blob_path, link)
+    except OSError:
+        link.symlink_to(blob_path)
     return link
 
 
