@@ -212,3 +212,22 @@ def test_a_malformed_reading_file_names_the_row(
     )  # fmt: skip
     assert code == 2, out
     assert out.startswith("error: mvrs.csv") and where in " ".join(out.split()), out
+
+
+def test_an_overvote_read_where_the_cvr_shows_the_winner_is_a_one_vote_overstatement(
+    app_audit: tuple[list[dict[str, object]], list[list[str]]], shared_data: Path, tmp_path: Path
+) -> None:
+    measured, rows = app_audit
+    first = int(measured[0]["cards_drawn"])  # type: ignore[call-overload]
+    round_one = [list(r) for r in rows[:first]]
+    clean = [r for r in round_one if r[3] == "Erin George"]
+    clean[0][3] = "overvote"
+    clean[1][3] = "Erin George;Alex Hall"
+    mvrs = _write_mvrs(tmp_path / "mvrs.csv", round_one)
+    code, out = _cli(
+        "risk", "--risk-limit", "0.1", "--seed", SEED, "--contest", CONTEST,
+        *_files(shared_data), "--mvrs", str(mvrs), "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    pairs = {a["name"]: a for a in json.loads(out)["rounds"][0]["contests"][0]["assertions"]}
+    assert pairs["Erin George > Alex Hall"]["discrepancies"]["o1"] == 2
