@@ -2,8 +2,11 @@
 
 Each county gets a synthetic Dominion-style CVR CSV (Arlo's layout) and a matching manifest;
 the audit runs through the same functions as the web app (upload, publish, seed, record every
-card as its CVR reads, close rounds) and its export is verified. Prints the time of each step
-and the export's size. Files are generated in a temporary folder; nothing is committed.
+card as its CVR reads, close rounds) and its export is verified; then the command line's door
+(:mod:`papertally.workflows.cvr_audit`) reads the same files and replays the rounds from the
+same readings, and must give the same risks. Prints the time of each step and the export's
+size; exits with status 1 when the export does not verify or the two doors differ. Files are
+generated in a temporary folder; nothing is committed.
 
     .venv/bin/python bench/bench_audit_workflow.py [--cards-per-county 100000] [--smoke]
 
@@ -14,6 +17,7 @@ judged).
 from __future__ import annotations
 
 import argparse
+import csv
 import random
 import tempfile
 import time
@@ -25,8 +29,11 @@ from papertally.store import Store
 from papertally.store.audits import AuditStore
 from papertally.verify import verify_export
 from papertally.workflows.audit import close_round, start_audit
+from papertally.workflows.cvr_audit import comparison_audit, measure_mvrs
+from papertally.workflows.measure import round_to_json
 
 CONTEST = "Governor"
+SEED = "31415926535897932384"
 CHOICES = ("Ada", "Ben")
 BATCH = 250
 
@@ -75,8 +82,10 @@ def main() -> None:
         audit_id = audits.create_audit("Bench", counties, actor="bench")
         audits.add_contest(audit_id, CONTEST, "ballot comparison", 0.05, actor="bench")
         clock = time.perf_counter()
+        paths = {}
         for county in counties:
             written = write_county(folder, county, args.cards_per_county, rng)
+            paths[county] = written
             for kind, path in zip(("manifest", "cvrs"), written, strict=True):
                 file = AuditFile(county, kind, path.name, path.read_bytes())
                 audits.upload_file(audit_id, file, summarize_file(file), actor="bench")
@@ -85,7 +94,7 @@ def main() -> None:
         audits.publish(audit_id, actor="bench")
         steps["publish"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        size = start_audit(audits, audit_id, "31415926535897932384", actor="bench")
+        size = start_audit(audits, audit_id, SEED, actor="bench")
         steps[f"seed: size and draw round 1 ({size} cards)"] = time.perf_counter() - clock
         recorded = 0
         clock = time.perf_counter()
@@ -108,12 +117,34 @@ def main() -> None:
         clock = time.perf_counter()
         result = verify_export(export)
         steps["verify"] = time.perf_counter() - clock
+        mvrs = folder / "mvrs.csv"
+        with mvrs.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["county", "card_id", "contest", "choices"])
+            for card in audits.sample(audit_id):
+                assert card.cvr is not None and card.imprinted_id is not None
+                choices = ";".join(card.cvr.get(CONTEST, [])) or "blank"
+                writer.writerow([card.county, card.imprinted_id, CONTEST, choices])
+        app_rounds = [r.measurement for r in audits.rounds(audit_id)]
         store.close()
+        clock = time.perf_counter()
+        audit = comparison_audit(
+            [(c, paths[c][1]) for c in counties],
+            [(c, paths[c][0]) for c in counties],
+            risk_limit=0.05,
+            contests=[CONTEST],
+        )
+        replayed = measure_mvrs(audit, SEED, mvrs)
+        steps["command line: read the files, replay the rounds"] = time.perf_counter() - clock
+        same = [round_to_json(r) for r in replayed.rounds] == app_rounds
     total = 2 * args.cards_per_county
     print(f"audit of {total:,} cards in 2 counties: verified = {result.ok}")
+    print(f"  the command line's replay gives the app's risks: {same}")
     for step, seconds in steps.items():
         print(f"  {step:<55} {seconds:8.2f} s")
     print(f"  export size {len(export) / 1e6:.1f} MB")
+    if not (result.ok and same):
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
