@@ -417,7 +417,7 @@ def measure_mvrs(
     seed = validate_seed(seed)
     specs = list(audit.specs)
     rows = read_mvr_rows(mvrs)
-    choices_of = {name: list(s.votes) for name, s in ((s.name, s) for s in specs)}
+    choices_of = {spec.name: list(spec.votes) for spec in specs}
     for collection in audit.files.cvrs.values():
         for name, tally in collection.tallies().items():
             choices_of.setdefault(name, list(tally))
