@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from typer.testing import CliRunner
@@ -23,6 +24,15 @@ CONTEST = "Minister of Farming"
 SEED = "80452913776209131457"
 COUNTIES = ("Mount Olive", "Siletz")
 runner = CliRunner()
+
+
+class AppAudit(NamedTuple):
+    """The audit as the app ran it: each round's measurement, the readings as MVR rows
+    (``card_id``, ``county``, ``contest``, ``choices``) and every draw's ticket by number."""
+
+    measured: list[dict[str, object]]
+    rows: list[list[str]]
+    tickets: dict[int, str]
 
 
 def _files(data: Path) -> list[str]:
@@ -45,15 +55,9 @@ def _one_vote(votes: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def app_audit(
-    tmp_path_factory: pytest.TempPathFactory, shared_data: Path
-) -> tuple[list[dict[str, object]], list[list[str]]]:
+def app_audit(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> AppAudit:
     """Run the audit through the app's workflow: one card read for the loser, one not found;
-    its export passes ``papertally verify`` (the same measurement recomputed).
-
-    Returns each closed round's measurement and the readings as MVR rows (``card_id``,
-    ``county``, ``contest``, ``choices``).
-    """
+    its export passes ``papertally verify`` (the same measurement recomputed)."""
     folder = tmp_path_factory.mktemp("app-audit")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PAPERTALLY_DATA_DIR", str(folder / "files"))
@@ -95,11 +99,12 @@ def app_audit(
                 rows.append([card.imprinted_id, card.county, CONTEST, choices])
             close_round(audits, audit_id, actor="admin")
         measured = [r.measurement for r in audits.rounds(audit_id)]
+        tickets = {c.sequence: c.ticket for c in audits.sample(audit_id)}
         verified = verify_export(audit_export_zip(audits.export_contents(audit_id)))
         store.close()
     assert len(measured) >= 2
     assert verified.ok, "papertally verify recomputes the app's rounds"
-    return [m for m in measured if m is not None], rows
+    return AppAudit([m for m in measured if m is not None], rows, tickets)
 
 
 def _write_mvrs(path: Path, rows: list[list[str]]) -> Path:
@@ -110,7 +115,9 @@ def _write_mvrs(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def test_cli_draws_the_apps_first_round(shared_data: Path, tmp_path: Path) -> None:
+def test_cli_draws_the_apps_first_round(
+    app_audit: AppAudit, shared_data: Path, tmp_path: Path
+) -> None:
     pull = tmp_path / "pull.csv"
     code, out = _cli(
         "sample", "--seed", SEED, "--risk-limit", "0.1", "--contest", CONTEST,
@@ -121,14 +128,14 @@ def test_cli_draws_the_apps_first_round(shared_data: Path, tmp_path: Path) -> No
     with pull.open(encoding="utf-8") as handle:
         listed = list(csv.DictReader(handle))
     assert sorted(int(r["Draw Number"]) for r in listed) == list(range(1, data["size"] + 1))
-    store_tickets = {d["sequence"]: d["ticket"] for d in data["draws"]}
-    assert all(r["Ticket Numbers"] == store_tickets[int(r["Draw Number"])] for r in listed)
+    assert data["size"] == app_audit.measured[0]["cards_drawn"]
+    assert all(r["Ticket Numbers"] == app_audit.tickets[int(r["Draw Number"])] for r in listed)
 
 
 def test_cli_and_app_measure_the_same_risks(
-    app_audit: tuple[list[dict[str, object]], list[list[str]]], shared_data: Path, tmp_path: Path
+    app_audit: AppAudit, shared_data: Path, tmp_path: Path
 ) -> None:
-    measured, rows = app_audit
+    measured, rows, _ = app_audit
     mvrs = _write_mvrs(tmp_path / "mvrs.csv", rows)
     code, out = _cli(
         "risk", "--risk-limit", "0.1", "--seed", SEED, "--contest", CONTEST,
@@ -141,9 +148,9 @@ def test_cli_and_app_measure_the_same_risks(
 
 
 def test_a_round_not_yet_read_through_is_the_next_one(
-    app_audit: tuple[list[dict[str, object]], list[list[str]]], shared_data: Path, tmp_path: Path
+    app_audit: AppAudit, shared_data: Path, tmp_path: Path
 ) -> None:
-    measured, rows = app_audit
+    measured, rows, _ = app_audit
     first = int(measured[0]["cards_drawn"])  # type: ignore[call-overload]
     mvrs = _write_mvrs(tmp_path / "mvrs.csv", rows[: first + 1])
     pull = tmp_path / "round-2.csv"
@@ -172,14 +179,14 @@ def test_a_round_not_yet_read_through_is_the_next_one(
     ],
 )  # fmt: skip
 def test_a_wrong_reading_is_one_clear_line_and_changes_nothing(
-    app_audit: tuple[list[dict[str, object]], list[list[str]]],
+    app_audit: AppAudit,
     shared_data: Path,
     tmp_path: Path,
     change: object,
     where: str,
     problem: str,
 ) -> None:
-    _, rows = app_audit
+    _, rows, _ = app_audit
     mvrs = _write_mvrs(tmp_path / "mvrs.csv", change(rows))  # type: ignore[operator]
     pull = tmp_path / "next.csv"
     code, out = _cli(
@@ -215,9 +222,9 @@ def test_a_malformed_reading_file_names_the_row(
 
 
 def test_an_overvote_read_where_the_cvr_shows_the_winner_is_a_one_vote_overstatement(
-    app_audit: tuple[list[dict[str, object]], list[list[str]]], shared_data: Path, tmp_path: Path
+    app_audit: AppAudit, shared_data: Path, tmp_path: Path
 ) -> None:
-    measured, rows = app_audit
+    measured, rows, _ = app_audit
     first = int(measured[0]["cards_drawn"])  # type: ignore[call-overload]
     round_one = [list(r) for r in rows[:first]]
     clean = [r for r in round_one if r[3] == "Erin George"]
