@@ -28,6 +28,7 @@ from papertally.model import Choice, Contest, ContestCount, Election, ImportResu
 from papertally.model.audit_records import AuditFile
 from papertally.model.recount import Role
 from papertally.store import Store
+from papertally.store.audits import AuditStore
 from papertally.store.recounts import MAX_VOTES_PER_CHOICE, RecountStore
 from papertally.store.users import UserStore
 from papertally.web.access import api_routes
@@ -339,6 +340,50 @@ def test_hostile_numbers_ids_and_dates_get_a_4xx_naming_the_field(hostile: WebSe
         assert admin.get(path).status_code == 404, path
     assert _log_length(web) == before
     assert web.recounts.sheets(recount) == []
+
+
+def test_no_choice_gets_more_votes_than_the_wards_ballots_counted(hostile: WebSetup) -> None:
+    web = hostile
+    clerk = _client(web, "strasse-clerk")
+    recount = _open(web, _client(web, "admin"))
+    ward = _ward(web, recount, SLASHED)
+    records = {"version": "0", "ballots_counted": "150"}
+    assert clerk.post(ward + "/records", data=records).status_code == 303
+    first = _sheet_form(web, recount, SLASHED, Alice="100", **{"@Bob": "90"})
+    assert clerk.post(ward + "/sheets", data=first).status_code == 303
+    second = _sheet_form(web, recount, SLASHED, Alice="60", **{"@Bob": "10"}) | {"label": "t2"}
+    refused = clerk.post(ward + "/sheets", data=second)
+    assert refused.status_code == 400 and "150 ballots counted" in refused.text
+    corrected = first | {"votes::Alice": "40", "reason": "misread", "label": "sheet 1"}
+    corrected["version"] = str(_version(web, recount, SLASHED))
+    assert clerk.post(ward + "/sheets", data=corrected).status_code == 303
+    second["version"] = str(_version(web, recount, SLASHED))
+    assert clerk.post(ward + "/sheets", data=second).status_code == 303
+
+
+def test_long_lines_and_long_file_names_get_a_4xx(hostile: WebSetup) -> None:
+    web = hostile
+    admin = _client(web, "admin")
+    header = "county,reporting_unit,contest,count,choice,votes\n"
+    long_line = header + "A," + "x" * 131_100 + ",P,original canvass,X,1\n"
+    response = admin.post(
+        "/admin/import", files={"files": ("c.csv", long_line.encode(), "text/csv")}
+    )
+    assert 400 <= response.status_code < 500, response.status_code
+    audit = admin.post("/audits", data={"name": "A", "counties": "Straße"}).headers["location"]
+    audit_id = int(audit.rsplit("/", 1)[1])
+    county = f"{audit}/counties/{AuditStore(web.recounts.engine).county_ids(audit_id)['Straße']}"
+    manifest = b"Batch Name,Number of Ballots\nB1,3\n"
+    for name, content in (
+        ("m" * 300 + ".csv", manifest),
+        ("m.csv", b"Batch Name,Number of Ballots\n" + b"B" * 131_100 + b",3\n"),
+    ):
+        response = admin.post(
+            county + "/files",
+            data={"kind": "manifest"},
+            files={"file": (name, content, "text/csv")},
+        )
+        assert 400 <= response.status_code < 500, (name[:20], response.status_code)
 
 
 def test_plans_tallies_and_records_freeze_once_accepted_and_reopen_only_by_the_administrator(

@@ -730,6 +730,50 @@ class RecountStore:
             raise StaleWriteError(unit, expected_version, version)
         return ward_id, ward_county, status
 
+    @staticmethod
+    def _check_within_ballots(
+        connection: Connection,
+        ward_id: int,
+        unit: ReportingUnitId,
+        votes: Mapping[ChoiceName, int],
+        *,
+        replacing: int | None,
+    ) -> None:
+        """Refuse a sheet that would give a choice more votes than the ward's ballots counted.
+
+        Where the ward's paper records give the ballots counted, no choice can have more votes
+        than that (one ballot marks a choice at most once, whatever the votes allowed), summed
+        over the ward's current sheets with this one in place of the one it corrects. Where the
+        ballots are not known, :data:`MAX_VOTES_PER_CHOICE` alone bounds each sheet.
+        """
+        content = connection.execute(
+            select(PaperRecordRow.content).where(
+                PaperRecordRow.ward_id == ward_id, PaperRecordRow.superseded_by.is_(None)
+            )
+        ).scalar_one_or_none()
+        ballots = None if content is None else json.loads(content).get("ballots_counted")
+        if not isinstance(ballots, int):
+            return
+        others = connection.execute(
+            select(TallySheetRow.id, TallySheetRow.votes).where(
+                TallySheetRow.ward_id == ward_id,
+                TallySheetRow.superseded_by.is_(None),
+                TallySheetRow.voided.is_(False),
+            )
+        ).all()
+        summed = dict(votes)
+        for sheet_id, stored in others:
+            if sheet_id != replacing:
+                for choice, n in json.loads(stored).items():
+                    summed[choice] = summed.get(choice, 0) + n
+        over = {c: n for c, n in summed.items() if n > ballots}
+        if over:
+            choice, n = next(iter(over.items()))
+            raise PapertallyError(
+                f"votes for {choice!r}: ward {unit!r} would have {n} votes for it, more than its "
+                f"{ballots} ballots counted (paper records); check the sheet or the records"
+            )
+
     def enter_tally_sheet(
         self,
         recount_id: int,
@@ -772,6 +816,7 @@ class RecountStore:
                 raise PapertallyError(
                     f"ward {unit!r} already has a sheet {label!r}: say why you correct it"
                 )
+            self._check_within_ballots(connection, ward_id, unit, clean, replacing=previous)
             sheet_id = connection.execute(
                 insert(TallySheetRow)
                 .values(
