@@ -58,6 +58,10 @@ from papertally.types import ChoiceName, CountyName, ReportingUnitId
 MAX_VOTES_PER_CHOICE = 10_000_000
 """The most votes one choice may get in one ward's tally (and the most of any paper-record count):
 far above any real ward, low enough that a report's sums stay ordinary integers."""
+MAX_LABEL_CHARS = 200
+"""The longest sheet label or challenged-ballot reason kept."""
+MAX_NOTE_CHARS = 2000
+"""The longest reason, note or correction kept (each is copied into the activity log)."""
 MAX_COST_CENTS = 1_000_000_000
 """The largest county cost estimate taken, in cents ($10 million; the column is 32-bit)."""
 
@@ -295,6 +299,7 @@ class RecountStore:
         findings: Mapping[str, Any] | None = None,
     ) -> int:
         """Open a recount of ``contest`` over ``units`` (unit id → county); return its id."""
+        _bounded("reason", reason, MAX_NOTE_CHARS)
         if not units:
             raise PapertallyError(f"contest {contest!r} has no reporting units to recount")
         counties = sorted(set(units.values()))
@@ -537,7 +542,8 @@ class RecountStore:
     ) -> None:
         """Set a county's recount method (hand or machine) and/or its cost estimate."""
         if method is not None and method not in ("hand", "machine"):
-            raise PapertallyError(f"method must be 'hand' or 'machine', not {method!r}")
+            raise PapertallyError(f"method must be 'hand' or 'machine', not {method[:40]!r}")
+        _bounded("note", note, MAX_NOTE_CHARS)
         if cost_estimate_cents is not None and not 0 <= cost_estimate_cents <= MAX_COST_CENTS:
             raise PapertallyError(
                 f"a cost estimate must lie between $0 and ${MAX_COST_CENTS // 100:,}"
@@ -588,6 +594,7 @@ class RecountStore:
         note: str | None = None,
     ) -> CountyStatus:
         """Move a county to its next status (submit, return, accept); return the new status."""
+        _bounded("note", note, MAX_NOTE_CHARS)
         self._require_open(recount_id)
         current = self.county(recount_id, county)
         target = next_county_status(current.status, action, role)
@@ -794,6 +801,8 @@ class RecountStore:
         returns the new sheet's id.
         """
         label = label.strip() or "sheet 1"
+        _bounded("sheet label", label, MAX_LABEL_CHARS)
+        _bounded("reason", reason, MAX_NOTE_CHARS)
         with writing(self.engine) as connection:
             clean = _validated_votes(votes, self._choices(connection, recount_id))
             ward_id, county, county_status = self._claim_ward(
@@ -890,6 +899,9 @@ class RecountStore:
         county: CountyName | None = None,
     ) -> int:
         """Record a ward's paper-record counts; earlier ones are superseded, kept with history."""
+        _bounded("reason", reason, MAX_NOTE_CHARS)
+        for challenged in records.challenged:
+            _bounded("challenged ballots: reason", challenged.reason, MAX_LABEL_CHARS)
         content = paper_records_to_json(records)
         for name, value in content.items():
             if isinstance(value, int) and value < 0:
@@ -1025,6 +1037,12 @@ class RecountStore:
             )
             for row, unit_key, ward_county in rows
         ]
+
+
+def _bounded(what: str, text: str | None, limit: int) -> None:
+    """Refuse free text longer than ``limit`` characters (it goes into the permanent log)."""
+    if text is not None and len(text) > limit:
+        raise PapertallyError(f"{what}: {len(text):,} characters; at most {limit:,} are kept")
 
 
 def _validated_votes(
