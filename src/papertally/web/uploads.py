@@ -23,6 +23,7 @@ database row. Here an upload request:
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
 router = APIRouter()
+LOG = logging.getLogger(__name__)
 
 MAX_FIELD_BYTES = 8 * 1024
 """Largest value of a plain field of an upload form (kind, contest, election name, token)."""
@@ -373,18 +375,28 @@ async def _run_job(
         await asyncio.get_running_loop().run_in_executor(pool, work, url, data_dir, job_id)
     except BrokenProcessPool:
         _forget_pool(pool)
-        from papertally.store.engine import make_engine
+        await _fail_quietly(
+            url,
+            job_id,
+            "the worker reading the file stopped (out of memory?); try a smaller file or ask "
+            "the administrator",
+        )
+    except Exception:
+        LOG.exception("upload job %s ended abnormally", job_id)
+        await _fail_quietly(url, job_id, "the file could not be read; ask the administrator")
 
-        engine = make_engine(url)
-        try:
-            await run_in_threadpool(
-                UploadJobs(engine).fail,
-                job_id,
-                "the worker reading the file stopped (out of memory?); try a smaller file or "
-                "ask the administrator",
-            )
-        finally:
-            engine.dispose()
+
+async def _fail_quietly(url: str, job_id: int, message: str) -> None:
+    """Mark job ``job_id`` failed if the store can be reached (the failure is logged)."""
+    from papertally.store.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        await run_in_threadpool(UploadJobs(engine).fail, job_id, message)
+    except Exception:
+        LOG.exception("upload job %s could not be marked failed", job_id)
+    finally:
+        engine.dispose()
 
 
 _RUNNING: set[asyncio.Task[None]] = set()
