@@ -37,8 +37,16 @@ def test_only_a_clerk_submits(role: Role) -> None:
 
 
 def test_an_accepted_county_cannot_be_submitted_again() -> None:
-    with pytest.raises(PapertallyError, match="possible now: none"):
+    with pytest.raises(PapertallyError, match="possible now: return"):
         next_county_status(CountyStatus.ACCEPTED, CountyAction.SUBMIT, Role.CLERK)
+
+
+def test_only_the_administrator_reopens_an_accepted_county() -> None:
+    reopened = next_county_status(CountyStatus.ACCEPTED, CountyAction.RETURN, Role.ADMINISTRATOR)
+    assert reopened is CountyStatus.RETURNED
+    for role in (Role.CLERK, Role.BOARD, Role.OBSERVER):
+        with pytest.raises(PapertallyError, match="may not return"):
+            next_county_status(CountyStatus.ACCEPTED, CountyAction.RETURN, role)
 
 
 def test_certification_needs_every_county_accepted() -> None:
