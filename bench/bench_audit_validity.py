@@ -535,7 +535,8 @@ def hybrid_rows(alpha: float, big: int, trials: int, smoke: bool) -> list[Row]:
 
 def workflow_rows(alpha: float, big: int, trials: int, smoke: bool) -> list[Row]:
     """The audit workflow's own path (``measure_rounds``): rounds of a polling audit of a
-    vote-for-2 contest with a seated loser, and of a comparison audit whose CVRs hide a tie."""
+    vote-for-2 contest with a seated loser, of a comparison audit whose CVRs hide a tie, and of
+    a hybrid audit whose polled stratum hides one."""
     trials = min(trials, WORKFLOW_TRIALS)
     scale = max(1, big // 400)
     paper: list[tuple[str, ...]] = (
@@ -568,13 +569,36 @@ def workflow_rows(alpha: float, big: int, trials: int, smoke: bool) -> list[Row]
     cvrs = [("A",)] * cvr_a + [("B",)] * (n - cvr_a)
     paper_c = [("A",)] * votes + [("B",)] * (n - votes)
     ends = sorted({min(n, e) for e in (n // 20, n // 8, n // 4, n // 2, n)})
+    # Hybrid: three quarters of the cards have CVRs (right, A 55%); the polled quarter is
+    # reported A 55% but truly holds just enough B votes for a tie over the contest.
+    cvr_cards, cvr_a = (3 * n) // 4, round(0.55 * ((3 * n) // 4))
+    polled_a = n // 2 - cvr_a
+    hybrid = ContestSpec(
+        "Judge",
+        AuditType.HYBRID,
+        alpha,
+        {"A": round(0.55 * n), "B": n - round(0.55 * n)},
+        n,
+        cvr_votes={"A": cvr_a, "B": cvr_cards - cvr_a},
+        cvr_cards=cvr_cards,
+    )
+    hybrid_paper = (
+        [("A",)] * cvr_a
+        + [("B",)] * (cvr_cards - cvr_a)
+        + [("A",)] * polled_a
+        + [("B",)] * (n - cvr_cards - polled_a)
+    )
 
     def run(
-        spec: ContestSpec, cards: Callable[[np.ndarray], list[AuditedCard]], seed: int
+        spec: ContestSpec,
+        cards: Callable[[np.ndarray], list[AuditedCard]],
+        seed: int,
+        at_most: int | None = None,
     ) -> TypeOneError:
         rng = np.random.default_rng(seed)
         stops = 0
-        for _ in range(trials):
+        runs = trials if at_most is None else min(trials, at_most)
+        for _ in range(runs):
             order = rng.permutation(n)
             rounds = measure_rounds([spec], cards(order), ends)
             stops += any(r.contests[0].confirmed for r in rounds)
@@ -582,7 +606,7 @@ def workflow_rows(alpha: float, big: int, trials: int, smoke: bool) -> list[Row]
             f"{spec.audit_type.value}, rounds {ends}",
             "workflow measure_rounds",
             alpha,
-            trials,
+            runs,
             stops,
             False,
         )
@@ -603,6 +627,20 @@ def workflow_rows(alpha: float, big: int, trials: int, smoke: bool) -> list[Row]
                 for i, j in enumerate(order)
             ],
             701,
+        ),
+        lambda: run(
+            hybrid,
+            lambda order: [
+                AuditedCard(
+                    i + 1,
+                    {"Judge": hybrid_paper[int(j)]} if int(j) < cvr_cards else None,
+                    {"Judge": hybrid_paper[int(j)]},
+                    int(j) < cvr_cards,
+                )
+                for i, j in enumerate(order)
+            ],
+            702,
+            HYBRID_TRIALS // 2,
         ),
     ]
 
