@@ -81,6 +81,8 @@ MIN_CELLS = 100
 MAX_CELLS = 2_000
 PLANNING_CELLS = 60
 """How many of the measurement's cells :func:`hybrid_sample_size` plans with, evenly spread."""
+BOUNDARY_CELLS = 20
+"""The planner also takes the measurement's cells this close to ``θ1 = Ā1`` (either side)."""
 MAX_PLANNING_HORIZON = 20_000
 """Polling draws planned at most; beyond that, a full hand count."""
 DRIFT_POINTS = 100
@@ -262,16 +264,23 @@ def allocation_cells(contest: HybridContest, cells: int) -> tuple[FloatArray, Fl
 
 
 def planning_cells(contest: HybridContest) -> tuple[FloatArray, FloatArray]:
-    """Return :data:`PLANNING_CELLS` of the cells :func:`hybrid_risk` uses, evenly spread.
+    """Return :data:`PLANNING_CELLS` of the cells :func:`hybrid_risk` uses, evenly spread, and
+    every cell within :data:`BOUNDARY_CELLS` of ``θ1 = Ā1``.
 
-    Same widths (so the same slack) as the measurement's grid, fewer of them: simulating every
-    cell would cost too much, and the risk changes little from one cell to the next.
+    Same widths (so the same slack) as the measurement's grid, fewer of them. Around
+    ``θ1 = Ā1`` the CVR stratum has (almost) no margin to reject, so the polled stratum must
+    reject ``m2 ≤ θ2`` nearly alone, and ``θ2`` is largest there: the measured risk is usually
+    set by one of those cells, so the planner takes them all.
     """
     theta1, theta2 = allocation_cells(contest, default_cells(contest))
     if theta1.size <= PLANNING_CELLS:
         return theta1, theta2
-    keep = np.unique(np.linspace(0, theta1.size - 1, PLANNING_CELLS).round().astype(np.int64))
-    return theta1[keep], theta2[keep]
+    keep = np.linspace(0, theta1.size - 1, PLANNING_CELLS).round().astype(np.int64)
+    boundary = int(np.searchsorted(theta1, contest.cvr_mean))
+    near = np.arange(boundary - BOUNDARY_CELLS, boundary + BOUNDARY_CELLS + 1)
+    near = near[(near >= 0) & (near < theta1.size)]
+    chosen = np.unique(np.concatenate((keep, near)))
+    return theta1[chosen], theta2[chosen]
 
 
 def fisher_combination(p1: FloatArray | float, p2: FloatArray | float) -> FloatArray:
