@@ -70,6 +70,11 @@ def test_a_cookie_replayed_after_sign_out_is_refused(web: WebSetup) -> None:
     assert _signed_in_as(thief) is None
     assert "sign-out" in _log_actions(web)
 
+    sign_in(web.client(), "admin")
+    with web.recounts.engine.connect() as connection:
+        revoked = select(func.count()).where(SessionRow.revoked_at.is_not(None))
+        assert connection.execute(revoked).scalar() == 0
+
 
 def test_a_script_signing_out_through_the_api_ends_its_session(web: WebSetup) -> None:
     script = web.client()

@@ -345,6 +345,7 @@ class UserStore:
             connection.execute(
                 delete(SignInThrottleRow).where(SignInThrottleRow.key == account_key(user.username))
             )
+            self._drop_dead_sessions(connection, now)
             connection.execute(
                 insert(SessionRow).values(
                     token_digest=token_digest,
@@ -359,6 +360,20 @@ class UserStore:
             self._log.append(
                 connection, user.username, "sign-in", f"user/{user.username}", {"address": address}
             )
+
+    @staticmethod
+    def _drop_dead_sessions(connection: Connection, now: datetime) -> None:
+        """Delete up to 100 sessions that can never be used again (revoked or past their
+        absolute expiry), so the table stays small; never waits on a lock."""
+        dead = (
+            select(SessionRow.id)
+            .where((SessionRow.revoked_at.is_not(None)) | (SessionRow.expires_at < now))
+            .with_for_update(skip_locked=True)
+            .limit(100)
+        )
+        ids = connection.execute(dead).scalars().all()
+        if ids:
+            connection.execute(delete(SessionRow).where(SessionRow.id.in_(ids)))
 
     def session(self, token_digest: str, policy: SessionPolicy) -> ActiveSession | None:
         """Return the live session whose token has ``token_digest``, or None.
