@@ -170,6 +170,8 @@ def test_changing_ones_own_password_needs_the_current_one_and_ends_other_session
     here, elsewhere = web.client(), web.client()
     sign_in(here, "dane-clerk")
     sign_in(elsewhere, "dane-clerk")
+    page = here.get("/account")
+    assert page.status_code == 200 and 'action="/account/password"' in page.text
     new = "another long password"
     wrong = here.post(
         "/account/password", data={"current": "not it at all", "password": new, "repeated": new}
