@@ -315,6 +315,11 @@ def rows_digest(states: Iterable[tuple[str, str, str | None, str | None]]) -> st
     return hashlib.sha256(canonical_json([list(s) for s in ordered])).hexdigest()
 
 
+CTE_LINES = 500
+"""Most row lines written in the same statement as their entry (PostgreSQL's parameter limit is
+far above; larger batches, an audit round's sample, go in as a bulk insert of their own)."""
+
+
 def append_entry(
     connection: Connection,
     actor: str,
@@ -366,40 +371,44 @@ def append_entry(
         details=content,
         chain=chain,
     )
-    connection.execute(
-        insert(_ACTIVITY_LOG).values(
-            chain=chain,
-            sequence=entry.sequence,
-            recorded_at=entry.recorded_at,
-            actor=entry.actor,
-            action=entry.action,
-            subject=entry.subject,
-            details=canonical_json(entry.details).decode(),
-            previous_hash=entry.previous_hash,
-            entry_hash=entry.entry_hash,
-        )
+    logged = insert(_ACTIVITY_LOG).values(
+        chain=chain,
+        sequence=entry.sequence,
+        recorded_at=entry.recorded_at,
+        actor=entry.actor,
+        action=entry.action,
+        subject=entry.subject,
+        details=canonical_json(entry.details).decode(),
+        previous_hash=entry.previous_hash,
+        entry_hash=entry.entry_hash,
     )
-    if unique:
-        connection.execute(
-            insert(_ACTIVITY_ROWS),
-            [
-                {
-                    "chain": chain,
-                    "sequence": entry.sequence,
-                    "table_name": s.table,
-                    "row_key": s.key,
-                    "digest": s.digest,
-                    "content": s.content,
-                }
-                for s in unique.values()
-            ],
-        )
+    lines = [
+        {
+            "chain": chain,
+            "sequence": entry.sequence,
+            "table_name": s.table,
+            "row_key": s.key,
+            "digest": s.digest,
+            "content": s.content,
+        }
+        for s in unique.values()
+    ]
     moved_on: dict[str, Any] = {"sequence": entry.sequence, "entry_hash": entry.entry_hash}
     if anchored is not None:
         moved_on["anchored"] = canonical_json(anchored).decode()
-    connection.execute(
-        update(_ACTIVITY_HEADS).where(_ACTIVITY_HEADS.c.chain == chain).values(**moved_on)
-    )
+    advance = update(_ACTIVITY_HEADS).where(_ACTIVITY_HEADS.c.chain == chain).values(**moved_on)
+    if connection.dialect.name == "postgresql" and len(lines) <= CTE_LINES:
+        # One round trip while the chain's head is locked: the entry and its row lines go in
+        # as data-modifying CTEs of the head's update.
+        advance = advance.add_cte(logged.cte("logged_entry"))
+        if lines:
+            advance = advance.add_cte(insert(_ACTIVITY_ROWS).values(lines).cte("logged_lines"))
+        connection.execute(advance)
+        return entry
+    connection.execute(logged)
+    if lines:
+        connection.execute(insert(_ACTIVITY_ROWS), lines)
+    connection.execute(advance)
     return entry
 
 

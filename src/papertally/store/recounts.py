@@ -9,6 +9,7 @@ is refused with :class:`StaleWriteError`, which carries the newer version to sho
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -178,9 +179,13 @@ class LogVerification:
         return self.chain.intact and not self.mismatches
 
 
-def county_chain(recount_id: int, county_id: int) -> str:
-    """Return the log chain of a recount county's changes (its row, wards, sheets, records)."""
-    return f"recount/{recount_id}/county/{county_id}"
+def county_chain(recount_id: int, county: CountyName) -> str:
+    """Return the log chain of a recount county's changes (its row, wards, sheets, records).
+
+    Named by the county's exact name (a long one by its SHA-256), so a writer needs no query.
+    """
+    label = county if len(county) <= 120 else hashlib.sha256(county.encode()).hexdigest()
+    return f"recount/{recount_id}/county/{label}"
 
 
 def _utc(moment: datetime) -> datetime:
@@ -380,7 +385,7 @@ class RecountStore:
                             RecountWardRow.county == county,
                         ),
                     ],
-                    chain=county_chain(recount_id, county_id),
+                    chain=county_chain(recount_id, county),
                 )
         return recount_id
 
@@ -580,7 +585,7 @@ class RecountStore:
                 f"recount/{recount_id}/county/{current.county}",
                 values,
                 rows=self._county_rows(connection, recount_id, current.county),
-                chain=county_chain(recount_id, current.id),
+                chain=county_chain(recount_id, current.county),
             )
 
     def county_step(
@@ -619,7 +624,7 @@ class RecountStore:
                 f"recount/{recount_id}/county/{current.county}",
                 {"from": current.status.value, "to": target.value, "note": note},
                 rows=self._county_rows(connection, recount_id, current.county),
-                chain=county_chain(recount_id, current.id),
+                chain=county_chain(recount_id, current.county),
             )
         return target
 
@@ -649,16 +654,6 @@ class RecountStore:
                 {"totals": dict(totals)},
                 rows=logged_rows(connection, RecountRow, RecountRow.id == recount_id),
             )
-
-    @staticmethod
-    def _ward_chain(connection: Connection, recount_id: int, county: CountyName) -> str:
-        """Return the log chain of the county ``county`` of recount ``recount_id``."""
-        county_id = connection.execute(
-            select(RecountCountyRow.id).where(
-                RecountCountyRow.recount_id == recount_id, RecountCountyRow.county == county
-            )
-        ).scalar_one()
-        return county_chain(recount_id, county_id)
 
     @staticmethod
     def _county_rows(connection: Connection, recount_id: int, county: CountyName) -> list[RowState]:
@@ -883,7 +878,7 @@ class RecountStore:
                         else []
                     ),
                 ],
-                chain=self._ward_chain(connection, recount_id, county),
+                chain=county_chain(recount_id, county),
             )
         return sheet_id
 
@@ -968,7 +963,7 @@ class RecountStore:
                     ),
                     *logged_rows(connection, RecountWardRow, RecountWardRow.id == ward_id),
                 ],
-                chain=self._ward_chain(connection, recount_id, ward_county),
+                chain=county_chain(recount_id, ward_county),
             )
         return record_id
 
