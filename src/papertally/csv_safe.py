@@ -7,6 +7,10 @@ the app or the command line hands out is written through :func:`csv_writer` or
 :func:`csv_dict_writer`, which put a single quote before such text, as OWASP recommends. Numbers
 stay numbers: an ``int`` or ``float``, or text that is just a number such as ``-12`` or
 ``-0.5``, is written as it is, so negative changes still sum in the sheet.
+
+Files that a program reads back (the audit export, checked by ``papertally verify``) are written
+*reversibly*: text that already begins with ``'`` gets one more, so :func:`restore_cell` gives
+back exactly the text written.
 """
 
 from __future__ import annotations
@@ -21,24 +25,35 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
-def spreadsheet_safe(value: object) -> object:
-    """Return ``value`` ready for a CSV cell: formula-like text gets a leading ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        if _PLAIN_NUMBER.fullmatch(value):
-            return value
-        return "'" + value
+def spreadsheet_safe(value: object, *, reversible: bool = False) -> object:
+    """Return ``value`` ready for a CSV cell: formula-like text gets a leading ``'``.
+
+    With ``reversible``, text beginning with ``'`` gets one too, so that :func:`restore_cell`
+    can tell escaped text from text that began with a quote.
+    """
+    if isinstance(value, str):
+        if value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
+            return "'" + value
+        if reversible and value.startswith("'"):
+            return "'" + value
     return value
+
+
+def restore_cell(text: str) -> str:
+    """Return the text a reversible writer was given for a cell that reads ``text``."""
+    return text[1:] if text.startswith("'") else text
 
 
 class SafeWriter:
     """A ``csv.writer`` whose every cell passes through :func:`spreadsheet_safe`."""
 
-    def __init__(self, stream: IO[str], **options: Any) -> None:
+    def __init__(self, stream: IO[str], *, reversible: bool = False, **options: Any) -> None:
         self._writer = csv.writer(stream, **options)
+        self.reversible = reversible
 
     def writerow(self, row: Sequence[object]) -> None:
         """Write one row."""
-        self._writer.writerow([spreadsheet_safe(v) for v in row])
+        self._writer.writerow([spreadsheet_safe(v, reversible=self.reversible) for v in row])
 
     def writerows(self, rows: Iterable[Sequence[object]]) -> None:
         """Write many rows."""
@@ -67,9 +82,9 @@ class SafeDictWriter:
             self.writerow(row)
 
 
-def csv_writer(stream: IO[str], **options: Any) -> SafeWriter:
-    """Return a CSV writer over ``stream`` that defuses formula-like text."""
-    return SafeWriter(stream, **options)
+def csv_writer(stream: IO[str], *, reversible: bool = False, **options: Any) -> SafeWriter:
+    """Return a CSV writer over ``stream`` that defuses formula-like text (see the module)."""
+    return SafeWriter(stream, reversible=reversible, **options)
 
 
 def csv_dict_writer(stream: IO[str], fieldnames: Sequence[str], **options: Any) -> SafeDictWriter:

@@ -209,6 +209,48 @@ def test_audit_export_paths_are_unique_and_safe() -> None:
     assert [members[p] for p in paths] == [f.content for f in files]
 
 
+def test_an_export_of_counties_with_hostile_names_verifies_and_defuses_its_csv() -> None:
+    from tests.unit.test_audit_export import CVRS, MANIFEST
+
+    from papertally.audit.contests import AuditType, ContestSpec
+    from papertally.model.audit_records import BoardRecord
+    from papertally.verify import verify_export
+
+    county = "=Elm\\.."
+    files = [
+        AuditFile(county, "manifest", "export.csv", MANIFEST),
+        AuditFile(county, "cvrs", "export.csv", CVRS),
+    ]
+    header = {
+        "audit": {
+            "id": 1,
+            "name": "A",
+            "status": "published",
+            "sampling": "consistent",
+            "seed": "12345678901234567890",
+            "counties": [county],
+            "published_at": "2026-01-01T00:00:00+00:00",
+            "seed_entered_at": "2026-01-01T00:01:00+00:00",
+            "completed_at": None,
+        },
+        "contests": [
+            ContestSpec(
+                "Mayor", AuditType.BALLOT_COMPARISON, 0.1, {"Ann": 4, "Bob": 0}, 5
+            ).to_json()
+        ],
+        "rounds": [],
+    }
+    record = BoardRecord(
+        1, 1, county, "current", True, {"Mayor": ["Ann"]}, "@board", "now", "'=HYPERLINK(x)"
+    )
+    data = build_export(header, files, [], [record])
+    result = verify_export(data)
+    assert result.ok, result.to_json()
+    board = _rows(open_export(data)["audit-board.csv"].decode())
+    assert board[1][2] == "'" + county and board[1][6] == "'@board"
+    assert board[1][8] == "''=HYPERLINK(x)"
+
+
 # -- CSV --------------------------------------------------------------------------------------
 
 

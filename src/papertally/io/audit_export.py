@@ -7,7 +7,7 @@ zip with every file, the seed, the sample with its tickets, every audit-board re
 per round, and ``SHA256SUMS.txt`` over all of it, from which ``papertally verify`` recomputes
 everything (:mod:`papertally.verify.audit_export`).
 
-Export layout (version 1)::
+Export layout (version 2; version 1 wrote CSV cells without the spreadsheet escaping)::
 
     audit.json          audit, contests (specs), files with SHA-256, rounds with measurements
     sample.csv          one row per draw: sequence, round, ticket, where the card is
@@ -35,6 +35,7 @@ from papertally.audit.batch import BatchContest, batch_error_bounds
 from papertally.audit.contests import BatchId, BatchTallies, ContestSpec, batch_contests
 from papertally.audit.manifest import Batch, Manifest
 from papertally.audit.sampling import SamplingMethod, draw_ppeb, draw_sample
+from papertally.csv_safe import csv_writer, restore_cell
 from papertally.errors import FileLocation, InputFileError, PapertallyError, closest_match_hint
 from papertally.io.cvr import check_batches, check_cards_unique, read_cvrs
 from papertally.io.manifests import read_manifest
@@ -48,7 +49,9 @@ from papertally.model.cards import BallotCard, CardCollection
 from papertally.types import ChoiceName, ContestName, CountyName
 
 EXPORT_FORMAT = "papertally-audit-export"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
+"""2: text cells of the CSV members that a spreadsheet would run as formulas, or that begin
+with ``'``, carry a leading ``'`` (:mod:`papertally.csv_safe`), removed again on reading."""
 AUDIT_JSON = "audit.json"
 SAMPLE_CSV = "sample.csv"
 BOARD_CSV = "audit-board.csv"
@@ -486,7 +489,7 @@ def export_paths(files: Sequence[AuditFile]) -> list[str]:
 
 def _csv(rows: Sequence[Sequence[str]], header: Sequence[str]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, reversible=True, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue().encode("utf-8")
@@ -612,8 +615,13 @@ def open_export(source: str | Path | bytes) -> dict[str, bytes]:
     return members
 
 
-def read_csv_rows(data: bytes, name: str, columns: Sequence[str]) -> list[dict[str, str]]:
-    """Read a CSV member of the export, checking its header."""
+def read_csv_rows(
+    data: bytes, name: str, columns: Sequence[str], *, version: int = EXPORT_VERSION
+) -> list[dict[str, str]]:
+    """Read a CSV member of an export of ``version``, checking its header.
+
+    From version 2 the spreadsheet escaping of text cells is undone (:func:`restore_cell`).
+    """
     reader = csv.reader(io.StringIO(data.decode("utf-8")))
     rows = list(reader)
     if not rows or tuple(rows[0]) != tuple(columns):
@@ -622,4 +630,6 @@ def read_csv_rows(data: bytes, name: str, columns: Sequence[str]) -> list[dict[s
             FileLocation(name, row=1),
             f"expected the columns {', '.join(columns)}; found {found}",
         )
+    if version >= 2:
+        rows = [[restore_cell(cell) for cell in row] for row in rows]
     return [dict(zip(columns, row, strict=False)) for row in rows[1:]]

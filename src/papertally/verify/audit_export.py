@@ -267,8 +267,10 @@ def verify_export(source: str | Path | bytes) -> Verification:
             else "reported votes match the files"
         ),
     )
-    sample = read_csv_rows(members[SAMPLE_CSV], SAMPLE_CSV, SAMPLE_COLUMNS)
-    board = read_csv_rows(members[BOARD_CSV], BOARD_CSV, BOARD_COLUMNS)
+    version = header.get("version", 1)
+    version = version if isinstance(version, int) else 1
+    sample = read_csv_rows(members[SAMPLE_CSV], SAMPLE_CSV, SAMPLE_COLUMNS, version=version)
+    board = read_csv_rows(members[BOARD_CSV], BOARD_CSV, BOARD_COLUMNS, version=version)
     rounds = header["rounds"]
     problem = None
     if batch:
