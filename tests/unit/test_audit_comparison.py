@@ -145,9 +145,11 @@ def test_bets_are_predictable_and_capped() -> None:
     bets = clca_bets(x, mu, margin=0.05)
     betting = ClcaBetting()
     assert np.all(bets >= 0)
-    assert np.all(1 - bets * mu >= betting.clean_min_factor - 1e-12)
+    f0 = float(betting.clean_factor(0.05))
+    assert f0 == pytest.approx(0.0008)
+    assert np.all(1 - bets * mu >= f0 - 1e-12)
     first = int(np.flatnonzero(codes != "0")[0])
-    np.testing.assert_allclose(bets[: first + 1] * mu[: first + 1], 1 - betting.clean_min_factor)
+    np.testing.assert_allclose(bets[: first + 1] * mu[: first + 1], 1 - f0)
     assert np.all(1 - bets[first + 1 :] * mu[first + 1 :] >= betting.min_factor - 1e-12)
     for cut in (1, 50, 150, 299):
         changed = x.copy()
@@ -213,7 +215,7 @@ def test_errors_at_the_start_cost_at_most_the_cap_and_shrink_later_bets() -> Non
     mu = null_means(x, population=None)
     bets = clca_bets(x, mu, margin=0.05)
     martingale = clca_martingale(x, margin=0.05, population=None)
-    assert martingale[0] == pytest.approx(betting.clean_min_factor)
+    assert martingale[0] == pytest.approx(float(betting.clean_factor(0.05)))
     assert np.all(martingale > 0)
     assert np.all(1 - bets[1:] * mu[1:] >= betting.min_factor - 1e-12)
     assert bets[50] < bets[0]
@@ -229,10 +231,14 @@ def test_errors_lower_the_next_bets() -> None:
 
 
 def test_one_clean_draw_by_hand() -> None:
-    """Before any discrepancy the bet is the cap (1 − f₀)/μ: T_1 = 1 + 2(1 − f₀)(a − ½)."""
-    risk = clca_risk(["0"], margin=0.1, population=None, risk_limit=0.1)
+    """Before any discrepancy the bet is the cap (1 − f₀)/μ: T_1 = 1 + 2(1 − f₀)(a − ½), with
+    f₀ = 0.4% up to a 1% margin and 0.4%·(1%/v) above."""
     a = 1 / 1.9
-    assert risk.p_value == pytest.approx(1 / (1 + 2 * 0.9975 * (a - 0.5)))
+    risk = clca_risk(["0"], margin=0.1, population=None, risk_limit=0.1)
+    assert risk.p_value == pytest.approx(1 / (1 + 2 * 0.9996 * (a - 0.5)))
+    a = 1 / 1.995
+    risk = clca_risk(["0"], margin=0.005, population=None, risk_limit=0.1)
+    assert risk.p_value == pytest.approx(1 / (1 + 2 * 0.996 * (a - 0.5)))
 
 
 def test_p_values_never_beat_the_all_in_bound() -> None:

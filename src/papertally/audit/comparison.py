@@ -214,9 +214,24 @@ class ClcaBetting:
     min_factor: float = 0.02
     """Once a discrepancy has been seen: the smallest factor one two-vote overstatement may
     multiply the martingale by."""
-    clean_min_factor: float = 0.0025
-    """While every draw so far agreed with its CVR: the same smallest factor, and the bet is
-    exactly that cap, ``(1 − f)/μ_i``."""
+    clean_min_factor: float = 0.004
+    """While every draw so far agreed with its CVR: the same smallest factor ``f₀``, and the bet
+    is exactly that cap, ``(1 − f₀)/μ_i``; at margins ``v/u`` above
+    :attr:`clean_factor_margin` it shrinks in proportion, ``f₀·clean_factor_margin/(v/u)``."""
+    clean_factor_margin: float = 0.01
+    """The margin above which the clean cap's factor shrinks (see :attr:`clean_min_factor`)."""
+
+    def clean_factor(self, margin: float | FloatArray) -> FloatArray:
+        """Return ``f₀`` at the assorter margin ``v/u``: :attr:`clean_min_factor` up to
+        :attr:`clean_factor_margin`, then shrinking as ``1/v``.
+
+        A clean draw at the cap gains about ``(1 − f₀)`` of the most any bet can, so with no
+        errors the sample is about ``1/(1 − f₀)`` times the floor; at large margins that floor
+        is a few dozen cards and rounding up to whole cards already costs up to half a percent,
+        so ``f₀`` shrinks there, where errors cost little anyway.
+        """
+        ratio = np.minimum(1.0, self.clean_factor_margin / np.maximum(margin, 1e-300))
+        return np.asarray(self.clean_min_factor * ratio, dtype=np.float64)
 
     def __post_init__(self) -> None:
         """Reject settings that would make the bets meaningless."""
@@ -225,6 +240,8 @@ class ClcaBetting:
             raise PapertallyError("prior and floor error rates must lie in [0, 1)")
         if self.prior_weight < 0:
             raise PapertallyError("the prior weight must not be negative")
+        if not self.clean_factor_margin > 0:
+            raise PapertallyError("the margin at which the clean cap shrinks must be positive")
         for factor in (self.min_factor, self.clean_min_factor):
             if not 0.0 < factor < 1.0:
                 raise PapertallyError(
@@ -302,7 +319,8 @@ def _bets_for_state(
     """
     safe_mu = np.where(mu > 0, mu, 1.0)
     decided = (mu <= 0) | (mu > 2.0 * clean)
-    clean_cap = np.where(decided, 0.0, (1.0 - betting.clean_min_factor) / safe_mu)
+    factor = betting.clean_factor(2.0 - 1.0 / np.asarray(clean, dtype=np.float64))
+    clean_cap = np.where(decided, 0.0, (1.0 - factor) / safe_mu)
     if not np.any(seen > 0):
         return np.asarray(clean_cap, dtype=np.float64)
     p1, p2 = _estimated_rates(n1, n2, index, betting)
@@ -327,7 +345,8 @@ def clca_bets(
     betting", aGRAPA/Kelly bets):
 
     1. While every draw so far agreed with its CVR, bet the most the cap allows,
-       ``λ_i = (1 − f₀)/μ_i`` with ``f₀`` = :attr:`ClcaBetting.clean_min_factor`: with no
+       ``λ_i = (1 − f₀)/μ_i`` with ``f₀`` = :meth:`ClcaBetting.clean_factor` (0.4% up to a
+       1% margin, shrinking as ``1/v`` above): with no
        errors that is the best bet there is (the martingale can grow by at most ``2a`` per
        draw, at ``λ = 1/μ``), and a first two-vote overstatement still leaves ``f₀`` of it.
     2. From the first discrepancy of any kind on, rates

@@ -514,7 +514,7 @@ def _clean_steps(contest: HybridContest, margins: FloatArray, draw: FloatArray) 
     n1 = contest.cards_cvr
     before = (draw - 1.0)[None, :] * clean
     mu = (n1 * null_mean(n1) - before) / (n1 - draw + 1.0)[None, :]
-    shrink = 1.0 - DEFAULT_BETTING.clean_min_factor
+    shrink = 1.0 - DEFAULT_BETTING.clean_factor(margins)[:, None]
     safe = np.where(mu > 0, mu, 1.0)
     steps = np.maximum(np.log1p(shrink * (clean / safe - 1.0)), 0.0)
     return np.asarray(np.where(mu > 0, steps, np.inf), dtype=np.float64)
