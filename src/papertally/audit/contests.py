@@ -2,8 +2,11 @@
 
 A contest under audit (:class:`ContestSpec`) is fixed when the seed is entered; a sampled card
 (:class:`AuditedCard`) carries its cast vote record and the audit board's reading of the paper.
-This module scores one card for one assertion: the plurality assorter (SHANGRLA, Stark 2020,
-§2.1) gives 1 for the winner, 0 for the loser and ½ otherwise, and a card-level comparison
+This module scores one card for one assertion from the card's own marks
+(:func:`papertally.audit.assertions.score_card`): the plurality assorter (SHANGRLA, Stark 2020,
+§2.1) gives 1 for a card marked for the winner and not the loser, 0 for one marked for the loser
+and not the winner, ½ otherwise (more marks than the contest allows is an overvote, ½; a
+vote-for-2 card marked {loser, other} scores 0), and a card-level comparison
 codes the overstatement ``ω = A(CVR) − A(paper)`` as ``0``, ``o1``, ``o2``, ``u1``, ``u2``; a card
 without a CVR or not found is a ``phantom`` (two-vote overstatement, the worst case: Bañuelos &
 Stark 2012). A card that does not show the contest scores ½ on paper and in its CVR, so margins
