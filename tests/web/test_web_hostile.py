@@ -431,6 +431,16 @@ def test_long_lines_and_long_file_names_get_a_4xx(hostile: WebSetup) -> None:
         assert 400 <= response.status_code < 500, (name[:20], response.status_code)
 
 
+def test_audit_forms_refuse_superscripts_and_infinite_risk_limits(hostile: WebSetup) -> None:
+    admin = _client(hostile, "admin")
+    audit = admin.post("/audits", data={"name": "A", "counties": "Straße"}).headers["location"]
+    contest = {"name": "President", "audit_type": "ballot polling", "risk_limit": "10%"}
+    for field, value in (("winners", "²"), ("reported", "Alice = ²"), ("risk_limit", "inf")):
+        response = admin.post(audit + "/contests", data={**contest, field: value})
+        assert response.status_code == 400, (field, response.status_code)
+        assert field.replace("_", " ").split()[0] in response.text.casefold()
+
+
 def test_plans_tallies_and_records_freeze_once_accepted_and_reopen_only_by_the_administrator(
     hostile: WebSetup,
 ) -> None:

@@ -238,9 +238,10 @@ def _reported_votes(text: str) -> dict[str, int] | None:
 
 
 def _whole(text: str, what: str) -> int:
+    """Read a count typed in a form: ASCII digits, at most 10 (no superscripts, no 5,000 digits)."""
     cleaned = text.strip()
-    if not cleaned.isdigit():
-        raise PapertallyError(f"{what}: enter a whole number (got {text!r})")
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 10:
+        raise PapertallyError(f"{what}: enter a whole number (got {text[:40]!r})")
     return int(cleaned)
 
 
