@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import NamedTuple
 
 import numpy as np
@@ -30,6 +29,7 @@ import numpy as np
 from papertally.audit.consistent import consistent_manifest_tuples, trim_ticket
 from papertally.audit.manifest import BallotLocation, Batch, Manifest
 from papertally.audit.prng import Sha256Prng, sample_by_index, weighted_sample_with_replacement
+from papertally.audit.sampling_method import SamplingMethod as SamplingMethod
 from papertally.errors import PapertallyError
 from papertally.types import CountyName
 
@@ -37,15 +37,6 @@ MIN_SEED_DIGITS = 20
 """Arlo and the RLA literature ask for at least 20 dice-rolled digits (about 66 bits)."""
 TICKET_DIGITS = 18
 """Significant digits shown of a consistent-sampler ticket, as in Arlo."""
-
-
-class SamplingMethod(StrEnum):
-    """How pseudo-random draws are made from the seed."""
-
-    CONSISTENT = "consistent"
-    """Rivest's consistent sampler (Arlo)."""
-    PRNG = "prng"
-    """Stark's SHA-256 PRNG, ``sample_by_index`` (cryptorandom)."""
 
 
 def validate_seed(seed: str) -> str:

@@ -10,16 +10,17 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
-from papertally.audit.sampling import Sample, SamplingMethod, draw_sample
+from papertally.audit.sampling_method import SamplingMethod
 from papertally.cli.common import console, print_json, user_errors
 from papertally.csv_safe import csv_writer
 from papertally.errors import PapertallyError
-from papertally.io.manifests import parse_manifest_argument, read_manifests
+
+if TYPE_CHECKING:
+    from papertally.audit.sampling import Sample
 
 ROWS_SHOWN = 1000
 """How many retrieval-list rows the terminal table shows before pointing to ``--csv``."""
@@ -120,6 +121,8 @@ def write_retrieval_csv(sample: Sample, path: Path) -> None:
 
 def print_sample(sample: Sample) -> None:
     """Print a summary and the retrieval list as a Rich table."""
+    from rich.table import Table
+
     manifest = sample.manifest
     replacement = "with" if sample.with_replacement else "without"
     first = sample.draws[0].sequence if sample.draws else 0
@@ -245,6 +248,9 @@ def register(app: typer.Typer) -> None:
             return
         if size is None:
             raise PapertallyError("give --size, the number of ballots to draw (or --cvrs)")
+        from papertally.audit.sampling import draw_sample
+        from papertally.io.manifests import parse_manifest_argument, read_manifests
+
         parsed = [parse_manifest_argument(argument) for argument in manifest]
         combined = read_manifests(parsed)
         result = draw_sample(

@@ -7,40 +7,22 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from papertally.audit.assertions import (
-    NO_VOTE,
-    PHANTOM,
-    Assertion,
-    check_sample_choices,
-    check_votes,
-    plurality_assertions,
-    reported_winners,
-)
-from papertally.audit.martingale import check_risk_limit
-from papertally.audit.polling import (
-    alpha_risk,
-    alpha_sample_size,
-    alpha_settings,
-    bravo_asn,
-    bravo_sample_size,
-    limit_sample_size,
-)
-from papertally.audit.simulate import (
-    SizeDistribution,
-    comparison_module,
-    simulate_comparison,
-    simulate_polling,
-)
 from papertally.cli.common import console, print_json, user_errors
 from papertally.errors import FileLocation, InputFileError, PapertallyError
 
+if TYPE_CHECKING:
+    from papertally.audit.assertions import Assertion
+    from papertally.audit.simulate import SizeDistribution
+
 AUDIT_TYPES = ("polling", "comparison", "batch")
-NO_VOTE_WORDS = {"", "blank", "none", "no vote", "undervote", "overvote", NO_VOTE}
-PHANTOM_WORDS = {"phantom", "not found", "missing", PHANTOM}
+NO_VOTE_WORDS = {"", "blank", "none", "no vote", "undervote", "overvote"}
+"""Sample-file entries read as no vote (besides the audit package's own ``NO_VOTE`` mark)."""
+PHANTOM_WORDS = {"phantom", "not found", "missing"}
+"""Sample-file entries read as a phantom card (besides the audit package's ``PHANTOM`` mark)."""
 
 TypeOption = typer.Option("polling", "--type", help="polling, comparison or batch.")
 MeasureTypeOption = typer.Option(
@@ -122,12 +104,14 @@ def _read_lines(path: Path) -> list[tuple[int, str]]:
 
 def read_polling_sample(path: Path, candidates: list[str]) -> list[str | None]:
     """Read sampled choices, one per line in draw order; blank/``none`` is no vote."""
+    from papertally.audit.assertions import NO_VOTE, PHANTOM, check_sample_choices
+
     choices: list[str | None] = []
     for number, entry in _read_lines(path):
         folded = entry.lower()
-        if folded in NO_VOTE_WORDS:
+        if folded in NO_VOTE_WORDS or folded == NO_VOTE:
             choices.append(NO_VOTE)
-        elif folded in PHANTOM_WORDS:
+        elif folded in PHANTOM_WORDS or folded == PHANTOM:
             choices.append(PHANTOM)
         else:
             try:
@@ -210,6 +194,13 @@ def read_comparison_sample(path: Path, assertions: list[Assertion]) -> dict[str,
 def _polling_sizes(
     assertions: list[Assertion], risk_limit: float, probability: float
 ) -> list[dict[str, Any]]:
+    from papertally.audit.polling import (
+        alpha_sample_size,
+        bravo_asn,
+        bravo_sample_size,
+        limit_sample_size,
+    )
+
     rows = []
     for assertion in assertions:
         counts = dict(zip(assertion.population.values, assertion.population.counts, strict=True))
@@ -233,6 +224,8 @@ def _polling_sizes(
 def _comparison_sizes(
     assertions: list[Assertion], risk_limit: float, probability: float, rates: dict[str, float]
 ) -> list[dict[str, Any]]:
+    from papertally.audit.simulate import comparison_module
+
     comparison = comparison_module()
     error_rates = comparison.ErrorRates(**rates)
     rows = []
@@ -268,6 +261,9 @@ def _batch_sizes(
     the tightest pair, whatever the number of batches, so the size is exact (Stark 2009;
     :func:`papertally.audit.batch.batch_comparison_sample_size`).
     """
+    from papertally.audit.assertions import check_votes, reported_winners
+    from papertally.audit.simulate import comparison_module
+
     batch = comparison_module("batch")
     cards = check_votes(tally, ballots, winners)
     won = reported_winners(tally, winners)
@@ -317,6 +313,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JsonOption,
     ) -> None:
         """Cards to sample to finish with the given probability if the reported results hold."""
+        from papertally.audit.assertions import plurality_assertions
+        from papertally.audit.martingale import check_risk_limit
+
         check_risk_limit(risk_limit)
         if audit_type not in AUDIT_TYPES:
             raise PapertallyError(f"--type {audit_type!r}: expected polling, comparison or batch")
@@ -392,6 +391,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Measure the risk from a sample in draw order (polling: choices; comparison: codes
         per assertion), or, with --cvrs, from the auditors' readings of the sampled cards."""
+        from papertally.audit.assertions import check_votes, plurality_assertions
+        from papertally.audit.martingale import check_risk_limit
+        from papertally.audit.polling import alpha_risk, alpha_settings
+        from papertally.audit.simulate import comparison_module
+
         check_risk_limit(risk_limit)
         if cvrs or mvrs is not None:
             if seed is None or mvrs is None or not manifest or not cvrs:
@@ -484,6 +488,10 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JsonOption,
     ) -> None:
         """Distribution of sample sizes (mean, p50, p90, p99) for planning."""
+        from papertally.audit.assertions import plurality_assertions
+        from papertally.audit.martingale import check_risk_limit
+        from papertally.audit.simulate import simulate_comparison, simulate_polling
+
         check_risk_limit(risk_limit)
         tally = parse_votes(votes)
         if trials < 1:
@@ -536,6 +544,8 @@ def _largest(rows: list[dict[str, Any]]) -> SizeDistribution:
     The contest's audit stops only when every assertion has, so each figure is at least the
     largest of the assertions' (a lower bound for the contest when several are close).
     """
+    from papertally.audit.simulate import SizeDistribution
+
     return SizeDistribution(
         trials=min(int(r["trials"]) for r in rows),
         mean=max(float(r["mean"]) for r in rows),

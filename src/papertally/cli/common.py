@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from papertally.errors import PapertallyError
-from papertally.store.engine import DB_ENV, DEFAULT_DB_URL
+from papertally.store.defaults import DB_ENV, DEFAULT_DB_URL
 
 console = Console()
 err_console = Console(stderr=True)

@@ -11,34 +11,17 @@ import csv
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from papertally.cli.common import console, print_json, user_errors
 from papertally.errors import FileLocation, InputFileError, PapertallyError
-from papertally.io import read_results
-from papertally.law import (
-    ContestResults,
-    CountyCost,
-    StateResult,
-    assess_recount,
-    electoral_picture,
-    estimate_cost,
-    flip_outlook,
-    history_facts,
-    load_history,
-    parse_election_type,
-    parse_office,
-    rule_for,
-    state_law,
-)
-from papertally.law.engine import RecountAssessment
-from papertally.law.history import assumptions as flip_assumptions
-from papertally.law.margins import describe
-from papertally.law.schema import Anchor, Rule
-from papertally.model import Election
-from papertally.model.results import ORIGINAL_CANVASS
+
+if TYPE_CHECKING:
+    from papertally.law import ContestResults, RecountAssessment, Rule, StateResult
+    from papertally.law.schema import Anchor
+    from papertally.model import Election
 
 app = typer.Typer(help="Recount law: triggers, eligibility, fees, deadlines.", no_args_is_help=True)
 
@@ -57,6 +40,9 @@ def _parse_date(value: str | None, option: str) -> date | None:
 
 def _contest_results(election: Election, contest: str | None, count: str | None) -> ContestResults:
     """Pick the contest (the only one, or ``--contest``) and count, and return its totals."""
+    from papertally.law import ContestResults
+    from papertally.model.results import ORIGINAL_CANVASS
+
     if contest is None:
         if len(election.contests) != 1:
             known = ", ".join(repr(n) for n in election.contests) or "none"
@@ -77,6 +63,8 @@ def _contest_results(election: Election, contest: str | None, count: str | None)
 
 
 def _read(results: Path, contest: str | None, count: str | None) -> tuple[ContestResults, Election]:
+    from papertally.io import read_results
+
     imported = read_results([results])
     return _contest_results(imported.election, contest, count), imported.election
 
@@ -132,6 +120,8 @@ def check(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Say whether a recount is automatic, who may ask, what it costs and by when."""
+    from papertally.law import assess_recount, parse_election_type, parse_office, state_law
+
     state_law(state)
     office_type = parse_office(office)
     when = _parse_date(election_date, "--date")
@@ -158,12 +148,16 @@ def check(
 
 
 def _rule_dict(rule: Rule) -> dict[str, Any]:
+    from papertally.law.margins import describe
+
     data = rule.model_dump(mode="json")
     data["automatic_in_words"] = [f"{s.name}: {describe(s.trigger)}" for s in rule.automatic]
     return data
 
 
 def _print_rule(rule: Rule) -> None:
+    from papertally.law.margins import describe
+
     end = rule.effective_to.isoformat() if rule.effective_to else "now"
     basis = (
         " (first date the sources confirm)"
@@ -207,6 +201,8 @@ def rules(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Show a state's recount rules, with citations, sources and uncertain facts."""
+    from papertally.law import rule_for, state_law
+
     law = state_law(state)
     when = _parse_date(on, "--date")
     chosen = [rule_for(law.state, when)] if when is not None else list(law.rules)
@@ -227,6 +223,8 @@ def flip(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Votes needed to change the winner, and how often past recounts moved that much."""
+    from papertally.law import flip_outlook
+
     totals, _ = _read(results, contest, count)
     standing = totals.standing()
     outlook = flip_outlook(standing.margin, totals.office_total)
@@ -318,6 +316,8 @@ def electoral(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Which combinations of states would have to flip to change the presidential winner."""
+    from papertally.law import StateResult, electoral_picture
+
     rows: list[StateResult] = []
     for number, values in _table_rows(table):
         for column in ("state", "winner"):
@@ -370,6 +370,8 @@ def cost(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Statewide recount cost from county estimates (model fills gaps), and refund or balance."""
+    from papertally.law import CountyCost, estimate_cost
+
     from_results: dict[str, tuple[int, int]] = {}
     if results is not None:
         _, election = _read(results, contest, None)
@@ -427,6 +429,9 @@ def cost(
 @user_errors
 def history(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """The statewide recounts of 2000-2024 the outcome model rests on, with its assumptions."""
+    from papertally.law import history_facts, load_history
+    from papertally.law.history import assumptions as flip_assumptions
+
     cases = load_history()
     if as_json:
         print_json(

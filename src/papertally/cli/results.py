@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from papertally.cli.common import (
@@ -29,7 +28,6 @@ from papertally.cli.common import (
     user_errors,
 )
 from papertally.errors import PapertallyError
-from papertally.model import Election, ImportResult, ImportWarning
 from papertally.reconcile import (
     DEFAULT_LARGEST,
     DEFAULT_TOLERANCE_SHARE,
@@ -42,6 +40,7 @@ from papertally.types import ElectionId
 
 if TYPE_CHECKING:
     from papertally.io import ProgressCallback
+    from papertally.model import Election, ImportResult, ImportWarning
     from papertally.store import Store
 
 WARNINGS_SHOWN = 20
@@ -60,6 +59,14 @@ def _import_progress(enabled: bool) -> Iterator[ProgressCallback]:
     Nothing is drawn when stderr is not a terminal (pipes, tests, ``--json`` consumers), so the
     standard output stays clean.
     """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     show = enabled and err_console.is_terminal
     with Progress(
         TextColumn("reading rows"),

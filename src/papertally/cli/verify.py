@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from papertally.cli.common import console, err_console, print_json, user_errors
-from papertally.verify import verify_export
 
 
 @user_errors
@@ -22,6 +20,10 @@ def verify(
     the sample from the seed, and measures every round's risk again from the audit-board records
     and the CVRs in the zip. The first mismatch is named.
     """
+    from rich.table import Table
+
+    from papertally.verify import verify_export
+
     result = verify_export(export)
     if as_json:
         print_json(result.to_json())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -12,10 +13,11 @@ from rich.table import Table
 from papertally.cli.common import DbOption, console, database_url, print_json, user_errors
 from papertally.errors import PapertallyError
 from papertally.model.recount import Role
-from papertally.store import Store
-from papertally.store.engine import DB_ENV
-from papertally.store.recounts import RecountStore
-from papertally.store.users import UserStore
+from papertally.store.defaults import DB_ENV
+
+if TYPE_CHECKING:
+    from papertally.store.recounts import RecountStore
+    from papertally.store.users import UserStore
 
 user_app = typer.Typer(help="Accounts of the recount app.", no_args_is_help=True)
 log_app = typer.Typer(help="The tamper-evident activity log.", no_args_is_help=True)
@@ -25,6 +27,9 @@ MISMATCHES_SHOWN = 20
 
 
 def _recount_store(db: str | None) -> RecountStore:
+    from papertally.store import Store
+    from papertally.store.recounts import RecountStore
+
     store = Store(database_url(db))
     store.migrate()
     return RecountStore(store.engine)
@@ -60,6 +65,7 @@ def serve(
 
     import uvicorn
 
+    from papertally.store import Store
     from papertally.web.headers import HTTPS_ONLY_ENV
     from papertally.web.security import TRUSTED_PROXIES_ENV
     from papertally.web.security import trusted_proxies as parse_proxies
@@ -91,6 +97,8 @@ def serve(
 
 
 def _user_store(db: str | None) -> UserStore:
+    from papertally.store.users import UserStore
+
     return UserStore(_recount_store(db).engine)
 
 

@@ -5,12 +5,34 @@ and the warnings found on the way; :func:`read_results` recognises each file's f
 content and merges the files into one election.
 """
 
-from papertally.io.detect import FORMATS, GENERIC_FORMAT, OPENELECTIONS_FORMAT, detect_format
-from papertally.io.generic_csv import write_generic_csv
-from papertally.io.progress import ProgressCallback
-from papertally.io.read import read_results, read_results_file
-from papertally.io.wec import WEC_FORMAT
-from papertally.io.wec_writer import write_wec_report
+from typing import TYPE_CHECKING
+
+from papertally.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from papertally.io.detect import FORMATS, GENERIC_FORMAT, OPENELECTIONS_FORMAT, detect_format
+    from papertally.io.generic_csv import write_generic_csv
+    from papertally.io.progress import ProgressCallback
+    from papertally.io.read import read_results, read_results_file
+    from papertally.io.wec import WEC_FORMAT
+    from papertally.io.wec_writer import write_wec_report
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "detect": (
+                "FORMATS",
+                "GENERIC_FORMAT",
+                "OPENELECTIONS_FORMAT",
+                "detect_format",
+            ),
+            "generic_csv": ("write_generic_csv",),
+            "progress": ("ProgressCallback",),
+            "read": ("read_results", "read_results_file"),
+            "wec": ("WEC_FORMAT",),
+            "wec_writer": ("write_wec_report",),
+        },
+    )
 
 __all__ = [
     "FORMATS",

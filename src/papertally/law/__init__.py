@@ -11,19 +11,60 @@ Pure domain code (no file, store or web imports). The rules ship as hand-checked
 * :func:`electoral_picture` - which states would have to flip to change a presidential winner.
 """
 
-from papertally.law.calendar import electors_dates
-from papertally.law.cost import CostEstimate, CountyCost, Settlement, estimate_cost, settle
-from papertally.law.electoral import ElectoralPicture, StateResult, electoral_picture
-from papertally.law.engine import (
-    RecountAssessment,
-    assess_recount,
-    parse_election_type,
-    parse_office,
-)
-from papertally.law.history import FlipOutlook, flip_outlook, history_facts, load_history
-from papertally.law.margins import ContestResults
-from papertally.law.rules import STATE_NAMES, load_all, rule_for, state_code, state_law
-from papertally.law.schema import ElectionType, OfficeType, Rule, StateLaw
+from typing import TYPE_CHECKING
+
+from papertally.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from papertally.law.calendar import electors_dates
+    from papertally.law.cost import CostEstimate, CountyCost, Settlement, estimate_cost, settle
+    from papertally.law.electoral import ElectoralPicture, StateResult, electoral_picture
+    from papertally.law.engine import (
+        RecountAssessment,
+        assess_recount,
+        parse_election_type,
+        parse_office,
+    )
+    from papertally.law.history import FlipOutlook, flip_outlook, history_facts, load_history
+    from papertally.law.margins import ContestResults
+    from papertally.law.rules import STATE_NAMES, load_all, rule_for, state_code, state_law
+    from papertally.law.schema import ElectionType, OfficeType, Rule, StateLaw
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "calendar": ("electors_dates",),
+            "cost": (
+                "CostEstimate",
+                "CountyCost",
+                "Settlement",
+                "estimate_cost",
+                "settle",
+            ),
+            "electoral": ("ElectoralPicture", "StateResult", "electoral_picture"),
+            "engine": (
+                "RecountAssessment",
+                "assess_recount",
+                "parse_election_type",
+                "parse_office",
+            ),
+            "history": (
+                "FlipOutlook",
+                "flip_outlook",
+                "history_facts",
+                "load_history",
+            ),
+            "margins": ("ContestResults",),
+            "rules": (
+                "STATE_NAMES",
+                "load_all",
+                "rule_for",
+                "state_code",
+                "state_law",
+            ),
+            "schema": ("ElectionType", "OfficeType", "Rule", "StateLaw"),
+        },
+    )
 
 __all__ = [
     "STATE_NAMES",

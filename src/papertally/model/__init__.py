@@ -4,33 +4,71 @@ Pure Python: no database, web or file-format code. Vocabulary follows NIST SP 15
 (Election Results Reporting): ReportingUnit, CountItemType, ResultsStatus.
 """
 
-from papertally.model.cards import (
-    BallotCard,
-    CardCollection,
-    CardContest,
-    CardError,
-    ChoiceDef,
-    ContestDef,
-    Mark,
-    SourceFile,
-    merge_tallies,
-)
-from papertally.model.results import (
-    SCATTERING,
-    Choice,
-    Contest,
-    ContestCount,
-    CountItemType,
-    Election,
-    ImportResult,
-    ImportWarning,
-    ReportingUnit,
-    ReportingUnitType,
-    ResultsStatus,
-    UnitTally,
-    standard_count_name,
-    unit_id,
-)
+from typing import TYPE_CHECKING
+
+from papertally.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from papertally.model.cards import (
+        BallotCard,
+        CardCollection,
+        CardContest,
+        CardError,
+        ChoiceDef,
+        ContestDef,
+        Mark,
+        SourceFile,
+        merge_tallies,
+    )
+    from papertally.model.results import (
+        SCATTERING,
+        Choice,
+        Contest,
+        ContestCount,
+        CountItemType,
+        Election,
+        ImportResult,
+        ImportWarning,
+        ReportingUnit,
+        ReportingUnitType,
+        ResultsStatus,
+        UnitTally,
+        standard_count_name,
+        unit_id,
+    )
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "cards": (
+                "BallotCard",
+                "CardCollection",
+                "CardContest",
+                "CardError",
+                "ChoiceDef",
+                "ContestDef",
+                "Mark",
+                "SourceFile",
+                "merge_tallies",
+            ),
+            "results": (
+                "SCATTERING",
+                "Choice",
+                "Contest",
+                "ContestCount",
+                "CountItemType",
+                "Election",
+                "ImportResult",
+                "ImportWarning",
+                "ReportingUnit",
+                "ReportingUnitType",
+                "ResultsStatus",
+                "UnitTally",
+                "standard_count_name",
+                "unit_id",
+            ),
+        },
+    )
 
 __all__ = [
     "SCATTERING",

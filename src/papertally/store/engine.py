@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from papertally.errors import PapertallyError
+from papertally.store.defaults import DB_ENV as DB_ENV
+from papertally.store.defaults import DEFAULT_DB_URL as DEFAULT_DB_URL
 
 WRITE_OPTION = "papertally_write"
 """Execution option marking a connection whose transaction will write (SQLite: lock at once)."""
@@ -98,9 +100,3 @@ def reading(engine: Engine) -> Iterator[Connection]:
     """Yield a connection in a read transaction, so what is read is one consistent state."""
     with engine.connect() as connection, connection.begin():
         yield connection
-
-
-DB_ENV = "PAPERTALLY_DB"
-"""The environment variable naming the store's URL."""
-DEFAULT_DB_URL = "sqlite:///papertally.db"
-"""The store used when neither ``--db`` nor ``$PAPERTALLY_DB`` names one: a file here."""
