@@ -1,7 +1,8 @@
 """Load the rule files shipped in ``papertally/law/rules/`` (one YAML file per state and DC).
 
-The files are read once and validated with pydantic (:class:`~papertally.law.schema.StateLaw`);
-a malformed file is an error naming the file, never a silently missing state.
+Each file is read once, when its state is first asked for, and validated with pydantic
+(:class:`~papertally.law.schema.StateLaw`); a malformed file is an error naming the file, never a
+silently missing state. One state's question reads one file, not all 51.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import difflib
 import functools
 from datetime import date
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 import yaml
 from pydantic import ValidationError
@@ -55,32 +57,38 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML was built with it (several times faster)."""
 
 
+def _rules_folder() -> Traversable:
+    return resources.files("papertally.law") / "rules"
+
+
+@functools.cache
+def _rule_file(name: str) -> StateLaw:
+    """Return the validated law in the rule file ``name`` (``wi.yaml``); cached per file."""
+    entry = _rules_folder() / name
+    try:
+        data = yaml.load(entry.read_text(encoding="utf-8"), Loader=_LOADER)
+        law = StateLaw.model_validate(data)
+    except (ValidationError, yaml.YAMLError) as error:
+        raise PapertallyError(f"rule file {name} is not valid: {error}") from error
+    if name != f"{law.state.lower()}.yaml":
+        raise PapertallyError(f"rule file {name} holds state {law.state}")
+    return law
+
+
 @functools.cache
 def load_all() -> dict[str, StateLaw]:
     """Return every state's law by postal code, validated; cached after the first call."""
-    folder = resources.files("papertally.law") / "rules"
-    laws: dict[str, StateLaw] = {}
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        try:
-            data = yaml.load(entry.read_text(encoding="utf-8"), Loader=_LOADER)
-            law = StateLaw.model_validate(data)
-        except (ValidationError, yaml.YAMLError) as error:
-            raise PapertallyError(f"rule file {entry.name} is not valid: {error}") from error
-        if entry.name != f"{law.state.lower()}.yaml":
-            raise PapertallyError(f"rule file {entry.name} holds state {law.state}")
-        laws[law.state] = law
-    return laws
+    names = sorted(e.name for e in _rules_folder().iterdir() if e.name.endswith(".yaml"))
+    return {law.state: law for law in map(_rule_file, names)}
 
 
 def state_law(state: str) -> StateLaw:
-    """Return the law of ``state`` (code or name)."""
+    """Return the law of ``state`` (code or name), reading only that state's rule file."""
     code = state_code(state)
-    laws = load_all()
-    if code not in laws:
+    name = f"{code.lower()}.yaml"
+    if not (_rules_folder() / name).is_file():
         raise PapertallyError(f"no rule file for {STATE_NAMES[code]} ({code})")
-    return laws[code]
+    return _rule_file(name)
 
 
 def rule_for(state: str, on: date) -> Rule:
