@@ -31,6 +31,8 @@ from papertally.store.files import FileStore, StoredBlob
 LOG = logging.getLogger(__name__)
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 """The first bytes of a zip archive (local header, empty archive, spanned archive)."""
+WORKER_NICENESS = 10
+"""How much lower a worker's CPU priority is than the web process's (``nice``)."""
 TOO_BIG_TO_READ = (
     "the file is too large to read within the memory a worker may use "
     "($PAPERTALLY_PARSE_MEMORY_MB); split it into smaller files"
@@ -73,10 +75,13 @@ def exit_with_parent(parent: int) -> None:
 
 def start_worker(parent: int, memory_bytes: int) -> None:
     """Prepare a worker process: end it with the web process ``parent``
-    (:func:`exit_with_parent`) and cap its address space at ``memory_bytes`` (0: no cap), so a
-    file whose reading would need more fails with a message instead of exhausting the server.
+    (:func:`exit_with_parent`), lower its CPU priority (the web process answering people comes
+    first when the cores are busy) and cap its address space at ``memory_bytes`` (0: no cap),
+    so a file whose reading would need more fails with a message instead of exhausting the
+    server.
     """
     exit_with_parent(parent)
+    os.nice(WORKER_NICENESS)
     if memory_bytes > 0:
         import resource
 
