@@ -147,7 +147,7 @@ def polling_rows(cards: int, trials: int, margins: tuple[float, ...]) -> None:
         reported = two_candidates(cards, (1 + margin) / 2)
         (assertion,) = plurality_assertions({"A": reported.counts[0], "B": reported.counts[1]})
         settings = alpha_settings(assertion, ALPHA)
-        used = trials if margin >= 0.02 else max(20, trials // 4)
+        used = 5 * trials if margin >= 0.05 else trials if margin >= 0.02 else max(20, trials // 4)
         c = simulate_stopping(reported, ALPHA, settings=settings, trials=used, seed=1)
         bound = limit_sample_size(reported, ALPHA)
         c_oracle = simulate_stopping(

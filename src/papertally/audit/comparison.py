@@ -361,12 +361,13 @@ def clca_bets(
        ever raise the martingale.
 
     Measured (``bench/bench_audit_efficiency.py``, α = 5%, N = 10⁶, margins 20% … 0.5%): with
-    no errors the sample is at most 1.003 times the limit ``ln(1/α)/ln(2/(2 − v/u))`` rounded
-    up to whole cards; with one-vote overstatements in 1 of 1,000 cards and two-vote ones in 1
-    of 10,000 the mean is within 5% of the Kelly bet fixed at the true rates, and as small as
-    Kaplan-Markov's (``γ = 1.03905``) at margins of 2% and more, but larger at 1% and 0.5%
-    (see ``docs/audit-api.md``: no rule that bets near the cap before the first error can avoid
-    that, because a two-vote overstatement then costs ``ln(1/f₀)``).
+    no errors the sample is the limit ``ln(1/α)/ln(2/(2 − v/u))`` rounded up to whole cards, or
+    at most 1.004 times the limit; with one-vote overstatements in 1 of 1,000 cards and two-vote
+    ones in 1 of 10,000 the mean is within 5% of the Kelly bet fixed at the true rates (1.001
+    at 20%, 1.018 at 1%, 1.048 at 0.5%), no larger than Kaplan-Markov's (``γ = 1.03905``) at
+    margins of 2% and more, but 13 ± 4 cards larger at 1% and 82 ± 13 at 0.5%: no rule that
+    bets near the cap before the first error avoids that, because a two-vote overstatement
+    then costs ``ln(1/f₀)`` (``docs/audit-api.md``, "How efficient and how fast").
 
     ``values`` are the ``B`` values in draw order and ``means`` their null means ``μ_i``; the
     result is a valid input for :func:`papertally.audit.martingale.betting_martingale`.
