@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib
 import json
+import pkgutil
 import subprocess
 import sys
+from types import ModuleType
 
 import pytest
 
@@ -117,6 +119,15 @@ def test_lazy_packages_still_export_every_name() -> None:
         missing = [n for n in package.__all__ if getattr(package, n, None) is None]
         assert missing == [], f"{name}: {missing}"
         assert set(package.__all__) <= set(dir(package)), name
+        # A lazily exported function named like a submodule would be replaced by the module
+        # as soon as anything imported that submodule.
+        submodules = {m.name for m in pkgutil.iter_modules(package.__path__)}
+        clashes = [
+            n
+            for n in submodules & set(package.__all__)
+            if not isinstance(getattr(package, n), ModuleType)
+        ]
+        assert clashes == [], f"{name}: {clashes}"
         with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
             getattr(package, "not_a_name")  # noqa: B009 (a name that must not resolve)
 
