@@ -332,7 +332,7 @@ def test_planning_clean_paths_in_blocks_match_the_exact_sums() -> None:
         loser="B",
     )
     theta1, _ = allocation_cells(contest, 40)
-    draws = np.array([0, 5, 2_048, 2_049, 7_777, 30_000])
+    draws = np.array([0, 5, 512, 513, 2_048, 7_777, 30_000])
     exact = _clean_log_peaks(contest, theta1, 30_000)[:, draws]
     np.testing.assert_allclose(
         _clean_log_peaks_at(contest, theta1, draws), exact, rtol=1e-6, atol=1e-9

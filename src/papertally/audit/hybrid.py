@@ -85,7 +85,7 @@ BOUNDARY_CELLS = 20
 """The planner also takes the measurement's cells this close to ``θ1 = Ā1`` (either side)."""
 MAX_PLANNING_HORIZON = 20_000
 """Polling draws planned at most; beyond that, a full hand count."""
-DRIFT_POINTS = 100
+DRIFT_POINTS = 80
 """Grid points (geometric) of polled sample sizes at which the planner evaluates its chances."""
 CLOSEST_CELLS = 4
 """Cells per split and polled size for which the planner evaluates the first-passage law."""
@@ -537,8 +537,10 @@ def _clean_log_peaks(contest: HybridContest, theta1: FloatArray, horizon: int) -
     return out
 
 
-EXACT_CLEAN_DRAWS = 2_048
+EXACT_CLEAN_DRAWS = 512
 """Clean CVR draws the planner sums one by one; beyond, it sums blocks by the midpoint rule."""
+CLEAN_BLOCKS = 400
+"""Blocks of clean CVR draws past :data:`EXACT_CLEAN_DRAWS` (each summed by the midpoint rule)."""
 
 
 def _clean_log_peaks_at(
@@ -547,8 +549,8 @@ def _clean_log_peaks_at(
     """Return :func:`_clean_log_peaks` after each number of ``draws`` (ascending), per cell.
 
     The first :data:`EXACT_CLEAN_DRAWS` factors are summed one by one; further ones in about
-    2,000 blocks, each its midpoint factor times its length (the factors change smoothly with
-    the draw number, so the relative error stays far below 1e-6), then interpolated.
+    :data:`CLEAN_BLOCKS` blocks, each its midpoint factor times its length (the factors change
+    smoothly with the draw number, so the relative error stays below 1e-6), then interpolated.
     """
     horizon = int(draws.max()) if draws.size else 0
     if horizon <= EXACT_CLEAN_DRAWS:
@@ -556,7 +558,7 @@ def _clean_log_peaks_at(
     exact = _clean_log_peaks(contest, theta1, EXACT_CLEAN_DRAWS)
     margins = np.minimum(2.0 * (contest.cvr_mean - theta1), 2.0 - 1e-9)
     live = margins >= SMALLEST_MARGIN
-    edges = np.unique(np.linspace(EXACT_CLEAN_DRAWS, horizon, 2_001).round())
+    edges = np.unique(np.linspace(EXACT_CLEAN_DRAWS, horizon, CLEAN_BLOCKS + 1).round())
     middles = 0.5 * (edges[:-1] + edges[1:]) + 0.5
     tail = np.zeros((theta1.size, edges.size))
     if live.any():
