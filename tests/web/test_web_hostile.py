@@ -547,6 +547,8 @@ FIELDS = [
     "deadline",
     "starts_on",
     "office",
+    "winners",
+    "found",
 ]
 
 
