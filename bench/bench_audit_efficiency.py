@@ -10,7 +10,8 @@ Issue 9 targets (α = 5%, N = 1,000,000 cards, margins 20% … 0.5%):
 (c) ballot polling (ALPHA), the reported result true: mean / ``ln(1/α)/KL`` (≤ 1.02), and
     over the oracle test (BRAVO's SPRT at the true shares, same draws);
 (d) polling, the true margin half the reported one: mean / the oracle test for the true margin
-    (BRAVO's SPRT at the true shares, same draws without replacement; ≤ 1.3).
+    (BRAVO's SPRT at the true shares, same draws without replacement; ≤ 1.3);
+(e) hybrid plans (100,000 cards): how many audits simulated at each plan stop (planned 90%).
 
 Published figures beside them (docs/audit-api.md): the floor is 598 cards at a 1% margin and
 α = 5%; SHANGRLA's CLCA 599, rlauxe's 618; Arlo's super-simple initial size 536 at 1% with
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import math
 import time
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,6 +37,7 @@ from papertally.audit.comparison import (
     noerror_value,
     null_mean,
 )
+from papertally.audit.hybrid import hybrid_risk, hybrid_sample_size
 from papertally.audit.kaplan_markov import (
     SUPER_SIMPLE_RATES,
     kaplan_markov_bet,
@@ -46,6 +49,16 @@ from papertally.audit.polling import alpha_settings, limit_sample_size, simulate
 MARGINS = (0.20, 0.10, 0.05, 0.02, 0.01, 0.005)
 ALPHA = 0.05
 O1, O2 = 1e-3, 1e-4
+HYBRID_CASES = (
+    (0.8, 0.05, 0.20),
+    (0.8, 0.05, 0.10),
+    (0.8, 0.05, 0.05),
+    (0.8, 0.05, 0.02),
+    (0.5, 0.10, 0.10),
+    (0.5, 0.10, 0.05),
+    (0.5, 0.10, 0.02),
+)
+"""(share of cards with CVRs, α, margin) of the hybrid plans checked by simulated audits."""
 PUBLISHED = (
     ("floor ln(1/α)/ln(2/(2−v)), 1%, α 5%", 598),
     ("SHANGRLA CLCA, 1%, α 5%", 599),
@@ -165,6 +178,37 @@ def polling_rows(cards: int, trials: int, margins: tuple[float, ...]) -> None:
         )
 
 
+def hybrid_rows(cards: int, audits: int, cases: tuple[tuple[float, float, float], ...]) -> None:
+    """Print hybrid plans and how many audits simulated at each plan stop (planned: 90%)."""
+    print(f"Hybrid plans, {cards:,} cards; audits simulated at each plan (CVRs right, polled")
+    print("cards drawn without replacement from the reported votes)")
+    rng = np.random.default_rng(5)
+    for share_cvr, alpha, margin in cases:
+        n1 = int(share_cvr * cards)
+        n2 = cards - n1
+        w1, w2 = round(n1 * (1 + margin) / 2), round(n2 * (1 + margin) / 2)
+        strata: dict[str, Any] = {
+            "votes_cvr_stratum": {"A": w1, "B": n1 - w1},
+            "votes_no_cvr_stratum": {"A": w2, "B": n2 - w2},
+            "cards_cvr": n1,
+            "cards_no_cvr": n2,
+            "winner": "A",
+            "loser": "B",
+        }
+        plan = hybrid_sample_size(**strata, risk_limit=alpha)
+        pool = np.array(["A"] * w2 + ["B"] * (n2 - w2))
+        stopped = 0
+        for _ in range(audits):
+            polled = [str(c) for c in rng.choice(pool, size=plan.polling, replace=False)]
+            risk = hybrid_risk(["0"] * plan.comparison, polled, **strata, risk_limit=alpha)
+            stopped += risk.stop
+        print(
+            f"  {share_cvr:.0%} with CVRs, α {alpha:.0%}, margin {margin:.0%}: "
+            f"{plan.comparison} + {plan.polling} = {plan.total} cards; "
+            f"{stopped} of {audits} stopped"
+        )
+
+
 def main() -> None:
     """Print the tables, the published figures and the time they took."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -175,10 +219,13 @@ def main() -> None:
     if args.smoke:
         comparison_rows(5, (0.2,))
         polling_rows(10_000, 5, (0.2,))
+        hybrid_rows(10_000, 2, ((0.8, 0.05, 0.2),))
     else:
         comparison_rows(300 if args.quick else 1500, MARGINS)
         print()
         polling_rows(1_000_000, 100 if args.quick else 400, MARGINS)
+        print()
+        hybrid_rows(100_000, 20 if args.quick else 60, HYBRID_CASES)
     print("\nPublished figures (docs/audit-api.md):")
     for label, figure in PUBLISHED:
         print(f"  {label:<45} {figure:>5}")

@@ -929,8 +929,8 @@ def clca_sample_size(
     """Return the number of cards a CLCA needs to finish with chance ``probability``.
 
     With no expected errors the martingale's path is fixed, so the size is exact: the first draw
-    at which ``1/T`` reaches ``risk_limit`` (at most 0.3% above :func:`clca_limit_sample_size`
-    rounded up to whole cards, at α = 5%).
+    at which ``1/T`` reaches ``risk_limit`` (:func:`clca_limit_sample_size` rounded up to whole
+    cards, or at most 1.004 times it, at α = 5% and margins 0.5–20%).
     With ``error_rates`` (per card) it is the ``probability``-quantile of ``trials`` simulated
     audits (numpy, fixed ``seed``, discrepancies arriving independently at those rates). Capped
     at ``population`` (the full hand count) when sampling without replacement. ``phantoms``:

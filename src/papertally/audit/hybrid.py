@@ -663,7 +663,7 @@ def hybrid_sample_size(
     (:func:`_polling_drift`, Brownian first passage), and the split's chance is the smallest
     over the cells (the cells' tests move together, as they see the same draws). No
     simulation, so a plan takes milliseconds; it is a guide, not a guarantee
-    (``bench/bench_audit_speed.py`` and the tests check it by simulated audits). If no split up
+    (``bench/bench_audit_efficiency.py`` and the tests check it by simulated audits). If no split up
     to :data:`MAX_PLANNING_HORIZON` polled cards finishes, the answer is a full hand count.
     """
     check_risk_limit(risk_limit)
