@@ -646,3 +646,22 @@ def test_https_only_marks_the_session_cookie_secure(hostile: WebSetup) -> None:
         cookie = response.headers["set-cookie"].lower()
         assert ("; secure" in cookie) is https_only, cookie
         assert "strict-transport-security" in response.headers
+
+
+def test_https_behind_a_proxy_is_believed_only_from_a_trusted_proxy() -> None:
+    from types import SimpleNamespace
+
+    from papertally.web.headers import SecurityHeaders
+    from papertally.web.security import trusted_proxies
+
+    app = SimpleNamespace(state=SimpleNamespace(trusted_proxies=trusted_proxies("10.0.0.0/8")))
+    middleware = SecurityHeaders(app)  # type: ignore[arg-type]
+    forwarded = [(b"x-forwarded-proto", b"https")]
+
+    def scope(peer: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+        return {"scheme": "http", "client": (peer, 1), "headers": headers, "app": app}
+
+    assert middleware._over_https(scope("10.1.2.3", forwarded))
+    assert not middleware._over_https(scope("203.0.113.9", forwarded))
+    assert not middleware._over_https(scope("10.1.2.3", []))
+    assert SecurityHeaders(app, https_only=True)._over_https(scope("203.0.113.9", []))  # type: ignore[arg-type]
