@@ -121,12 +121,12 @@ async def signed_in(base: str, username: str) -> httpx.AsyncClient:
 
 async def user(
     base: str, county: str, page: str, choices: list[str], pace: float, seconds: float
-) -> tuple[list[float], int]:
+) -> tuple[list[tuple[float, float]], int]:
     """Act as a county clerk for ``seconds`` once signed in: her county's page, a ward's tally
     sheet through the API (the ward's current version kept from each answer), the sign-in
-    page."""
+    page. Returns each request's (end time, latency) and the number of errors."""
     rng = random.Random(county)
-    latencies: list[float] = []
+    latencies: list[tuple[float, float]] = []
     errors = 0
     client = await signed_in(base, f"clerk-{county}")
     anonymous = httpx.AsyncClient(base_url=base, timeout=60)
@@ -159,7 +159,7 @@ async def user(
                 step += 1
                 await asyncio.sleep(pace)
                 continue
-            latencies.append(time.perf_counter() - started)
+            latencies.append((time.monotonic(), time.perf_counter() - started))
             if response.status_code >= 400:
                 errors += 1
                 print(f"  {response.status_code}: {response.text[:200]}", file=sys.stderr)
@@ -176,7 +176,7 @@ async def user(
 async def users(
     base: str, pages: dict[str, str], choices: list[str], pace: float, seconds: float
 ) -> tuple[list[float], int]:
-    """Run every clerk for ``seconds``; return all latencies and the number of errors."""
+    """Run every clerk for ``seconds``; return all (end time, latency) and the errors."""
     results = await asyncio.gather(
         *(user(base, county, page, choices, pace, seconds) for county, page in pages.items())
     )
@@ -238,16 +238,18 @@ async def with_upload(
     choices: list[str],
     path: Path,
     target: str,
-) -> tuple[list[float], int, float, str]:
-    """Run the clerks while the upload is sent; return their latencies, errors, the upload's
-    transfer time and where its answer points."""
+) -> tuple[list[tuple[float, float]], int, tuple[float, float], float, str]:
+    """Run the clerks while the upload is sent; return their (end time, latency), errors, when
+    the upload was being sent, its transfer time and where its answer points."""
     measured = asyncio.ensure_future(users(base, pages, choices, args.pace, args.seconds))
     await asyncio.sleep(min(2.0, args.seconds / 10))
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as sender:
+        sent_from = time.monotonic()
         sending = asyncio.get_running_loop().run_in_executor(sender, upload, base, path, target)
         transfer, location = await sending
+        sent_until = time.monotonic()
     latencies, errors = await measured
-    return latencies, errors, transfer, location
+    return latencies, errors, (sent_from, sent_until), transfer, location
 
 
 def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 300) -> None:
@@ -308,12 +310,22 @@ def main() -> None:
                     f"{args.processes} app process(es), phases of {args.seconds:.0f} s"
                 )
                 alone, errors = asyncio.run(users(base, pages, choices, args.pace, args.seconds))
-                figures("without upload", alone, errors)
+                figures("without upload", [x for _, x in alone], errors)
                 target = f"/audits/{audit_id}/counties/{county_id}/files"
-                during, errors, transfer, location = asyncio.run(
+                during, errors, (sent_from, sent_until), transfer, location = asyncio.run(
                     with_upload(base, args, pages, choices, manifest, target)
                 )
-                p99 = figures(f"with a {args.mb:.0f} MB upload in progress", during, errors)
+                p99 = figures(
+                    f"with a {args.mb:.0f} MB upload in progress",
+                    [x for _, x in during],
+                    errors,
+                )
+                sending = [x for at, x in during if sent_from <= at <= sent_until + 0.1]
+                reading = [x for at, x in during if at > sent_until + 0.1]
+                if sending:
+                    figures("  of which while it was sent", sending, 0)
+                if reading:
+                    figures("  of which while it was read", reading, 0)
                 print(f"upload sent and answered in {transfer:.1f} s")
                 if "/uploads/" in location:
                     state, waited, message = asyncio.run(
