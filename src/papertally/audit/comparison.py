@@ -206,7 +206,11 @@ class ClcaBetting:
     o2_prior: float = 1e-4
     """Prior guess of the rate of two-vote overstatements ``ω/u = 1`` (and phantoms)."""
     prior_weight: float = 10_000.0
-    """How many draws the prior guesses count as when shrunk toward the observed rates."""
+    """How many draws the prior guesses count as when shrunk toward the observed rates.
+
+    Heavy, so that at the planning rates the bets stay near the best fixed bet; at five times
+    those rates it learns too slowly (1% margin: 14,132 cards at the 90% quantile, 10,040 with
+    2,000; ``docs/audit-api.md``)."""
     o1_floor: float = 1e-5
     """The estimated one-vote rate is never taken below this (truncation)."""
     o2_floor: float = 1e-6
