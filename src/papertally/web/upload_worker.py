@@ -75,13 +75,16 @@ def exit_with_parent(parent: int) -> None:
 
 def start_worker(parent: int, memory_bytes: int) -> None:
     """Prepare a worker process: end it with the web process ``parent``
-    (:func:`exit_with_parent`), lower its CPU priority (the web process answering people comes
-    first when the cores are busy) and cap its address space at ``memory_bytes`` (0: no cap),
+    (:func:`exit_with_parent`), lower its CPU priority (``nice``, and on Linux the idle
+    scheduling class: the web process answering people comes first whenever the cores are
+    busy) and cap its address space at ``memory_bytes`` (0: no cap),
     so a file whose reading would need more fails with a message instead of exhausting the
     server.
     """
     exit_with_parent(parent)
     os.nice(WORKER_NICENESS)
+    if hasattr(os, "SCHED_IDLE"):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     if memory_bytes > 0:
         import resource
 
