@@ -69,6 +69,14 @@ def test_ids_keep_leading_zeros_and_text() -> None:
     assert cards.encode_id(None) == ABSENT
 
 
+def test_ids_in_other_scripts_digits_are_kept_as_text() -> None:
+    """``"²".isdigit()`` is true but ``int("²")`` fails, and ``int("١٢")`` is 12: such ids stay text."""
+    cards, _ = small_collection()
+    cards.add_card("²", "١٢", "B", "X", [])
+    card = cards.card(0)
+    assert (card.card_id, card.tabulator) == ("²", "١٢")
+
+
 def test_overvote_counts_for_nobody_and_undervotes_are_derived() -> None:
     cards, c = small_collection()
     cards.add_card(1, "T", "B", 1, [(c["mayor"], None, None, [(c["alice"], 1), (c["bob"], 1)])])

@@ -286,7 +286,7 @@ class CardCollection:
             if 0 <= value < DIRECT_ID_LIMIT:
                 return value
             value = str(value)
-        elif value.isdigit() and len(value) < 19 and (value == "0" or value[0] != "0"):
+        elif value.isascii() and value.isdigit() and len(value) < 19 and (value == "0" or value[0] != "0"):
             return int(value)
         return -1 - self.strings.code(value)
 
@@ -295,7 +295,7 @@ class CardCollection:
         if isinstance(value, int) and 0 <= value < DIRECT_ID_LIMIT:
             return value
         text = str(value)
-        if text.isdigit() and len(text) < 19 and (text == "0" or text[0] != "0"):
+        if text.isascii() and text.isdigit() and len(text) < 19 and (text == "0" or text[0] != "0"):
             return int(text)
         found = self.strings.find(text)
         return None if found is None else -1 - found

@@ -269,7 +269,7 @@ async def receive_form(request: Request, *, file_field: str, max_files: int) -> 
         )
     declared = request.headers.get("content-length", "")
     limit = settings.max_upload_request_bytes
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise HTTPException(
             status_code=413,
             detail=f"the upload is {size_text(int(declared))}; files up to "
