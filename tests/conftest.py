@@ -49,6 +49,12 @@ def postgres_url() -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture(autouse=True)
+def uploads_in_tmp_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep every test's uploaded files in its ``tmp_path``, never in the working directory."""
+    monkeypatch.setenv("PAPERTALLY_DATA_DIR", str(tmp_path / "files"))
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Yield an empty database's URL: a SQLite file in ``tmp_path``, or a fresh PostgreSQL database.

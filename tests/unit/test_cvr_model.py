@@ -70,7 +70,7 @@ def test_ids_keep_leading_zeros_and_text() -> None:
 
 
 def test_ids_in_other_scripts_digits_are_kept_as_text() -> None:
-    """``"²".isdigit()`` is true but ``int("²")`` fails, and ``int("١٢")`` is 12: such ids stay text."""
+    """``"²".isdigit()`` holds but ``int("²")`` fails, and ``int("١٢")`` is 12: both stay text."""
     cards, _ = small_collection()
     cards.add_card("²", "١٢", "B", "X", [])
     card = cards.card(0)

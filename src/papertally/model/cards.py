@@ -286,7 +286,12 @@ class CardCollection:
             if 0 <= value < DIRECT_ID_LIMIT:
                 return value
             value = str(value)
-        elif value.isascii() and value.isdigit() and len(value) < 19 and (value == "0" or value[0] != "0"):
+        elif (
+            value.isascii()
+            and value.isdigit()
+            and len(value) < 19
+            and (value == "0" or value[0] != "0")
+        ):
             return int(value)
         return -1 - self.strings.code(value)
 
