@@ -1,5 +1,5 @@
 """Commands of the recount app: ``serve``, ``user add|list|disable|enable|reset-password``,
-``log verify`` and ``log export``."""
+``log verify``, ``log baseline`` and ``log export``."""
 
 from __future__ import annotations
 
@@ -221,6 +221,7 @@ def verify_log(
                 "head_hash": chain.head_hash,
                 "first_break": chain.first_break,
                 "reason": chain.reason,
+                "baseline_needed": result.predates_integrity,
                 "mismatches": [
                     {
                         "table": m.table,
@@ -246,8 +247,43 @@ def verify_log(
             console.print(f"[red]Altered[/red]: {mismatch.message}", highlight=False)
         if len(result.mismatches) > len(shown):
             console.print(f"… and {len(result.mismatches) - len(shown)} more (see --json)")
+        if result.predates_integrity:
+            console.print(
+                f"[yellow]Upgraded store[/yellow]: all {len(result.mismatches)} failures are "
+                "rows from before the integrity log (migration 0007), which no entry covers; "
+                "run `papertally log baseline` to record them as they are now",
+                highlight=False,
+                soft_wrap=True,
+            )
     if not result.intact:
         raise typer.Exit(code=1)
+
+
+@log_app.command("baseline")
+@user_errors
+def baseline_log(
+    db: str | None = DbOption,
+    actor: str = typer.Option("command line", help="Who records the baseline (kept in the log)."),
+) -> None:
+    """Record every row no log entry covers yet, in a store from before the integrity log.
+
+    One entry of the main chain lists those rows (an election's canvass as its content hash),
+    so that verify checks them from then on. It attests the state at this moment: a change made
+    before it cannot be detected. Refused when there is nothing to record.
+    """
+    done = _recount_store(db).baseline(actor)
+    table = Table("table", "rows covered")
+    for name, number in done.covered.items():
+        table.add_row(name, f"{number:,}")
+    console.print(table)
+    console.print(
+        f"Baseline recorded as entry {done.entry.sequence} (hash {done.entry.entry_hash}): "
+        f"it attests these {sum(done.covered.values()):,} rows as they are at "
+        f"{done.entry.recorded_at:%Y-%m-%d %H:%M:%S} UTC; a change made to them before this "
+        "moment cannot be detected",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @log_app.command("export")

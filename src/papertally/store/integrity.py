@@ -35,11 +35,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from papertally.errors import PapertallyError
 from papertally.model.activity import (
     ANCHORS_KEY,
     GENESIS_HASH,
     MAIN_CHAIN,
     ActivityEntry,
+    ChainVerification,
     canonical_json,
     link_entry,
 )
@@ -130,6 +132,9 @@ class Mismatch:
     message: str
     chain: str | None = None
     """The chain of that entry (``""``: the main chain)."""
+    unlogged: RowState | None = None
+    """The row's current state when no log entry covers it at all (what ``log baseline``
+    records for a store from before migration 0007)."""
 
 
 def table_of(name: str) -> Table:
@@ -581,6 +586,7 @@ def _verify_table(
                     None,
                     None,
                     f"{where} is not in the log (written outside the app)",
+                    unlogged=state,
                 )
             )
         elif logged.digest is None:
@@ -662,6 +668,7 @@ def _verify_canvass(
                     None,
                     None,
                     f"{where} is not in the log (imported outside the app)",
+                    unlogged=state if logged is None else None,
                 )
             )
         elif logged.digest != state.digest:
@@ -713,3 +720,118 @@ def _verify_canvass(
                 )
             )
     return found
+
+
+BASELINE_ACTION = "log.baseline"
+"""The main-chain entry that records, once, the rows of a store from before migration 0007."""
+
+PRE_INTEGRITY_ACTIONS: frozenset[str] = frozenset(
+    {
+        "user.create",
+        "user.role",
+        "user.disable",
+        "user.enable",
+        "user.password-change",
+        "user.password-reset",
+        "import",
+        "election.delete",
+        "recount.open",
+        "county.plan",
+        "county.start",
+        "county.submit",
+        "county.return",
+        "county.accept",
+        "tally.enter",
+        "tally.correct",
+        "records.enter",
+        "records.correct",
+        "recount.certify",
+        "audit.create",
+        "audit.contest",
+        "audit.publish",
+        "audit.seed",
+        "audit.round.start",
+        "audit.round.close",
+        "audit.complete",
+        "audit.card.record",
+        "audit.card.correct",
+        "audit.card.void",
+    }
+)
+"""The actions with which papertally wrote state before migration 0007, when entries listed no
+rows. Since 0007 every entry of these actions carries its rows' digest, so one without it was
+written before the upgrade; actions added since are not listed, so they never count."""
+
+
+def predates_integrity(entries: Sequence[ActivityEntry]) -> bool:
+    """Return True when ``entries`` are the log of a store from before migration 0007, not yet
+    baselined.
+
+    That is: no ``log.baseline`` entry, and either a main-chain entry of a state-writing action
+    without rows (written before 0007) or no entry with rows at all (before 0007 an import from
+    the command line logged nothing, so such a store's log may be empty). A store created since
+    0007 logs rows with its first change, so a row no entry covers there was written outside the
+    app, and neither the hint of ``log verify`` nor a baseline applies.
+    """
+    if any(e.action == BASELINE_ACTION for e in entries):
+        return False
+    return not any(ROWS_KEY in e.details for e in entries) or any(
+        e.chain == MAIN_CHAIN and e.action in PRE_INTEGRITY_ACTIONS and ROWS_KEY not in e.details
+        for e in entries
+    )
+
+
+def baseline_rows(
+    entries: Sequence[ActivityEntry], chain: ChainVerification, mismatches: Sequence[Mismatch]
+) -> list[RowState]:
+    """Return the rows a baseline records: those no entry covers, as they are now.
+
+    Raises :class:`PapertallyError` with one line saying why when there is nothing to record,
+    or when recording would vouch for more than rows from before the integrity log: the chain
+    is broken, a covered row differs from its logged content, the store was baselined already,
+    or its log began after migration 0007 (so its unlogged rows were written outside the app).
+    """
+    unlogged = [m.unlogged for m in mismatches if m.unlogged is not None]
+    if not chain.intact:
+        raise PapertallyError(
+            f"the activity log is broken at entry {chain.first_break}: {chain.reason}; "
+            "a baseline is recorded only on an intact log"
+        )
+    if not unlogged:
+        raise PapertallyError("nothing to baseline: every stored row is in the activity log")
+    others = [m for m in mismatches if m.unlogged is None]
+    if others:
+        raise PapertallyError(
+            f"{len(others)} stored row(s) differ from what the log recorded "
+            f"(first: {others[0].message}); a baseline records only rows no entry covers and "
+            "is refused while verify finds anything else"
+        )
+    done = [e for e in entries if e.action == BASELINE_ACTION]
+    if done:
+        raise PapertallyError(
+            f"the store was baselined already (entry {done[-1].sequence}, "
+            f"{done[-1].recorded_at:%Y-%m-%d %H:%M} UTC): the {len(unlogged)} row(s) no entry "
+            "covers were written outside the app since"
+        )
+    if not predates_integrity(entries):
+        raise PapertallyError(
+            f"the {len(unlogged)} row(s) no entry covers were written outside the app: this "
+            "store's log began after migration 0007, and a baseline is only for stores from "
+            "before it"
+        )
+    return unlogged
+
+
+def covered_counts(rows: Iterable[RowState]) -> dict[str, int]:
+    """Return how many rows of each table ``rows`` cover (an election's canvass counted per
+    canvass table, from its logged content)."""
+    counts: dict[str, int] = {}
+    for state in rows:
+        if state.table == CANVASS:
+            tables: dict[str, list[Any]] = json.loads(state.content or "{}")
+            for name, (number, _) in tables.items():
+                counts[name] = counts.get(name, 0) + int(number)
+        else:
+            counts[state.table] = counts.get(state.table, 0) + 1
+    order = [*ROW_TABLES, *(t.name for t in CANVASS_TABLES)]
+    return {name: counts[name] for name in order if counts.get(name)}

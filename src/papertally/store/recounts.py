@@ -39,10 +39,14 @@ from papertally.model.recount import (
 from papertally.reconcile.paper import ChallengedBallot, PaperRecords
 from papertally.store.engine import reading, writing
 from papertally.store.integrity import (
+    BASELINE_ACTION,
     Mismatch,
     RowState,
     append_entry,
+    baseline_rows,
+    covered_counts,
     logged_rows,
+    predates_integrity,
     verify_state,
 )
 from papertally.store.recount_schema import (
@@ -167,6 +171,9 @@ class LogVerification:
     chain: ChainVerification
     mismatches: tuple[Mismatch, ...]
     """Rows differing from their last logged content, missing, or never logged; in table order."""
+    predates_integrity: bool = False
+    """Every failure is a row no entry covers, in a store from before migration 0007 never
+    baselined: ``papertally log baseline`` records them (:meth:`RecountStore.baseline`)."""
 
     @property
     def altered_sheets(self) -> tuple[str, ...]:
@@ -177,6 +184,14 @@ class LogVerification:
     def intact(self) -> bool:
         """Return True when the chain verifies and every row matches its logged content."""
         return self.chain.intact and not self.mismatches
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A ``log.baseline`` entry and how many rows of each table it covered."""
+
+    entry: ActivityEntry
+    covered: Mapping[str, int]
 
 
 def county_chain(recount_id: int, county: CountyName) -> str:
@@ -276,11 +291,38 @@ class RecountStore:
             if connection.dialect.name == "postgresql":
                 connection.execution_options(isolation_level="REPEATABLE READ")
             with connection.begin():
-                query = select(ActivityRow).order_by(ActivityRow.chain, ActivityRow.sequence)
-                entries = [_entry_of(row) for row in Session(connection).scalars(query)]
+                entries = _all_entries(connection)
                 mismatches = verify_state(connection, entries)
         chain = verify_chains(entries, expected_head=expected_head)
-        return LogVerification(chain, tuple(mismatches))
+        only_unlogged = bool(mismatches) and all(m.unlogged is not None for m in mismatches)
+        return LogVerification(
+            chain,
+            tuple(mismatches),
+            chain.intact and only_unlogged and predates_integrity(entries),
+        )
+
+    def baseline(self, actor: str) -> Baseline:
+        """Record, in one main-chain ``log.baseline`` entry, every row no log entry covers.
+
+        For a store from before migration 0007, whose older rows the log never listed: from
+        then on verify checks them like any other row. The entry attests the state at this
+        moment only; a change made before it cannot be detected. Refused (with one line saying
+        why) unless verify's only failures are such rows in a store from before 0007 not yet
+        baselined (:func:`~papertally.store.integrity.baseline_rows`). On PostgreSQL the
+        chains' heads are locked for the transaction, so no writer logs a row between the
+        reading and the entry (writers wait; readers do not).
+        """
+        with writing(self.engine) as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("LOCK TABLE activity_heads IN EXCLUSIVE MODE")
+            entries = _all_entries(connection)
+            mismatches = verify_state(connection, entries)
+            rows = baseline_rows(entries, verify_chains(entries), mismatches)
+            covered = covered_counts(rows)
+            entry = self.append(
+                connection, actor, BASELINE_ACTION, "log", {"covered": covered}, rows=rows
+            )
+        return Baseline(entry, covered)
 
     def anchor(self, actor: str) -> ActivityEntry:
         """Append a main-chain entry anchoring every side chain's head (before publishing it)."""
@@ -1061,6 +1103,12 @@ def _validated_votes(
             )
         clean[choice] = value
     return clean
+
+
+def _all_entries(connection: Connection) -> list[ActivityEntry]:
+    """Return every entry of every chain, by chain and sequence."""
+    query = select(ActivityRow).order_by(ActivityRow.chain, ActivityRow.sequence)
+    return [_entry_of(row) for row in Session(connection).scalars(query)]
 
 
 def _entry_of(row: ActivityRow) -> ActivityEntry:
