@@ -183,3 +183,112 @@ def test_missing_file_and_no_file(tmp_path: Path) -> None:
         read_manifest(tmp_path / "absent.csv")
     with pytest.raises(InputFileError, match="no ballot manifest"):
         read_manifests([])
+
+
+# --- large manifests, read as a stream into compact columns ------------------------------------
+
+
+def big_manifest_text(batches: int, bad_row: int | None = None, bad: str = "") -> str:
+    """Return an Arlo manifest of ``batches`` batches of ``i % 400 + 1`` ballots.
+
+    The batch on spreadsheet row ``bad_row`` (if any) is replaced by the line ``bad``.
+    """
+    lines = ["Container,Tabulator,Batch Name,Number of Ballots,CVR"]
+    lines += [f"Box {i // 500},T{i % 7},Batch {i},{i % 400 + 1},Y" for i in range(batches)]
+    if bad_row is not None:
+        lines[bad_row - 1] = bad
+    return "\n".join(lines) + "\n"
+
+
+def test_a_manifest_of_200000_batches_reads_and_locates(tmp_path: Path) -> None:
+    batches = 200_000
+    manifest = read_manifest(write(tmp_path, big_manifest_text(batches)))
+    counts = [i % 400 + 1 for i in range(batches)]
+    assert (len(manifest), manifest.total_ballots) == (batches, sum(counts))
+    assert manifest.batches_by_jurisdiction() == {"County X": batches}
+    middle = 123_457
+    location = manifest.location(sum(counts[:middle]) + 5)
+    assert location.batch == Batch(
+        "County X", "Batch 123457", counts[middle], "Box 246", "T5", has_cvrs=True
+    )
+    assert location.position == 6
+    assert manifest.batches[-1].name == f"Batch {batches - 1}"
+    assert [b.name for b in manifest.batches[10:13]] == ["Batch 10", "Batch 11", "Batch 12"]
+    bad = write(tmp_path, big_manifest_text(batches, 190_001, "Box 1,T1,Batch X,²,Y"))
+    with pytest.raises(InputFileError, match=r"row 190001, column 'Number of Ballots'.*'²'"):
+        read_manifest(bad)
+
+
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        ("Box 1,T1,Batch X,12x,Y", r"row 50001, column 'Number of Ballots'.*'12x'"),
+        ("Box 1,T1,Batch X,12,perhaps", r"row 50001, column 'CVR'.*Y or N"),
+        ("Box 1,T6,Batch 6,1,Y", r"row 50001, column 'Batch Name'.*listed twice.*first in row 8"),
+        ('Box 1,T1,"Batch X,12,Y', r"row 50001.*not well-formed CSV"),
+    ],
+)
+def test_a_bad_row_deep_in_a_large_manifest_is_named(
+    tmp_path: Path, bad: str, expected: str
+) -> None:
+    path = write(tmp_path, big_manifest_text(60_000, 50_001, bad))
+    with pytest.raises(InputFileError, match=expected):
+        read_manifest(path)
+
+
+def test_rows_are_counted_past_blank_rows_and_the_earliest_problem_is_named(
+    tmp_path: Path,
+) -> None:
+    text = "\n\nBatch Name,Number of Ballots\n1,4\n\n,\n2,6\n1,5\n3,x\n"
+    with pytest.raises(InputFileError, match=r"row 8.*'1' is listed twice.*first in row 4"):
+        read_manifest(write(tmp_path, text))
+    text = "Batch Name,Number of Ballots\n1,4\n\n2,6\n\nTotal,10\n"
+    with pytest.raises(InputFileError, match=r"row 6, column 'Batch Name'.*counted twice"):
+        read_manifest(write(tmp_path, text))
+    # A short name that is not a total, and a long one that folds to one, are told apart.
+    text = "Batch Name,Number of Ballots\nTo tal,4\n2,6\n G R A N D  T O T A L ,10\n"
+    with pytest.raises(InputFileError, match=r"row 4.*counted twice"):
+        read_manifest(write(tmp_path, text))
+
+
+def test_a_late_byte_that_is_not_utf8_reads_the_whole_file_as_windows_1252(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "Dane - ballot manifest.csv"
+    body = big_manifest_text(50_000).encode() + "Caf\xe9,T1,Last,3,N\n".encode("cp1252")
+    path.write_bytes(body)
+    manifest = read_manifest(path)
+    assert manifest.batches[-1] == Batch("Dane", "Last", 3, "Café", "T1", has_cvrs=False)
+    path.write_bytes(body[:100] + b"\x00" + body[100:])
+    with pytest.raises(InputFileError, match="neither a CSV"):
+        read_manifest(path)
+    path.write_bytes(b" \n\t\n")
+    with pytest.raises(InputFileError, match="the file is empty"):
+        read_manifest(path)
+
+
+def test_combined_manifests_keep_every_column_and_name_the_other_file(tmp_path: Path) -> None:
+    first = write(tmp_path, "Container,Batch Name,Number of Ballots\nA,1,4\nB,2,5\n", "Dane.csv")
+    second = write(tmp_path, "Tabulator,Batch Name,Number of Ballots,CVR\nT,1,3,N\n", "Iowa.csv")
+    manifest = read_manifests([first, second])
+    assert list(manifest.batches) == [
+        Batch("Dane", "1", 4, container="A"),
+        Batch("Dane", "2", 5, container="B"),
+        Batch("Iowa", "1", 3, tabulator="T", has_cvrs=False),
+    ]
+    assert manifest.batches.index(Batch("Dane", "2", 5, container="B")) == 1
+    assert manifest.batches[-3] == manifest.batches[0]
+    with pytest.raises(IndexError):
+        manifest.batches[3]
+    same = write(tmp_path, "Batch Name,Number of Ballots\n7,1\n2,9\n", "Dane 2.csv")
+    with pytest.raises(InputFileError, match=r"Dane 2.csv.*Dane, batch '2' is also in Dane.csv"):
+        read_manifests([first, second, ("Dane", same)])
+
+
+def test_repeats_are_found_by_key_not_by_hash() -> None:
+    from papertally.audit.manifest import _first_repeat
+
+    keys = [("C", None, "a"), ("C", None, "b"), ("C", "T", "a"), ("C", None, "b")]
+    colliding = np.zeros(len(keys), dtype=np.int64)
+    assert _first_repeat(colliding, keys.__getitem__) == (1, 3)
+    assert _first_repeat(colliding[:3], keys.__getitem__) is None
