@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, insert
 from typer.testing import CliRunner
 
@@ -29,6 +30,8 @@ from papertally.store.integrity import BASELINE_ACTION, table_of
 from papertally.store.migrate import alembic_config
 from papertally.store.recounts import RecountStore
 from papertally.store.users import UserStore
+from papertally.web.app import create_app
+from papertally.web.security import CSRF_HEADER, hash_password
 
 runner = CliRunner()
 
@@ -350,6 +353,7 @@ def test_a_baseline_of_a_store_created_since_the_integrity_log_is_refused(db_url
     UserStore(store.engine).add_user("admin", "hash-a", Role.ADMINISTRATOR, None, actor="setup")
     with pytest.raises(PapertallyError, match="nothing to baseline"):
         RecountStore(store.engine).baseline("admin")
+    assert not RecountStore(store.engine).awaits_baseline()
     store.close()
     _sql(
         db_url,
@@ -362,3 +366,22 @@ def test_a_baseline_of_a_store_created_since_the_integrity_log_is_refused(db_url
     assert shown.exit_code == 1 and "papertally log baseline" not in shown.output
     refused = runner.invoke(app, ["log", "baseline", "--db", db_url])
     assert refused.exit_code == 2 and "written outside the app" in refused.output
+
+
+def test_the_administrators_desk_warns_until_the_store_is_baselined(db_url: str) -> None:
+    build_0006_store(db_url)
+    store = Store(db_url)
+    password = "correct horse battery"
+    UserStore(store.engine).add_user(
+        "chief", hash_password(password), Role.ADMINISTRATOR, None, actor="admin"
+    )
+    client = TestClient(create_app(db_url, secret_key="test-secret"), follow_redirects=False)
+    client.headers[CSRF_HEADER] = client.get("/api/session").json()["csrf_token"]
+    signed = client.post("/api/session", json={"username": "chief", "password": password})
+    assert signed.status_code == 200, signed.text
+    client.headers[CSRF_HEADER] = signed.json()["csrf_token"]
+    desk = client.get("/admin")
+    assert desk.status_code == 200 and 'id="baseline-warning"' in desk.text
+    RecountStore(store.engine).baseline("chief")
+    store.close()
+    assert 'id="baseline-warning"' not in client.get("/admin").text

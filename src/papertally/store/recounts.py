@@ -40,6 +40,8 @@ from papertally.reconcile.paper import ChallengedBallot, PaperRecords
 from papertally.store.engine import reading, writing
 from papertally.store.integrity import (
     BASELINE_ACTION,
+    PRE_INTEGRITY_ACTIONS,
+    ROWS_KEY,
     Mismatch,
     RowState,
     append_entry,
@@ -323,6 +325,34 @@ class RecountStore:
                 connection, actor, BASELINE_ACTION, "log", {"covered": covered}, rows=rows
             )
         return Baseline(entry, covered)
+
+    def awaits_baseline(self) -> bool:
+        """Return True when the store was upgraded from before migration 0007 and not baselined.
+
+        Cheap enough for every load of the administrator's desk (no verify): the main chain's
+        first entry is one of a state-writing action without rows (so written before 0007), and
+        no ``log.baseline`` entry follows; only such a store reads further than that one entry.
+        A store whose log was empty before the upgrade is not recognised here (verify is).
+        """
+        main = ActivityRow.chain == MAIN_CHAIN
+        with reading(self.engine) as connection:
+            first = connection.execute(
+                select(ActivityRow.action, ActivityRow.details).where(
+                    main, ActivityRow.sequence == 1
+                )
+            ).first()
+            if (
+                first is None
+                or first.action not in PRE_INTEGRITY_ACTIONS
+                or ROWS_KEY in json.loads(first.details)
+            ):
+                return False
+            baselined = connection.execute(
+                select(ActivityRow.sequence)
+                .where(main, ActivityRow.action == BASELINE_ACTION)
+                .limit(1)
+            ).first()
+        return baselined is None
 
     def anchor(self, actor: str) -> ActivityEntry:
         """Append a main-chain entry anchoring every side chain's head (before publishing it)."""

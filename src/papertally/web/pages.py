@@ -130,6 +130,7 @@ def admin_desk(request: Request, message: str | None = None) -> Any:
         roles=list(Role),
         offices=list(OfficeType),
         message=message,
+        awaits_baseline=svc.recounts.awaits_baseline(),
     )
 
 
