@@ -292,3 +292,30 @@ def test_repeats_are_found_by_key_not_by_hash() -> None:
     colliding = np.zeros(len(keys), dtype=np.int64)
     assert _first_repeat(colliding, keys.__getitem__) == (1, 3)
     assert _first_repeat(colliding[:3], keys.__getitem__) is None
+
+
+def test_a_pickled_manifest_hashes_its_keys_again_in_another_process(tmp_path: Path) -> None:
+    import pickle
+    import subprocess
+    import sys
+
+    manifest = Manifest([Batch("Dane", "1", 4, "Box", "T", True), Batch("Dane", "2", 5)])
+    (tmp_path / "m.pickle").write_bytes(pickle.dumps(manifest))
+    script = (
+        "import pickle, sys\n"
+        "from papertally.audit.manifest import Batch, Manifest\n"
+        "m = pickle.loads(open(sys.argv[1], 'rb').read())\n"
+        "assert m.batches[0] == Batch('Dane', '1', 4, 'Box', 'T', True)\n"
+        "try:\n"
+        "    Manifest.combine([m, Manifest([Batch('Dane', '2', 1)])])\n"
+        "except Exception as error:\n"
+        "    print(error)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "m.pickle")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONHASHSEED": "12345"},
+    )
+    assert run.stdout.strip() == "Dane, batch '2' appears twice in the manifest"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple, overload
 
 import numpy as np
@@ -209,7 +209,11 @@ class _Columns:
     name_offsets: IntArray
     """Batch ``i``'s name is ``names[name_offsets[i]:name_offsets[i + 1]]``."""
     hashes: IntArray
-    """Python's hash of each batch key, to find repeated keys by sorting."""
+    """Python's hash of each batch key, to find repeated keys by sorting.
+
+    Text hashes differ between processes (``PYTHONHASHSEED``), so a pickled manifest leaves
+    them behind and its copy computes them again (:meth:`Manifest.__setstate__`).
+    """
 
 
 class _Parts:
@@ -563,6 +567,20 @@ class Manifest:
 
     def __len__(self) -> int:
         return len(self._columns.counts)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Return what pickles the manifest: its columns without the process's key hashes."""
+        state = dict(self.__dict__)
+        state["_columns"] = replace(self._columns, hashes=np.zeros(0, dtype=np.int64))
+        del state["batches"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled manifest, hashing its batch keys in this process."""
+        self.__dict__.update(state)
+        self.batches = BatchList(self)
+        hashes = np.fromiter((hash(b.key) for b in self.batches), np.int64, len(self))
+        self._columns = replace(self._columns, hashes=hashes)
 
     def __repr__(self) -> str:
         return f"Manifest({len(self)} batches, {self.total_ballots} ballots)"
