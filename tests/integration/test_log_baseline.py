@@ -385,3 +385,16 @@ def test_the_administrators_desk_warns_until_the_store_is_baselined(db_url: str)
     RecountStore(store.engine).baseline("chief")
     store.close()
     assert 'id="baseline-warning"' not in client.get("/admin").text
+
+
+def test_a_baseline_over_a_broken_chain_is_refused(db_url: str) -> None:
+    build_0006_store(db_url)
+    _sql(db_url, "UPDATE activity_log SET actor = 'forger' WHERE sequence = 3")
+    broken = _verify(db_url)
+    assert broken.chain.first_break == 3 and not broken.predates_integrity
+    refused = runner.invoke(app, ["log", "baseline", "--db", db_url])
+    assert refused.exit_code == 2 and "broken at entry 3" in refused.output
+    assert (
+        "papertally log baseline"
+        not in runner.invoke(app, ["log", "verify", "--db", db_url]).output
+    )
