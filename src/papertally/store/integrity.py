@@ -14,6 +14,10 @@ log recorded for it, and that every row the log recorded still exists: a changed
 added or deleted outside the app, a row moved to another ward or county all fail, named by
 table, row and (where the log kept the content) column.
 
+A store from before migration 0007 holds rows no entry lists; :func:`baseline_rows` gathers
+them for one ``log.baseline`` entry (``papertally log baseline``), which attests them as they
+are at that moment, so that verify checks them from then on.
+
 The canonical content of a row is its columns in the table's order, each as text: integers
 and decimals in plain digits, floats by ``repr``, booleans ``true``/``false``, datetimes in UTC
 ISO 8601 with microseconds, dates ISO, binary data by its SHA-256, ``None`` as JSON ``null``;
