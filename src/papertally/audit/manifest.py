@@ -124,9 +124,16 @@ class ManifestBuilder:
         """Append one batch (in manifest order); checks come in :meth:`build`."""
         self._names.append(name)
         self._counts.append(ballots)
-        self._jurisdiction_codes.append(self._jurisdictions.code(jurisdiction))
-        self._container_codes.append(self._containers.code(container))
-        self._tabulator_codes.append(self._tabulators.code(tabulator))
+        # Known values are looked up here, not through _Values.code: a dictionary look-up
+        # costs less than a method call, which counts over millions of batches.
+        code = self._jurisdictions.codes.get(jurisdiction)
+        self._jurisdiction_codes.append(
+            self._jurisdictions.code(jurisdiction) if code is None else code
+        )
+        code = self._containers.codes.get(container)
+        self._container_codes.append(self._containers.code(container) if code is None else code)
+        code = self._tabulators.codes.get(tabulator)
+        self._tabulator_codes.append(self._tabulators.code(tabulator) if code is None else code)
         self._cvrs.append(-1 if has_cvrs is None else int(has_cvrs))
         self._hashes.append(hash((jurisdiction, tabulator, name)))
         if len(self._names) >= self._CHUNK:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
+from typing import cast
 
 from papertally.audit.manifest import DuplicateBatchError, Manifest, ManifestBuilder
 from papertally.errors import FileLocation, InputFileError, closest_match_hint
@@ -188,47 +189,42 @@ def _read_csv(
         return FileLocation(name, None, None if row_index is None else row_index + 1, column)
 
     with file.open(encoding=encoding, errors=errors, newline="") as text:
-        records = _Records(csv.reader(text, delimiter=delimiter, strict=True))
-        try:
-            return _read_rows(records, place, file, jurisdiction)
-        except csv.Error as error:
-            raise InputFileError(
-                FileLocation(name, row=records.count + 1),
-                f"is not well-formed CSV ({error}); the file may be truncated",
-            ) from None
-
-
-class _Records:
-    """CSV records numbered from 0, counting those read (for a malformed record's row)."""
-
-    def __init__(self, reader: Iterator[list[str]]) -> None:
-        self._reader = reader
-        self.count = 0
-
-    def __iter__(self) -> Iterator[tuple[int, Row]]:
-        for record in self._reader:
-            yield self.count, record  # type: ignore[misc]  # list[str] is a Row
-            self.count += 1
+        records = csv.reader(text, delimiter=delimiter, strict=True)
+        return _read_rows(enumerate(cast(Iterator[Row], records)), place, file, jurisdiction)
 
 
 def _read_rows(
     rows: Iterable[tuple[int, Row]], place: Place, file: Path, jurisdiction: CountyName | None
 ) -> Manifest:
-    """Read the header and then one batch per row into a manifest; see :func:`read_manifest`."""
+    """Read the header and then one batch per row into a manifest; see :func:`read_manifest`.
+
+    A malformed CSV record (:class:`csv.Error`) is named by its row: every record read before
+    it was a row above the header, the header, a batch or a blank row.
+    """
     numbered = iter(rows)
     columns: _Columns | None = None
-    for index, row in numbered:
-        if any(not is_blank(cell) for cell in row):
-            columns = _map_columns(place, index, row)
-            break
-    if columns is None:
-        raise InputFileError(place(None, None), "is empty; expected a ballot manifest")
-    batches = _Batches(columns, place, jurisdiction or jurisdiction_from_filename(file))
+    read = 0
     try:
-        batches.read(numbered, jurisdiction is None and JURISDICTION in columns.positions)
-    except InputFileError as error:
-        batches.refuse_repeats()
-        raise error from None
+        for index, row in numbered:
+            read = index + 1
+            if any(not is_blank(cell) for cell in row):
+                columns = _map_columns(place, index, row)
+                break
+        if columns is None:
+            raise InputFileError(place(None, None), "is empty; expected a ballot manifest")
+        batches = _Batches(columns, place, jurisdiction or jurisdiction_from_filename(file))
+        try:
+            batches.read(numbered, jurisdiction is None and JURISDICTION in columns.positions)
+        except InputFileError as error:
+            batches.refuse_repeats()
+            raise error from None
+        except csv.Error:
+            read = columns.header_index + 1 + len(batches.builder) + len(batches.blank_rows)
+            raise
+    except csv.Error as error:
+        raise InputFileError(
+            place(read, None), f"is not well-formed CSV ({error}); the file may be truncated"
+        ) from None
     return batches.finish()
 
 
