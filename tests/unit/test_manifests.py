@@ -59,6 +59,8 @@ def test_location_names_batch_and_position() -> None:
 def test_model_rejects_negative_counts_and_duplicate_batches() -> None:
     with pytest.raises(PapertallyError, match="zero or more"):
         Manifest([Batch("C", "1", -1)])
+    with pytest.raises(PapertallyError, match="C, batch '1': 1000000000000 ballots is more"):
+        Manifest([Batch("C", "1", 10**12)])
     with pytest.raises(PapertallyError, match="appears twice"):
         Manifest.combine([Manifest([Batch("C", "1", 1)]), Manifest([Batch("C", "1", 2)])])
     # The same batch name under another tabulator or county is another batch.
@@ -161,6 +163,8 @@ def test_misspelt_header_gets_a_hint(tmp_path: Path) -> None:
         ("Batch Name,Number of Ballots\n1,4\n2,four\n", "row 3, column 'Number of Ballots'"),
         ("Batch Name,Number of Ballots\n1,-4\n", "negative"),
         ("Batch Name,Number of Ballots\n1,4.5\n", "whole number"),
+        ("Batch Name,Number of Ballots\n1,4\n2,99999999999999999999\n", "row 3.*at most"),
+        ("Batch Name,Number of Ballots\n1,4\n2,1e20\n", "row 3.*at most 1,000,000,000"),
         ("Batch Name,Number of Ballots\n1,4\n1,5\n", "row 3.*listed twice.*first in row 2"),
         ("Batch Name,Number of Ballots\n,4\n", "row 2.*batch name is empty"),
         ("Batch Name,Number of Ballots,CVR\n1,4,maybe\n", "column 'CVR'.*Y or N"),

@@ -25,6 +25,9 @@ from papertally.errors import PapertallyError
 from papertally.types import CountyName
 
 IntArray = npt.NDArray[np.int64]
+MAX_BATCH_BALLOTS = 10**9
+"""The most ballots one batch may hold: more than any real batch (or any county) holds, and
+small enough that the ballots of billions of batches still number within 64-bit integers."""
 CodeArray = npt.NDArray[np.int32]
 
 
@@ -121,7 +124,15 @@ class ManifestBuilder:
         tabulator: str | None = None,
         has_cvrs: bool | None = None,
     ) -> None:
-        """Append one batch (in manifest order); checks come in :meth:`build`."""
+        """Append one batch (in manifest order); other checks come in :meth:`build`.
+
+        Raises :class:`PapertallyError` at once for more than :data:`MAX_BATCH_BALLOTS` ballots.
+        """
+        if ballots > MAX_BATCH_BALLOTS:
+            raise PapertallyError(
+                f"{Batch(jurisdiction, name, ballots, container, tabulator).describe()}: "
+                f"{ballots} ballots is more than any batch holds (at most {MAX_BATCH_BALLOTS:,})"
+            )
         self._names.append(name)
         self._counts.append(ballots)
         # Known values are looked up here, not through _Values.code: a dictionary look-up

@@ -20,7 +20,12 @@ from itertools import accumulate
 from pathlib import Path
 from typing import cast
 
-from papertally.audit.manifest import DuplicateBatchError, Manifest, ManifestBuilder
+from papertally.audit.manifest import (
+    MAX_BATCH_BALLOTS,
+    DuplicateBatchError,
+    Manifest,
+    ManifestBuilder,
+)
 from papertally.errors import FileLocation, InputFileError, closest_match_hint
 from papertally.io.cells import cell_text, is_blank, parse_count
 from papertally.io.tables import CSV_DELIMITERS, OLE2_MAGIC, ZIP_MAGIC, Row, load_table
@@ -285,6 +290,12 @@ class _Batches:
             else:
                 ballots = parse_count(
                     cell, self.at(index, NUMBER_OF_BALLOTS), "a number of ballots"
+                )
+            if ballots > MAX_BATCH_BALLOTS:
+                raise InputFileError(
+                    self.at(index, NUMBER_OF_BALLOTS),
+                    f"expected a number of ballots of at most {MAX_BATCH_BALLOTS:,}, "
+                    f"found {ballots:,}: no batch holds that many",
                 )
             if county_at >= 0:
                 county = _text(row, county_at, width)
