@@ -8,7 +8,10 @@ risk-limiting audits", §3: the manifest is the sampling frame).
 
 The model numbers every ballot of the whole manifest 0..N-1, batch after batch in manifest order,
 and maps such an index back to (batch, position) with a cumulative sum and a binary search, so
-that a 5,000,000-ballot manifest is located in milliseconds.
+that a 5,000,000-ballot manifest is located in milliseconds. The batches are kept as parallel
+arrays (counts, coded county, container and tabulator, names in one UTF-8 buffer), some 65
+bytes a batch, so that a statewide manifest of millions of batches fits in a few hundred MB;
+:class:`Batch` objects are made from them when asked for.
 """
 
 from __future__ import annotations
