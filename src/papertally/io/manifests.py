@@ -17,6 +17,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from operator import itemgetter
 from pathlib import Path
 from typing import cast
 
@@ -28,7 +29,7 @@ from papertally.audit.manifest import (
 )
 from papertally.errors import FileLocation, InputFileError, closest_match_hint
 from papertally.io.cells import cell_text, is_blank, parse_count
-from papertally.io.tables import CSV_DELIMITERS, OLE2_MAGIC, ZIP_MAGIC, Row, load_table
+from papertally.io.tables import CSV_DELIMITERS, OLE2_MAGIC, ZIP_MAGIC, Cell, Row, load_table
 from papertally.types import CountyName
 
 CONTAINER = "Container"
@@ -179,7 +180,7 @@ def _read_excel(file: Path, jurisdiction: CountyName | None) -> Manifest:
     def place(row_index: int | None, column: str | None) -> FileLocation:
         return table.at(sheet, row_index, column)
 
-    return _read_rows(enumerate(sheet.rows), place, file, jurisdiction)
+    return _read_rows(enumerate(sheet.rows), place, file, jurisdiction, cell_text)
 
 
 def _read_csv(
@@ -195,11 +196,16 @@ def _read_csv(
 
     with file.open(encoding=encoding, errors=errors, newline="") as text:
         records = csv.reader(text, delimiter=delimiter, strict=True)
-        return _read_rows(enumerate(cast(Iterator[Row], records)), place, file, jurisdiction)
+        rows = enumerate(cast(Iterator[Row], records))
+        return _read_rows(rows, place, file, jurisdiction, cast(Callable[[Cell], str], str.strip))
 
 
 def _read_rows(
-    rows: Iterable[tuple[int, Row]], place: Place, file: Path, jurisdiction: CountyName | None
+    rows: Iterable[tuple[int, Row]],
+    place: Place,
+    file: Path,
+    jurisdiction: CountyName | None,
+    text: Callable[[Cell], str],
 ) -> Manifest:
     """Read the header and then one batch per row into a manifest; see :func:`read_manifest`.
 
@@ -219,7 +225,7 @@ def _read_rows(
             raise InputFileError(place(None, None), "is empty; expected a ballot manifest")
         batches = _Batches(columns, place, jurisdiction or jurisdiction_from_filename(file))
         try:
-            batches.read(numbered, jurisdiction is None and JURISDICTION in columns.positions)
+            batches.read(numbered, jurisdiction is None and JURISDICTION in columns.positions, text)
         except InputFileError as error:
             batches.refuse_repeats()
             raise error from None
@@ -265,26 +271,40 @@ class _Batches:
             row += 1
         return row
 
-    def read(self, rows: Iterator[tuple[int, Row]], county_column: bool) -> None:
-        """Read each row below the header as a batch; raise naming the first bad cell."""
+    def read(
+        self, rows: Iterator[tuple[int, Row]], county_column: bool, text: Callable[[Cell], str]
+    ) -> None:
+        """Read each row below the header as a batch; raise naming the first bad cell.
+
+        ``text`` turns a cell into stripped text (``str.strip`` for CSV, whose cells are all
+        text). The six cells are taken from a row in one ``itemgetter`` call; a column the file
+        lacks is taken from the batch name's and ignored, and a short row is padded with "".
+        """
         positions = self.columns.positions
         name_at = positions[BATCH_NAME]
-        count_at = positions[NUMBER_OF_BALLOTS]
-        county_at = positions[JURISDICTION] if county_column else -1
-        cvr_at = positions.get(CVR, -1)
-        container_at = positions.get(CONTAINER, -1)
-        tabulator_at = positions.get(TABULATOR, -1)
+        wanted = (NUMBER_OF_BALLOTS, JURISDICTION, CVR, CONTAINER, TABULATOR)
+        has = {column: column in positions for column in wanted}
+        has[JURISDICTION] = has[JURISDICTION] and county_column
+        cells = itemgetter(name_at, *(positions[c] if has[c] else name_at for c in wanted))
+        width = max(positions.values()) + 1
+        has_county, has_cvr, has_container, has_tabulator = (has[c] for c in wanted[1:])
         add = self.builder.add
         county = self.county
+        container: str | None = None
+        tabulator: str | None = None
+        has_cvrs: bool | None = None
         for index, row in rows:
-            width = len(row)
-            name = _text(row, name_at, width)
+            try:
+                raw_name, cell, raw_county, raw_cvr, raw_container, raw_tabulator = cells(row)
+            except IndexError:
+                padded = [*row, *[""] * (width - len(row))]
+                raw_name, cell, raw_county, raw_cvr, raw_container, raw_tabulator = cells(padded)
+            name = text(raw_name)
             if not name:
                 if all(is_blank(cell) for cell in row):
                     self.blank_rows.append(index)
                     continue
                 raise InputFileError(self.at(index, BATCH_NAME), "the batch name is empty")
-            cell = row[count_at] if count_at < width else ""
             if type(cell) is str and (digits := cell.strip()).isdigit() and digits.isascii():
                 ballots = int(digits)
             else:
@@ -297,29 +317,25 @@ class _Batches:
                     f"expected a number of ballots of at most {MAX_BATCH_BALLOTS:,}, "
                     f"found {ballots:,}: no batch holds that many",
                 )
-            if county_at >= 0:
-                county = _text(row, county_at, width)
+            if has_county:
+                county = text(raw_county)
                 if not county:
                     raise InputFileError(self.at(index, JURISDICTION), "the jurisdiction is empty")
-            has_cvrs: bool | None = None
-            if cvr_at >= 0:
-                text = _text(row, cvr_at, width)
-                known = _CVR_TEXTS.get(text)
-                has_cvrs = _parse_cvr(text, self.at(index, CVR)) if known is None else bool(known)
+            if has_cvr:
+                cvr = text(raw_cvr)
+                known = _CVR_TEXTS.get(cvr)
+                has_cvrs = _parse_cvr(cvr, self.at(index, CVR)) if known is None else bool(known)
+            if has_container:
+                container = text(raw_container) or None
+            if has_tabulator:
+                tabulator = text(raw_tabulator) or None
             # Only a short name can be a total: case folding never shortens a text, and every
             # white space but " " is unprintable; the cheap test spares most rows the folding.
             if (
                 len(name) - name.count(" ") <= _LONGEST_TOTAL or not name.isprintable()
             ) and normalize_header(name) in _TOTAL_NAMES:
                 self.totals.append((len(self.builder), name, ballots))
-            add(
-                county,
-                name,
-                ballots,
-                _text(row, container_at, width) or None,
-                _text(row, tabulator_at, width) or None,
-                has_cvrs,
-            )
+            add(county, name, ballots, container, tabulator, has_cvrs)
 
     def refuse_repeats(self) -> None:
         """Raise if a batch is listed twice, naming both rows; the earliest repeat first."""
@@ -352,14 +368,6 @@ class _Batches:
                     "remove it, or its ballots would be counted twice",
                 )
         return manifest
-
-
-def _text(row: Row, position: int, width: int) -> str:
-    """Return the stripped text of the cell at ``position`` ('' where absent or beyond the row)."""
-    if position < 0 or position >= width:
-        return ""
-    cell = row[position]
-    return cell.strip() if type(cell) is str else cell_text(cell)
 
 
 def parse_manifest_argument(argument: str) -> tuple[CountyName | None, Path]:
