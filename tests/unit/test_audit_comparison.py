@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from papertally.audit.comparison import (
+    BET_BLOCK,
     ClcaBetting,
     ErrorRates,
     _AuditState,
@@ -157,6 +158,25 @@ def test_bets_are_predictable_and_capped() -> None:
         mu_changed = null_means(changed, population=2000)
         again = clca_bets(changed, mu_changed, margin=0.05)
         np.testing.assert_array_equal(again[: cut + 1], bets[: cut + 1])
+
+
+def test_bets_computed_in_blocks_equal_the_rule_in_one_pass() -> None:
+    """Counts carry from one block of :data:`BET_BLOCK` draws to the next: discrepancies at the
+    start, just before and just after a block boundary steer every later bet."""
+    size = 2 * BET_BLOCK + 500
+    codes = np.array(["0"] * size, dtype=object)
+    codes[[3, 7, BET_BLOCK - 1, BET_BLOCK, 2 * BET_BLOCK + 2]] = ["o1", "u1", "o2", "o1", "u2"]
+    x = clca_assorter_values(list(codes), margin=0.01)
+    mu = null_means(x, population=10 * size)
+    clean = noerror_value(0.01)
+    kappa = 1.0 - x / clean
+    one = ((kappa > 1e-9) & (kappa < 1 - 1e-9)).astype(np.float64)
+    two = (kappa >= 1 - 1e-9).astype(np.float64)
+    seen = (np.abs(kappa) > 1e-9).astype(np.float64)
+    before = [np.cumsum(k) - k for k in (one, two, seen)]
+    index = np.arange(1.0, size + 1)
+    expected = _bets_for_state(*before, index, mu, clean, ClcaBetting())
+    np.testing.assert_array_equal(clca_bets(x, mu, margin=0.01), expected)
 
 
 def _stop_probability_with_replacement(codes: list[str], margin: float, draws: int) -> float:

