@@ -379,7 +379,7 @@ class BatchList(Sequence[Batch]):
         number = operator.index(index)
         if not -size <= number < size:
             raise IndexError(f"batch number {index} out of range: the manifest has {size}")
-        return next(self._manifest._batches(range(number % size, number % size + 1)))
+        return self._manifest._batch(number % size)
 
     def __iter__(self) -> Iterator[Batch]:
         size = len(self)
@@ -445,12 +445,31 @@ class Manifest:
         """Return the key of batch ``number``."""
         return self.batches[number].key
 
-    def _batches(self, numbers: range) -> Iterator[Batch]:
-        """Make the :class:`Batch` objects of a range of batch numbers (step 1 or more)."""
+    def _batch(self, number: int) -> Batch:
+        """Make the :class:`Batch` object of one batch number (0 ≤ ``number`` < len)."""
         c = self._columns
-        where = slice(numbers.start, numbers.stop, numbers.step)
-        if numbers.step < 0 or not numbers:
-            where = np.asarray(numbers, dtype=np.int64)  # type: ignore[assignment]
+        container = int(c.container_codes[number])
+        tabulator = int(c.tabulator_codes[number])
+        return Batch(
+            c.jurisdictions[int(c.jurisdiction_codes[number])],
+            c.names[int(c.name_offsets[number]) : int(c.name_offsets[number + 1])].decode("utf-8"),
+            int(c.counts[number]),
+            None if container < 0 else c.containers[container],
+            None if tabulator < 0 else c.tabulators[tabulator],
+            (None, False, True)[int(c.cvrs[number]) + 1],
+        )
+
+    def _batches(self, numbers: range | IntArray) -> Iterator[Batch]:
+        """Make the :class:`Batch` objects of some batch numbers: a range, or an array of them.
+
+        The columns are sliced (or indexed) once and converted to Python values in bulk.
+        """
+        c = self._columns
+        where: slice | IntArray
+        if isinstance(numbers, range) and numbers.step > 0 and numbers:
+            where = slice(numbers.start, numbers.stop, numbers.step)
+        else:
+            where = np.asarray(numbers, dtype=np.int64)
         offsets = c.name_offsets
         starts = offsets[:-1][where].tolist()
         stops = offsets[1:][where].tolist()
@@ -533,11 +552,12 @@ class Manifest:
         """Return the locations of many ballots at once (see :meth:`locate`)."""
         where = np.asarray(indices, dtype=np.int64)
         batch_numbers, positions = self.locate(where)
+        # Each batch drawn is made once, however many of its ballots are drawn.
+        drawn, inverse = np.unique(batch_numbers, return_inverse=True)
+        made = list(self._batches(drawn))
         return [
-            BallotLocation(self.batches[b], p, i)
-            for b, p, i in zip(
-                batch_numbers.tolist(), positions.tolist(), where.tolist(), strict=True
-            )
+            BallotLocation(made[k], p, i)
+            for k, p, i in zip(inverse.tolist(), positions.tolist(), where.tolist(), strict=True)
         ]
 
     def index_of(self, batch_number: int, position: int) -> int:
