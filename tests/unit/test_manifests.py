@@ -66,6 +66,11 @@ def test_model_rejects_negative_counts_and_duplicate_batches() -> None:
     # The same batch name under another tabulator or county is another batch.
     both = Manifest([Batch("C", "1", 1, tabulator="A"), Batch("C", "1", 1, tabulator="B")])
     assert both.total_ballots == 2
+    nothing = Manifest.combine([])
+    assert (len(nothing), nothing.total_ballots, nothing.jurisdictions) == (0, 0, ())
+    joined = Manifest.combine([Manifest([Batch("A", "1", 2, "x", "t", True)]), both, nothing])
+    assert list(joined.batches) == [Batch("A", "1", 2, "x", "t", True), *both.batches]
+    assert joined.batches[::-1][0] == joined.batches[-1] == Batch("C", "1", 1, tabulator="B")
 
 
 def test_locate_is_fast_enough_to_vectorize_five_million_ballots() -> None:

@@ -587,7 +587,7 @@ class Manifest:
                 own: tuple[str, ...] = getattr(part, field)
                 mapping = np.array([table.code(v) for v in own] + [-1], dtype=np.int32)
                 codes.append(mapping[getattr(part, field[:-1] + "_codes")])
-        name_shift = np.cumsum([0] + [len(p.names) for p in parts[:-1]], dtype=np.int64)
+        name_shift = np.cumsum([0] + [len(p.names) for p in parts], dtype=np.int64)[:-1]
         offsets = [p.name_offsets[:-1] + shift for p, shift in zip(parts, name_shift, strict=True)]
         offsets.append(np.array([sum(len(p.names) for p in parts)], dtype=np.int64))
         return cls._from_columns(
