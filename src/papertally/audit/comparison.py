@@ -778,17 +778,17 @@ def _stopping_times(
         keys, first_of, inverse = np.unique(codes[rows, k], return_index=True, return_inverse=True)
         segment_gain = np.empty(rows.size)
         found = np.full(rows.size, never, dtype=np.int64)
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.searchsorted(inverse[order], np.arange(keys.size + 1))
         for s in range(keys.size):
-            members = np.flatnonzero(inverse == s)
-            row = table.row(
-                state[first_of[s]],
-                int(previous[rows[members]].min()),
-                int(nxt[members].max()) - 1,
-            )
-            offset = row[previous[rows[members]]]
+            members = order[bounds[s] : bounds[s + 1]]
+            since = previous[rows[members]]
+            until = nxt[members] - 1
+            row = table.row(state[first_of[s]], int(since.min()), int(until.max()))
+            offset = row[since]
             crossing = np.searchsorted(row, target - base[rows[members]] + offset, side="left")
             found[members] = np.where(crossing < nxt[members], crossing, never)
-            segment_gain[members] = row[np.minimum(nxt[members] - 1, horizon)] - offset
+            segment_gain[members] = row[np.minimum(until, horizon)] - offset
         stopped = found < never
         stops[rows[stopped]] = found[stopped]
         going = ~stopped & (nxt <= horizon)

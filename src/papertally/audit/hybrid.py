@@ -710,18 +710,21 @@ def hybrid_sample_size(
     # Every cell must reject: the split's chance is the smallest over the cells. The first
     # passage law is evaluated only for the few cells furthest from their gap in standard
     # deviations (the smallest chances come from there), not for all of them.
-    spread = np.sqrt(np.maximum(variance, 1e-12))[None, :, :]
+    # Cells are the last axis, (candidates, points, cells), so that the partial sort runs
+    # along contiguous memory.
+    mean_t, variance_t = mean.T, variance.T
+    spread = np.sqrt(np.maximum(variance_t, 1e-12))[None, :, :]
     with np.errstate(invalid="ignore"):
-        z = (mean[None, :, :] - gaps[:, :, None]) / spread  # (candidates, cells, points)
-    z = np.where(gaps[:, :, None] <= 0.0, np.inf, z)  # a cell already rejected never binds
-    few = min(CLOSEST_CELLS, z.shape[1])
-    picked = np.argpartition(z, few - 1, axis=1)[:, :few, :]
+        z = (mean_t[None, :, :] - gaps[:, None, :]) / spread
+    z[np.broadcast_to(gaps[:, None, :] <= 0.0, z.shape)] = np.inf  # a rejected cell never binds
+    few = min(CLOSEST_CELLS, z.shape[2])
+    picked = np.argpartition(z, few - 1, axis=2)[:, :, :few]
     chance = _passage_chance(
-        np.take_along_axis(np.broadcast_to(mean[None], z.shape), picked, axis=1),
-        np.take_along_axis(np.broadcast_to(variance[None], z.shape), picked, axis=1),
-        np.take_along_axis(np.broadcast_to(gaps[:, :, None], z.shape), picked, axis=1),
+        np.take_along_axis(np.broadcast_to(mean_t[None], z.shape), picked, axis=2),
+        np.take_along_axis(np.broadcast_to(variance_t[None], z.shape), picked, axis=2),
+        np.take_along_axis(np.broadcast_to(gaps[:, None, :], z.shape), picked, axis=2),
     )
-    worst = chance.min(axis=1)  # (candidates, points)
+    worst = chance.min(axis=2)  # (candidates, points)
     enough = worst >= probability
     first = np.where(enough.any(axis=1), np.argmax(enough, axis=1), -1)
     if not (first >= 0).any():
