@@ -31,7 +31,7 @@ from papertally.audit.comparison import (
     noerror_value,
     overstatement_assorter_value,
 )
-from papertally.audit.martingale import null_means
+from papertally.audit.martingale import betting_martingale, null_means
 from papertally.errors import PapertallyError
 
 
@@ -177,6 +177,28 @@ def test_bets_computed_in_blocks_equal_the_rule_in_one_pass() -> None:
     index = np.arange(1.0, size + 1)
     expected = _bets_for_state(*before, index, mu, clean, ClcaBetting())
     np.testing.assert_array_equal(clca_bets(x, mu, margin=0.01), expected)
+
+
+@pytest.mark.parametrize("population", [None, 40_000, 30_000, 10**7])
+def test_long_samples_give_the_shared_core_martingale(population: int | None) -> None:
+    """Past :data:`BET_BLOCK` draws the martingale is computed block by block: it equals the
+    shared core's on the same bets, also where the null becomes certain (all 30,000 cards
+    drawn, every one a two-vote overstatement) and with replacement."""
+    rng = np.random.default_rng(8)
+    size, margin = 30_000, 0.01
+    p = [0, 0, 1.0, 0, 0] if population == 30_000 else [0.996, 0.002, 0.0005, 0.001, 0.0005]
+    codes = list(rng.choice(["0", "o1", "o2", "u1", "u2"], size=size, p=p))
+    x = clca_assorter_values(codes, margin=margin)
+    mu0 = 0.5 if population is None else 0.5 * (1 + 1e-8)
+    mu = null_means(x, population=population, mu0=mu0)
+    bets = clca_bets(x, mu, margin=margin)
+    expected = betting_martingale(
+        x, bets, population=population, mu0=mu0, upper_bound=2 * noerror_value(margin)
+    )
+    got = clca_martingale(x, margin=margin, population=population)
+    np.testing.assert_array_equal(got, expected)
+    if population == 30_000:
+        assert got[size // 4] > 0 and got[-1] == 0
 
 
 def _stop_probability_with_replacement(codes: list[str], margin: float, draws: int) -> float:

@@ -380,23 +380,37 @@ def clca_bets(
     mu = np.asarray(means, dtype=np.float64)
     clean = noerror_value(margin, upper_bound)
     bets = np.empty(x.size)
-    before = [0.0, 0.0, 0.0]  # one-vote, two-vote and any discrepancies before the block
+    before = [0.0, 0.0, 0.0]
     for start in range(0, x.size, BET_BLOCK):
         part = slice(start, start + BET_BLOCK)
-        kappa = 1.0 - x[part] / clean
-        kinds = (
-            (kappa > 1e-9) & (kappa < 1.0 - 1e-9),
-            kappa >= 1.0 - 1e-9,
-            np.abs(kappa) > 1e-9,
-        )
-        n1, n2, seen = (
-            np.asarray(np.cumsum(kind, dtype=np.float64) - kind + count, dtype=np.float64)
-            for kind, count in zip(kinds, before, strict=True)
-        )
-        before = [count + np.count_nonzero(kind) for kind, count in zip(kinds, before, strict=True)]
-        index = np.arange(start + 1, start + kappa.size + 1, dtype=np.float64)
-        bets[part] = _bets_for_state(n1, n2, seen, index, mu[part], clean, betting)
+        bets[part], before = _block_bets(x[part], mu[part], start, before, clean, betting)
     return bets
+
+
+def _block_bets(
+    x: FloatArray,
+    mu: FloatArray,
+    start: int,
+    before: list[float],
+    clean: float,
+    betting: ClcaBetting,
+) -> tuple[FloatArray, list[float]]:
+    """Return the bets of draws ``start + 1 …`` with values ``x`` and null means ``mu`` (one
+    block of :func:`clca_bets`), given the one-vote, two-vote and any discrepancies ``before``
+    the block, and those counts after it."""
+    kappa = 1.0 - x / clean
+    kinds = (
+        (kappa > 1e-9) & (kappa < 1.0 - 1e-9),
+        kappa >= 1.0 - 1e-9,
+        np.abs(kappa) > 1e-9,
+    )
+    n1, n2, seen = (
+        np.asarray(np.cumsum(kind, dtype=np.float64) - kind + count, dtype=np.float64)
+        for kind, count in zip(kinds, before, strict=True)
+    )
+    after = [count + int(np.count_nonzero(kind)) for kind, count in zip(kinds, before, strict=True)]
+    index = np.arange(start + 1, start + kappa.size + 1, dtype=np.float64)
+    return _bets_for_state(n1, n2, seen, index, mu, clean, betting), after
 
 
 BET_BLOCK = 12_000
@@ -422,9 +436,45 @@ def clca_martingale(
     x = np.asarray(values, dtype=np.float64)
     clean = noerror_value(margin, upper_bound)
     mu0 = null_mean(population)
-    mu = null_means(x, population=population, mu0=mu0)
-    bets = clca_bets(x, mu, margin=margin, upper_bound=upper_bound, betting=betting)
-    return betting_martingale(x, bets, population=population, mu0=mu0, upper_bound=2.0 * clean)
+    if x.size < BET_BLOCK:
+        mu = null_means(x, population=population, mu0=mu0)
+        bets = clca_bets(x, mu, margin=margin, upper_bound=upper_bound, betting=betting)
+        return betting_martingale(x, bets, population=population, mu0=mu0, upper_bound=2.0 * clean)
+    # Long samples: the same numbers as above, one block of draws at a time (far fewer
+    # full-length temporary arrays, so about twice as fast at 100,000 draws; tested equal).
+    check_population(population, x.size)
+    if x.min() < 0 or x.max() > 2.0 * clean:
+        raise PapertallyError(f"assorter values must lie in [0, {2.0 * clean}]")
+    drawn = np.cumsum(x)
+    logs = np.empty(x.size)
+    first_decided, impossible_first = x.size, False
+    before = [0.0, 0.0, 0.0]
+    for start in range(0, x.size, BET_BLOCK):
+        part = slice(start, start + BET_BLOCK)
+        xb = x[part]
+        left = remaining_before(start + xb.size, population)[start:]
+        if population is None:
+            raw_mu = np.full(xb.size, mu0)
+        else:
+            drawn_before = drawn[max(start - 1, 0) : start - 1 + xb.size]
+            if start == 0:
+                drawn_before = np.concatenate(([0.0], drawn_before))
+            raw_mu = (population * mu0 - drawn_before) / left
+        bets, before = _block_bets(xb, raw_mu, start, before, clean, betting)
+        mu, impossible, certain = decide_nulls(
+            xb, raw_mu, left, population=population, upper_bound=2.0 * clean
+        )
+        decided = impossible | certain
+        if first_decided == x.size and decided.any():
+            at = int(np.argmax(decided))
+            first_decided, impossible_first = start + at, bool(impossible[at])
+        safe_mu = np.where(decided, mu0, mu)
+        with np.errstate(divide="ignore"):
+            logs[part] = np.log(np.maximum(1.0 + bets * (xb - safe_mu), 0.0))
+    with np.errstate(over="ignore"):
+        martingale = np.exp(np.cumsum(logs))
+    martingale[first_decided:] = np.inf if impossible_first else 0.0
+    return np.asarray(martingale, dtype=np.float64)
 
 
 CELL_BLOCK = 500_000
