@@ -754,8 +754,26 @@ class _PathTable:
         count state ``counts`` (events of each kind so far), computed up to ``j = end`` (default
         ``horizon``) and flat after it."""
         stop = self.horizon if end is None else max(begin, min(end, self.horizon))
-        length = stop - begin
-        steps = self.log_factors(self.index[begin:stop], counts.astype(np.int64), np.zeros(length))
+        index = self.index[begin:stop]
+        mu = self.means(index, counts)
+        clean = self.clean
+        if index.size == 0 or mu.min() <= 0 or mu.max() > 2.0 * clean:
+            steps = self.log_factors(index, counts.astype(np.int64), np.zeros(index.size))
+        else:
+            # No null decided along the run: the bets of _bets_for_state for one count state,
+            # without its masks (the same numbers, fewer passes over the row).
+            if self.start.seen + int(counts.sum()) == 0:
+                lam = (1.0 - self.betting.clean_factor(2.0 - 1.0 / np.asarray(clean))) / mu
+            else:
+                p1, p2 = _estimated_rates(
+                    np.asarray(self.start.n1 + counts[0], dtype=np.float64),
+                    np.asarray(self.start.n2 + counts[1], dtype=np.float64),
+                    index,
+                    self.betting,
+                )
+                lam = _kelly_bets(p1, p2, mu, clean, (1.0 - self.betting.min_factor) / mu)
+            with np.errstate(divide="ignore"):
+                steps = np.log(np.maximum(1.0 + lam * (clean - mu), 0.0))
         out = np.zeros(self.horizon + 1)
         out[begin + 1 : stop + 1] = np.cumsum(np.maximum(steps, 0.0))
         out[stop + 1 :] = out[stop]
