@@ -718,7 +718,11 @@ def hybrid_sample_size(
         z = (mean_t[None, :, :] - gaps[:, None, :]) / spread
     z[np.broadcast_to(gaps[:, None, :] <= 0.0, z.shape)] = np.inf  # a rejected cell never binds
     few = min(CLOSEST_CELLS, z.shape[2])
-    picked = np.argpartition(z, few - 1, axis=2)[:, :, :few]
+    # The few smallest by repeated minima: a handful of fast passes instead of a partial sort.
+    picked = np.empty((*z.shape[:2], few), dtype=np.intp)
+    for i in range(few):
+        picked[:, :, i] = np.argmin(z, axis=2)
+        np.put_along_axis(z, picked[:, :, i : i + 1], np.inf, axis=2)
     chance = _passage_chance(
         np.take_along_axis(np.broadcast_to(mean_t[None], z.shape), picked, axis=2),
         np.take_along_axis(np.broadcast_to(variance_t[None], z.shape), picked, axis=2),
