@@ -99,7 +99,7 @@ def sample_sizes(cards: int, margins: tuple[float, ...], hybrid_margins: tuple[f
                     risk_limit=r,
                 )
             for name, action in cases.items():
-                ms = best_ms(action, repeats=1 if name.startswith("hybrid") else 3)
+                ms = best_ms(action)
                 if ms > worst.get(name, (-1.0, ""))[0]:
                     worst[name] = (ms, f"margin {margin:.1%}, α {alpha:.0%}")
     print(f"Sample sizes, N = {cards:,} (slowest case per method; target ≤ {SIZE_TARGET_MS:g} ms)")
