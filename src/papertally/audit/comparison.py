@@ -277,12 +277,13 @@ def _kelly_bets(
     quad = d0 * d1 * d2
     lin = s * m - q
     disc = np.sqrt(np.maximum(lin * lin - 4.0 * quad * m, 0.0))
-    if np.all((p2 > 0) & (d0 > 0) & (d1 < 0)):
+    if disc.size and np.min(p2) > 0 and np.min(d0) > 0 and np.max(d1) < 0:
         # The usual case: P > 0 and the quadratic is positive at 0 and negative at 1/μ, so the
         # Kelly bet is its smaller root, 2m / (−(S·m − q) + √disc) in a cancellation-free form.
         with np.errstate(divide="ignore", invalid="ignore"):
             smaller = 2.0 * m / (disc - lin)
-        return np.asarray(np.where(m > 0, np.clip(smaller, 0.0, cap), 0.0), dtype=np.float64)
+        clipped = np.minimum(np.maximum(smaller, 0.0), cap)
+        return np.asarray(np.where(m > 0, clipped, 0.0), dtype=np.float64)
     half = -0.5 * (lin + np.copysign(disc, lin))
     with np.errstate(divide="ignore", invalid="ignore"):
         root_a = np.where(quad != 0.0, half / quad, np.inf)
@@ -299,10 +300,13 @@ def _estimated_rates(
 ) -> tuple[FloatArray, FloatArray]:
     """Return the truncated shrinkage estimates ``(p̂1, p̂2)`` before draw ``index`` (1-based)."""
     denominator = betting.prior_weight + index - 1.0
-    denominator = np.where(denominator > 0, denominator, 1.0)
+    if denominator.size == 0 or np.min(denominator) <= 0:
+        denominator = np.where(denominator > 0, denominator, 1.0)
     p1 = np.maximum(betting.o1_floor, (betting.prior_weight * betting.o1_prior + n1) / denominator)
     p2 = np.maximum(betting.o2_floor, (betting.prior_weight * betting.o2_prior + n2) / denominator)
     total = p1 + p2
+    if total.size and np.max(total) <= 0.999:  # nothing to rescale (the usual case)
+        return np.asarray(p1, dtype=np.float64), np.asarray(p2, dtype=np.float64)
     scale = np.where(total > 0.999, 0.999 / np.where(total > 0, total, 1.0), 1.0)
     return p1 * scale, p2 * scale
 
