@@ -456,10 +456,11 @@ def clca_martingale(
     for start in range(0, x.size, BET_BLOCK):
         part = slice(start, start + BET_BLOCK)
         xb = x[part]
-        left = remaining_before(start + xb.size, population)[start:]
         if population is None:
+            left = np.ones(xb.size)
             raw_mu = np.full(xb.size, mu0)
         else:
+            left = population - np.arange(start, start + xb.size, dtype=np.float64)
             drawn_before = drawn[max(start - 1, 0) : start - 1 + xb.size]
             if start == 0:
                 drawn_before = np.concatenate(([0.0], drawn_before))
