@@ -294,7 +294,7 @@ async def receive_form(request: Request, *, file_field: str, max_files: int) -> 
                     detail=f"the upload is larger than {size_text(limit)}; files up to "
                     f"{size_text(settings.max_upload_bytes)} are taken",
                 )
-            parser.write(chunk)
+            await run_in_threadpool(parser.write, chunk)
         parser.finalize()
         if sink.csrf_check is not None:
             raise HTTPException(status_code=403, detail=CSRF_REFUSED)
