@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import psycopg
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from papertally.errors import PapertallyError
@@ -118,6 +118,26 @@ class Store:
     def load_election(self, election_id: ElectionId) -> Election:
         """Return election ``election_id`` as model objects, equal to what was saved."""
         return self._read(lambda c: reader.load_election(c, election_id))
+
+    def election_version(self, election_id: ElectionId) -> tuple[str, int] | None:
+        """Return what changes whenever election ``election_id``'s stored content does.
+
+        An election's rows are written only by imports (a first one, then counts added to it)
+        and removed only with the election, so its creation time and its newest import's id
+        name its content; ``None`` when there is no such election. One cheap query, for caches
+        of :meth:`load_election` that must never serve an outdated election.
+        """
+
+        def read(connection: Connection) -> tuple[str, int] | None:
+            row = connection.execute(
+                select(ELECTIONS.c.created_at, func.max(IMPORTS.c.id))
+                .select_from(ELECTIONS.outerjoin(IMPORTS, IMPORTS.c.election_id == ELECTIONS.c.id))
+                .where(ELECTIONS.c.id == election_id)
+                .group_by(ELECTIONS.c.id, ELECTIONS.c.created_at)
+            ).first()
+            return None if row is None else (str(row[0]), int(row[1] or 0))
+
+        return self._read(read)
 
     def list_elections(self) -> list[ElectionSummary]:
         """Return every stored election with the numbers of its contests, units and counts."""

@@ -1,20 +1,24 @@
 """What the web pages ask of the store, in one place: sign-in and sessions, and the recount's
 use-cases (:mod:`papertally.workflows.recount`, shared with the other doors).
 
-The app keeps no state in process memory: every request reads the store, so several app
-processes behind one PostgreSQL database see the same recount.
+The app keeps no state in process memory that the store does not confirm: every request reads
+the store, so several app processes behind one PostgreSQL database see the same recount. The one
+cache, of imported elections (every page of a recount needs its canvass, which takes tens of
+milliseconds to read), is checked against the store's election version on every use.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
 from papertally.errors import PapertallyError
-from papertally.model import ContestCount, ImportResult
+from papertally.model import ContestCount, Election, ImportResult
 from papertally.reconcile.progress import RecountProgress
 from papertally.store import Store
 from papertally.store.recounts import RecountStore
@@ -35,6 +39,9 @@ from papertally.web.security import (
 )
 from papertally.workflows import recount
 from papertally.workflows.recount import RecountView
+
+ELECTIONS_CACHED = 2
+"""How many imported elections one app process keeps in memory (the recounts' canvasses)."""
 
 
 class SignInRefused(PapertallyError):
@@ -80,6 +87,8 @@ class Services:
         self.users = UserStore(self.store.engine)
         self.sessions = sessions or SessionPolicy()
         self.throttle = throttle or ThrottlePolicy()
+        self._elections: OrderedDict[ElectionId, tuple[tuple[str, int], Election]] = OrderedDict()
+        self._elections_lock = threading.Lock()
 
     @property
     def engine(self) -> Engine:
@@ -138,7 +147,31 @@ class Services:
 
     def recount_view(self, recount_id: int) -> RecountView:
         """Return recount ``recount_id`` with its election, contest and base count."""
-        return recount.recount_view(self.store, self.recounts, recount_id)
+        return recount.recount_view(
+            self.store, self.recounts, recount_id, load_election=self.election
+        )
+
+    def election(self, election_id: ElectionId) -> Election:
+        """Return a stored election, from this process's cache when the store says it is current.
+
+        The cache holds the :data:`ELECTIONS_CACHED` elections used last, each under the version
+        the store gave when it was read (:meth:`Store.election_version`); a changed or deleted
+        election is read again (or refused by the store), never served from memory.
+        """
+        version = self.store.election_version(election_id)
+        with self._elections_lock:
+            cached = self._elections.get(election_id)
+            if version is not None and cached is not None and cached[0] == version:
+                self._elections.move_to_end(election_id)
+                return cached[1]
+        election = self.store.load_election(election_id)
+        if version is not None:
+            with self._elections_lock:
+                self._elections[election_id] = (version, election)
+                self._elections.move_to_end(election_id)
+                while len(self._elections) > ELECTIONS_CACHED:
+                    self._elections.popitem(last=False)
+        return election
 
     def progress(self, view: RecountView, *, county: str | None = None) -> RecountProgress:
         """Return the recount's figures so far, statewide or for one county."""

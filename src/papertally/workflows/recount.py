@@ -9,7 +9,7 @@ over the wards' current tally sheets; the law engine's findings are those of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -69,10 +69,20 @@ def import_canvass(
     return election_id
 
 
-def recount_view(store: Store, recounts: RecountStore, recount_id: int) -> RecountView:
-    """Return recount ``recount_id`` with its election, contest and base count."""
+def recount_view(
+    store: Store,
+    recounts: RecountStore,
+    recount_id: int,
+    *,
+    load_election: Callable[[ElectionId], Election] | None = None,
+) -> RecountView:
+    """Return recount ``recount_id`` with its election, contest and base count.
+
+    ``load_election`` reads the election (default: :meth:`Store.load_election`); the web app
+    passes its validated cache, since every page of a recount needs the same canvass.
+    """
     recount = recounts.recount(recount_id)
-    election = store.load_election(recount.election_id)
+    election = (load_election or store.load_election)(recount.election_id)
     contest = election.contest(recount.contest)
     return RecountView(recount, election, contest, election.count(contest.name, recount.base_count))
 
