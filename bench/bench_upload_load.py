@@ -21,7 +21,6 @@ import asyncio
 import itertools
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,12 +34,13 @@ from pathlib import Path
 
 import httpx
 
+from bench_web_load import wait_until_up
 from papertally.demo import generate_statewide_election
 from papertally.model import ImportResult
 from papertally.model.recount import Role
 from papertally.store import Store
 from papertally.store.audits import AuditStore
-from papertally.store.pgserver import TemporaryPostgres
+from papertally.store.pgserver import TemporaryPostgres, free_port
 from papertally.store.recounts import RecountStore
 from papertally.store.users import UserStore
 from papertally.web.security import CSRF_HEADER, hash_password
@@ -49,13 +49,6 @@ PASSWORD = "load test password"
 MB = 1_000_000
 SHEET_NUMBERS = itertools.count(1)
 """Every sheet written gets its own label (a ward's second sheet is a further sheet)."""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def write_manifest(path: Path, size: int) -> None:
@@ -252,19 +245,6 @@ async def with_upload(
     return latencies, errors, (sent_from, sent_until), transfer, location
 
 
-def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.returncode}")
-        try:
-            if httpx.get(f"{base}/api/session", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer within {timeout:.0f} s")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=300.0, help="size of the upload (MB)")
@@ -297,7 +277,7 @@ def main() -> None:
                 "PAPERTALLY_DATA_DIR": str(Path(folder) / "files"),
                 "PAPERTALLY_MAX_UPLOAD_BYTES": str(int(args.mb * MB) + 10 * MB),
             }
-            port = _free_port()
+            port = free_port()
             command = [str(Path(sys.executable).parent / "papertally"), "serve", "--db", url]
             command += ["--port", str(port), "--workers", str(args.processes)]
             command += ["--keep-alive", "120"]

@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,7 @@ from papertally.demo import generate_statewide_election
 from papertally.model import ImportResult
 from papertally.model.recount import Role, ward_totals_from_sheets
 from papertally.store import Store
-from papertally.store.pgserver import TemporaryPostgres
+from papertally.store.pgserver import TemporaryPostgres, free_port
 from papertally.store.recounts import RecountStore
 from papertally.store.users import UserStore
 from papertally.web.security import CSRF_HEADER, hash_password
@@ -56,13 +55,6 @@ class County:
     name: str
     id: int
     wards: list[tuple[int, str]]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def prepare(
@@ -247,7 +239,7 @@ def main() -> None:
         url = server_pg.url
         recounts, choices = prepare(url, args.counties, args.wards, 2)
         env = {**os.environ, "PAPERTALLY_SECRET_KEY": "load-benchmark-key"}
-        ports = [_free_port() for _ in range(args.processes)]
+        ports = [free_port() for _ in range(args.processes)]
         command = [str(Path(sys.executable).parent / "papertally"), "serve", "--db", url]
         servers = [
             subprocess.Popen([*command, "--port", str(port), "--keep-alive", "120"], env=env)
