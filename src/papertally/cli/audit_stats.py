@@ -499,6 +499,10 @@ def register(app: typer.Typer) -> None:
         rows: list[dict[str, Any]] = []
         if audit_type == "polling":
             truth = parse_votes(true_votes, "--true-votes") if true_votes else None
+            hopeless = _full_hand_count(tally, risk_limit, winners, ballots, truth)
+            if hopeless is not None:
+                _print_full_hand_count(hopeless, as_json)
+                return
             for assertion in plurality_assertions(tally, winners, ballots=ballots):
                 assert assertion.loser is not None
                 each = simulate_polling(
@@ -536,6 +540,67 @@ def register(app: typer.Typer) -> None:
             f"{audit_type}, α={risk_limit:g}: mean {summary.mean:.1f}, p50 {summary.p50}, "
             f"p90 {summary.p90}, p99 {summary.p99} cards ({summary.trials} trials)"
         )
+
+
+def _full_hand_count(
+    tally: dict[str, int],
+    risk_limit: float,
+    winners: int,
+    ballots: int | None,
+    truth: dict[str, int] | None,
+) -> dict[str, Any] | None:
+    """Return why a ballot-polling audit means a full hand count, or ``None`` if it may not.
+
+    ``ln(1/α)/KL`` is the expected sample size no valid sequential test beats by much (Stark
+    2023, ALPHA §3); when it reaches the number of cards, every simulated audit would draw
+    (nearly) every card, and simulating them draw by draw takes minutes to say so.
+    """
+    from papertally.audit.assertions import plurality_assertions
+    from papertally.audit.simulate import polling_limit, tightest
+
+    assertion = tightest(plurality_assertions(tally, winners, ballots=ballots))
+    cards = assertion.population.size
+    limit = polling_limit(tally, risk_limit, winners=winners, ballots=ballots, true_votes=truth)
+    if limit < cards:
+        return None
+    return {
+        "type": "polling",
+        "risk_limit": risk_limit,
+        "full_hand_count": True,
+        "assertion": assertion.name,
+        "margin": assertion.diluted_margin,
+        "ballots": cards,
+        "limit_mean": limit if math.isfinite(limit) else None,
+        "trials": 0,
+        "mean": float(cards),
+        "p50": cards,
+        "p90": cards,
+        "p99": cards,
+        "full_hand_counts": 1.0,
+    }
+
+
+def _print_full_hand_count(result: dict[str, Any], as_json: bool) -> None:
+    """Say at once that the audit is a full hand count (nothing is simulated)."""
+    if as_json:
+        print_json(result)
+        return
+    limit = result["limit_mean"]
+    head = f"polling, α={result['risk_limit']:g}: "
+    if limit is None:
+        why = f"the true votes do not bear out {result['assertion']}"
+    else:
+        why = (
+            f"margin {result['margin']:.3g} ({result['assertion']}) is too small to audit by "
+            f"sampling ({limit:,.0f} cards expected of {result['ballots']:,})"
+        )
+    console.print(
+        f"{head}{why}: an audit is expected to go on to a full hand count of "
+        f"{result['ballots']:,} "
+        "cards (nothing simulated)",
+        soft_wrap=True,
+        markup=False,
+    )
 
 
 def _largest(rows: list[dict[str, Any]]) -> SizeDistribution:
