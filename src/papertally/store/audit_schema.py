@@ -177,3 +177,30 @@ class AuditEntryRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     superseded_by: Mapped[int | None] = mapped_column(Integer)
     voided: Mapped[bool] = mapped_column(Boolean)
+
+
+class AuditSettingsRow(Base):
+    """An audit's time zone (IANA, from the state; :mod:`papertally.law.timezones`) and whether
+    each reading needs a second board member's sign-off (the two-person rule)."""
+
+    __tablename__ = "audit_settings"
+
+    audit_id: Mapped[int] = mapped_column(
+        ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True
+    )
+    time_zone: Mapped[str] = mapped_column(String(64))
+    sign_off: Mapped[bool] = mapped_column(Boolean)
+
+
+class AuditSignOffRow(Base):
+    """A second board member's sign-off of a reading: she checked the card shows what the first
+    member recorded. A correction is a new reading and needs its own sign-off."""
+
+    __tablename__ = "audit_signoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("audit_entries.id", ondelete="CASCADE"), index=True
+    )
+    signed_by: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

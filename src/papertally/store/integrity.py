@@ -82,6 +82,10 @@ ROW_TABLES: tuple[str, ...] = (
     "audit_rounds",
     "audit_sample",
     "audit_entries",
+    "recount_settings",
+    "sheet_checks",
+    "audit_settings",
+    "audit_signoffs",
 )
 """The state tables checked row by row, in the order :func:`verify_state` reports them."""
 

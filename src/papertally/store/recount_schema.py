@@ -211,3 +211,40 @@ class ActivityRow(Base):
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
     chain: Mapped[str] = mapped_column(String(200), primary_key=True, server_default="")
     """The chain of the entry (``""``: the main chain); ``sequence`` counts within it."""
+
+
+class RecountSettingsRow(Base):
+    """How a recount's wards are entered and its times shown (one row per recount).
+
+    ``show_canvass`` false (the default) keeps the tally blind: the original canvass of a ward
+    is hidden until its sheet is saved, so a count board cannot steer towards the expected
+    figures. ``double_entry`` true makes every sheet wait for a second, blind entry by another
+    person before the county may submit. ``time_zone`` is the IANA zone of the state
+    (:mod:`papertally.law.timezones`) in which deadlines are entered and times shown.
+    """
+
+    __tablename__ = "recount_settings"
+
+    recount_id: Mapped[int] = mapped_column(
+        ForeignKey("recounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    time_zone: Mapped[str] = mapped_column(String(64))
+    show_canvass: Mapped[bool] = mapped_column(Boolean)
+    double_entry: Mapped[bool] = mapped_column(Boolean)
+
+
+class SheetCheckRow(Base):
+    """A second, blind entry of a tally sheet by another person: the figures typed and whether
+    they matched the sheet (a mismatch is settled by a correction, which needs its own check)."""
+
+    __tablename__ = "sheet_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(
+        ForeignKey("tally_sheets.id", ondelete="CASCADE"), index=True
+    )
+    votes: Mapped[str] = mapped_column(Text)
+    """The figures of the second entry, votes per choice as canonical JSON."""
+    matched: Mapped[bool] = mapped_column(Boolean)
+    checked_by: Mapped[str] = mapped_column(Text)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
