@@ -136,12 +136,21 @@ def test_bad_values_are_errors_naming_row_and_column(
     assert expected in caught.value.problem
 
 
-def test_duplicated_ward_is_an_error(tmp_path: Path) -> None:
-    text = GOOD + "Adams,Town of Adams Wards 1-3,Court of Appeals,4,10,NP,Ann Smith,9\n"
+def test_conflicting_duplicated_ward_is_an_error(tmp_path: Path) -> None:
+    text = GOOD + "Adams,Town of Adams Wards 1-3,Court of Appeals,4,10,NP,Ann Smith,8\n"
     with pytest.raises(InputFileError) as caught:
         read_results_file(write(tmp_path, text))
     assert caught.value.location.row == 6
-    assert "appears twice (first on row 2)" in caught.value.problem
+    assert "appears twice with different votes (first on row 2)" in caught.value.problem
+
+
+def test_identical_duplicated_row_is_a_warning_and_counted_once(tmp_path: Path) -> None:
+    text = GOOD + "Adams,Town of Adams Wards 1-3,Court of Appeals,4,10,NP,Ann Smith,9\n"
+    result = read_results_file(write(tmp_path, text))
+    court = result.election.count("Court of Appeals District 4", "original canvass")
+    assert court.totals()["Ann Smith"] == 14
+    assert [w.location.row for w in result.warnings] == [6]
+    assert "repeat an earlier row with the same votes (row 6)" in result.warnings[0].message
 
 
 def test_missing_column_is_an_error_with_a_hint(tmp_path: Path) -> None:

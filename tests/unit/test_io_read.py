@@ -64,7 +64,8 @@ def test_several_files_merge_into_one_election(shared_data: Path) -> None:
     assert len(election.units) == 3602 + 3880
     assert result.warnings == []
     total = calls[-1][1]
-    assert total == 3684 + 32870
+    # the OpenElections file is streamed: its rows are estimated from its first megabyte
+    assert abs(total - (3684 + 32870)) < 0.05 * (3684 + 32870)
     assert calls[-1] == (total, total)
     assert len(calls) > 10
     assert all(later[0] >= earlier[0] for earlier, later in itertools.pairwise(calls))

@@ -17,13 +17,13 @@ FORMATS = (WEC_FORMAT, OPENELECTIONS_FORMAT, GENERIC_FORMAT)
 """Every format :func:`detect_format` can return."""
 
 OPENELECTIONS_REQUIRED: tuple[tuple[str, ...], ...] = (
-    ("county",),
-    ("ward", "precinct"),
+    ("county", "ward", "precinct", "town"),
     ("office",),
-    ("candidate",),
+    ("candidate", "last name"),
     ("votes",),
 )
-"""OpenElections columns that must be present; a tuple lists alternatives."""
+"""OpenElections columns that must be present; a tuple lists alternatives (a county-level file
+has no unit column; Michigan splits the candidate into ``first_name``/``last_name``)."""
 GENERIC_REQUIRED: tuple[tuple[str, ...], ...] = (
     ("county",),
     ("reporting unit",),
@@ -39,7 +39,8 @@ _COLUMN_LAYOUTS = {
 }
 EXPECTED_LAYOUTS = (
     f"{WEC_LAYOUT}; or an OpenElections CSV with columns "
-    "county, ward (or precinct), office, district, total votes, party, candidate, votes; "
+    "county, ward (or precinct or town), office, district, total votes, party, candidate "
+    "(or first_name, last_name), votes; "
     "or a generic CSV with columns county, municipality, reporting_unit, contest, count, choice, "
     "party, votes, ballots_cast (see docs/generic-csv.md)"
 )

@@ -1,15 +1,33 @@
 """OpenElections CSV results: one row per reporting unit × office × candidate.
 
-Columns ``county, ward|precinct, office, district, total votes, party, candidate, votes``
-(https://github.com/openelections/specs); ``district``, ``total votes`` and ``party`` may be absent.
-Each office (plus district) is a contest with one count, the original canvass. Where the file has
-its own ``total votes`` column it is checked against the sum of the unit's candidates, and any
-disagreement becomes an :class:`ImportWarning`.
+Columns ``county, ward|precinct|town, office, district, total votes, party, candidate, votes``
+(https://github.com/openelections/specs), as the project publishes them across states:
+
+- the unit column may be ``ward``, ``precinct`` or ``town`` (New Hampshire), or absent: a
+  county-level file has the county as its unit;
+- the candidate may be split into ``first_name``/``middle_name``/``last_name`` (Michigan);
+- rows without a candidate (or without an office) carrying "Registered Voters", "Ballots Cast",
+  "Under Votes" or "Over Votes" are unit statistics (NIST SP 1500-100 ``Counts``), never
+  candidates: whole-unit figures on :attr:`Election.unit_statistics`, a contest's under and over
+  votes on :attr:`UnitTally.statistics`; a unit's ballots cast fills its tallies' ``ballots_cast``;
+- vote-type columns (absentee, election day, early, provisional) are kept per unit and choice on
+  :attr:`UnitTally.by_type`, and checked against the ``votes`` column;
+- a row with an empty unit cell, or a unit called "Total", is a total row (Georgia's county
+  totals): checked against the sum of the county's units, never counted as a unit;
+- in a primary's file (``__primary__`` in the name) each party's contest of one office is its own
+  contest, ``President (REP)``;
+- candidate spellings differing only in case or spacing within one contest are one candidate;
+- an empty votes cell leaves that figure out, with one warning counting them (never a zero).
+
+Each office (plus district) is a contest with one count, the original canvass. A large file is
+streamed row by row (:func:`papertally.io.tables.iter_csv_rows`): memory grows with the
+election's units and contests, not with the file.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from papertally.errors import FileLocation, InputFileError
@@ -18,7 +36,7 @@ from papertally.io.columns import HeaderMap, map_header
 from papertally.io.detect import OPENELECTIONS_FORMAT, OPENELECTIONS_REQUIRED
 from papertally.io.naming import date_in_file_name, default_status, make_choice, municipality_of
 from papertally.io.progress import RowProgress
-from papertally.io.tables import Table
+from papertally.io.tables import Row, Table, iter_csv_rows
 from papertally.model import (
     Contest,
     ContestCount,
@@ -29,11 +47,58 @@ from papertally.model import (
     ReportingUnitType,
     UnitTally,
 )
-from papertally.model.results import ORIGINAL_CANVASS
-from papertally.types import ContestName, ReportingUnitId
+from papertally.model.results import (
+    BALLOTS_CAST,
+    ORIGINAL_CANVASS,
+    OVER_VOTES,
+    REGISTERED_VOTERS,
+    UNDER_VOTES,
+)
+from papertally.types import ChoiceName, ContestName, CountyName, ReportingUnitId
 
-OPTIONAL = ("district", "total votes", "party")
+VOTE_TYPES = {
+    "absentee": "absentee",
+    "absentee by mail": "absentee by mail",
+    "mail": "mail",
+    "mail in": "mail",
+    "election day": "election day",
+    "early voting": "early",
+    "early": "early",
+    "advance in person": "advance in person",
+    "one stop": "early",
+    "provisional": "provisional",
+}
+"""Vote-type column headers (normalised) → the breakdown's name."""
+UNIT_COLUMNS = (
+    ("ward", ReportingUnitType.WARD),
+    ("precinct", ReportingUnitType.PRECINCT),
+    ("town", ReportingUnitType.MUNICIPALITY),
+)
+NAME_PARTS = ("first name", "middle name", "last name", "suffix")
+OPTIONAL: tuple[str, ...] = (
+    *("county", "ward", "precinct", "town", "district", "total votes", "party", "candidate"),
+    *NAME_PARTS,
+    *VOTE_TYPES,
+)
+STATISTICS = {
+    "registered voters": REGISTERED_VOTERS,
+    "registered": REGISTERED_VOTERS,
+    "registration": REGISTERED_VOTERS,
+    "ballots cast": BALLOTS_CAST,
+    "total ballots cast": BALLOTS_CAST,
+    "ballots": BALLOTS_CAST,
+    "under votes": UNDER_VOTES,
+    "undervotes": UNDER_VOTES,
+    "under vote": UNDER_VOTES,
+    "over votes": OVER_VOTES,
+    "overvotes": OVER_VOTES,
+    "over vote": OVER_VOTES,
+}
+"""What files call a unit statistic (folded) → its name in the model."""
+WHOLE_UNIT = (REGISTERED_VOTERS, BALLOTS_CAST)
+TOTAL_NAMES = frozenset({"total", "totals", "total votes", "county total", "county totals"})
 _FILE_NAME = re.compile(r"^(\d{8})__([a-z]{2})__([a-z_]+?)(?:__|$)", re.IGNORECASE)
+_SHOWN_ROWS = 5
 
 
 def contest_name(office: str, district: str) -> ContestName:
@@ -45,12 +110,44 @@ def contest_name(office: str, district: str) -> ContestName:
     return f"{office} {district}"
 
 
+def statistic_of(text: str) -> str | None:
+    """Return the unit statistic a cell names ("Ballots Cast" → ``ballots cast``), or ``None``."""
+    return STATISTICS.get(" ".join(text.replace("_", " ").split()).casefold())
+
+
 @dataclass
 class _UnitTotal:
     """The ``total votes`` a file states for one unit of one contest, and where."""
 
     first_row: int
     stated: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _CountyTotal:
+    """A total row's figure for one choice of one contest in one county, and where."""
+
+    row: int
+    votes: int
+
+
+@dataclass
+class _Rows:
+    """Rows of a kind (an empty votes cell, a repeated row) counted for one warning."""
+
+    count: int = 0
+    rows: list[int] = field(default_factory=list)
+
+    def add(self, row: int) -> None:
+        """Count ``row`` (1-based), keeping the first few to show."""
+        self.count += 1
+        if len(self.rows) < _SHOWN_ROWS:
+            self.rows.append(row)
+
+    def shown(self) -> str:
+        """Return ``rows 3, 9, 12, …`` for a message."""
+        more = ", …" if self.count > len(self.rows) else ""
+        return "row" + ("s " if self.count > 1 else " ") + ", ".join(map(str, self.rows)) + more
 
 
 def _election_of(table: Table) -> Election:
@@ -66,101 +163,334 @@ def _election_of(table: Table) -> Election:
     return Election(name=name, date=day, state=state)
 
 
-def read_openelections_csv(table: Table, progress: RowProgress) -> ImportResult:
-    """Read an OpenElections CSV from ``table`` into one election with one count per contest."""
-    header = map_header(table, OPENELECTIONS_REQUIRED, OPTIONAL)
-    unit_column = "ward" if header.has("ward") else "precinct"
-    unit_type = ReportingUnitType.WARD if unit_column == "ward" else ReportingUnitType.PRECINCT
-    election = _election_of(table)
-    counts: dict[ContestName, ContestCount] = {}
-    stated: dict[tuple[ContestName, ReportingUnitId], _UnitTotal] = {}
-    first_seen: dict[tuple[ContestName, ReportingUnitId, str], int] = {}
-    sheet = header.sheet
-    progress.step(header.header_index + 1)
-    for index in range(header.header_index + 1, len(sheet.rows)):
-        progress.step()
-        row = sheet.rows[index]
-        if all(is_blank(c) for c in row):
-            continue
-        header.check_width(index)
-        county = _required(header, index, "county")
-        ward = _required(header, index, unit_column)
-        office = _required(header, index, "office")
-        candidate = _required(header, index, "candidate")
-        district = header.text(row, "district")
-        votes = parse_count(header.get(row, "votes"), _at(header, index, "votes"))
-        name = contest_name(office, district)
-        contest = election.contests.get(name)
-        if contest is None:
-            contest = Contest(name=name, office=office, district=district or None)
-            election.contests[name] = contest
-            counts[name] = ContestCount(name, ORIGINAL_CANVASS, default_status(ORIGINAL_CANVASS))
-        choice = make_choice(candidate, header.text(row, "party") or None)
-        contest.add_choice(choice)
-        unit = election.add_unit(ReportingUnit.of(county, ward, municipality_of(ward), unit_type))
-        key = (name, unit.id, choice.name)
-        if key in first_seen:
-            raise InputFileError(
-                _at(header, index, unit_column),
-                f"{choice.name!r} in {unit.name!r} of county {unit.county!r} for {name!r} "
-                f"appears twice (first on row {first_seen[key]}); expected one row per "
-                "reporting unit and candidate",
-            )
-        first_seen[key] = index + 1
-        tally = counts[name].units.get(unit.id)
-        if tally is None:
-            tally = UnitTally(source=table.at(sheet, index))
-            counts[name].units[unit.id] = tally
-        tally.votes[choice.name] = votes
-        if header.has("total votes") and not is_blank(header.get(row, "total votes")):
-            total = parse_count(
-                header.get(row, "total votes"), _at(header, index, "total votes"), "a total"
-            )
-            stated.setdefault((name, unit.id), _UnitTotal(index)).stated.add(total)
-    if not counts:
-        raise InputFileError(
-            table.at(sheet, header.header_index),
-            "has a header row but no rows of votes under it",
+def _is_primary(table: Table) -> bool:
+    """Return whether the file name says the election is a primary (``__primary__``)."""
+    return "primary" in table.path.stem.casefold().split("__")
+
+
+class _Reader:
+    """Reads one OpenElections file row by row into one election."""
+
+    def __init__(self, table: Table, header: HeaderMap) -> None:
+        self.table = table
+        self.header = header
+        self.election = _election_of(table)
+        self.primary = _is_primary(table)
+        found: tuple[str | None, ReportingUnitType] = next(
+            ((c, t) for c, t in UNIT_COLUMNS if header.has(c)), (None, ReportingUnitType.COUNTY)
         )
-    election.counts = list(counts.values())
-    warnings = _check_totals(header, counts, stated, election)
-    return ImportResult(election, [str(table.path)], [OPENELECTIONS_FORMAT], warnings)
+        self.unit_column, self.unit_type = found
+        self.vote_types = [c for c in VOTE_TYPES if header.has(c)]
+        self.needed = max(header.positions.values()) + 1
+        self.counts: dict[ContestName, ContestCount] = {}
+        self.stated: dict[tuple[ContestName, ReportingUnitId], _UnitTotal] = {}
+        self.first_seen: dict[tuple[ContestName, ReportingUnitId, ChoiceName], int] = {}
+        self.county_totals: dict[tuple[ContestName, CountyName, ChoiceName], _CountyTotal] = {}
+        self.spellings: dict[ContestName, dict[str, list[str]]] = {}
+        self.empty_votes = _Rows()
+        self.repeated = _Rows()
+        self.warnings: list[ImportWarning] = []
 
+    def at(self, index: int, column: str | None = None) -> FileLocation:
+        """Return the location of ``column`` on row ``index``, naming it as the file does."""
+        name = None if column is None else self.header.names.get(column, column)
+        return self.table.at(self.header.sheet, index, name)
 
-def _check_totals(
-    header: HeaderMap,
-    counts: dict[ContestName, ContestCount],
-    stated: dict[tuple[ContestName, ReportingUnitId], _UnitTotal],
-    election: Election,
-) -> list[ImportWarning]:
-    """Warn wherever a unit's ``total votes`` differs from the sum of its candidates' votes."""
-    warnings = []
-    for (name, uid), total in stated.items():
-        actual = counts[name].units[uid].total_votes
-        for value in sorted(total.stated):
-            if value != actual:
-                unit = election.units[uid]
-                warnings.append(
+    def read(self, rows: Iterable[tuple[int, Row]], progress: RowProgress) -> ImportResult:
+        """Read every row after the header and return the election and its warnings."""
+        for index, row in rows:
+            progress.step()
+            if len(row) < self.needed:
+                if all(is_blank(c) for c in row):
+                    continue
+                raise InputFileError(
+                    self.at(index),
+                    f"has {len(row)} values but the header has "
+                    f"{len(self.header.sheet.rows[self.header.header_index])}; expected a value "
+                    "under every column (the file may be truncated)",
+                )
+            self._row(index, row)
+        if not self.counts and not self.election.unit_statistics:
+            raise InputFileError(
+                self.at(self.header.header_index),
+                "has a header row but no rows of votes under it",
+            )
+        self.election.counts = list(self.counts.values())
+        self._fill_ballots_cast()
+        self._check_totals()
+        self._check_county_totals()
+        self._note_rows()
+        self._note_spellings()
+        return ImportResult(
+            self.election, [str(self.table.path)], [OPENELECTIONS_FORMAT], self.warnings
+        )
+
+    def _row(self, index: int, row: Row) -> None:
+        """Read one row: a candidate's votes, a unit statistic or a total row."""
+        header = self.header
+        county = header.text(row, "county")
+        unit_name = header.text(row, self.unit_column) if self.unit_column else county
+        office = header.text(row, "office")
+        candidate = self._candidate(row)
+        if not office and not candidate and all(is_blank(c) for c in row):
+            return
+        statistic = statistic_of(candidate) if candidate else None
+        if not candidate and office:
+            statistic = statistic_of(office)
+            if statistic in WHOLE_UNIT:
+                office = ""
+        if statistic is None and not office:
+            raise InputFileError(
+                self.at(index, "office"), "expected an office, found an empty cell"
+            )
+        if statistic is None and not candidate:
+            column = "candidate" if header.has("candidate") else "last name"
+            raise InputFileError(
+                self.at(index, column),
+                f"expected a candidate (or a statistic such as 'Ballots Cast') for {office!r}, "
+                "found an empty cell",
+            )
+        if not county and header.has("county"):
+            raise InputFileError(self.at(index, "county"), "expected a county, found an empty cell")
+        cell = header.get(row, "votes")
+        if is_blank(cell):
+            self.empty_votes.add(index + 1)
+            return
+        votes = parse_count(cell, self.at(index, "votes"))
+        if self.unit_column and (not unit_name or unit_name.casefold() in TOTAL_NAMES):
+            if statistic is None:
+                self._county_total(index, row, county, office, candidate, votes)
+            return
+        unit = self.election.add_unit(
+            ReportingUnit.of(county, unit_name, self._municipality(unit_name), self.unit_type)
+        )
+        if statistic is not None and (not office or statistic in WHOLE_UNIT):
+            figures = self.election.unit_statistics.setdefault(unit.id, {})
+            figures[statistic] = figures.get(statistic, 0) + votes
+            return
+        name = self._contest(row, office)
+        tally = self.counts[name].units.get(unit.id)
+        if tally is None:
+            tally = UnitTally(source=self.table.at(header.sheet, index))
+            self.counts[name].units[unit.id] = tally
+        if statistic is not None:
+            tally.statistics[statistic] = tally.statistics.get(statistic, 0) + votes
+            return
+        if candidate.casefold() in TOTAL_NAMES:
+            self.stated.setdefault((name, unit.id), _UnitTotal(index)).stated.add(votes)
+            return
+        choice = make_choice(self._spelling(name, candidate), header.text(row, "party") or None)
+        self.election.contests[name].add_choice(choice)
+        key = (name, unit.id, choice.name)
+        if key in self.first_seen:
+            if tally.votes.get(choice.name) == votes:
+                self.repeated.add(index + 1)
+                return
+            raise InputFileError(
+                self.at(index, self.unit_column or "county"),
+                f"{choice.name!r} in {unit.name!r} of county {unit.county!r} for {name!r} "
+                f"appears twice with different votes (first on row {self.first_seen[key]}); "
+                "expected one row per reporting unit and candidate",
+            )
+        self.first_seen[key] = index + 1
+        tally.votes[choice.name] = votes
+        self._breakdown(index, row, tally, choice.name, votes)
+        if header.has("total votes") and not is_blank(header.get(row, "total votes")):
+            total = parse_count(header.get(row, "total votes"), self.at(index, "total votes"))
+            self.stated.setdefault((name, unit.id), _UnitTotal(index)).stated.add(total)
+
+    def _candidate(self, row: Row) -> str:
+        """Return the candidate's name, joined from its parts where the file splits it."""
+        if self.header.has("candidate"):
+            return self.header.text(row, "candidate")
+        return " ".join(p for p in (self.header.text(row, c) for c in NAME_PARTS) if p)
+
+    def _municipality(self, unit_name: str) -> str | None:
+        """Return the municipality of a unit: a town is its own, else from a ward's name."""
+        if self.unit_type is ReportingUnitType.MUNICIPALITY:
+            return unit_name
+        if self.unit_type is ReportingUnitType.COUNTY:
+            return None
+        return municipality_of(unit_name)
+
+    def _contest(self, row: Row, office: str) -> ContestName:
+        """Return (creating it if new) the contest of a row: office, district, primary's party."""
+        district = self.header.text(row, "district")
+        party = self.header.text(row, "party") if self.primary else ""
+        name = contest_name(office, district)
+        if party:
+            name = f"{name} ({party})"
+        if name not in self.election.contests:
+            self.election.contests[name] = Contest(
+                name=name, office=office, district=district or None
+            )
+            self.counts[name] = ContestCount(
+                name, ORIGINAL_CANVASS, default_status(ORIGINAL_CANVASS)
+            )
+        return name
+
+    def _spelling(self, contest: ContestName, candidate: str) -> str:
+        """Return the first spelling seen of a candidate in ``contest`` (case and spaces aside)."""
+        clean = " ".join(candidate.split())
+        known = self.spellings.setdefault(contest, {}).setdefault(clean.casefold(), [])
+        if clean not in known:
+            known.append(clean)
+        return known[0]
+
+    def _breakdown(
+        self, index: int, row: Row, tally: UnitTally, choice: ChoiceName, votes: int
+    ) -> None:
+        """Keep a choice's votes by vote type; warn where they do not add up to its votes."""
+        if not self.vote_types:
+            return
+        parts = 0
+        complete = True
+        for column in self.vote_types:
+            cell = self.header.get(row, column)
+            if is_blank(cell):
+                complete = False
+                continue
+            value = parse_count(cell, self.at(index, column))
+            tally.by_type.setdefault(VOTE_TYPES[column], {})[choice] = value
+            parts += value
+        if complete and parts != votes:
+            shown = ", ".join(self.header.names[c] for c in self.vote_types)
+            self.warnings.append(
+                ImportWarning(
+                    self.at(index, "votes"),
+                    f"votes is {votes:,} but {shown} add up to {parts:,} ({choice})",
+                )
+            )
+
+    def _county_total(
+        self, index: int, row: Row, county: CountyName, office: str, candidate: str, votes: int
+    ) -> None:
+        """Keep a total row's figure, to check against the sum of the county's units."""
+        name = self._contest(row, office)
+        choice = make_choice(self._spelling(name, candidate)).name
+        key = (name, county, choice)
+        if key not in self.county_totals:
+            self.county_totals[key] = _CountyTotal(index, votes)
+
+    def _fill_ballots_cast(self) -> None:
+        """Give each tally its unit's ballots cast, where the file reports them."""
+        statistics = self.election.unit_statistics
+        for count in self.counts.values():
+            for uid, tally in count.units.items():
+                figures = statistics.get(uid)
+                if tally.ballots_cast is None and figures and BALLOTS_CAST in figures:
+                    tally.ballots_cast = figures[BALLOTS_CAST]
+
+    def _check_totals(self) -> None:
+        """Warn wherever a unit's ``total votes`` differs from the sum of its candidates' votes."""
+        warnings = []
+        for (name, uid), total in self.stated.items():
+            actual = self.counts[name].units[uid].total_votes
+            for value in sorted(total.stated):
+                if value != actual:
+                    unit = self.election.units[uid]
+                    warnings.append(
+                        ImportWarning(
+                            self.at(total.first_row, "total votes"),
+                            f"total votes is {value:,} but the candidates of {name!r} in "
+                            f"{unit.name!r} ({unit.county}) add up to {actual:,}",
+                        )
+                    )
+        self.warnings.extend(sorted(warnings, key=lambda w: w.location.row or 0))
+
+    def _check_county_totals(self) -> None:
+        """Compare each total row with the sum of its county's units; warn where they differ."""
+        if not self.county_totals:
+            return
+        sums: dict[tuple[ContestName, CountyName, ChoiceName], int] = {}
+        counties: set[tuple[ContestName, CountyName]] = set()
+        for name, count in self.counts.items():
+            for uid, tally in count.units.items():
+                county = self.election.units[uid].county
+                counties.add((name, county))
+                for choice, votes in tally.votes.items():
+                    sums[(name, county, choice)] = sums.get((name, county, choice), 0) + votes
+        for (name, county, choice), total in self.county_totals.items():
+            if (name, county) not in counties:
+                self.warnings.append(
                     ImportWarning(
-                        _at(header, total.first_row, "total votes"),
-                        f"total votes is {value:,} but the candidates of {name!r} in "
-                        f"{unit.name!r} ({unit.county}) add up to {actual:,}",
+                        self.at(total.row, self.unit_column),
+                        f"a total row for {name!r} in county {county!r} but no units of that "
+                        "county: its votes are not imported",
                     )
                 )
-    return sorted(warnings, key=lambda w: w.location.row or 0)
+                continue
+            actual = sums.get((name, county, choice), 0)
+            if actual != total.votes:
+                self.warnings.append(
+                    ImportWarning(
+                        self.at(total.row, "votes"),
+                        f"the total row says {total.votes:,} for {choice!r} in {name!r} but the "
+                        f"units of county {county!r} add up to {actual:,}",
+                    )
+                )
+
+    def _note_rows(self) -> None:
+        """Add the warnings counting empty votes cells and repeated rows."""
+        where = self.at(self.header.header_index, "votes")
+        if self.empty_votes.count:
+            self.warnings.append(
+                ImportWarning(
+                    FileLocation(where.file, where.sheet, self.empty_votes.rows[0], where.column),
+                    f"{self.empty_votes.count:,} row(s) have an empty votes cell "
+                    f"({self.empty_votes.shown()}); they are left out, not counted as zero",
+                )
+            )
+        if self.repeated.count:
+            self.warnings.append(
+                ImportWarning(
+                    FileLocation(where.file, where.sheet, self.repeated.rows[0]),
+                    f"{self.repeated.count:,} row(s) repeat an earlier row with the same votes "
+                    f"({self.repeated.shown()}); each is counted once",
+                )
+            )
+
+    def _note_spellings(self) -> None:
+        """Warn, per contest, about candidate spellings merged as one candidate."""
+        where = self.at(self.header.header_index, "candidate")
+        for contest, spellings in self.spellings.items():
+            merged = [s for s in spellings.values() if len(s) > 1]
+            if merged:
+                listed = "; ".join(" = ".join(repr(n) for n in names) for names in merged)
+                self.warnings.append(
+                    ImportWarning(
+                        where,
+                        f"candidate spellings differing only in case or spacing in {contest!r} "
+                        f"are counted as one candidate: {listed}",
+                    )
+                )
 
 
-def _at(header: HeaderMap, index: int, column: str) -> FileLocation:
-    """Return the location of ``column`` on row ``index``, naming the column as the file does."""
-    return header.table.at(header.sheet, index, header.names.get(column, column))
+def _numbered(table: Table, start: int) -> Iterator[tuple[int, Row]]:
+    """Yield the rows after the header with their 0-based index, streaming a large file."""
+    sheet = table.sheets[0]
+    if table.complete:
+        yield from ((i, sheet.rows[i]) for i in range(start, len(sheet.rows)))
+        return
+    yield from enumerate(iter_csv_rows(table.path), start=0)
 
 
-def _required(header: HeaderMap, index: int, column: str) -> str:
-    """Return the text of a column that must not be empty, or raise naming the cell."""
-    row = header.sheet.rows[index]
-    text = header.text(row, column)
-    if not text:
-        raise InputFileError(
-            _at(header, index, column), f"expected a {column}, found an empty cell"
-        )
-    return text
+def read_openelections_csv(table: Table, progress: RowProgress) -> ImportResult:
+    """Read an OpenElections CSV from ``table`` into one election with one count per contest.
+
+    A table that holds only the file's first rows (:func:`~papertally.io.tables.load_table_head`)
+    is read on from disk row by row; a file that is not UTF-8 is read again as Windows-1252.
+    """
+    header = map_header(table, OPENELECTIONS_REQUIRED, OPTIONAL)
+    progress.step(header.header_index + 1)
+    start = header.header_index + 1
+    try:
+        return _Reader(table, header).read(_after(table, start), progress)
+    except UnicodeDecodeError:
+        rows = enumerate(iter_csv_rows(table.path, "cp1252"))
+        return _Reader(table, header).read(((i, r) for i, r in rows if i >= start), progress)
+
+
+def _after(table: Table, start: int) -> Iterator[tuple[int, Row]]:
+    """Yield the numbered rows from ``start`` on (see :func:`_numbered`)."""
+    return ((i, r) for i, r in _numbered(table, start) if i >= start)

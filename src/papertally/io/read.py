@@ -9,7 +9,7 @@ from papertally.bulk import cyclic_gc_paused
 from papertally.errors import FileLocation, InputFileError, PapertallyError
 from papertally.io.detect import GENERIC_FORMAT, OPENELECTIONS_FORMAT, detect_table
 from papertally.io.progress import ProgressCallback, RowProgress
-from papertally.io.tables import Table, load_table
+from papertally.io.tables import Table, load_table, load_table_head
 from papertally.io.wec import WEC_FORMAT, read_wec_report
 from papertally.model import ImportResult
 
@@ -33,9 +33,12 @@ def read_results(
 ) -> ImportResult:
     """Read every file in ``paths``, each in the format its content shows, into one election.
 
+    A folder stands for the results files in it (by name; hidden files and READMEs skipped).
     The elections of the files are merged (:meth:`Election.merge`): the first file names the
-    election, and a count found in two files is refused. ``progress(done, total)`` is called as
-    rows are processed. Any bad input raises :class:`InputFileError` and nothing is returned.
+    election, and one count published as several files (one per county) becomes one count;
+    a unit of one count found in two files is refused. A large OpenElections CSV is streamed.
+    ``progress(done, total)`` is called as rows are processed. Any bad input raises
+    :class:`InputFileError` and nothing is returned.
     """
     if not paths:
         raise PapertallyError("no results file given")
@@ -45,8 +48,12 @@ def read_results(
 
 def _read_all(paths: Sequence[str | Path], progress: ProgressCallback | None) -> ImportResult:
     """Read and merge ``paths`` (see :func:`read_results`)."""
-    tables = [load_table(path) for path in paths]
-    formats = [detect_table(table) for table in tables]
+    heads = [load_table_head(path) for path in expand_folders(paths)]
+    formats = [detect_table(head) for head in heads]
+    tables = [
+        head if head.complete or fmt == OPENELECTIONS_FORMAT else load_table(head.path)
+        for head, fmt in zip(heads, formats, strict=True)
+    ]
     readers = _readers()
     rows = RowProgress(sum(t.row_count for t in tables), progress)
     results = []
@@ -65,6 +72,37 @@ def _read_all(paths: Sequence[str | Path], progress: ProgressCallback | None) ->
         merged.formats.extend(result.formats)
         merged.warnings.extend(result.warnings)
     return merged
+
+
+_SKIPPED_SUFFIXES = frozenset({".md", ".txt", ".pdf", ".zip", ".json", ".xml", ".png", ".jpg"})
+
+
+def expand_folders(paths: Sequence[str | Path]) -> list[Path]:
+    """Return ``paths`` with each folder replaced by the results files in it, sorted by name.
+
+    Files whose names start with ``.`` or ``README`` and documents and images are skipped, as
+    are sub-folders. A folder with no results file in it is an error naming the folder.
+    """
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            found.append(path)
+            continue
+        inside = sorted(
+            p
+            for p in path.iterdir()
+            if p.is_file()
+            and not p.name.startswith(".")
+            and not p.name.casefold().startswith("readme")
+            and p.suffix.casefold() not in _SKIPPED_SUFFIXES
+        )
+        if not inside:
+            raise InputFileError(
+                FileLocation(str(path)),
+                "is a folder with no results file (.csv, .xls, .xlsx) in it",
+            )
+        found.extend(inside)
+    return found
 
 
 def read_results_file(

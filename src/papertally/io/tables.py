@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -29,6 +30,8 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 """First bytes of a zip archive: ``.xlsx`` and ``.ods`` workbooks."""
 CSV_DELIMITERS = (",", ";", "\t", "|")
+HEAD_BYTES = 1 << 20
+"""How much of a CSV file :func:`load_table_head` reads to recognise its layout."""
 
 
 @dataclass(frozen=True)
@@ -49,11 +52,23 @@ class Table:
     kind: str
     """``"excel"`` or ``"csv"``."""
     sheets: list[Sheet]
+    complete: bool = True
+    """False for the first rows of a CSV file only (:func:`load_table_head`): the rest is
+    streamed from disk by :func:`iter_csv_rows`."""
+    size: int = 0
+    """The file's size in bytes, to estimate the rows of a table that is not complete."""
 
     @property
     def row_count(self) -> int:
-        """Return the number of rows over all sheets, the unit of import progress."""
-        return sum(len(s.rows) for s in self.sheets)
+        """Return the number of rows over all sheets, the unit of import progress.
+
+        For a table holding only its first rows, the rows of the whole file are estimated from
+        the bytes per row of those first rows.
+        """
+        rows = sum(len(s.rows) for s in self.sheets)
+        if self.complete or not rows:
+            return rows
+        return max(rows, self.size * rows // max(1, min(self.size, HEAD_BYTES)))
 
     def at(
         self, sheet: Sheet, row_index: int | None = None, column: str | None = None
@@ -95,6 +110,61 @@ def load_table(path: str | Path) -> Table:
     if data.startswith(OLE2_MAGIC) or data.startswith(ZIP_MAGIC):
         return Table(file, "excel", _read_workbook(file, data))
     return Table(file, "csv", [Sheet(None, _read_csv(file, data))])
+
+
+def load_table_head(path: str | Path) -> Table:
+    """Return a CSV file's first rows (about :data:`HEAD_BYTES`), or a whole Excel workbook.
+
+    Enough to recognise the layout (:func:`papertally.io.detect.detect_table`) without reading
+    a large CSV file into memory; a reader that streams goes on with :func:`iter_csv_rows`.
+    A CSV file shorter than :data:`HEAD_BYTES` is read whole (the table is then complete).
+    """
+    file = Path(path)
+    where = FileLocation(str(file))
+    try:
+        with file.open("rb") as stream:
+            start = stream.read(HEAD_BYTES + 1)
+            size = file.stat().st_size
+    except FileNotFoundError:
+        raise InputFileError(where, "no such file") from None
+    except IsADirectoryError:
+        raise InputFileError(where, "is a folder; expected a results file") from None
+    except OSError as error:
+        raise InputFileError(where, f"cannot be read: {error.strerror or error}") from None
+    if len(start) <= HEAD_BYTES or start.startswith(OLE2_MAGIC) or start.startswith(ZIP_MAGIC):
+        return load_table(file)
+    if b"\x00" in start:
+        raise InputFileError(where, "is neither a CSV text file nor an Excel workbook")
+    head = start[: start.rfind(b"\n") + 1] or start
+    try:
+        rows = _parse_csv(file, head, "utf-8-sig", "strict")
+    except UnicodeDecodeError:
+        rows = _parse_csv(file, head, "cp1252", "replace")
+    return Table(file, "csv", [Sheet(None, rows)], complete=False, size=size)
+
+
+def iter_csv_rows(path: Path, encoding: str = "utf-8-sig") -> Iterator[Row]:
+    """Yield the records of a CSV file one by one, as :func:`load_table` would parse them.
+
+    Memory stays bounded whatever the file's size. Decoding as ``encoding`` is strict: a caller
+    that meets :class:`UnicodeDecodeError` starts again with ``"cp1252"`` (decoded leniently).
+    """
+    errors = "strict" if encoding != "cp1252" else "replace"
+    with path.open("rb") as raw:
+        first_line = raw.read(HEAD_BYTES).decode(encoding, errors="ignore").lstrip()
+        delimiter = max(CSV_DELIMITERS, key=(first_line.splitlines() or [""])[0].count)
+    number = 0
+    with path.open(encoding=encoding, errors=errors, newline="") as text:
+        reader = csv.reader(text, delimiter=delimiter, strict=True)
+        try:
+            for record in reader:
+                number += 1
+                yield list(map(intern, map(str.strip, record)))
+        except csv.Error as error:
+            raise InputFileError(
+                FileLocation(str(path), row=number + 1),
+                f"is not well-formed CSV ({error}); the file may be truncated",
+            ) from None
 
 
 def _read_workbook(file: Path, data: bytes) -> list[Sheet]:

@@ -27,6 +27,14 @@ SCATTERING: ChoiceName = "Scattering"
 ORIGINAL_CANVASS: CountName = "original canvass"
 RECOUNT: CountName = "recount"
 
+REGISTERED_VOTERS = "registered voters"
+BALLOTS_CAST = "ballots cast"
+UNDER_VOTES = "under votes"
+OVER_VOTES = "over votes"
+UNIT_STATISTICS = (REGISTERED_VOTERS, BALLOTS_CAST, UNDER_VOTES, OVER_VOTES)
+"""Figures reported per unit that are not votes for a choice (NIST SP 1500-100 ``Counts``
+other than votes: ``BallotsCast``, ``Overvotes``, ``Undervotes``, and registered voters)."""
+
 
 class ReportingUnitType(StrEnum):
     """Kinds of jurisdiction (NIST SP 1500-100 ``ReportingUnitType``, the ones we use)."""
@@ -138,6 +146,12 @@ class UnitTally:
     ballots_cast: int | None = None
     source: FileLocation | None = None
     """Where this row came from, so every number can be traced back to a file row."""
+    statistics: dict[str, int] = field(default_factory=dict)
+    """Figures of this contest in this unit that are no choice's votes (:data:`UNIT_STATISTICS`:
+    under votes, over votes), kept apart so they never count as a candidate's votes."""
+    by_type: dict[str, dict[ChoiceName, int]] = field(default_factory=dict)
+    """Votes per choice by how they were cast (``absentee by mail``, ``election day``, ...),
+    where the file breaks them down (NIST SP 1500-100 ``CountItemType``)."""
 
     @property
     def total_votes(self) -> int:
@@ -180,6 +194,8 @@ class Election:
     contests: dict[ContestName, Contest] = field(default_factory=dict)
     units: dict[ReportingUnitId, ReportingUnit] = field(default_factory=dict)
     counts: list[ContestCount] = field(default_factory=list)
+    unit_statistics: dict[ReportingUnitId, dict[str, int]] = field(default_factory=dict)
+    """Figures of a whole unit, not of one contest: registered voters and ballots cast."""
 
     def add_unit(self, unit: ReportingUnit) -> ReportingUnit:
         """Add ``unit`` if new and return the stored unit with its id."""
@@ -227,22 +243,35 @@ class Election:
     def merge(self, other: Election) -> None:
         """Add the contests, units and counts of ``other`` (e.g. a second file of one election).
 
-        A count that already exists for the same contest and name is refused, so one file can
-        never silently overwrite another's numbers.
+        A count of the same contest and name in both (one election published as a file per
+        county) becomes one count over the units of both, but only where no unit is in both:
+        one file can never silently overwrite another's numbers.
         """
-        existing = {(c.contest, c.name) for c in self.counts}
+        mine = {(c.contest, c.name): c for c in self.counts}
         for count in other.counts:
-            if (count.contest, count.name) in existing:
+            same = mine.get((count.contest, count.name))
+            if same is None:
+                continue
+            shared = next((u for u in count.units if u in same.units), None)
+            if shared is not None:
                 raise PapertallyError(
-                    f"count {count.name!r} of contest {count.contest!r} is in more than one file"
+                    f"count {count.name!r} of contest {count.contest!r} is in more than one file "
+                    f"with the same reporting unit {shared!r}"
                 )
         for name, contest in other.contests.items():
-            mine = self.contests.setdefault(name, contest)
+            kept = self.contests.setdefault(name, contest)
             for choice in contest.choices:
-                mine.add_choice(choice)
+                kept.add_choice(choice)
         for unit in other.units.values():
             self.add_unit(unit)
-        self.counts.extend(other.counts)
+        for count in other.counts:
+            same = mine.get((count.contest, count.name))
+            if same is None:
+                self.counts.append(count)
+            else:
+                same.units.update(count.units)
+        for uid, figures in other.unit_statistics.items():
+            self.unit_statistics.setdefault(uid, {}).update(figures)
         self.date = self.date or other.date
         self.state = self.state or other.state
 
