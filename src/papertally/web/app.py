@@ -22,7 +22,7 @@ from papertally import __version__
 from papertally.errors import PapertallyError
 from papertally.store.files import FileStore
 from papertally.store.users import ThrottlePolicy
-from papertally.web import account_pages, api, audit_pages, headers, pages, uploads
+from papertally.web import account_pages, api, audit_pages, headers, pages, public_pages, uploads
 from papertally.web.access import check_every_route_has_a_rule
 from papertally.web.context import SignInRequired, enforce_access, enforce_csrf, render
 from papertally.web.headers import https_only_from_env
@@ -81,6 +81,7 @@ def create_app(
         same_site="strict",
         https_only=https_only or https_only_from_env(),
     )
+    app.include_router(public_pages.router)
     app.include_router(pages.router)
     app.include_router(account_pages.router)
     app.include_router(api.router)

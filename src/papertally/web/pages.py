@@ -22,7 +22,15 @@ from starlette.datastructures import FormData
 
 from papertally.errors import PapertallyError
 from papertally.law.schema import OfficeType
-from papertally.model.recount import CountyAction, Role
+from papertally.law.timezones import (
+    DEFAULT_ZONE,
+    STATE_TIME_ZONES,
+    format_local,
+    known_zone,
+    local_deadline,
+    state_time_zone,
+)
+from papertally.model.recount import CountyAction, EntrySettings, Role
 from papertally.reconcile import reconcile_counts
 from papertally.reconcile.paper import (
     ChallengedBallot,
@@ -34,6 +42,7 @@ from papertally.store.uploads import UploadJobs
 from papertally.web.access import Access, requires
 from papertally.web.context import (
     MAX_ROW_ID,
+    FieldError,
     path_id,
     render,
     require_county,
@@ -63,32 +72,7 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-# -- public -------------------------------------------------------------------------------------
-
-
-@router.get("/", response_class=HTMLResponse)
-@requires(Access.PUBLIC)
-def public_results(request: Request) -> Any:
-    """Published results: certified recounts in full, recounts in progress as figures so far."""
-    svc = services(request)
-    published = []
-    for recount in svc.recounts.recounts():
-        view = svc.recount_view(recount.id)
-        progress = svc.progress(view)
-        published.append({"view": view, "progress": progress})
-    return render(request, "public.html", published=published)
-
-
-@router.get("/public/recounts/{recount_id}/results.csv")
-@requires(Access.PUBLIC)
-def public_results_csv(request: Request, recount_id: int) -> Response:
-    """The certified results of a recount as CSV (only once certified)."""
-    svc = services(request)
-    view = svc.recount_view(recount_id)
-    require(view.recount.status == "certified", f"recount {recount_id} is not certified yet")
-    return _download(
-        results_csv(view, svc.recount_count(view)), f"recount-{recount_id}.csv", "text/csv"
-    )
+# The public results site (``/`` and ``/public/...``) is in :mod:`papertally.web.public_pages`.
 
 
 @router.get("/home")
@@ -116,22 +100,57 @@ def home(request: Request) -> Response:
 # -- administrator ------------------------------------------------------------------------------
 
 
+def _zones() -> list[str]:
+    """Return the zones offered on forms: the states' zones, then UTC."""
+    return [*sorted(set(STATE_TIME_ZONES.values())), DEFAULT_ZONE]
+
+
+def _admin_page(
+    request: Request,
+    *,
+    message: str | None = None,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Any:
+    """Render the administrator's desk, with a refused form's values and errors kept."""
+    svc = services(request)
+    elections = svc.store.list_elections()
+    recounts = svc.recounts.recounts()
+    return render(
+        request,
+        "admin.html",
+        status_code=status_code,
+        elections=elections,
+        contests=svc.recounts.contest_names(),
+        election_zones={e.id: _state_zone(e.state) for e in elections},
+        zones=_zones(),
+        recounts=recounts,
+        recount_zones={r.id: svc.recounts.settings(r.id).time_zone for r in recounts},
+        users=svc.users.users(),
+        roles=list(Role),
+        counties=svc.recounts.known_counties(),
+        offices=list(OfficeType),
+        message=message,
+        typed=typed or {},
+        errors=errors or {},
+        awaits_baseline=svc.recounts.awaits_baseline(),
+    )
+
+
+def _state_zone(state: str | None) -> str:
+    """Return a state's zone, UTC for an election whose state is unknown to the law rules."""
+    try:
+        return state_time_zone(state)
+    except PapertallyError:
+        return DEFAULT_ZONE
+
+
 @router.get("/admin", response_class=HTMLResponse)
 @requires(Access.ADMINISTRATOR)
 def admin_desk(request: Request, message: str | None = None) -> Any:
     """Elections, recounts and users, with the forms to add them."""
-    svc = services(request)
-    return render(
-        request,
-        "admin.html",
-        elections=svc.store.list_elections(),
-        recounts=svc.recounts.recounts(),
-        users=svc.users.users(),
-        roles=list(Role),
-        offices=list(OfficeType),
-        message=message,
-        awaits_baseline=svc.recounts.awaits_baseline(),
-    )
+    return _admin_page(request, message=message)
 
 
 @router.post("/admin/import")
@@ -167,7 +186,7 @@ async def admin_import(request: Request) -> Response:
     )
 
 
-@router.post("/admin/recounts")
+@router.post("/admin/recounts", response_class=HTMLResponse)
 @requires(Access.ADMINISTRATOR)
 def admin_open_recount(
     request: Request,
@@ -178,43 +197,89 @@ def admin_open_recount(
     starts_on: OptionalFormText = None,
     method: OptionalFormText = None,
     office: OptionalFormText = None,
-) -> Response:
-    """Open a recount of a contest of an imported election, with the law's findings."""
+    deadline_time: OptionalFormText = None,
+    time_zone: OptionalFormText = None,
+    show_canvass: OptionalFormText = None,
+    double_entry: OptionalFormText = None,
+) -> Any:
+    """Open a recount of a contest of an imported election, with the law's findings.
+
+    The deadline is read on the clock of the recount's zone (the election's state's, unless
+    another is chosen) and must lie in the future. A refused form comes back with what was
+    typed and the message beside its field.
+    """
+    typed = {
+        "election_id": election_id,
+        "contest": contest,
+        "reason": reason,
+        "deadline": deadline,
+        "deadline_time": deadline_time or "",
+        "starts_on": starts_on or "",
+        "method": method or "",
+        "office": office or "",
+        "time_zone": time_zone or "",
+        "show_canvass": show_canvass or "",
+        "double_entry": double_entry or "",
+    }
+    try:
+        recount_id = _open_recount(request, typed)
+    except PapertallyError as error:
+        field = error.field if isinstance(error, FieldError) else "form"
+        return _admin_page(request, typed=typed, errors={field: str(error)}, status_code=400)
+    return _see_other(f"/recounts/{recount_id}")
+
+
+def _open_recount(request: Request, typed: dict[str, str]) -> int:
+    """Check the form of a new recount and open it; a :class:`FieldError` names the field."""
     who = require_principal(request)
     svc = services(request)
-    chosen_id = _form_id(election_id, "election")
-    require(
-        chosen_id in {e.id for e in svc.store.list_elections()},
-        f"election: there is no election {chosen_id}",
-    )
-    require(
-        method in (None, "", "hand", "machine"),
-        f"method: {str(method)[:40]!r} is neither 'hand' nor 'machine'",
-    )
-    require(
-        office in (None, "", *(o.value for o in OfficeType)),
-        f"office: {str(office)[:40]!r} is not a kind of office this app knows",
-    )
-    require(bool(reason.strip()), "reason: say why the recount is held")
-    due = _parse_deadline(deadline)
-    start = _parse_day(starts_on, "start date") if starts_on else None
+    chosen_id = _form_id(typed["election_id"], "election")
+    elections = {e.id: e for e in svc.store.list_elections()}
+    if chosen_id not in elections:
+        raise FieldError("election_id", f"election: there is no election {chosen_id}")
+    method, office = typed["method"], typed["office"]
+    if method not in ("", "hand", "machine"):
+        raise FieldError("method", f"method: {method[:40]!r} is neither 'hand' nor 'machine'")
+    if office not in ("", *(o.value for o in OfficeType)):
+        raise FieldError(
+            "office", f"office: {office[:40]!r} is not a kind of office this app knows"
+        )
+    if not typed["reason"].strip():
+        raise FieldError("reason", "reason: say why the recount is held")
+    if typed["contest"] not in svc.recounts.contest_names().get(chosen_id, []):
+        raise FieldError(
+            "contest",
+            f"contest: election {chosen_id} has no contest {typed['contest'][:60]!r}; "
+            "choose one from the list",
+        )
+    zone = typed["time_zone"].strip() or _state_zone(elections[chosen_id].state)
+    try:
+        known_zone(zone)
+    except PapertallyError as error:
+        raise FieldError("time_zone", str(error)) from None
+    due = _parse_deadline(typed["deadline"], typed["deadline_time"], zone)
+    start = _parse_day(typed["starts_on"], "start date") if typed["starts_on"] else None
     election = svc.store.load_election(chosen_id)
-    chosen = election.contest(contest)
+    chosen = election.contest(typed["contest"])
     base = election.count(chosen.name, "original canvass")
     units = {uid: election.units[uid].county for uid in base.units}
     counties = set(units.values())
-    recount_id = svc.recounts.open_recount(
+    return svc.recounts.open_recount(
         election_id=chosen_id,
         contest=chosen.name,
         units=units,
-        reason=reason,
+        reason=typed["reason"],
         deadline=due,
         actor=who.username,
         starts_on=start,
         methods=dict.fromkeys(counties, method or "hand"),
-        findings=law_findings(election, chosen, base, office),
+        findings=law_findings(election, chosen, base, office or None),
+        settings=EntrySettings(
+            time_zone=zone,
+            show_canvass=bool(typed["show_canvass"]),
+            double_entry=bool(typed["double_entry"]),
+        ),
     )
-    return _see_other(f"/recounts/{recount_id}")
 
 
 FIRST_YEAR, LAST_YEAR = 2000, 2199
@@ -226,33 +291,53 @@ def _form_id(text: str, what: str) -> int:
     """Read a row id from a form field: ASCII digits naming a 32-bit id, else a user error."""
     cleaned = text.strip()
     if not (cleaned.isascii() and cleaned.isdigit()) or not 1 <= int(cleaned[:11]) <= MAX_ROW_ID:
-        raise PapertallyError(f"{what}: {text[:40]!r} is not the number of an {what}")
+        raise FieldError(f"{what}_id", f"{what}: {text[:40]!r} is not the number of an {what}")
     return int(cleaned)
 
 
 def _parse_day(text: str, what: str) -> date:
     """Read a day such as 2016-12-12, between :data:`FIRST_YEAR` and :data:`LAST_YEAR`."""
+    field = "starts_on" if what == "start date" else "deadline"
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise PapertallyError(f"{what}: {text[:40]!r} is not a date like 2016-12-12") from None
+        raise FieldError(field, f"{what}: {text[:40]!r} is not a date like 2016-12-12") from None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise PapertallyError(f"{what}: {day} is not between {FIRST_YEAR} and {LAST_YEAR}")
+        raise FieldError(field, f"{what}: {day} is not between {FIRST_YEAR} and {LAST_YEAR}")
     return day
 
 
-def _parse_deadline(text: str) -> datetime:
-    """Read a deadline as a date (end of that day, UTC) or a date and time."""
+def _parse_deadline(text: str, at: str, zone: str) -> datetime:
+    """Read a deadline on the clock of ``zone``: a day (at ``at``, else 11:59 pm) or a date and
+    time; one in the past is refused (it would make every county late at once)."""
     cleaned = text.strip()
     if len(cleaned) == 10:
-        return datetime.combine(_parse_day(cleaned, "deadline"), time(23, 59), tzinfo=UTC)
-    try:
-        moment = datetime.fromisoformat(cleaned)
-    except ValueError:
-        raise PapertallyError(f"deadline: {text[:40]!r} is not a date like 2016-12-12") from None
-    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-        raise PapertallyError(f"deadline: {moment} is not between {FIRST_YEAR} and {LAST_YEAR}")
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        day = _parse_day(cleaned, "deadline")
+        try:
+            hour = time.fromisoformat(at.strip()) if at.strip() else None
+        except ValueError:
+            raise FieldError(
+                "deadline_time", f"time: {at[:20]!r} is not a time like 17:00"
+            ) from None
+        due = local_deadline(day, hour, zone)
+    else:
+        try:
+            moment = datetime.fromisoformat(cleaned)
+        except ValueError:
+            raise FieldError(
+                "deadline", f"deadline: {text[:40]!r} is not a date like 2016-12-12"
+            ) from None
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise FieldError(
+                "deadline", f"deadline: {moment} is not between {FIRST_YEAR} and {LAST_YEAR}"
+            )
+        due = moment if moment.tzinfo else moment.replace(tzinfo=known_zone(zone))
+    if due <= datetime.now(UTC):
+        raise FieldError(
+            "deadline",
+            f"deadline: {format_local(due, zone)} is in the past; give a day still to come",
+        )
+    return due.astimezone(UTC)
 
 
 # -- the recount --------------------------------------------------------------------------------
