@@ -1,0 +1,428 @@
+"""RAIRE: assertions that together imply an IRV winner, chosen by search, and their verifier.
+
+Blom, Stuckey & Teague (2019), "RAIRE: risk-limiting audits for IRV elections" (arXiv
+1903.08804), and Blom et al., "A Guide to RAIRE" (2023). Two kinds of assertion, each a claim
+about the ballots that a sample can test:
+
+* **NEB(w, l)**, "``w`` is not eliminated before ``l``": ``w``'s first preferences outnumber
+  the ballots that rank ``l`` above ``w`` (or rank ``l`` and not ``w``). Then ``w`` has more votes
+  than ``l`` in every round both are in, so no elimination order eliminates ``w`` first;
+* **NEN(w, l | S)**, "``w`` is not eliminated next when exactly ``S`` continue": ``w``'s votes
+  exceed ``l``'s when only ``S`` continue, so ``w`` is not the one eliminated at that point.
+
+An *elimination order* lists every candidate, first eliminated first, the winner last; a *tail*
+is its last few entries. The reported winner ``W`` is confirmed when every order whose last
+entry is not ``W`` is ruled out. The search works on tails: a tail is ruled out by an assertion
+that contradicts it (NEB: ``w`` eliminated before ``l`` in it, or ``w`` outside it and ``l``
+inside; NEN: the tail's last ``|S|`` entries are ``S`` and the first of them is ``w``), or by
+ruling out each of its one-longer tails.
+
+The *difficulty* of an assertion estimates its audit's sample: ``N / margin`` (the inverse
+diluted margin) for a comparison audit, its square for ballot polling, where ``margin`` is the
+assertion's lead in ballots and ``N`` the ballots that may be drawn. :func:`find_assertions`
+chooses, for every tail, either its own cheapest assertion or its children's, so as to make the
+hardest assertion as easy as possible (the paper's objective); it is a depth-first
+branch-and-bound over tails, hardest first, pruned by the best difficulty found so far, with an
+optional *optimality gap* (stop improving once within ``gap`` of the bound). Redundant
+assertions are then dropped (a greedy cover of the tails the search ruled out, then each
+assertion the others make unnecessary, hardest first).
+:func:`verify_assertions` checks any set (ours or another tool's) and names the elimination
+orders it leaves open.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from papertally.audit.irv.ballots import RankedBallots, tabulate
+from papertally.errors import PapertallyError
+from papertally.types import ChoiceName
+
+AuditKind = Literal["comparison", "polling"]
+Tail = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class IrvAssertion:
+    """One RAIRE assertion over candidate indices (see the module notes)."""
+
+    kind: Literal["NEB", "NEN"]
+    winner: int
+    loser: int
+    continuing: frozenset[int] = frozenset()
+    """For NEN, the candidates continuing; empty for NEB."""
+
+    def __post_init__(self) -> None:
+        if self.winner == self.loser:
+            raise PapertallyError(f"{self.kind} assertion with the same winner and loser")
+        if self.kind == "NEN" and not {self.winner, self.loser} <= self.continuing:
+            raise PapertallyError("an NEN assertion's winner and loser must both be continuing")
+
+    def rules_out(self, tail: Sequence[int]) -> bool:
+        """Whether every elimination order ending in ``tail`` contradicts this assertion."""
+        if self.kind == "NEB":
+            if self.loser not in tail:
+                return False
+            return self.winner not in tail[tail.index(self.loser) :]
+        size = len(self.continuing)
+        return (
+            len(tail) >= size
+            and tail[-size] == self.winner
+            and frozenset(tail[-size:]) == self.continuing
+        )
+
+    def margin(self, ballots: RankedBallots) -> int:
+        """The assertion's lead in ballots (positive when the ballots bear it out)."""
+        if self.kind == "NEB":
+            return int(neb_margins(ballots)[self.winner, self.loser])
+        tally = ballots.tally(self.continuing)
+        return int(tally[self.winner] - tally[self.loser])
+
+    def describe(self, candidates: Sequence[ChoiceName]) -> str:
+        """A readable form, e.g. ``NEB: Alice not eliminated before Bob``."""
+        win, lose = candidates[self.winner], candidates[self.loser]
+        if self.kind == "NEB":
+            return f"NEB: {win} not eliminated before {lose}"
+        rest = ", ".join(candidates[c] for c in sorted(self.continuing))
+        return f"NEN: {win} not eliminated next (beats {lose}) when {rest} continue"
+
+    def to_json(self) -> dict[str, object]:
+        """The assertion in raire-rs's JSON form (indices; ``continuing`` sorted)."""
+        out: dict[str, object] = {"type": self.kind, "winner": self.winner, "loser": self.loser}
+        if self.kind == "NEN":
+            out["continuing"] = sorted(self.continuing)
+        return out
+
+
+@dataclass(frozen=True)
+class ScoredAssertion:
+    """An assertion with its margin and difficulty on the ballots it was chosen for."""
+
+    assertion: IrvAssertion
+    margin: int
+    difficulty: float
+
+
+def difficulty(margin: int, ballots: int, kind: AuditKind) -> float:
+    """Return ``N/margin`` (comparison) or ``(N/margin)²`` (polling); infinite for margin ≤ 0."""
+    if margin <= 0:
+        return math.inf
+    ratio = ballots / margin
+    return ratio if kind == "comparison" else ratio * ratio
+
+
+def neb_margins(ballots: RankedBallots) -> NDArray[np.int64]:
+    """Return ``m[w, l]``: ``w``'s first preferences minus the ballots ranking ``l`` above ``w``."""
+    cached: NDArray[np.int64] | None = ballots.__dict__.get("_neb_margins")
+    if cached is not None:
+        return cached
+    n = len(ballots.candidates)
+    weights = np.asarray(ballots.counts, dtype=np.int64)
+    pos = ballots.positions
+    firsts = ballots.tally(range(n))
+    out = np.zeros((n, n), dtype=np.int64)
+    for w in range(n):
+        for loser in range(n):
+            if w != loser:
+                ahead = pos[:, loser] < pos[:, w]
+                out[w, loser] = firsts[w] - int(weights[ahead].sum())
+    ballots.__dict__["_neb_margins"] = out
+    return out
+
+
+@dataclass(frozen=True)
+class RaireResult:
+    """The assertions chosen for a contest, and what the search cost."""
+
+    candidates: tuple[ChoiceName, ...]
+    winner: int
+    assertions: tuple[ScoredAssertion, ...]
+    kind: AuditKind
+    ballots: int
+    """``N``: the ballots a sample may draw (the difficulties' numerator)."""
+    tails_searched: int
+    seconds: float
+
+    @property
+    def difficulty(self) -> float:
+        """The hardest assertion's difficulty (the audit's expected sample, roughly)."""
+        return max((a.difficulty for a in self.assertions), default=0.0)
+
+    @property
+    def margin(self) -> int:
+        """The smallest assertion margin, in ballots."""
+        return min((a.margin for a in self.assertions), default=0)
+
+    def to_json(self) -> dict[str, object]:
+        """The result in raire-rs's output form (``metadata`` and ``solution.Ok``)."""
+        return {
+            "metadata": {"candidates": list(self.candidates)},
+            "solution": {
+                "Ok": {
+                    "assertions": [
+                        {
+                            "assertion": a.assertion.to_json(),
+                            "margin": a.margin,
+                            "difficulty": a.difficulty,
+                        }
+                        for a in self.assertions
+                    ],
+                    "difficulty": self.difficulty,
+                    "margin": self.margin,
+                    "winner": self.winner,
+                    "num_candidates": len(self.candidates),
+                    "audit": {"type": self.kind, "total_auditable_ballots": self.ballots},
+                    "time_to_find_assertions": {
+                        "work": self.tails_searched,
+                        "seconds": self.seconds,
+                    },
+                }
+            },
+        }
+
+
+class _Search:
+    """The tails' cheapest assertions (memoized) and the branch-and-bound over tails."""
+
+    def __init__(
+        self, ballots: RankedBallots, winner: int, kind: AuditKind, total: int, gap: float
+    ) -> None:
+        self.ballots = ballots
+        self.n = len(ballots.candidates)
+        self.winner = winner
+        self.kind = kind
+        self.total = total
+        self.gap = gap
+        self.neb = neb_margins(ballots)
+        self.best: dict[Tail, ScoredAssertion | None] = {}
+        self.tallies: dict[frozenset[int], NDArray[np.int64]] = {}
+
+    def cost(self, tail: Tail) -> float:
+        """The difficulty of the cheapest assertion ruling out ``tail`` (infinite: none)."""
+        found = self.cheapest(tail)
+        return math.inf if found is None else found.difficulty
+
+    def cheapest(self, tail: Tail) -> ScoredAssertion | None:
+        if tail in self.best:
+            return self.best[tail]
+        best: tuple[int, IrvAssertion] | None = None
+        inside = set(tail)
+        for j, loser in enumerate(tail):
+            later = set(tail[j:])
+            for w in range(self.n):
+                if w not in later and (best is None or self.neb[w, loser] > best[0]):
+                    best = (int(self.neb[w, loser]), IrvAssertion("NEB", w, loser))
+        if len(tail) >= 2:
+            tally = self.tally(frozenset(inside))
+            first = tail[0]
+            loser = min(tail[1:], key=lambda c: int(tally[c]))
+            lead = int(tally[first] - tally[loser])
+            if best is None or lead > best[0]:
+                best = (lead, IrvAssertion("NEN", first, loser, frozenset(inside)))
+        found = None
+        if best is not None and best[0] > 0:
+            found = ScoredAssertion(best[1], best[0], difficulty(best[0], self.total, self.kind))
+        self.best[tail] = found
+        return found
+
+    def tally(self, continuing: frozenset[int]) -> NDArray[np.int64]:
+        if continuing not in self.tallies:
+            self.tallies[continuing] = self.ballots.tally(continuing)
+        return self.tallies[continuing]
+
+    def children(self, tail: Tail) -> list[Tail]:
+        return [(c, *tail) for c in range(self.n) if c not in tail]
+
+    def optimum(self, tail: Tail, bound: float) -> float:
+        """The least achievable difficulty of ruling out ``tail`` — exact when above ``bound``,
+        else some value at most ``bound + gap`` (all the caller needs)."""
+        own = self.cost(tail)
+        if own <= bound + self.gap or len(tail) == self.n:
+            return own
+        hardest = 0.0
+        for child in sorted(self.children(tail), key=self.cost, reverse=True):
+            hardest = max(hardest, self.optimum(child, max(bound, hardest)))
+            if hardest >= own:
+                return own
+        return hardest
+
+    def realize(self, tail: Tail, limit: float, out: list[tuple[Tail, ScoredAssertion]]) -> None:
+        """Rule out ``tail`` with assertions no harder than ``limit``, recording which."""
+        found = self.cheapest(tail)
+        if found is not None and found.difficulty <= limit:
+            out.append((tail, found))
+            return
+        if len(tail) == self.n:
+            raise _Unruled(tail)
+        for child in self.children(tail):
+            self.realize(child, limit, out)
+
+
+class _Unruled(Exception):
+    def __init__(self, tail: Tail) -> None:
+        super().__init__(tail)
+        self.tail = tail
+
+
+def find_assertions(
+    ballots: RankedBallots,
+    winner: ChoiceName,
+    *,
+    kind: AuditKind = "comparison",
+    total_ballots: int | None = None,
+    gap: float = 0.0,
+) -> RaireResult:
+    """Choose RAIRE assertions that rule out every elimination order not won by ``winner``.
+
+    ``total_ballots`` (default: the ballots given) is ``N``, the cards a sample may draw;
+    ``gap`` is the optimality gap in difficulty units (0: the least hardest difficulty).
+    The reported winner must win the count (:func:`~papertally.audit.irv.ballots.tabulate`),
+    else a :class:`PapertallyError` says who did and no assertions are returned.
+    """
+    started = time.perf_counter()
+    if gap < 0 or not math.isfinite(gap):
+        raise PapertallyError(f"the optimality gap must be a finite number ≥ 0, got {gap}")
+    tabulate(ballots, reported_winner=winner)
+    total = ballots.total if total_ballots is None else int(total_ballots)
+    if total < ballots.total:
+        raise PapertallyError(
+            f"the number of ballots to audit over ({total}) is below the {ballots.total} "
+            "ballots of the contest"
+        )
+    w = ballots.index(winner)
+    search = _Search(ballots, w, kind, total, gap)
+    roots = sorted(((c,) for c in range(search.n) if c != w), key=search.cost, reverse=True)
+    bound = 0.0
+    for root in roots:
+        bound = max(bound, search.optimum(root, bound))
+    realized: list[tuple[Tail, ScoredAssertion]] = []
+    try:
+        for root in roots:
+            search.realize(root, bound + gap, realized)
+    except _Unruled as unruled:
+        names = " → ".join(ballots.candidates[c] for c in unruled.tail)
+        raise PapertallyError(
+            f"no assertion rules out the elimination order {names}: the margin is zero "
+            "somewhere (a tie), so the reported outcome cannot be confirmed by sampling"
+        ) from None
+    chosen = _prune(_cover(realized), w, search.n)
+    return RaireResult(
+        candidates=ballots.candidates,
+        winner=w,
+        assertions=tuple(sorted(chosen, key=lambda a: -a.difficulty)),
+        kind=kind,
+        ballots=total,
+        tails_searched=len(search.best),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _cover(realized: list[tuple[Tail, ScoredAssertion]]) -> list[ScoredAssertion]:
+    """Keep few of the assertions yet rule out every tail the search ruled out (greedy cover:
+    the assertion ruling out most uncovered tails first, the easier one on a tie)."""
+    pool = {found.assertion: found for _, found in realized}
+    tails = [tail for tail, _ in realized]
+    covers = {a: {i for i, t in enumerate(tails) if a.rules_out(t)} for a in pool}
+    left = set(range(len(tails)))
+    chosen: list[ScoredAssertion] = []
+    while left:
+        best = max(pool, key=lambda a: (len(covers[a] & left), -pool[a].difficulty))
+        chosen.append(pool[best])
+        left -= covers[best]
+    return chosen
+
+
+def _prune(chosen: list[ScoredAssertion], winner: int, n: int) -> list[ScoredAssertion]:
+    """Drop every assertion the others make redundant, trying the hardest first."""
+    kept = list(chosen)
+    for candidate in sorted(chosen, key=lambda a: -a.difficulty):
+        trial = [a for a in kept if a is not candidate]
+        if verify_assertions([a.assertion for a in trial], winner, n, limit=0).ok:
+            kept = trial
+    return kept
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Whether an assertion set rules out every elimination order not won by the winner."""
+
+    ok: bool
+    open_orders: tuple[tuple[int, ...], ...]
+    """Some elimination orders (first eliminated first) that no assertion rules out."""
+    more_open: bool
+    """Whether there are open orders beyond those listed."""
+    tails_checked: int
+
+
+def verify_assertions(
+    assertions: Iterable[IrvAssertion], winner: int, candidates: int, *, limit: int = 10
+) -> Verification:
+    """Check that ``assertions`` rule out every elimination order won by someone else.
+
+    Walks the tails from each other candidate's win, longer only where no assertion rules the
+    tail out; a full order reached that way is *open*. Lists at most ``limit`` open orders.
+    """
+    if not 0 <= winner < candidates:
+        raise PapertallyError(f"winner index {winner} is outside 0..{candidates - 1}")
+    beaten_by: dict[int, set[int]] = {}
+    nen: set[tuple[frozenset[int], int]] = set()
+    for a in assertions:
+        for c in (a.winner, a.loser, *a.continuing):
+            if not 0 <= c < candidates:
+                raise PapertallyError(
+                    f"assertion {a.to_json()} names candidate {c}, outside 0..{candidates - 1}"
+                )
+        if a.kind == "NEB":
+            beaten_by.setdefault(a.loser, set()).add(a.winner)
+        else:
+            nen.add((a.continuing, a.winner))
+    open_orders: list[tuple[int, ...]] = []
+    checked = 0
+
+    def ruled_out(tail: Tail) -> bool:
+        for j, loser in enumerate(tail):
+            winners = beaten_by.get(loser)
+            if winners and not winners <= set(tail[j:]):
+                return True
+        return any((frozenset(tail[-k:]), tail[-k]) in nen for k in range(1, len(tail) + 1))
+
+    def walk(tail: Tail) -> bool:
+        nonlocal checked
+        checked += 1
+        if ruled_out(tail):
+            return True
+        if len(tail) == candidates:
+            open_orders.append(tail)
+            return len(open_orders) <= limit
+        return all(walk((c, *tail)) for c in range(candidates) if c not in tail)
+
+    finished = all(walk((c,)) for c in range(candidates) if c != winner)
+    return Verification(
+        ok=not open_orders,
+        open_orders=tuple(open_orders[:limit]),
+        more_open=not finished,
+        tails_checked=checked,
+    )
+
+
+def score_assertions(
+    assertions: Iterable[IrvAssertion],
+    ballots: RankedBallots,
+    *,
+    kind: AuditKind = "comparison",
+    total_ballots: int | None = None,
+) -> list[ScoredAssertion]:
+    """Return each assertion with its margin and difficulty on ``ballots`` (e.g. imported ones)."""
+    total = ballots.total if total_ballots is None else int(total_ballots)
+    return [
+        ScoredAssertion(a, m, difficulty(m, total, kind))
+        for a in assertions
+        for m in (a.margin(ballots),)
+    ]
