@@ -9,12 +9,15 @@ import openpyxl
 import pytest
 
 from papertally.errors import InputFileError
-from papertally.io import WEC_FORMAT, detect_format, read_results_file
+from papertally.io import WEC_FORMAT, detect_format, read_results, read_results_file
 from papertally.io.wec import choice_from_header
+from papertally.law.margins import ContestResults
 from papertally.model import SCATTERING, ReportingUnitType, ResultsStatus
+from papertally.model.results import match_choice_names
 
 WI_2011 = "wi/2011-04-05_supreme-court_original-and-recount_ward.xls"
 WI_2016 = "wi/2016-04-05_presidential-preference_ward.xlsx"
+WI_2016_CSV = "wi/2016-11-08_president_recount-canvass_ward.csv"
 SUPREME_COURT = "JUSTICE OF THE SUPREME COURT"
 PROSSER = "DAVID T. PROSSER, JR."
 KLOPPENBURG = "JOANNE F. KLOPPENBURG"
@@ -256,7 +259,6 @@ def test_presidential_ticket_over_two_header_lines_in_a_report(tmp_path: Path) -
         (["", "CITY OF ADAMS Ward 1", 20, 5, -14, 1], 7, "E (BOB JONES)", "negative count"),
         (["", "CITY OF ADAMS Ward 1", 20, 5, None, 1], 7, "E (BOB JONES)", "empty cell"),
         (["", "CITY OF ADAMS Ward 1", 20, 5.5, 14, 1], 7, "D (ANN SMITH)", "whole number"),
-        (["", "TOWN OF ADAMS Wards 1 & 2", 10, 6, 4, 0], 7, "B", "appears twice"),
         (["", None, 20, 5, 14, 1], 7, "B", "reporting unit"),
         (["", "CITY OF ADAMS Ward 1", 20, 5, 14, 1, 3], 7, "G", "no choice above it"),
     ],
@@ -347,3 +349,83 @@ def test_empty_workbook_is_an_error(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "empty.xlsx", [])
     with pytest.raises(InputFileError, match="no data"):
         read_results_file(path)
+
+
+def duplicated(*extra: list[object]) -> list[list[object]]:
+    """Return a two-contest report whose MAYOR lists wards again as ``extra``."""
+    second: list[list[object]] = [
+        ["CLERK"],
+        ["", "", "Total Votes Cast", "CAL DAY", "SCATTERING"],
+        ["ADAMS", "TOWN OF ADAMS Wards 1 & 2", 8, 8, 0],
+    ]
+    wards = [list(r) for r in GOOD_WARDS]
+    return report(*wards[:2], *extra, *wards[2:], *second)
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+@pytest.mark.parametrize(
+    ("again", "said"),
+    [
+        (["", "CITY OF ADAMS Ward 1", 20, 5, 14, 1], "with the same figures"),
+        (["", "CITY OF ADAMS Ward 1", 0, 0, 0, 0], "with all zeros"),
+    ],
+)
+def test_identical_or_all_zero_duplicated_ward_is_a_warning(
+    tmp_path: Path, suffix: str, again: list[object], said: str
+) -> None:
+    write = write_xlsx if suffix == "xlsx" else write_csv
+    result = read_results_file(write(tmp_path / f"dup.{suffix}", duplicated(again)))
+    mayor = result.election.count("MAYOR", "original canvass")
+    assert mayor.totals() == {"ANN SMITH": 14, "BOB JONES": 22, SCATTERING: 1}
+    assert result.errors == []
+    assert [(w.location.row, w.location.column) for w in result.warnings] == [(8, "B")]
+    assert said in result.warnings[0].message and "first on row 7" in result.warnings[0].message
+
+
+def test_conflicting_duplicated_ward_leaves_out_only_its_contest(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "dup.xlsx", duplicated(["", "CITY OF ADAMS Ward 1", 21, 6, 14, 1]))
+    result = read_results_file(path)
+    assert list(result.election.contests) == ["CLERK"]
+    assert [c.contest for c in result.election.counts] == ["CLERK"]
+    assert len(result.errors) == 1
+    error = result.errors[0]
+    assert (error.location.file, error.location.sheet, error.location.row) == (
+        str(path),
+        "Sheet1",
+        8,
+    )
+    assert "on row 7 and on row 8" in error.message and "'MAYOR'" in error.message
+    with pytest.raises(InputFileError) as caught:
+        read_results([path], strict=True)
+    assert caught.value.location.row == 8
+
+
+def test_2016_csv_report_reads_tickets_whole(shared_data: Path) -> None:
+    result = read_results_file(shared_data / WI_2016_CSV)
+    election = result.election
+    assert len(election.units) == 3636
+    count = election.count("PRESIDENT OF THE UNITED STATES", "original canvass")
+    totals = count.totals()
+    trump, clinton = "Donald J. Trump / Michael R. Pence", "Hillary Clinton / Tim Kaine"
+    assert (totals[trump], totals[clinton]) == (1_405_284, 1_382_536)
+    assert totals[trump] - totals[clinton] == 22_748
+    choices = {c.name: c for c in election.contests["PRESIDENT OF THE UNITED STATES"].choices}
+    assert choices[trump].short_name == "Donald J. Trump"
+    assert "Rocky Roque De La Fuente / Michael Steinberg" in choices
+    assert match_choice_names(choices, "Stein") == ["Jill Stein / Ajamu Baraka"]
+    assert match_choice_names(choices, "trump") == [trump]
+    assert match_choice_names(choices, "Donald J. Trump") == [trump]
+
+
+def test_candidate_stein_is_not_michael_steinberg_in_the_recount_law(shared_data: Path) -> None:
+    election = read_results_file(shared_data / WI_2016_CSV).election
+    name = "PRESIDENT OF THE UNITED STATES"
+    results = ContestResults.from_count(
+        election.contests[name], election.count(name, "original canvass")
+    )
+    standing = results.standing("Stein")
+    assert (standing.leader, standing.other) == (
+        "Donald J. Trump / Michael R. Pence",
+        "Jill Stein / Ajamu Baraka",
+    )
+    assert standing.other_votes == 31_072

@@ -85,12 +85,14 @@ def _import_progress(enabled: bool) -> Iterator[ProgressCallback]:
         yield update
 
 
-def _read(paths: Sequence[Path], *, show_progress: bool = True) -> ImportResult:
+def _read(
+    paths: Sequence[Path], *, show_progress: bool = True, strict: bool = False
+) -> ImportResult:
     """Read results files with a progress bar (see :func:`papertally.io.read_results`)."""
     from papertally.io import read_results
 
     with _import_progress(show_progress) as progress:
-        return read_results(list(paths), progress=progress)
+        return read_results(list(paths), progress=progress, strict=strict)
 
 
 def _open_store(db: str | None) -> Store:
@@ -123,6 +125,11 @@ def _warning_json(warning: ImportWarning) -> dict[str, Any]:
         "column": where.column,
         "message": warning.message,
     }
+
+
+def _print_errors(errors: Sequence[ImportWarning]) -> None:
+    for error in errors:
+        console.print(f"[red]left out:[/red] {escape(error.describe())}", highlight=False)
 
 
 def _print_warnings(warnings: Sequence[ImportWarning]) -> None:
@@ -211,7 +218,11 @@ def _print_election(election: Election) -> None:
 
 
 FilesArgument = typer.Argument(
-    ..., exists=True, dir_okay=False, readable=True, help="Results files (.xls, .xlsx, .csv)."
+    ...,
+    exists=True,
+    dir_okay=True,
+    readable=True,
+    help="Results files (.xls, .xlsx, .csv), or folders of them (one election's county files).",
 )
 JsonOption = typer.Option(False, "--json", help="Print JSON (stable keys, see README).")
 
@@ -224,10 +235,13 @@ def import_command(
         None, "--name", help="Name the election (default: from the files)."
     ),
     json_output: bool = JsonOption,
+    strict: bool = typer.Option(
+        False, "--strict", help="Refuse the files if any contest has conflicting figures."
+    ),
 ) -> None:
     """Import results files into the store as one election; print its id, counts and warnings."""
     started = time.perf_counter()
-    result = _read(files)
+    result = _read(files, strict=strict)
     with _open_store(db) as store:
         election_id = store.save_import(result, election_name=name)
     seconds = time.perf_counter() - started
@@ -242,6 +256,7 @@ def import_command(
                 **election_json(result.election),
                 "election": name or result.election.name,
                 "warnings": [_warning_json(w) for w in result.warnings],
+                "errors": [_warning_json(e) for e in result.errors],
                 "seconds": round(seconds, 3),
             }
         )
@@ -256,6 +271,7 @@ def import_command(
         result.election.name = name
     _print_election(result.election)
     _print_warnings(result.warnings)
+    _print_errors(result.errors)
 
 
 @user_errors
@@ -271,6 +287,7 @@ def inspect_command(files: list[Path] = FilesArgument, json_output: bool = JsonO
                 ],
                 **election_json(result.election),
                 "warnings": [_warning_json(w) for w in result.warnings],
+                "errors": [_warning_json(e) for e in result.errors],
             }
         )
         return
@@ -278,6 +295,7 @@ def inspect_command(files: list[Path] = FilesArgument, json_output: bool = JsonO
         console.print(f"{escape(str(file))}: [cyan]{fmt}[/cyan]", highlight=False, soft_wrap=True)
     _print_election(result.election)
     _print_warnings(result.warnings)
+    _print_errors(result.errors)
 
 
 @user_errors

@@ -29,7 +29,10 @@ def _readers() -> dict[str, Reader]:
 
 
 def read_results(
-    paths: Sequence[str | Path], *, progress: ProgressCallback | None = None
+    paths: Sequence[str | Path],
+    *,
+    progress: ProgressCallback | None = None,
+    strict: bool = False,
 ) -> ImportResult:
     """Read every file in ``paths``, each in the format its content shows, into one election.
 
@@ -39,11 +42,18 @@ def read_results(
     a unit of one count found in two files is refused. A large OpenElections CSV is streamed.
     ``progress(done, total)`` is called as rows are processed. Any bad input raises
     :class:`InputFileError` and nothing is returned.
+
+    A contest a file holds with conflicting figures (a unit listed twice) is left out and named
+    in :attr:`ImportResult.errors` while the other contests are read; with ``strict`` it is
+    refused like any bad input.
     """
     if not paths:
         raise PapertallyError("no results file given")
     with cyclic_gc_paused():
-        return _read_all(paths, progress)
+        result = _read_all(paths, progress)
+    if strict and result.errors:
+        raise InputFileError(result.errors[0].location, result.errors[0].message)
+    return result
 
 
 def _read_all(paths: Sequence[str | Path], progress: ProgressCallback | None) -> ImportResult:
@@ -71,6 +81,7 @@ def _read_all(paths: Sequence[str | Path], progress: ProgressCallback | None) ->
         merged.files.extend(result.files)
         merged.formats.extend(result.formats)
         merged.warnings.extend(result.warnings)
+        merged.errors.extend(result.errors)
     return merged
 
 

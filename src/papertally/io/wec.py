@@ -147,9 +147,11 @@ def _is_party(text: str) -> bool:
 def choice_from_header(parts: list[str]) -> Choice:
     """Build a choice from the lines of its header cell(s), top to bottom.
 
-    A party line (``DEM``) becomes the party; two name lines are joined, with ``" / "`` when they
-    name two people (president and running mate) and with a space when the first line visibly
-    continues (ends in ``,``, ``&`` or ``-``, or the next starts in lower case or ``(``).
+    A party line (``DEM``) becomes the party; two name lines (two header rows, or two lines of
+    one cell as WEC's reports write tickets) are joined, with ``" / "`` when they name two people
+    (president and running mate: "Donald J. Trump / Michael R. Pence", whose first part is the
+    short name, :attr:`Choice.short_name`) and with a space when the first line visibly continues
+    (ends in ``,``, ``&`` or ``-``, or the next starts in lower case or ``(``).
     """
     party: str | None = None
     names: list[str] = []
@@ -254,6 +256,8 @@ class _WecReader:
         self.counts: dict[tuple[ContestName, CountName], ContestCount] = {}
         self.units: dict[str, ReportingUnit] = {}
         self.warnings: list[ImportWarning] = []
+        self.failed: dict[ContestName, ImportWarning] = {}
+        """Contests left out for conflicting duplicated units, with the first conflict."""
 
     def read(self) -> ImportResult:
         """Read every sheet and return the election, or raise :class:`InputFileError`."""
@@ -264,6 +268,12 @@ class _WecReader:
                 FileLocation(str(self.table.path)),
                 f"found no contest; expected {LAYOUT}",
             )
+        for name in self.failed:
+            self.contests.pop(name, None)
+            self.counts = {k: v for k, v in self.counts.items() if k[0] != name}
+        if not self.counts:
+            error = next(iter(self.failed.values()))
+            raise InputFileError(error.location, error.message)
         election = Election(
             name=self._election_name(),
             date=self.dates[0] if self.dates else date_in_file_name(self.table.path.stem),
@@ -272,7 +282,13 @@ class _WecReader:
             units=self.units,
             counts=list(self.counts.values()),
         )
-        return ImportResult(election, [str(self.table.path)], [WEC_FORMAT], self.warnings)
+        return ImportResult(
+            election,
+            [str(self.table.path)],
+            [WEC_FORMAT],
+            self.warnings,
+            errors=list(self.failed.values()),
+        )
 
     def _election_name(self) -> str:
         """Return the report's election title, skipping the reporting system's boilerplate."""
@@ -341,9 +357,11 @@ class _WecReader:
             choices: list[tuple[int, Choice]] = []
             for column in range(total_column + 1, end):
                 parts = [
-                    cell_text(_get(rows[r], column))
+                    line.strip()
                     for r in range(first, last + 1)
                     if not is_blank(_get(rows[r], column))
+                    for line in cell_text(_get(rows[r], column)).splitlines()
+                    if line.strip()
                 ]
                 if not parts:
                     continue
@@ -526,18 +544,13 @@ class _WecReader:
         unit = ReportingUnit.of(county, name, municipality_of(name))
         unit = self.units.setdefault(unit.id, unit)
         where = self.table.at(sheet, index)
-        for number, (group, count) in enumerate(
-            zip(current.header.groups, current.counts, strict=True)
+        figures = [self._counts(sheet, current, index, group) for group in current.header.groups]
+        if unit.id in current.counts[0].units:
+            self._repeated(sheet, current, index, unit, figures)
+            return
+        for number, (group, count, values) in enumerate(
+            zip(current.header.groups, current.counts, figures, strict=True)
         ):
-            values = self._counts(sheet, current, index, group)
-            if unit.id in count.units:
-                first_row = count.units[unit.id].source
-                seen = f" (first on row {first_row.row})" if first_row and first_row.row else ""
-                raise InputFileError(
-                    self.table.at(sheet, index, "B"),
-                    f"reporting unit {unit.name!r} of county {unit.county!r} appears twice in "
-                    f"contest {current.contest.name!r}{seen}; expected each unit once",
-                )
             votes = dict(zip(group.choice_names(), values[1:], strict=True))
             count.units[unit.id] = UnitTally(votes=votes, source=where)
             choices_sum = sum(values) - values[0]
@@ -551,6 +564,49 @@ class _WecReader:
                 )
             current.wards[number].append(values)
         current.units_read += 1
+
+    def _repeated(
+        self,
+        sheet: Sheet,
+        current: _Open,
+        index: int,
+        unit: ReportingUnit,
+        figures: list[list[int]],
+    ) -> None:
+        """Deal with a unit listed a second time in a contest (one sheet of a 54-sheet WEC
+        workbook lists two wards twice, the second time all zeros).
+
+        The same figures again, or all zeros either time, is a warning and the unit keeps the
+        figures with votes. Different figures are an error for this contest only: it is left out
+        of the import (:attr:`ImportResult.errors`), naming both rows.
+        """
+        tallies = [count.units[unit.id] for count in current.counts]
+        source = tallies[0].source
+        seen = f"row {source.row}" if source and source.row else "an earlier row"
+        before = [v for tally in tallies for v in tally.votes.values()]
+        after = [v for values in figures for v in values[1:]]
+        where = self.table.at(sheet, index, "B")
+        what = f"reporting unit {unit.name!r} of county {unit.county!r}"
+        contest = current.contest.name
+        if before == after or not any(after):
+            same = "the same figures" if any(after) else "all zeros"
+            message = f"is listed again (first on {seen}) with {same}; the first is kept"
+        elif not any(before):
+            for group, tally, values in zip(current.header.groups, tallies, figures, strict=True):
+                tally.votes = dict(zip(group.choice_names(), values[1:], strict=True))
+                tally.source = self.table.at(sheet, index)
+            message = f"is listed with all zeros on {seen} and again with votes; those are kept"
+        else:
+            self.failed.setdefault(
+                contest,
+                ImportWarning(
+                    where,
+                    f"{what} is listed twice in contest {contest!r} with different figures "
+                    f"(on {seen} and on row {index + 1}); the contest is left out",
+                ),
+            )
+            return
+        self.warnings.append(ImportWarning(where, f"{what} in contest {contest!r} {message}"))
 
     def _counts(self, sheet: Sheet, current: _Open, index: int, group: _Group) -> list[int]:
         """Return the numbers in a ward's cells of ``group``: total first, then each choice.

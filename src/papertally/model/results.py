@@ -116,6 +116,39 @@ class Choice:
     party: str | None = None
     is_write_in: bool = False
 
+    @property
+    def short_name(self) -> str:
+        """Return the first name of a ticket ("Jill Stein / Ajamu Baraka" → "Jill Stein")."""
+        return self.name.split(" / ", 1)[0]
+
+
+def match_choice_names(names: Iterable[ChoiceName], query: str) -> list[ChoiceName]:
+    """Return the choice names ``query`` means, the most precise way that finds any.
+
+    In turn: the whole name (case aside); a ticket's short name, its first part; the short names
+    holding every word of ``query`` as a whole word; the short names holding ``query``. So
+    ``Stein`` finds "Jill Stein / Ajamu Baraka" and not "Rocky Roque De La Fuente / Michael
+    Steinberg", whose running mate only shares the letters.
+    """
+    listed = list(names)
+    folded = " ".join(query.split()).casefold()
+    words = folded.split()
+
+    def short(name: str) -> str:
+        return name.split(" / ", 1)[0].casefold()
+
+    tiers = (
+        lambda n: n.casefold() == folded,
+        lambda n: short(n) == folded,
+        lambda n: bool(words) and all(w in short(n).replace(",", " ").split() for w in words),
+        lambda n: folded in short(n),
+    )
+    for tier in tiers:
+        found = [n for n in listed if tier(n)]
+        if found:
+            return found
+    return []
+
 
 @dataclass
 class Contest:
@@ -297,6 +330,9 @@ class ImportResult:
     formats: list[str] = field(default_factory=list)
     """The format detected for each file, e.g. ``"wec-ward-report"``."""
     warnings: list[ImportWarning] = field(default_factory=list)
+    errors: list[ImportWarning] = field(default_factory=list)
+    """Problems that left a contest out while the file's other contests were read (a unit
+    listed twice with different figures); ``--strict`` refuses the files instead."""
 
 
 def sum_votes(tallies: Iterable[UnitTally]) -> dict[ChoiceName, int]:
