@@ -312,7 +312,7 @@ def find_assertions(
             f"no assertion rules out the elimination order {names}: the margin is zero "
             "somewhere (a tie), so the reported outcome cannot be confirmed by sampling"
         ) from None
-    chosen = _prune(_cover(realized), w, search.n)
+    chosen = _prune(_cover(realized), realized, search.n)
     return RaireResult(
         candidates=ballots.candidates,
         winner=w,
@@ -339,12 +339,20 @@ def _cover(realized: list[tuple[Tail, ScoredAssertion]]) -> list[ScoredAssertion
     return chosen
 
 
-def _prune(chosen: list[ScoredAssertion], winner: int, n: int) -> list[ScoredAssertion]:
-    """Drop every assertion the others make redundant, trying the hardest first."""
+def _prune(
+    chosen: list[ScoredAssertion], realized: list[tuple[Tail, ScoredAssertion]], n: int
+) -> list[ScoredAssertion]:
+    """Drop every assertion the others make redundant, trying the hardest first.
+
+    Removing an assertion can only reopen the tails the search ruled out with it, so only
+    those are walked again.
+    """
     kept = list(chosen)
     for candidate in sorted(chosen, key=lambda a: -a.difficulty):
         trial = [a for a in kept if a is not candidate]
-        if verify_assertions([a.assertion for a in trial], winner, n, limit=0).ok:
+        checker = _Coverage([a.assertion for a in trial], n, limit=0)
+        touched = [tail for tail, _ in realized if candidate.assertion.rules_out(tail)]
+        if all(checker.walk(tail) for tail in touched):
             kept = trial
     return kept
 
@@ -361,6 +369,45 @@ class Verification:
     tails_checked: int
 
 
+class _Coverage:
+    """Which tails a set of assertions rules out, indexed for speed."""
+
+    def __init__(self, assertions: Iterable[IrvAssertion], candidates: int, limit: int) -> None:
+        self.candidates = candidates
+        self.limit = limit
+        self.beaten_by: dict[int, set[int]] = {}
+        self.nen: set[tuple[frozenset[int], int]] = set()
+        self.open_orders: list[Tail] = []
+        self.checked = 0
+        for a in assertions:
+            for c in (a.winner, a.loser, *a.continuing):
+                if not 0 <= c < candidates:
+                    raise PapertallyError(
+                        f"assertion {a.to_json()} names candidate {c}, outside 0..{candidates - 1}"
+                    )
+            if a.kind == "NEB":
+                self.beaten_by.setdefault(a.loser, set()).add(a.winner)
+            else:
+                self.nen.add((a.continuing, a.winner))
+
+    def ruled_out(self, tail: Tail) -> bool:
+        for j, loser in enumerate(tail):
+            winners = self.beaten_by.get(loser)
+            if winners and not winners <= set(tail[j:]):
+                return True
+        return any((frozenset(tail[-k:]), tail[-k]) in self.nen for k in range(1, len(tail) + 1))
+
+    def walk(self, tail: Tail) -> bool:
+        """Whether to go on: ``False`` once more than ``limit`` open orders were found."""
+        self.checked += 1
+        if self.ruled_out(tail):
+            return True
+        if len(tail) == self.candidates:
+            self.open_orders.append(tail)
+            return len(self.open_orders) <= self.limit
+        return all(self.walk((c, *tail)) for c in range(self.candidates) if c not in tail)
+
+
 def verify_assertions(
     assertions: Iterable[IrvAssertion], winner: int, candidates: int, *, limit: int = 10
 ) -> Verification:
@@ -371,44 +418,13 @@ def verify_assertions(
     """
     if not 0 <= winner < candidates:
         raise PapertallyError(f"winner index {winner} is outside 0..{candidates - 1}")
-    beaten_by: dict[int, set[int]] = {}
-    nen: set[tuple[frozenset[int], int]] = set()
-    for a in assertions:
-        for c in (a.winner, a.loser, *a.continuing):
-            if not 0 <= c < candidates:
-                raise PapertallyError(
-                    f"assertion {a.to_json()} names candidate {c}, outside 0..{candidates - 1}"
-                )
-        if a.kind == "NEB":
-            beaten_by.setdefault(a.loser, set()).add(a.winner)
-        else:
-            nen.add((a.continuing, a.winner))
-    open_orders: list[tuple[int, ...]] = []
-    checked = 0
-
-    def ruled_out(tail: Tail) -> bool:
-        for j, loser in enumerate(tail):
-            winners = beaten_by.get(loser)
-            if winners and not winners <= set(tail[j:]):
-                return True
-        return any((frozenset(tail[-k:]), tail[-k]) in nen for k in range(1, len(tail) + 1))
-
-    def walk(tail: Tail) -> bool:
-        nonlocal checked
-        checked += 1
-        if ruled_out(tail):
-            return True
-        if len(tail) == candidates:
-            open_orders.append(tail)
-            return len(open_orders) <= limit
-        return all(walk((c, *tail)) for c in range(candidates) if c not in tail)
-
-    finished = all(walk((c,)) for c in range(candidates) if c != winner)
+    checker = _Coverage(assertions, candidates, limit)
+    finished = all(checker.walk((c,)) for c in range(candidates) if c != winner)
     return Verification(
-        ok=not open_orders,
-        open_orders=tuple(open_orders[:limit]),
+        ok=not checker.open_orders,
+        open_orders=tuple(checker.open_orders[:limit]),
         more_open=not finished,
-        tails_checked=checked,
+        tails_checked=checker.checked,
     )
 
 
