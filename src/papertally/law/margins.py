@@ -25,6 +25,7 @@ from papertally.law.schema import (
     VotesTest,
 )
 from papertally.model import SCATTERING, Contest, ContestCount
+from papertally.model.results import match_choice_names
 
 BASE_WORDS: dict[str, str] = {
     "office_total": "all votes for the office",
@@ -89,9 +90,7 @@ class ContestResults:
             other = ranked[self.seats]
         else:
             names = [n for n, _ in ranked]
-            match = [n for n in names if n.casefold() == candidate.casefold()] or [
-                n for n in names if candidate.casefold() in n.casefold()
-            ]
+            match = match_choice_names(names, candidate)
             if len(match) != 1:
                 hint = closest_match_hint(candidate, names)
                 known = ", ".join(repr(n) for n in names)
