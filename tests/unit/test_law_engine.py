@@ -138,7 +138,7 @@ def test_washington_needs_both_tests() -> None:
     share_only = assess_recount(two(2_001_200, 1_998_800), "WA", when, "governor")
     assert share_only.automatic_stages == []
     hand = assess_recount(two(1_000_400, 999_600), "WA", when, "governor")
-    assert hand.automatic_stages == ["machine recount", "manual recount (statewide)"]
+    assert hand.automatic_stages == ["manual recount (statewide)"]
 
 
 def test_washington_fee_per_ballot() -> None:

@@ -11,7 +11,7 @@ where the anchor date is known, and, for president, the federal electors' dates.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -126,6 +126,25 @@ class RequestResult:
     why_free: str
     fee: FeeQuote | None
     refund: str
+    petition: Literal["may", "may_not", "contested"] = "may"
+    """``contested``: the margin allows it, but a court held such a petitioner lacks standing."""
+    standing: list[str] = field(default_factory=list)
+    """Standing conditions of the law and, where contested, the ruling."""
+    partial: str = "unknown"
+    """Whether the law lets a petition cover only some counties, wards or precincts."""
+    units: str = ""
+    """Which units the fee was counted on, and where their number came from."""
+    contested_by: str = ""
+    """The ruling that makes standing contested, in a few words."""
+
+
+@dataclass(frozen=True)
+class UnitCount:
+    """The number of precincts or wards a per-unit fee is counted on, and where it came from."""
+
+    count: int
+    kind: str
+    how: str
 
 
 @dataclass
@@ -152,6 +171,8 @@ class RecountAssessment:
     deadlines: list[DeadlineResult]
     findings: list[Finding]
     uncertain: list[str] = field(default_factory=list)
+    counties: list[str] = field(default_factory=list)
+    """The counties a targeted petition covers (empty: the whole contest)."""
 
     @property
     def automatic_stages(self) -> list[str]:
@@ -201,6 +222,18 @@ def _stages(
                 "left after the previous stage)"
             )
         results.append(StageResult(stage.name, verdict.passed, why, stage.waivable, stage.method))
+    for stage, result in zip(rule.automatic, list(results), strict=True):
+        if not result.triggered:
+            continue
+        for i, earlier in enumerate(results):
+            if earlier.name in stage.supersedes and earlier.triggered:
+                results[i] = StageResult(
+                    earlier.name,
+                    False,
+                    f"{earlier.why}; replaced by the {stage.name}, which the law orders instead",
+                    earlier.waivable,
+                    earlier.method,
+                )
     return results
 
 
@@ -212,6 +245,9 @@ def _request(
     results: ContestResults,
     petitioner: Standing,
     named: bool,
+    units: UnitCount | None = None,
+    automatic: StageResult | None = None,
+    method: str = "machine",
 ) -> RequestResult:
     who_name = petitioner.other if named else None
     if route is None:
@@ -226,11 +262,13 @@ def _request(
             "",
             None,
             "",
+            petition="may_not",
         )
     if not route.available:
         return RequestResult(
-            False, route.who_text, who_name, False, route.who_text, False, "", None, ""
-        )
+            False, route.who_text, who_name, False, route.who_text, False, "", None, "",
+            petition="may_not",
+        )  # fmt: skip
     may, reasons = True, []
     if petitioner.petitioner_is_winner:
         if "candidate" not in route.who:
@@ -246,6 +284,8 @@ def _request(
         may = may and verdict.passed
     if not reasons:
         reasons.append("no margin limit applies to who may ask")
+    petition, standing, ruling = _standing(route, petitioner, may)
+    reasons += standing
     subject = petitioner.other
     who_reason = (
         f"{subject} ({_ordinal(petitioner.other_rank)}, {petitioner.margin:,} votes behind "
@@ -253,7 +293,14 @@ def _request(
     )
     why = f"{who_reason}: " + "; ".join(reasons)
     free, why_free = False, ""
-    if route.fee.kind == "none":
+    if automatic is not None:
+        stage = next(st for st in rule.automatic if st.name == automatic.name)
+        free = True
+        why_free = (
+            f"the {automatic.name} is automatic: {stage.cost_text} No petition or fee is needed "
+            "for it"
+        )
+    elif route.fee.kind == "none":
         free, why_free = True, route.fee.text
     elif route.free_when is not None:
         verdict = evaluate(route.free_when, petitioner)
@@ -261,14 +308,78 @@ def _request(
         why_free = f"free {route.free_text or describe(route.free_when)}: {verdict.why}"
     else:
         why_free = "the law has no free tier for this contest"
+    count, units_words = _unit_count(rule, route, results, units)
     fee = (
         None
         if free
-        else quote_fee(route.fee, petitioner, office, results.units, results.ballots_cast)
+        else quote_fee(route.fee, petitioner, office, count, results.ballots_cast, method)
     )
+    if fee is not None and units_words:
+        fee = replace(fee, arithmetic=f"{fee.arithmetic} [{units_words}]")
     return RequestResult(
-        True, route.who_text, subject, may, why, free, why_free, fee, route.refund.text
+        True, route.who_text, subject, may, why, free, why_free, fee, route.refund.text,
+        petition=petition, standing=standing, partial=route.partial, units=units_words,
+        contested_by=ruling,
+    )  # fmt: skip
+
+
+def _standing(
+    route: RequestRoute, petitioner: Standing, may: bool
+) -> tuple[Literal["may", "may_not", "contested"], list[str], str]:
+    """Apply the route's standing conditions (aggrieved, could have won...) with their rulings."""
+    if not may:
+        return "may_not", [], ""
+    words: list[str] = []
+    ruling = ""
+    status: Literal["may", "may_not", "contested"] = "may"
+    share = (
+        100.0 * petitioner.other_votes / petitioner.office_total if petitioner.office_total else 0
     )
+    for cond in route.standing:
+        below = cond.applies_below_rank is None or petitioner.other_rank > cond.applies_below_rank
+        small = cond.max_share_pct is None or share <= cond.max_share_pct
+        if cond.status == "contested" and below and small:
+            status, ruling = "contested", cond.ruling
+            words.append(
+                f"standing is contested: {cond.text} ({cond.ruling}; {cond.ruling_source})"
+            )
+        else:
+            words.append(f"the petition must show standing: {cond.text}")
+    return status, words, ruling
+
+
+def _unit_count(
+    rule: Rule, route: RequestRoute, results: ContestResults, given: UnitCount | None
+) -> tuple[int, str]:
+    """Return the number of units a per-precinct or per-ward fee counts, and where it came from.
+
+    The results' own count is used only when the results are at that level; otherwise the
+    count given by the user, else the state's published count in the rule file (issue 12:
+    Michigan's $125 per precinct on a county-level file).
+    """
+    per = {b.per for b in [*route.fee.bands, *(x for v in route.fee.by_office.values() for x in v)]}
+    wanted = next((p for p in ("precinct", "ward") if p in per), None)
+    if wanted is None:
+        return results.units, ""
+    if given is not None:
+        return given.count, given.how
+    if results.unit_level == wanted and results.units > 0:
+        return results.units, f"{results.units:,} {wanted}s in the results file"
+    if results.unit_level is None and results.units > 0:
+        return results.units, (
+            f"{results.units:,} units in the results, whose level was not given: counted as "
+            f"{wanted}s (give --precincts N if they are not)"
+        )
+    published = rule.published_units.get(wanted)
+    if published is not None:
+        return published, (
+            f"{published:,} {wanted}s: the state's published count "
+            f"({' '.join(rule.published_units_source.split()) or 'rule file'}), because the "
+            "results are not "
+            f"{wanted}-level; give --precincts N to override"
+        )
+    level = results.unit_level or "unknown"
+    return 0, f"the results are {level}-level, not {wanted}-level: give --precincts N"
 
 
 def _ordinal(n: int) -> str:
@@ -344,12 +455,18 @@ def assess_recount(
     election_type: ElectionType | str = ElectionType.GENERAL,
     candidate: str | None = None,
     anchors: dict[Anchor, date] | None = None,
+    units: UnitCount | None = None,
+    counties: list[str] | None = None,
+    method: str | None = None,
 ) -> RecountAssessment:
     """Answer every recount question for one contest under the law in force on ``election_date``.
 
     ``candidate`` is the would-be petitioner (default: the runner-up). ``anchors`` gives known
     dates of the canvass, certification, request or order, to turn deadlines into dates; the rule
-    files also record such dates for some past elections.
+    files also record such dates for some past elections. ``units`` is the number of precincts
+    or wards a per-unit fee counts (see :func:`_unit_count`); ``counties`` limits a petition to
+    those counties where the state allows partial recounts; ``method`` (``machine`` or
+    ``manual``) picks the per-ballot rate where the fee depends on it.
     """
     code = state_code(state)
     office_type = office if isinstance(office, OfficeType) else parse_office(office)
@@ -364,7 +481,17 @@ def assess_recount(
     petitioner = results.standing(candidate) if candidate else runner
     stages = _stages(rule, office_type, election, runner)
     route = _route_for(rule, office_type, election)
-    request = _request(rule, route, office_type, election, results, petitioner, bool(candidate))
+    if counties and route is not None and route.partial == "none":
+        raise PapertallyError(
+            f"{STATE_NAMES[code]} does not allow a recount petition for only some counties "
+            f"({rule.citation}); leave out --counties"
+        )
+    moot = {st.name for st in rule.automatic if st.replaces_requests}
+    triggered = next((st for st in stages if st.triggered and st.name in moot), None)
+    request = _request(
+        rule, route, office_type, election, results, petitioner, bool(candidate), units,
+        triggered, method or "machine",
+    )  # fmt: skip
     tier: Tier
     if any(s.triggered for s in stages):
         tier = "automatic"
@@ -410,6 +537,7 @@ def assess_recount(
         deadlines=deadlines,
         findings=findings,
         uncertain=uncertain,
+        counties=list(counties or []),
     )
 
 
@@ -440,14 +568,15 @@ def _findings(
         )
     found.append(Finding("who may request", request.who, request.why))
     if request.available:
-        found.append(
-            Finding(
-                "petitioner",
-                f"{request.petitioner or runner.other} "
-                + ("may request" if request.may_request else "may NOT request"),
-                request.why,
-            )
-        )
+        verb = {
+            "may": "may request",
+            "may_not": "may NOT request",
+            "contested": "may petition: contested",
+        }[request.petition]
+        if request.contested_by:
+            verb += f" ({request.contested_by})"
+        found.append(Finding("petitioner", f"{request.petitioner or runner.other} {verb}",
+                             request.why))  # fmt: skip
         found.append(Finding("cost", "free" if request.free else "paid", request.why_free))
         if request.fee is not None:
             amount = (

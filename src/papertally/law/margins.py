@@ -43,6 +43,9 @@ class ContestResults:
     totals: dict[str, int]
     units: int = 0
     """Number of reporting units (wards or precincts) in the results, for per-unit fees."""
+    unit_level: str | None = None
+    """What the units are (``precinct``, ``ward``, ``county``...), where known; a per-precinct
+    fee counts the results' units only when they are precincts."""
     ballots_cast: int | None = None
     seats: int = 1
     non_candidates: frozenset[str] = field(default_factory=lambda: frozenset({SCATTERING}))

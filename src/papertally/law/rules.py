@@ -19,6 +19,9 @@ from pydantic import ValidationError
 from papertally.errors import PapertallyError, closest_match_hint
 from papertally.law.schema import Rule, StateLaw
 
+EARLIEST = date(2000, 1, 1)
+"""papertally's rule files cover elections from 2000 on (issue 12)."""
+
 STATE_NAMES: dict[str, str] = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
     "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
@@ -91,19 +94,46 @@ def state_law(state: str) -> StateLaw:
     return _rule_file(name)
 
 
+class UnknownEraError(PapertallyError):
+    """No rule on file is established for this election date: what is known, and no guess."""
+
+    def __init__(self, state: str, on: date, known: list[str], sources: list[str]) -> None:
+        self.state, self.on, self.known, self.sources = state, on, known, sources
+        super().__init__(
+            f"unknown era: papertally has no established {STATE_NAMES[state]} recount rule for "
+            f"an election on {on.isoformat()} and does not guess. " + " ".join(known)
+        )
+
+
 def rule_for(state: str, on: date) -> Rule:
-    """Return the rule in force for an election held ``on``; say so if no rule covers the date."""
+    """Return the rule in force for an election held ``on``.
+
+    A date before 2000 is refused; a later date no rule covers raises :class:`UnknownEraError`
+    with what the rule file records about that era and the ranges it does cover.
+    """
     law = state_law(state)
+    if on < EARLIEST:
+        raise PapertallyError(
+            f"the date {on.isoformat()} is before {EARLIEST.isoformat()}: papertally's recount "
+            "rules cover elections from 2000 on and does not guess about earlier law"
+        )
     for rule in law.rules:
         if rule.in_force(on):
             return rule
     ranges = "; ".join(
         _describe_range(r) for r in sorted(law.rules, key=lambda r: r.effective_from)
     )
-    raise PapertallyError(
-        f"no {law.name} recount rule on file covers an election on {on.isoformat()}; "
-        f"the rules on file cover: {ranges}. papertally does not guess outside these dates"
-    )
+    known: list[str] = []
+    sources: list[str] = []
+    for era in law.unknown_eras:
+        if era.effective_from <= on <= era.effective_to:
+            known.append(
+                f"What is known of {era.effective_from.isoformat()} to "
+                f"{era.effective_to.isoformat()}: {era.known.strip()}"
+            )
+            sources += era.sources
+    known.append(f"The rules on file cover: {ranges}.")
+    raise UnknownEraError(law.state, on, known, sources)
 
 
 def _describe_range(rule: Rule) -> str:

@@ -202,6 +202,14 @@ class AutomaticStage(_Strict):
     """The trigger is measured on the margin left by the previous stage."""
     method: str = ""
     text: str
+    supersedes: list[str] = []
+    """Names of earlier stages this one replaces when triggered (Washington: one hand recount
+    instead of a machine recount, RCW 29A.64.021(1)(b))."""
+    cost_text: str = "At public cost."
+    """Who pays for the automatic recount, as the statute says."""
+    replaces_requests: bool = False
+    """When triggered, this is the fullest recount the law offers, so a paid petition is moot and
+    no fee is quoted (Washington's mandatory hand recount)."""
 
 
 class FeeBand(_Strict):
@@ -260,6 +268,25 @@ class Refund(_Strict):
     text: str
 
 
+class StandingCondition(_Strict):
+    """A condition on who may petition beyond the margin (e.g. being "aggrieved"), with rulings.
+
+    ``status`` says how papertally answers: ``contested`` when a court has held a petitioner like
+    this one lacks standing (the answer names the ruling), ``required`` when the petition must only
+    allege it.
+    """
+
+    condition: Literal["aggrieved", "could_have_won", "alleges_fraud_or_mistake"]
+    text: str
+    applies_below_rank: int | None = None
+    """The condition is contested for petitioners ranked below this place (``None``: any)."""
+    max_share_pct: float | None = None
+    """... and with at most this percentage of the votes for the office."""
+    status: Literal["contested", "required"] = "required"
+    ruling: str = ""
+    ruling_source: str = ""
+
+
 class RequestRoute(_Strict):
     """A way to ask for a recount: who may, for which contests, within what margin, at what cost."""
 
@@ -276,6 +303,11 @@ class RequestRoute(_Strict):
     free_text: str = ""
     fee: Fee
     refund: Refund
+    standing: list[StandingCondition] = []
+    partial: Literal["counties", "wards", "precincts", "counties_and_wards", "none", "unknown"] = (
+        "unknown"
+    )
+    """Whether a petition may cover only some units (and which), as the statute allows."""
 
 
 DeadlineEvent = Literal["request", "start", "finish", "results_due", "deposit", "petition_review"]
@@ -341,6 +373,12 @@ class Rule(_Strict):
     method: str = ""
     notes: str = ""
     known_dates: list[KnownDate] = []
+    session_law: str = ""
+    """The session law that opened this era (or last changed the rule), where established."""
+    published_units: dict[str, int] = {}
+    """Counts the state publishes, e.g. ``{precinct: 7786}``, for fees per precinct or ward when
+    the results file is not at that level."""
+    published_units_source: str = ""
 
     @field_validator("sources")
     @classmethod
@@ -361,12 +399,22 @@ class Rule(_Strict):
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
 
 
+class UnknownEra(_Strict):
+    """A range of election dates whose rule the sources do not establish, and what is known."""
+
+    effective_from: date
+    effective_to: date
+    known: str
+    sources: list[str] = []
+
+
 class StateLaw(_Strict):
     """One rule file: a state (or DC) and its rules in date order, without overlaps."""
 
     state: str = Field(pattern=r"^[A-Z]{2}$")
     name: str
     rules: list[Rule] = Field(min_length=1)
+    unknown_eras: list[UnknownEra] = []
 
     @model_validator(mode="after")
     def _rules_do_not_overlap(self) -> StateLaw:
@@ -374,6 +422,10 @@ class StateLaw(_Strict):
         for earlier, later in itertools.pairwise(ordered):
             if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
                 raise ValueError(f"{self.state}: rules {earlier.id} and {later.id} overlap")
+        for era in self.unknown_eras:
+            for rule in self.rules:
+                if rule.in_force(era.effective_from) or rule.in_force(era.effective_to):
+                    raise ValueError(f"{self.state}: an unknown era overlaps rule {rule.id}")
         return self
 
 

@@ -75,4 +75,11 @@ def source_problems(law: StateLaw) -> list[SourceProblem]:
             found.append(
                 SourceProblem(law.state, rule.id, "", "no statute, official or research source")
             )
+    for era in law.unknown_eras:
+        found += [
+            SourceProblem(law.state, f"unknown era from {era.effective_from}", url,
+                          "not on the allow-list (law/sources.yaml)")
+            for url in era.sources
+            if trusted(url) is None
+        ]  # fmt: skip
     return found

@@ -1,0 +1,200 @@
+"""Recount law back to 2000 (issue 12): the acceptance cases, each citing its source, the
+"unknown era" answer, and the rules that were wrong (Washington today, Michigan's standing and
+per-precinct fee)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from papertally.errors import PapertallyError
+from papertally.law import ContestResults, assess_recount, rule_for
+from papertally.law.engine import UnitCount
+from papertally.law.rules import UnknownEraError
+
+
+def two(a: int, b: int, units: int = 0, level: str | None = None) -> ContestResults:
+    """Return a two-candidate contest."""
+    return ContestResults("Contest", {"A": a, "B": b}, units=units, unit_level=level)
+
+
+def test_florida_2000() -> None:
+    """Bush v. Gore, 531 U.S. 98 (2000): the automatic machine recount under Fla. Stat.
+    § 102.141(4) at 0.5% or less, and manual recounts on a candidate's or party's request to the
+    county canvassing boards under § 102.166 (https://supreme.justia.com/cases/federal/us/531/98/).
+    """
+    fl = ContestResults("President", {"Bush": 2_912_790, "Gore": 2_911_006, "Other": 139_314})
+    a = assess_recount(fl, "FL", date(2000, 11, 7), "president", candidate="Gore")
+    assert a.rule_id == "fl-2000" and a.automatic_stages == ["machine recount"]
+    assert "0.5% of all votes for the office" in a.automatic[0].why
+    assert a.request.available and a.request.may_request
+    assert "county canvassing board" in a.request.who and "manual recount" in a.request.who
+    wide = assess_recount(two(1_000_000, 980_000), "FL", date(2000, 11, 7), "president")
+    assert wide.automatic_stages == []
+
+
+def test_washington_2004_governor() -> None:
+    """Gregoire-Rossi: Rossi led the first count by 261 votes; the machine recount was mandatory
+    (under 2,000 votes and 0.5%); the Democrats requested and paid for the statewide hand recount
+    (a deposit of about $730,000 at 25 cents a ballot), which reversed the result. Washington
+    Post, 2004-12-03; RCW 29A.64 as recodified by Laws of 2004, ch. 271 (MRSC archive)."""
+    wa = ContestResults("Governor", {"Rossi": 1_371_153, "Gregoire": 1_370_892})
+    a = assess_recount(wa, "WA", date(2004, 11, 2), "governor", method="manual")
+    assert a.rule_id == "wa-2004" and a.margin_votes == 261
+    assert a.automatic_stages == ["machine recount"]
+    assert a.request.available and a.request.may_request and not a.request.free
+    assert a.request.fee is not None and a.request.fee.amount is not None
+    assert "$0.25 x" in a.request.fee.arithmetic
+    # 25 cents on the 2.74 million votes for the two (ballots cast were somewhat more): about
+    # the $730,000 the Democrats deposited.
+    assert 650_000 < a.request.fee.amount < 760_000
+    assert "outcome" in a.request.refund
+
+
+def test_washington_current_law_is_one_free_hand_recount() -> None:
+    """RCW 29A.64.021 (as amended by Laws of 2005, ch. 243): statewide, under 1,000 votes and
+    0.25% of the two candidates' votes, the mandatory recount is by hand instead of by machine,
+    and no cost may be charged to any candidate. The engine used to report both recounts and a
+    fee of $421,238.55."""
+    close = ContestResults("Governor", {"A": 1_684_000, "B": 1_683_200}, ballots_cast=3_400_000)
+    a = assess_recount(close, "WA", date(2024, 11, 5), "governor")
+    assert a.rule_id == "wa-2005"
+    assert a.automatic_stages == ["manual recount (statewide)"]
+    machine = a.automatic[0]
+    assert machine.name == "machine recount" and "replaced by the manual recount" in machine.why
+    assert a.request.free and a.request.fee is None
+    assert "No cost of a mandatory recount may be charged" in a.request.why_free
+    fees = [f for f in a.findings if f.topic == "fee"]
+    assert fees == []
+    machine_only = assess_recount(two(1_000_000, 998_500), "WA", date(2024, 11, 5), "governor")
+    assert machine_only.automatic_stages == ["machine recount"]
+
+
+def test_minnesota_2008_senate() -> None:
+    """Coleman-Franken: a margin of a few hundred votes of about 2.9 million, under 0.5%, so an
+    automatic recount at public cost; Minn. Stat. § 204C.35 subd. 1 (2007 text, Revisor of
+    Statutes), made a hand recount by Laws 2008, ch. 336."""
+    mn = ContestResults(
+        "U.S. Senate", {"Coleman": 1_212_629, "Franken": 1_212_414, "Barkley": 437_505}
+    )
+    a = assess_recount(mn, "MN", date(2008, 11, 4), "us_senate")
+    assert a.rule_id == "mn-2008"
+    assert a.automatic_stages == ["automatic hand recount"] and a.tier == "automatic"
+    assert "0.5%" in a.automatic[0].why
+    wide = assess_recount(two(1_000_000, 980_000), "MN", date(2008, 11, 4), "us_senate")
+    assert wide.automatic_stages == []
+
+
+def test_vermont_2006_auditor() -> None:
+    """Brock 111,486, Salmon 111,349 (Brattleboro Reformer, 2006-12-05); a losing candidate
+    could seek a recount at state expense under 5% (VPR, 2006); the hand recount reversed it."""
+    vt = ContestResults(
+        "Auditor", {"Brock": 111_486, "Salmon": 111_349, "Abbott": 23_454, "Levy": 4_229}
+    )
+    a = assess_recount(vt, "VT", date(2006, 11, 7), "statewide")
+    assert a.rule_id == "vt-2006" and a.margin_votes == 137
+    assert a.request.may_request and a.request.free and a.tier == "free_on_request"
+    assert a.automatic_stages == []
+    brock = assess_recount(vt, "VT", date(2006, 11, 7), "statewide", candidate="Brock")
+    assert not brock.request.may_request
+
+
+def test_ohio_2022() -> None:
+    """Ohio Rev. Code § 3515.011 (unchanged since S.B. 79, 1984, per codes.ohio.gov): automatic
+    recount at 0.25% or less of the total vote statewide, 0.5% in district and county races."""
+    when = date(2022, 11, 8)
+    assert rule_for("OH", when).id == "oh-2000"
+    inside = assess_recount(two(1_000_000, 995_500), "OH", when, "us_senate")
+    assert inside.automatic_stages == ["automatic recount (statewide)"]
+    outside = assess_recount(two(1_000_000, 994_000), "OH", when, "us_senate")
+    assert outside.automatic_stages == []
+    house = assess_recount(two(100_000, 99_600), "OH", when, "us_house")
+    assert house.automatic_stages == ["automatic recount (other contests)"]
+
+
+def test_alaska_2022_and_the_unknown_era_before() -> None:
+    """Alaska Stat. 15.20.430-.450 (CEIMN database, 2018): a tie is recounted automatically; a
+    defeated candidate or 10 voters may ask, free within 20 votes or under 0.5% of the two
+    candidates' votes."""
+    when = date(2022, 11, 8)
+    assert rule_for("AK", when).id == "ak-2018"
+    free = assess_recount(two(10_000, 9_990), "AK", when, "state_house")
+    assert free.automatic_stages == [] and free.request.free
+    tie = assess_recount(two(5_000, 5_000), "AK", when, "state_house")
+    assert tie.automatic_stages == ["tie recount"]
+    with pytest.raises(UnknownEraError, match="unknown era") as caught:
+        rule_for("AK", date(2010, 11, 2))
+    assert "$1,000 / $2,000 / $15,000 is not established" in str(caught.value)
+    assert "ak-2018 2018-09-27" in str(caught.value)
+
+
+def test_wisconsin_2011_prosser_kloppenburg_was_free() -> None:
+    """Prosser 752,323, Kloppenburg 745,007, scattering 1,550 (WEC ward report): 0.488%, within
+    the 0.5% free margin of Wis. Stat. § 9.01 before 2015 Act 36."""
+    wi = ContestResults(
+        "Supreme Court", {"Prosser": 752_323, "Kloppenburg": 745_007, "Scattering": 1_550}
+    )
+    a = assess_recount(wi, "WI", date(2011, 4, 5), "statewide")
+    assert a.rule_id == "wi-pre2015"
+    assert round(a.margin_pct_of_office, 3) == 0.488
+    assert a.request.free and a.request.fee is None and a.tier == "free_on_request"
+    later = assess_recount(wi, "WI", date(2016, 4, 5), "statewide")
+    assert not later.request.free  # Act 36: free only at 0.25% or less
+
+
+def test_an_era_the_sources_do_not_establish_is_answered_as_unknown() -> None:
+    with pytest.raises(UnknownEraError) as caught:
+        rule_for("VT", date(2012, 11, 6))
+    message = str(caught.value)
+    assert "unknown era" in message and "does not guess" in message
+    assert "2% (5% for state representative)" in message
+    assert rule_for("VT", date(2024, 11, 5)).id == "vt-2024"
+    assert rule_for("VT", date(2006, 11, 7)).id == "vt-2006"
+
+
+def test_a_date_before_2000_is_refused_in_one_line() -> None:
+    with pytest.raises(PapertallyError, match="before 2000-01-01") as caught:
+        rule_for("WA", date(1999, 11, 2))
+    assert "\n" not in str(caught.value)
+
+
+MI_2016 = {"Trump": 2_279_543, "Clinton": 2_268_839, "Johnson": 172_136, "Stein": 51_463}
+
+
+def test_michigan_2016_stein_may_petition_but_standing_is_contested() -> None:
+    """Attorney General v Board of State Canvassers, 318 Mich App 242 (2016): Stein, 4th with
+    about 1%, was not 'aggrieved' under MCL 168.879(1)(b)."""
+    mi = ContestResults("President", MI_2016, units=7_786, unit_level="precinct")
+    a = assess_recount(mi, "MI", date(2016, 11, 8), "president", candidate="Stein")
+    assert a.request.petition == "contested"
+    petitioner = next(f for f in a.findings if f.topic == "petitioner")
+    assert petitioner.conclusion == (
+        "Stein may petition: contested (court held not aggrieved in 2016)"
+    )
+    assert "318 Mich App 242" in a.request.why
+    clinton = assess_recount(mi, "MI", date(2016, 11, 8), "president", candidate="Clinton")
+    assert clinton.request.petition == "may"
+
+
+def test_michigan_per_precinct_fee_needs_a_precinct_count() -> None:
+    """$125 a precinct: 83 counties gave $10,375; the 7,786 precincts give $973,250."""
+    county_level = ContestResults("President", MI_2016, units=83, unit_level="county")
+    a = assess_recount(county_level, "MI", date(2016, 11, 8), "president", candidate="Stein")
+    assert a.request.fee is not None and a.request.fee.amount == 973_250
+    assert "published count" in a.request.units
+    given = assess_recount(county_level, "MI", date(2016, 11, 8), "president", candidate="Stein",
+                           units=UnitCount(100, "precinct", "100 precincts given"))  # fmt: skip
+    assert given.request.fee is not None and given.request.fee.amount == 12_500
+    no_count = assess_recount(county_level, "MI", date(2020, 11, 3), "president")
+    assert no_count.request.fee is not None and no_count.request.fee.amount is None
+    assert "give --precincts N" in no_count.request.units
+
+
+def test_targeted_petitions_only_where_the_state_allows_them() -> None:
+    wi = two(1_630_866, 1_610_184)
+    a = assess_recount(wi, "WI", date(2020, 11, 3), "president", counties=["Milwaukee", "Dane"])
+    assert a.counties == ["Milwaukee", "Dane"] and a.request.partial == "counties_and_wards"
+    with pytest.raises(PapertallyError, match="does not allow a recount petition for only some"):
+        assess_recount(two(100_000, 99_000), "VT", date(2006, 11, 7), "statewide",
+                       counties=["Windham"])  # fmt: skip
