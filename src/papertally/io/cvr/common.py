@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import re
+import struct
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -78,10 +79,13 @@ class InputPart:
         """Return the whole content of the file (from ``archive`` if it is already open)."""
         if self.member is None:
             return self.path.read_bytes()
-        if archive is not None:
-            return archive.read(self.member)
-        with zipfile.ZipFile(self.path) as opened:
-            return opened.read(self.member)
+        try:
+            if archive is not None:
+                return read_member(archive, self.member)
+            with zipfile.ZipFile(self.path) as opened:
+                return read_member(opened, self.member)
+        except (zipfile.BadZipFile, EOFError) as error:
+            raise self.error(f"broken zip member: {error}") from None
 
     @contextmanager
     def stream(self) -> Iterator[IO[bytes]]:
@@ -115,6 +119,43 @@ class InputPart:
     ) -> InputFileError:
         """Return an :class:`InputFileError` about this file."""
         return InputFileError(self.location(row, column), problem)
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+"""A zip member's local header: signature, then (after 22 bytes) name and extra lengths."""
+
+
+def read_member(archive: zipfile.ZipFile, member: str) -> bytes:
+    """Return a zip member's content, inflated by ISA-L when it is deflated (else by zipfile).
+
+    ISA-L inflates two to four times faster than zlib: with millions of CVRs, unzipping was a
+    sixth of the reading time. The size and CRC-32 are checked as zipfile checks them.
+    """
+    info = archive.getinfo(member)
+    if (
+        info.compress_type != zipfile.ZIP_DEFLATED
+        or info.flag_bits & 0x1
+        or not isinstance(archive.filename, str)
+    ):
+        return archive.read(member)
+    try:
+        from isal import isal_zlib
+    except ImportError:
+        return archive.read(member)
+    with open(archive.filename, "rb") as raw:
+        raw.seek(info.header_offset)
+        signature, name_length, extra_length = _LOCAL_HEADER.unpack(raw.read(30))
+        if signature != b"PK\x03\x04":
+            return archive.read(member)
+        raw.seek(name_length + extra_length, io.SEEK_CUR)
+        packed = raw.read(info.compress_size)
+    try:
+        data = isal_zlib.decompress(packed, wbits=-15)
+    except Exception as error:  # isal_zlib.error, typed as an instance by its stubs
+        raise zipfile.BadZipFile(f"{member}: {error}") from None
+    if len(data) != info.file_size or isal_zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {member!r}")
+    return data
 
 
 def is_zip(path: Path) -> bool:

@@ -225,11 +225,10 @@ class _Reader:
         catalog = self.catalog
         contest_codes, choice_codes = self.contests, self.choices
         defs = collection.contests
-        source = self.source
         card_ids, tabulators, batches = bulk.card_ids, bulk.tabulators, bulk.batches
-        records, imprints, styles = bulk.records, bulk.imprints, bulk.styles
+        records, styles = bulk.records, bulk.styles
         precincts, groups, sheets = bulk.precincts, bulk.groups, bulk.sheets
-        sources, flags, entry_counts = bulk.sources, bulk.flags, bulk.entry_counts
+        entry_counts = bulk.entry_counts
         e_contests, e_overs, e_unders = bulk.e_contests, bulk.e_overs, bulk.e_unders
         mark_counts, m_choices, m_ranks = bulk.mark_counts, bulk.m_choices, bulk.m_ranks
         tabulator_codes: dict[Id, int] = {}
@@ -276,13 +275,10 @@ class _Reader:
                 tabulators.append(tabulator)
                 batches.append(batch)
                 records.append(record)
-                imprints.append(ABSENT)
                 styles.append(style)
                 precincts.append(precinct)
                 groups.append(group)
                 sheets.append(-1 if sheet is None else sheet)
-                sources.append(source)
-                flags.append(FLAG_DERIVED_IMPRINT)
                 entry_counts.append(len(contests))
                 for contest in contests:
                     contest_id = contest.Id
@@ -312,6 +308,10 @@ class _Reader:
                     e_overs.append(-1 if over is None else over)
                     e_unders.append(-1 if under is None else under)
                     mark_counts.append(marks)
+        added = len(card_ids) - len(bulk.imprints)
+        bulk.imprints.extend([ABSENT] * added)
+        bulk.sources.extend([self.source] * added)
+        bulk.flags.extend([FLAG_DERIVED_IMPRINT] * added)
 
 
 class _ManifestMismatch(Exception):
