@@ -50,6 +50,7 @@ from papertally.audit.validity import (
     simulated_hybrid_type_one,
     simulated_type_one,
 )
+from papertally.audit.validity_oneaudit import oneaudit_rows
 from papertally.workflows.measure import measure_rounds
 
 Row = Callable[[], TypeOneError]
@@ -667,6 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         batch_rows,
         hybrid_rows,
         workflow_rows,
+        oneaudit_rows,
     )
     header = ("case", "method", "α", "trials", "stops", "rate", "SE")
     print(

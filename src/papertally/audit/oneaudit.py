@@ -433,8 +433,9 @@ GRID_POINTS = 24
 PRIOR_POINTS = 40
 """The reported distribution of ``B`` is kept exactly up to this many distinct values, else
 binned (mean-preserving) into this many bins."""
-BISECTIONS = 30
-"""Bisection steps of each Kelly bet (relative precision ``2⁻³⁰`` of the cap)."""
+BISECTIONS = 22
+"""Bisection steps of each Kelly bet (precision ``2⁻²²`` of the cap, far below what changes a
+sample size)."""
 
 
 @dataclass(frozen=True)
