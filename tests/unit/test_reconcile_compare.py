@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from papertally.errors import PapertallyError
+from papertally.io import read_results_file
 from papertally.model import SCATTERING, Choice, Contest, ContestCount, Election, ReportingUnit
 from papertally.reconcile import (
     reconcile_counts,
@@ -14,6 +16,7 @@ from papertally.reconcile import (
     reconcile_elections,
     standing_of,
 )
+from papertally.reconcile.compare import unit_key
 
 CONTEST = "Justice"
 
@@ -192,3 +195,58 @@ def test_two_elections_one_count_each() -> None:
     several.counts = [c for c in both.counts if c.name != "recount"]
     with pytest.raises(PapertallyError, match="--to NAME"):
         reconcile_elections(canvass, several)
+
+
+def one_count(name: str, units: dict[str, dict[str, int]], count: str) -> Election:
+    """Return an election (a file) holding one count of ``CONTEST`` over ``units``."""
+    election = make_election(units, units)
+    election.name = name
+    election.counts = [c for c in election.counts if c.name == count]
+    return election
+
+
+def test_units_match_across_spellings_of_case_spaces_and_ward_ranges() -> None:
+    canvass = one_count(
+        "canvass",
+        {"ADAMS|TOWN OF X Wards 1-3": {"A": 5}, "ADAMS|TOWN OF Y Wards 1 & 2": {"A": 4}},
+        "original canvass",
+    )
+    recount = one_count(
+        "recount",
+        {"Adams|Town of X  WARDS 1 - 3": {"A": 6}, "Adams|TOWN OF Y Ward 1-2": {"A": 4}},
+        "recount",
+    )
+    rec = reconcile_elections(canvass, recount)
+    assert (rec.reporting_units, len(rec.units), rec.warnings) == (2, 2, ())
+    assert [u.unit.id for u in rec.changed_units] == ["ADAMS|TOWN OF X Wards 1-3"]
+    assert rec.net_change == {"A": 1}
+    assert unit_key("A|X Wds. 1, 2, 3 & 5") == unit_key("a|x ward 1-3,5")
+
+
+def test_files_sharing_few_units_or_differing_contests_are_refused_unless_forced() -> None:
+    canvass = one_count(
+        "c", {"A|W1": {"A": 5}, "A|W2": {"A": 5}, "A|W3": {"A": 1}}, "original canvass"
+    )
+    other = one_count("r", {"A|W1": {"A": 5}, "B|W1": {"A": 9}, "B|W2": {"A": 9}}, "recount")
+    with pytest.raises(PapertallyError, match="only 1 of 5 reporting units are in both"):
+        reconcile_elections(canvass, other)
+    forced = reconcile_elections(canvass, other, force=True)
+    assert forced.warnings == ("only 1 of 5 reporting units are in both files (fewer than 50%)",)
+    assert forced.to_json()["warnings"] == list(forced.warnings)
+    renamed = one_count("r", {"A|W1": {"A": 5}, "A|W2": {"A": 5}}, "recount")
+    renamed.contests = {"Mayor": Contest("Mayor", choices=[Choice("A")])}
+    renamed.counts[0].contest = "Mayor"
+    with pytest.raises(PapertallyError, match="the contests differ"):
+        reconcile_elections(canvass, renamed)
+
+
+def test_2012_against_2016_is_refused_not_an_outcome_change(shared_data: Path) -> None:
+    before = read_results_file(shared_data / "wi/screening/2012-11-06_president_ward.csv")
+    after = read_results_file(shared_data / "wi/2016-11-08_president_recount-canvass_ward.csv")
+    with pytest.raises(PapertallyError) as caught:
+        reconcile_elections(before.election, after.election)
+    assert "different elections (2012-11-06 and 2016-11-08)" in str(caught.value)
+    forced = reconcile_elections(before.election, after.election, force=True)
+    assert forced.warnings == ("the files are of different elections (2012-11-06 and 2016-11-08)",)
+    # unit names folded: 3,333 of 3,844 units match (934 of 6,243 before folding)
+    assert (len(forced.units), forced.reporting_units) == (3333, 3844)

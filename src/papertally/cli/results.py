@@ -437,6 +437,9 @@ def reconcile_command(
         help="Flag units whose votes moved by more than this share of their ballots.",
     ),
     top: int = typer.Option(10, min=0, help="How many of the largest changes to print."),
+    force: bool = typer.Option(
+        False, "--force", help="Compare two files even if dates, contests or units differ."
+    ),
 ) -> None:
     """Compare two counts of a contest unit by unit: what changed, where, does the outcome stand."""
     files = files or []
@@ -461,7 +464,9 @@ def reconcile_command(
         after = _read(files[1:], show_progress=not json_output).election
         election = before
         sources = [str(f) for f in files]
-        rec = reconcile_elections(before, after, contest, from_count, to_count, **options)
+        rec = reconcile_elections(
+            before, after, contest, from_count, to_count, force=force, **options
+        )
         if rec.from_count == rec.to_count:  # e.g. two canvass files: tell them apart by file
             rec = replace(
                 rec,
@@ -496,6 +501,8 @@ def reconcile_command(
     if json_output:
         print_json(rec.to_json())
         return
+    for warning in rec.warnings:
+        console.print(f"[bold red]Not comparable:[/bold red] {escape(warning)}", highlight=False)
     _print_reconciliation(rec, top)
     for what, path in written:
         console.print(f"{what}: {escape(str(path))}", highlight=False, soft_wrap=True)

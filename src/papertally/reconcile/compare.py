@@ -23,8 +23,9 @@ Pure Python: nothing here reads files or touches the store.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -35,6 +36,7 @@ from papertally.model import (
     ContestCount,
     Election,
     ReportingUnit,
+    UnitTally,
     standard_count_name,
 )
 from papertally.model.results import ORIGINAL_CANVASS, RECOUNT
@@ -46,6 +48,35 @@ DEFAULT_TOLERANCE_SHARE = 0.05
 """A unit whose votes moved by more than this share of its ballots (or votes) is flagged."""
 DEFAULT_LARGEST = 20
 """How many units :attr:`Reconciliation.largest_changes` lists."""
+MIN_MATCHED_SHARE = 0.5
+"""Two files whose counts share fewer than this share of their units are not compared unless
+forced: they are most likely different elections, not a canvass and its recount."""
+
+_AROUND_SIGNS = re.compile(r"\s*([-&,/|#])\s*")
+_WARD_WORD = re.compile(r"\b(?:wards?|wds?\.?)(?=\s|\d|$)")
+_WARD_NUMBERS = re.compile(r"\bward ?(\d+(?:[-&,]\d+)*)\b")
+
+
+def _ward_numbers(match: re.Match[str]) -> str:
+    """Return ``ward 1-3,5`` for the ward numbers of ``Wards 1, 2, 3 & 5`` or ``Wards 1-3,5``."""
+    numbers: set[int] = set()
+    for part in match.group(1).replace("&", ",").split(","):
+        ends = [int(n) for n in part.split("-")]
+        if len(ends) == 2 and 0 <= ends[1] - ends[0] <= 1000:
+            numbers.update(range(ends[0], ends[1] + 1))
+        else:
+            numbers.update(ends)
+    ranges: list[str] = []
+    ordered = sorted(numbers)
+    start = previous = ordered[0]
+    for number in [*ordered[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        ranges.append(str(start) if start == previous else f"{start}-{previous}")
+        if number is not None:
+            start = previous = number
+    return "ward " + ",".join(ranges)
 
 
 @dataclass(frozen=True)
@@ -193,6 +224,9 @@ class Reconciliation:
     largest: int = DEFAULT_LARGEST
     net_change: Mapping[ChoiceName, int] = field(default_factory=dict)
     """``after − before`` totals per choice."""
+    warnings: tuple[str, ...] = ()
+    """Why the two counts may not be comparable (different dates or contests, few units in
+    both); only a forced comparison of two files has any."""
 
     @property
     def reporting_units(self) -> int:
@@ -248,6 +282,7 @@ class Reconciliation:
             "flagged_units": [u.to_json() for u in self.flagged_units],
             "only_in_before": [u.id for u in self.only_in_before],
             "only_in_after": [u.id for u in self.only_in_after],
+            "warnings": list(self.warnings),
         }
 
 
@@ -499,6 +534,64 @@ def reconcile_election(
     )
 
 
+def unit_key(uid: ReportingUnitId) -> str:
+    """Fold a unit id for matching units across two files.
+
+    Case, runs of white space, spaces around ``-``, ``&``, ``,`` and ``/``, the spelling of the
+    ward word (``Ward``, ``Wards``, ``WDS.``) and of the ward numbers (``1 & 2``, ``1,2``, ``1-2``)
+    do not matter: ``ADAMS|TOWN OF X Wards 1-3`` and ``Adams|Town of X WARDS 1 - 3`` are one unit.
+    """
+    text = " ".join(uid.casefold().split())
+    text = _AROUND_SIGNS.sub(r"\1", text)
+    return _WARD_NUMBERS.sub(_ward_numbers, _WARD_WORD.sub("ward", text))
+
+
+def match_units(before: ContestCount, after: ContestCount) -> ContestCount:
+    """Return ``after`` with each unit renamed to the id it has in ``before``, where their ids
+    differ only as :func:`unit_key` folds them (and the folding names one unit on each side)."""
+    theirs: dict[str, list[ReportingUnitId]] = {}
+    for uid in before.units:
+        theirs.setdefault(unit_key(uid), []).append(uid)
+    mine: dict[str, int] = {}
+    for uid in after.units:
+        mine[unit_key(uid)] = mine.get(unit_key(uid), 0) + 1
+    renamed: dict[ReportingUnitId, UnitTally] = {}
+    for uid, tally in after.units.items():
+        key = unit_key(uid)
+        same = theirs.get(key, [])
+        target = same[0] if uid not in before.units and len(same) == 1 and mine[key] == 1 else uid
+        renamed[target] = tally
+    if list(renamed) == list(after.units):
+        return after
+    return replace(after, units=renamed)
+
+
+def comparability(
+    before: Election, after: Election, old: ContestCount, new: ContestCount
+) -> list[str]:
+    """Return why two files' counts may not be two counts of one contest, if they may not.
+
+    Different election dates, different contest names (case and spacing aside), or fewer than
+    :data:`MIN_MATCHED_SHARE` of the units of either count in both (after :func:`match_units`).
+    """
+    problems = []
+    if before.date and after.date and before.date != after.date:
+        problems.append(
+            f"the files are of different elections ({before.date.isoformat()} and "
+            f"{after.date.isoformat()})"
+        )
+    if " ".join(old.contest.casefold().split()) != " ".join(new.contest.casefold().split()):
+        problems.append(f"the contests differ ({old.contest!r} and {new.contest!r})")
+    both = len(old.units.keys() & new.units.keys())
+    either = len(old.units.keys() | new.units.keys())
+    if either and both < MIN_MATCHED_SHARE * either:
+        problems.append(
+            f"only {both:,} of {either:,} reporting units are in both files (fewer than "
+            f"{MIN_MATCHED_SHARE:.0%})"
+        )
+    return problems
+
+
 def reconcile_elections(
     before: Election,
     after: Election,
@@ -509,6 +602,7 @@ def reconcile_elections(
     tolerance_votes: int = DEFAULT_TOLERANCE_VOTES,
     tolerance_share: float = DEFAULT_TOLERANCE_SHARE,
     largest: int = DEFAULT_LARGEST,
+    force: bool = False,
 ) -> Reconciliation:
     """Reconcile a count of one election (e.g. a canvass file) with a count of another (a recount).
 
@@ -516,20 +610,32 @@ def reconcile_elections(
     (forgivingly, see :meth:`Election.contest`); without it each must have a single contest.
     The count of ``before`` is ``from_count``, else its only count, else its ``original canvass``;
     the count of ``after`` is ``to_count``, else its only count, else its ``recount``.
+
+    Units are matched as :func:`match_units` folds their names. Files that do not look like two
+    counts of one contest (:func:`comparability`) are refused, naming why, unless ``force``:
+    the reconciliation then carries the reasons as :attr:`Reconciliation.warnings`.
     """
     old_contest = _pick_contest(before, contest)
     new_contest = _pick_contest(after, contest)
     old = _pick_count(before, old_contest, from_count, ORIGINAL_CANVASS, "--from")
-    new = _pick_count(after, new_contest, to_count, RECOUNT, "--to")
-    return reconcile_counts(
+    new = match_units(old, _pick_count(after, new_contest, to_count, RECOUNT, "--to"))
+    problems = comparability(before, after, old, new)
+    if problems and not force:
+        raise PapertallyError(
+            "; ".join(problems)
+            + ": these do not look like two counts of one contest, so they are not compared "
+            "(--force compares them anyway)"
+        )
+    rec = reconcile_counts(
         old,
         new,
-        {**before.units, **after.units},
+        {**after.units, **before.units},
         contest=old_contest,
         tolerance_votes=tolerance_votes,
         tolerance_share=tolerance_share,
         largest=largest,
     )
+    return replace(rec, warnings=tuple(problems))
 
 
 def _pick_count(
