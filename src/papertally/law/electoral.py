@@ -5,7 +5,8 @@ find the sets of the national winner's states whose flipping gives the runner-up
 the electoral votes in the table, cheapest first by the ballots that would have to switch sides
 (``margin // 2 + 1`` per state, see :func:`papertally.law.history.votes_to_flip`). The cheapest
 set comes from an exact 0/1 knapsack over electoral votes; the alternatives are the inclusion-
-minimal sets among the closest states.
+minimal sets among the closest states. The fewest-states set comes from the same exact
+knapsack, ordered by number of states first.
 """
 
 from __future__ import annotations
@@ -77,14 +78,24 @@ class ElectoralPicture:
         }
 
 
-def _knapsack(rows: list[StateResult], needed: int) -> FlipSet | None:
-    """Return the set with electoral votes >= needed and the fewest ballots to switch."""
+def _best_set(rows: list[StateResult], needed: int, by_count: bool) -> FlipSet | None:
+    """Return the set reaching ``needed`` electoral votes that is best, found exactly.
+
+    A 0/1 knapsack over electoral votes (capped at ``needed``) keeps, for each total, the best
+    set by (number of states, ballots) when ``by_count``, else by ballots alone; every subset's
+    total is reachable, so the answer is exact (51 rows x 270 totals is a few thousand steps).
+    """
+
+    def key(entry: tuple[int, tuple[int, ...]]) -> tuple[int, ...]:
+        cost, picks = entry
+        return (len(picks), cost) if by_count else (cost, len(picks))
+
     best: dict[int, tuple[int, tuple[int, ...]]] = {0: (0, ())}
     for i, row in enumerate(rows):
         for ev, (cost, picks) in list(best.items()):
             gained = min(needed, ev + row.electoral_votes)
             candidate = (cost + row.ballots_to_switch, (*picks, i))
-            if gained not in best or candidate[0] < best[gained][0]:
+            if gained not in best or key(candidate) < key(best[gained]):
                 best[gained] = candidate
     if needed not in best:
         return None
@@ -93,22 +104,14 @@ def _knapsack(rows: list[StateResult], needed: int) -> FlipSet | None:
     return FlipSet([r.state for r in chosen], sum(r.electoral_votes for r in chosen), cost)
 
 
+def _knapsack(rows: list[StateResult], needed: int) -> FlipSet | None:
+    """Return the set with electoral votes >= needed and the fewest ballots to switch."""
+    return _best_set(rows, needed, by_count=False)
+
+
 def _fewest(rows: list[StateResult], needed: int) -> FlipSet | None:
     """Return the set with the fewest states (cheapest among those) reaching ``needed``."""
-    by_ev = sorted(rows, key=lambda r: -r.electoral_votes)
-    running = list(itertools.accumulate(r.electoral_votes for r in by_ev))
-    if not running or running[-1] < needed:
-        return None
-    size = next(i for i, ev in enumerate(running, 1) if ev >= needed)
-    best: FlipSet | None = None
-    pool = sorted(rows, key=lambda r: r.ballots_to_switch)[: max(size + 12, 20)]
-    for combo in itertools.combinations(pool, size):
-        ev = sum(r.electoral_votes for r in combo)
-        if ev >= needed:
-            cost = sum(r.ballots_to_switch for r in combo)
-            if best is None or cost < best.ballots_to_switch:
-                best = FlipSet([r.state for r in combo], ev, cost)
-    return best
+    return _best_set(rows, needed, by_count=True)
 
 
 def _minimal_sets(rows: list[StateResult], needed: int, limit: int) -> list[FlipSet]:
