@@ -50,6 +50,7 @@ from papertally.audit.validity import (
     simulated_hybrid_type_one,
     simulated_type_one,
 )
+from papertally.audit.validity_irv import irv_rows
 from papertally.audit.validity_oneaudit import oneaudit_rows
 from papertally.workflows.measure import measure_rounds
 
@@ -669,6 +670,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hybrid_rows,
         workflow_rows,
         oneaudit_rows,
+        irv_rows,
     )
     header = ("case", "method", "α", "trials", "stops", "rate", "SE")
     print(

@@ -69,9 +69,8 @@ class WrongIrvWinner:
         )
 
     def label(self) -> str:
-        cards = len(self.pairs())
         extra = f", {self.missing} without CVR" if self.missing else ""
-        return f"IRV wrong winner by one elimination, {self.flipped} CVRs wrong{extra}, N={cards}"
+        return f"IRV wrong winner: {self.flipped} bad CVR(s){extra}, N={len(self.pairs()):,}"
 
 
 def check_case(case: WrongIrvWinner) -> None:
