@@ -179,3 +179,81 @@ def test_wisconsin_2011_real_ward_file(shared_data: Path) -> None:
     code, out = _law("flip", str(ward_file), "--count", "recount", "--json")
     assert code == 0, out
     assert json.loads(out)["margin_votes"] == 7_004
+
+
+def test_check_with_votes_and_no_results_file_washington_today() -> None:
+    """Issue 12: `law check --votes NAME=N ... [--ballots N]`, and RCW 29A.64.021's one free hand
+    recount (the engine used to add a machine recount and a $421,238.55 fee)."""
+    code, out = _law("check", "--state", "WA", "--date", "2024-11-05", "--office", "governor",
+                     "--votes", "A=1684000", "--votes", "B=1683200", "--ballots", "3400000",
+                     "--json")  # fmt: skip
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["automatic_stages"] == ["manual recount (statewide)"]
+    assert data["request"]["fee"] is None and data["request"]["free"] is True
+    code, out = _law("check", "--state", "WA", "--date", "2024-11-05", "--office", "governor",
+                     "--votes", "A=100", "--votes", "B")  # fmt: skip
+    assert code == 2 and "expected NAME=N" in out
+    code, out = _law("check", "--state", "WA", "--date", "2024-11-05", "--office", "governor")
+    assert code == 2 and "give a results file or --votes" in out
+
+
+def _county_file(path: Path, county_totals: dict[str, dict[str, int]]) -> Path:
+    lines = ["county,reporting_unit,unit_type,contest,count,choice,votes\n"]
+    for county, totals in county_totals.items():
+        for choice, votes in totals.items():
+            lines.append(f"{county},{county},county,President,original canvass,{choice},{votes}\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def test_michigan_per_precinct_fee_on_a_county_level_file(tmp_path: Path) -> None:
+    """$125 a precinct on a county-level file: the published 7,786 precincts ($973,250), not the
+    file's counties; --precincts N overrides and says so."""
+    mi = _county_file(tmp_path / "mi.csv", {
+        "Wayne": {"Trump": 1_279_543, "Clinton": 1_268_839, "Stein": 31_463},
+        "Kent": {"Trump": 1_000_000, "Clinton": 1_000_000, "Stein": 20_000},
+    })  # fmt: skip
+    args = ["check", "--state", "MI", "--date", "2016-11-08", "--office", "president",
+            "--candidate", "Stein", str(mi)]  # fmt: skip
+    code, out = _law(*args, "--json")
+    assert code == 0, out
+    fee = json.loads(out)["request"]["fee"]
+    assert fee["amount"] == 973_250 and "published count" in fee["arithmetic"]
+    code, out = _law(*args, "--precincts", "100", "--json")
+    assert json.loads(out)["request"]["fee"]["amount"] == 12_500
+    code, out = _law(*args)
+    assert code == 0 and "may petition: contested (court held not aggrieved in 2016)" in out
+
+
+def test_bad_state_date_and_county_get_one_line(wi_2016: Path) -> None:
+    base = ["--date", "2020-11-03", "--office", "president", str(wi_2016)]
+    code, out = _law("check", "--state", "ZZ", *base)
+    assert code == 2 and "unknown state 'ZZ'" in out and len(out.strip().splitlines()) == 1
+    code, out = _law("check", "--state", "WI", "--date", "1996-11-05", "--office", "president",
+                     str(wi_2016))  # fmt: skip
+    assert code == 2 and "before 2000-01-01" in out and len(out.strip().splitlines()) == 1
+    code, out = _law("check", "--state", "WI", *base, "--counties", "Kenosha")
+    assert code == 2 and "county 'Kenosha' is not in" in out
+    assert len(out.strip().splitlines()) == 1
+    code, out = _law("check", "--state", "WI", *base, "--counties", "milwaukee", "--json")
+    assert code == 0, out
+    assert json.loads(out)["counties"] == ["Milwaukee"]
+
+
+def test_cost_of_a_targeted_petition_wisconsin_2020(tmp_path: Path) -> None:
+    """Trump's 2020 petition covered Milwaukee (estimate about $2,000,000, madison.com) and Dane
+    ($740,800, AP via WSAW) only: about $2.74 million, not a model of all 72 counties."""
+    rows = ["county,estimate,ballots"]
+    rows += ["Milwaukee,2000000,", "Dane,740800,"]
+    rows += [f"County {i},,40000" for i in range(70)]
+    costs = tmp_path / "wi2020.csv"
+    costs.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out = _law("cost", str(costs), "--counties", "Milwaukee,Dane", "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["total"] == 2_740_800 and len(data["lines"]) == 2
+    code, out = _law("cost", str(costs), "--counties", "Milwaukee", "--counties", "Dane")
+    assert code == 0 and "Estimate for Milwaukee, Dane $2,740,800.00" in out
+    code, out = _law("cost", str(costs), "--counties", "Milwaukee,Racine")
+    assert code == 2 and "county 'Racine' is not in" in out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,7 +83,13 @@ def _print_assessment(a: RecountAssessment) -> None:
         f"{a.winner} leads {a.runner_up} by {a.margin_votes:,} votes "
         f"({a.margin_pct_of_office:.4f}% of all votes for the office)"
     )
-    console.print(f"Rule {a.rule_id} ({a.rule_range}); {a.citation}")
+    console.print(f"Rule {a.rule_id} ({a.rule_range}); {a.citation}", markup=False)
+    if a.counties:
+        console.print(
+            f"Targeted petition: {', '.join(a.counties)} only (partial recounts: "
+            f"{a.request.partial.replace('_', ' ')})",
+            markup=False,
+        )
     tier_words = {
         "automatic": "AUTOMATIC recount: " + ", ".join(a.automatic_stages),
         "free_on_request": "recount on request, FREE",
@@ -100,10 +107,38 @@ def _print_assessment(a: RecountAssessment) -> None:
     console.print("Sources: " + " ; ".join(a.sources), soft_wrap=True, markup=False)
 
 
+def _unit_level(election: Election, contest: str, count: str | None) -> tuple[str | None, int]:
+    """Return the level of the results' units (precinct, ward, county...) and how many there are."""
+    counts = election.counts_of(contest)
+    chosen = next((c for c in counts if c.name == count), counts[0]) if counts else None
+    if chosen is None:
+        return None, 0
+    kinds = {election.units[uid].type.value for uid in chosen.units}
+    return (kinds.pop() if len(kinds) == 1 else "mixed"), len(chosen.units)
+
+
+def _check_counties(names: list[str], known: set[str], where: str) -> list[str]:
+    """Return the canonical names of ``names``; a name not in ``known`` is one clear error."""
+    by_fold = {k.casefold(): k for k in known}
+    out: list[str] = []
+    for name in (n.strip() for item in names for n in item.split(",")):
+        if not name:
+            continue
+        if name.casefold() not in by_fold:
+            from papertally.errors import closest_match_hint
+
+            hint = closest_match_hint(name, sorted(known))
+            raise PapertallyError(f"county {name!r} is not in {where}{hint}")
+        out.append(by_fold[name.casefold()])
+    return out
+
+
 @app.command()
 @user_errors
 def check(
-    results: Path = typer.Argument(..., help="Results file (any format papertally imports)."),
+    results: Path | None = typer.Argument(
+        None, help="Results file (any format papertally imports); or give --votes."
+    ),
     state: str = typer.Option(..., "--state", help=STATE_HELP),
     election_date: str = typer.Option(..., "--date", help="Election date, YYYY-MM-DD."),
     office: str | None = typer.Option(
@@ -113,6 +148,17 @@ def check(
     candidate: str | None = typer.Option(None, "--candidate", help="Would-be petitioner."),
     contest: str | None = typer.Option(None, "--contest", help="Contest name (if several)."),
     count: str | None = typer.Option(None, "--count", help="Count to use (default original)."),
+    votes: list[str] = typer.Option(
+        [], "--votes", help="Votes NAME=N, repeated, instead of a results file."
+    ),
+    ballots: int | None = typer.Option(None, "--ballots", help="Ballots cast (with --votes)."),
+    counties: list[str] = typer.Option(
+        [], "--counties", help="Petition for these counties only (comma-separated or repeated)."
+    ),
+    precincts: int | None = typer.Option(
+        None, "--precincts", help="Precincts (or wards) a per-unit fee counts."
+    ),
+    method: str | None = typer.Option(None, "--method", help="machine or manual (fee rate)."),
     canvass_date: str | None = typer.Option(None, "--canvass-date", help="Canvass end date."),
     certification_date: str | None = typer.Option(None, "--certification-date"),
     order_date: str | None = typer.Option(None, "--order-date", help="Recount order date."),
@@ -120,12 +166,21 @@ def check(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Say whether a recount is automatic, who may ask, what it costs and by when."""
-    from papertally.law import assess_recount, parse_election_type, parse_office, state_law
+    from papertally.law import (
+        ContestResults,
+        assess_recount,
+        parse_election_type,
+        parse_office,
+        rule_for,
+        state_law,
+    )
+    from papertally.law.engine import UnitCount
 
-    state_law(state)
+    law = state_law(state)
     office_type = parse_office(office)
     when = _parse_date(election_date, "--date")
     assert when is not None
+    rule_for(law.state, when)
     given: list[tuple[Anchor, str | None, str]] = [
         ("canvass", canvass_date, "--canvass-date"),
         ("certification", certification_date, "--certification-date"),
@@ -137,10 +192,47 @@ def check(
         parsed = _parse_date(value, option)
         if parsed is not None:
             anchors[anchor] = parsed
-    totals, _ = _read(results, contest, count)
+    if method is not None and method not in {"machine", "manual"}:
+        raise PapertallyError(f"--method {method!r}: use machine or manual")
+    if precincts is not None and precincts <= 0:
+        raise PapertallyError(f"--precincts {precincts}: give a positive number of precincts")
+    units = UnitCount(precincts, "precinct", f"{precincts:,} given with --precincts") if (
+        precincts is not None
+    ) else None  # fmt: skip
+    chosen: list[str] = []
+    if results is not None and votes:
+        raise PapertallyError("give a results file or --votes, not both")
+    if results is None:
+        if not votes:
+            raise PapertallyError("give a results file or --votes NAME=N (repeated)")
+        if counties:
+            raise PapertallyError("--counties needs a results file, to know the state's counties")
+        from papertally.cli.audit_stats import parse_votes
+
+        totals_map = parse_votes(votes)
+        negative = [n for n, v in totals_map.items() if v < 0]
+        if negative:
+            raise PapertallyError(f"--votes {negative[0]}: a number of votes cannot be negative")
+        if ballots is not None and ballots < max(totals_map.values(), default=0):
+            raise PapertallyError(f"--ballots {ballots} is fewer than the votes of one candidate")
+        totals = ContestResults(contest or "Contest", totals_map, ballots_cast=ballots)
+    else:
+        totals, election = _read(results, contest, count)
+        level, _ = _unit_level(election, totals.contest, count)
+        if counties:
+            known = {u.county for u in election.units.values()}
+            chosen = _check_counties(counties, known, f"{results} (a {law.name} results file)")
+            if units is None:
+                picked = election.counts_of(totals.contest)[0]
+                inside = [u for u in picked.units if election.units[u].county in chosen]
+                if level in {"precinct", "ward"}:
+                    units = UnitCount(len(inside), level, f"{len(inside):,} {level}s of "
+                                      f"{', '.join(chosen)} in the results file")  # fmt: skip
+        totals = replace(totals, unit_level=level)
     assessment = assess_recount(
-        totals, state, when, office_type, parse_election_type(election_type), candidate, anchors
-    )
+        totals, state, when, office_type, parse_election_type(election_type), candidate, anchors,
+        units=units, counties=chosen, method=method,
+    )  # fmt: skip
     if as_json:
         print_json(assessment.to_dict())
     else:
@@ -367,9 +459,16 @@ def cost(
         None, "--results", help="Results file giving ballots and units per county for the model."
     ),
     contest: str | None = typer.Option(None, "--contest", help="Contest in --results."),
+    counties_only: list[str] = typer.Option(
+        [], "--counties", help="A targeted petition: only these counties (comma-separated)."
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Statewide recount cost from county estimates (model fills gaps), and refund or balance."""
+    """Statewide recount cost from county estimates (model fills gaps), and refund or balance.
+
+    With --counties, the cost of a petition for those counties only (Wisconsin 2020: Milwaukee
+    and Dane), where the state allows partial recounts.
+    """
     from papertally.law import CountyCost, estimate_cost
 
     from_results: dict[str, tuple[int, int]] = {}
@@ -406,6 +505,10 @@ def cost(
     rows += [
         CountyCost(c, ballots=b, units=u) for c, (b, u) in from_results.items() if c not in seen
     ]
+    if counties_only:
+        where = f"{counties}" + (f" or {results}" if results is not None else "")
+        wanted = set(_check_counties(counties_only, {r.county for r in rows}, where))
+        rows = [r for r in rows if r.county in wanted]
     result = estimate_cost(rows, per_ballot=per_ballot, per_unit=per_unit, paid=paid)
     if as_json:
         print_json(result.to_dict())
@@ -415,8 +518,11 @@ def cost(
             f"{line.county}: {_money(line.estimate)} ({line.how}); actual {_money(line.actual)}",
             markup=False,
         )
+    scope = f"Estimate for {', '.join(r.county for r in rows)}" if counties_only else (
+        "Statewide estimate"
+    )  # fmt: skip
     console.print(
-        f"Statewide estimate {_money(result.total)} (submitted {_money(result.submitted_total)}, "
+        f"{scope} {_money(result.total)} (submitted {_money(result.submitted_total)}, "
         f"modelled {_money(result.modelled_total)})"
     )
     if result.settlement is not None:
