@@ -662,6 +662,31 @@ class CardCollection:
             groups.append([c for c in run if real[c]])
         return [g for g in groups if len(g) > 1]
 
+    def phantom_count(self) -> int:
+        """Return how many cards are phantoms (counted by the manifest, with no CVR)."""
+        flags = np.frombuffer(self._flags, dtype=np.uint8)
+        return int(np.count_nonzero(flags & FLAG_PHANTOM))
+
+    def session_count(self) -> int:
+        """Return the ballots scanned: real cards with distinct (source, tabulator, batch,
+        record), so the sheets of one multi-card ballot (one Dominion session) count once."""
+        real = np.frombuffer(self._flags, dtype=np.uint8) & FLAG_PHANTOM == 0
+        if not real.any():
+            return 0
+        keys = np.stack(
+            [
+                np.frombuffer(column, dtype=dtype)[real].astype(np.int64)
+                for column, dtype in (
+                    (self._source, np.int32),
+                    (self._tabulator, np.int32),
+                    (self._batch, np.int32),
+                    (self._record, np.int64),
+                )
+            ]
+        )
+        ordered = keys[:, np.lexsort(keys[::-1])]
+        return 1 + int(np.count_nonzero(np.any(ordered[:, 1:] != ordered[:, :-1], axis=0)))
+
     # -- counting --------------------------------------------------------------------------
 
     def batch_counts(self) -> dict[tuple[str, str], int]:

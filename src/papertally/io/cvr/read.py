@@ -29,6 +29,7 @@ from papertally.io.cvr.ess import EssBallot, read_ess_ballots, read_ess_cvr
 from papertally.io.cvr.generic_csv import read_generic_csv
 from papertally.io.cvr.hart import HartScan, read_hart_xml, read_scanned_ballot_information
 from papertally.io.cvr.nist import read_nist_json, read_nist_xml
+from papertally.io.progress import ProgressCallback, RowProgress
 from papertally.model.cards import CardCollection, SourceFile
 
 DATA_SUFFIXES = frozenset({".json", ".xml", ".csv", ".txt", ".xls", ".xlsx", ".xlsm"})
@@ -102,8 +103,20 @@ class _Archives:
         self.close()
 
 
-def plan_files(paths: Sequence[str | Path]) -> list[tuple[InputPart, Detected]]:
-    """Return every file to read under ``paths`` with its detected format, in reading order."""
+Skipped = tuple[str, str]
+"""A file of a folder or zip passed over: its name (``archive.zip!member``) and why."""
+
+
+def plan_files(
+    paths: Sequence[str | Path], skipped: list[Skipped] | None = None
+) -> list[tuple[InputPart, Detected]]:
+    """Return every file to read under ``paths`` with its detected format, in reading order.
+
+    Inside a folder or zip, files that cannot hold CVRs (images, PDFs) are passed over. With
+    a ``skipped`` list, so are data files of no known layout (a README, a ballot manifest
+    beside the CVRs), and every file passed over is added to the list with the reason: the
+    caller must show it. Without one, such a file is refused, as a file named alone always is.
+    """
     planned: list[tuple[InputPart, Detected]] = []
     for given in paths:
         path = Path(given)
@@ -114,22 +127,46 @@ def plan_files(paths: Sequence[str | Path]) -> list[tuple[InputPart, Detected]]:
         with _Archives() as archives:
             for part in parts:
                 if inside and Path(part.name).suffix.lower() not in DATA_SUFFIXES:
+                    if skipped is not None:
+                        skipped.append((_shown(path, part), "not a data file"))
                     continue
-                planned.append((part, detect(part, archives.of(part))))
+                try:
+                    planned.append((part, detect(part, archives.of(part))))
+                except InputFileError as error:
+                    if not inside or skipped is None:
+                        raise
+                    skipped.append((_shown(path, part), error.problem.split("; ", 1)[0]))
     describing = {CvrFormat.DOMINION_MANIFEST, CvrFormat.ESS_BALLOTS, CvrFormat.HART_BALLOT_INFO}
     first = [p for p in planned if p[1].format in describing]
     return first + [p for p in planned if p[1].format not in describing]
 
 
+def _shown(container: Path, part: InputPart) -> str:
+    """Return how to name ``part`` of a folder or zip to the user: its path inside it."""
+    if part.member is not None:
+        return part.display
+    try:
+        return str(part.path.relative_to(container))
+    except ValueError:
+        return part.path.name
+
+
 def read_cvrs(
-    paths: Sequence[str | Path], *, name: str = "", workers: int | None = None
+    paths: Sequence[str | Path],
+    *,
+    name: str = "",
+    workers: int | None = None,
+    skipped: list[Skipped] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> CardCollection:
     """Read CVR exports of any supported vendor (files, zips or folders) into a collection.
 
     ``name`` names the collection (e.g. the county). Large Dominion JSON exports are read by
     ``workers`` processes (default: the machine's cores, at most 4), each file whole, and
-    merged in file order. Raises :class:`InputFileError` naming the file, record and key or
-    column at the first problem; never returns partial data.
+    merged in file order. ``skipped`` collects the files of folders and zips passed over (see
+    :func:`plan_files`); ``progress(done, total)`` is told the files read so far. Raises
+    :class:`InputFileError` naming the file, record and key or column at the first problem;
+    never returns partial data.
     """
     collection = CardCollection(name)
     sources = _Sources(collection)
@@ -137,7 +174,8 @@ def read_cvrs(
     ess_ballots: dict[str, EssBallot] = {}
     hart_scans: dict[str, HartScan] = {}
     registered = False
-    planned = plan_files(paths)
+    planned = plan_files(paths, skipped)
+    done = RowProgress(len(planned), progress, every=1)
     workers = workers or min(os.cpu_count() or 1, 4)
     position = 0
     while position < len(planned):
@@ -167,17 +205,20 @@ def read_cvrs(
                     and "fork" in multiprocessing.get_all_start_methods()
                 ):
                     known = {p.path: collection.sources[sources.of(p, d)] for p, d in dominion}
-                    _read_dominion_parallel(dominion, collection, catalog, workers, known)
+                    _read_dominion_parallel(dominion, collection, catalog, workers, known, done)
                 else:
                     for dominion_part, dominion_detected in dominion:
                         source = sources.of(dominion_part, dominion_detected)
                         read_dominion_json(dominion_part, collection, catalog, source)
+                        done.step()
                 position = run
                 continue
             _read_one(
                 part, detected, collection, sources.of(part, detected), ess_ballots, hart_scans
             )
+        done.step()
         position += 1
+    done.finish(len(planned))
     if not any(s.format in CVR_FORMATS for s in collection.sources):
         shown = ", ".join(str(p) for p in paths) or "nothing"
         raise InputFileError(
@@ -247,6 +288,7 @@ def _read_dominion_parallel(
     catalog: DominionCatalog,
     workers: int,
     known: dict[Path, SourceFile],
+    done: RowProgress,
 ) -> None:
     """Read Dominion JSON files with ``workers`` processes, merging in file order."""
     chunk_count = min(len(parts), max(workers * 4, len(parts) // 64))
@@ -256,6 +298,7 @@ def _read_dominion_parallel(
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         # A window of submitted chunks keeps finished-but-unmerged results few (memory).
         pending: deque[Future[_WorkerResult]] = deque()
+        merged = 0
         upcoming = iter(chunks)
         for chunk in islice(upcoming, workers * 2):
             pending.append(pool.submit(_read_dominion_chunk, chunk, catalog, known))
@@ -268,5 +311,7 @@ def _read_dominion_parallel(
                 raise PapertallyError(problem or "a CVR file could not be read")
             collection.extend(cards)
             del cards
+            done.step(len(chunks[merged]))
+            merged += 1
             for chunk in islice(upcoming, 1):
                 pending.append(pool.submit(_read_dominion_chunk, chunk, catalog, known))
