@@ -10,10 +10,12 @@ from papertally.io.naming import normalize_header
 from papertally.io.tables import Row, Sheet, Table, load_table
 from papertally.io.wec import LAYOUT as WEC_LAYOUT
 from papertally.io.wec import WEC_FORMAT, looks_like_wec_report
+from papertally.io.wi_seb import LAYOUT as WI_SEB_LAYOUT
+from papertally.io.wi_seb import WI_SEB_FORMAT, looks_like_wi_seb
 
 OPENELECTIONS_FORMAT = "openelections-csv"
 GENERIC_FORMAT = "generic-csv"
-FORMATS = (WEC_FORMAT, OPENELECTIONS_FORMAT, GENERIC_FORMAT)
+FORMATS = (WEC_FORMAT, OPENELECTIONS_FORMAT, GENERIC_FORMAT, WI_SEB_FORMAT)
 """Every format :func:`detect_format` can return."""
 
 OPENELECTIONS_REQUIRED: tuple[tuple[str, ...], ...] = (
@@ -38,7 +40,7 @@ _COLUMN_LAYOUTS = {
     GENERIC_FORMAT: GENERIC_REQUIRED,
 }
 EXPECTED_LAYOUTS = (
-    f"{WEC_LAYOUT}; or an OpenElections CSV with columns "
+    f"{WEC_LAYOUT}; or {WI_SEB_LAYOUT}; or an OpenElections CSV with columns "
     "county, ward (or precinct or town), office, district, total votes, party, candidate "
     "(or first_name, last_name), votes; "
     "or a generic CSV with columns county, municipality, reporting_unit, contest, count, choice, "
@@ -81,6 +83,8 @@ def detect_table(table: Table) -> str:
         matched = len(required) - len(missing)
         if best is None or matched > best[0]:
             best = (matched, name, missing)
+    if looks_like_wi_seb(table):
+        return WI_SEB_FORMAT
     if looks_like_wec_report(table):
         return WEC_FORMAT
     where = table.at(sheet, index)

@@ -20,9 +20,11 @@ def _readers() -> dict[str, Reader]:
     """Return the reader of each format."""
     from papertally.io.generic_csv import read_generic_csv
     from papertally.io.openelections import read_openelections_csv
+    from papertally.io.wi_seb import WI_SEB_FORMAT, read_wi_seb
 
     return {
         WEC_FORMAT: read_wec_report,
+        WI_SEB_FORMAT: read_wi_seb,
         OPENELECTIONS_FORMAT: read_openelections_csv,
         GENERIC_FORMAT: read_generic_csv,
     }
