@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 import typer
@@ -34,6 +35,43 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(code=2) from None
 
     return wrapper
+
+
+@contextmanager
+def progress_bar(label: str, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """Yield a ``progress(done, total)`` callback drawing a Rich bar on the terminal's stderr.
+
+    Every command that can run for more than a few seconds shows one. Until the callback is
+    first called (or when the work cannot say how far it is), the bar spins and counts the
+    seconds. Nothing is drawn under ``--json`` (``enabled`` false) or when standard output or
+    standard error is not a terminal (pipes, files, tests), so the output stays clean.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    show = enabled and console.is_terminal and err_console.is_terminal
+    with Progress(
+        SpinnerColumn(),
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not show,
+    ) as progress:
+        task = progress.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
 
 
 def print_json(data: Any) -> None:

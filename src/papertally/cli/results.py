@@ -8,8 +8,7 @@ parses options and prints. ``--json`` output is the stable interface documented 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,8 +22,8 @@ from papertally.cli.common import (
     DbOption,
     console,
     database_url,
-    err_console,
     print_json,
+    progress_bar,
     user_errors,
 )
 from papertally.errors import PapertallyError
@@ -39,7 +38,6 @@ from papertally.reconcile import (
 from papertally.types import ElectionId
 
 if TYPE_CHECKING:
-    from papertally.io import ProgressCallback
     from papertally.model import Election, ImportResult, ImportWarning
     from papertally.store import Store
 
@@ -52,46 +50,13 @@ DEMO_DIR = "demo-output"
 # Shared pieces
 
 
-@contextmanager
-def _import_progress(enabled: bool) -> Iterator[ProgressCallback]:
-    """Yield a ``progress(done, total)`` callback drawing a Rich bar on the terminal's stderr.
-
-    Nothing is drawn when stderr is not a terminal (pipes, tests, ``--json`` consumers), so the
-    standard output stays clean.
-    """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    show = enabled and err_console.is_terminal
-    with Progress(
-        TextColumn("reading rows"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=not show,
-    ) as progress:
-        task = progress.add_task("rows", total=None)
-
-        def update(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        yield update
-
-
 def _read(
     paths: Sequence[Path], *, show_progress: bool = True, strict: bool = False
 ) -> ImportResult:
     """Read results files with a progress bar (see :func:`papertally.io.read_results`)."""
     from papertally.io import read_results
 
-    with _import_progress(show_progress) as progress:
+    with progress_bar("reading rows", show_progress) as progress:
         return read_results(list(paths), progress=progress, strict=strict)
 
 
