@@ -70,6 +70,12 @@ class ContestSpec:
     no-CVR stratum's."""
     cvr_cards: int | None = None
     """Hybrid: the cards of the manifest's batches with CVRs (the rest form the no-CVR stratum)."""
+    method: str | None = None
+    """Hybrid: ``"oneaudit"`` to measure by OneAudit (:mod:`papertally.workflows.oneaudit`)
+    instead of SUITE."""
+    pools: tuple[Mapping[str, Any], ...] | None = None
+    """OneAudit: the pools of cards without CVRs (``name``, ``cards``, ``votes``, ``batches``);
+    ``None``: one pool of the no-CVR stratum with the reported votes less the CVRs' tally."""
 
     def strata(self) -> tuple[dict[ChoiceName, int], dict[ChoiceName, int], int, int]:
         """Return a hybrid contest's votes and cards per stratum: CVR votes, no-CVR votes,
@@ -110,7 +116,7 @@ class ContestSpec:
 
     def to_json(self) -> dict[str, Any]:
         """Return the spec as plain JSON data (for the store and the export)."""
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "audit_type": self.audit_type.value,
             "risk_limit": self.risk_limit,
@@ -123,6 +129,11 @@ class ContestSpec:
             if self.cvr_votes is None
             else {"cvr_votes": dict(self.cvr_votes), "cvr_cards": self.cvr_cards}
         )
+        if self.method is not None:
+            data["method"] = self.method
+        if self.pools is not None:
+            data["pools"] = [dict(p) for p in self.pools]
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ContestSpec:
@@ -139,6 +150,8 @@ class ContestSpec:
             if data.get("cvr_votes") is None
             else {str(k): int(v) for k, v in data["cvr_votes"].items()},
             cvr_cards=None if data.get("cvr_cards") is None else int(data["cvr_cards"]),
+            method=None if data.get("method") is None else str(data["method"]),
+            pools=None if data.get("pools") is None else tuple(dict(p) for p in data["pools"]),
         )
 
 
@@ -154,6 +167,8 @@ class AuditedCard:
     """The audit board's reading, or ``None`` when the card was not found (the worst case)."""
     cvr_stratum: bool = True
     """Hybrid audits: whether the card's batch has CVRs (compared) or not (polled)."""
+    batch: tuple[CountyName, str] | None = None
+    """The card's batch ``(county, batch name)``, where known (OneAudit's batch pools)."""
 
 
 def _assort(votes: Sequence[ChoiceName] | None, assertion: Assertion, allowed: int) -> float:

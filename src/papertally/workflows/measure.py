@@ -158,6 +158,11 @@ def first_round_size(specs: Sequence[ContestSpec]) -> int:
     cards = _check_specs(specs)
     needed = 0
     for spec in specs:
+        if spec.method == "oneaudit":
+            from papertally.workflows.oneaudit import oneaudit_plan
+
+            needed = max(needed, oneaudit_plan(spec).draws)
+            continue
         for assertion in spec.assertions():
             if spec.audit_type is AuditType.HYBRID:
                 size = hybrid_draws(spec, assertion)
@@ -244,6 +249,11 @@ def _measure_contest(
             for a in status.assertions
         )
         needed = max((a.next_round_size for a in status.assertions), default=0)
+    elif spec.method == "oneaudit":
+        from papertally.workflows.oneaudit import measure_oneaudit
+
+        measured_oneaudit, needed = measure_oneaudit(spec, cards)
+        measured = tuple(measured_oneaudit)
     elif spec.audit_type is AuditType.HYBRID:
         measured, needed = _measure_hybrid(spec, cards)
     else:

@@ -1,0 +1,272 @@
+"""OneAudit of a mixed election beside the SUITE hybrid: plan, choose, measure; the CLI's files.
+
+A *mixed* election has counties (or batches) whose cards have linked CVRs and others whose cards
+were counted in pools with only a reported tally (batch subtotals, a precinct's vote-by-mail, a
+county's election-day total). Two ways to audit it from one uniform sample of the manifest:
+
+* the SUITE hybrid (:mod:`papertally.audit.hybrid`): the CVR stratum compared, the rest polled,
+  the two p-values combined over every split of the null;
+* OneAudit (:mod:`papertally.audit.oneaudit`; Stark 2023): every pooled card gets its pool's
+  mean as an ONE CVR and the whole contest is one card-level comparison.
+
+:func:`method_choice` plans both for the same contest (SUITE by
+:func:`~papertally.workflows.measure.hybrid_draws`, OneAudit by simulation: mean and quantiles)
+and picks the one needing fewer cards at the planning chance
+:data:`~papertally.workflows.measure.PROBABILITY`. A spec with ``method="oneaudit"`` is measured by
+:func:`measure_oneaudit` inside :func:`~papertally.workflows.measure.measure_rounds`, so the app,
+the command line and ``papertally verify`` compute the same risks.
+
+The pools of a spec (:attr:`~papertally.audit.contests.ContestSpec.pools`, plain JSON) each name
+the manifest batches ``[county, batch]`` they hold; a pool without ``batches`` holds every card
+outside the CVR stratum that no other pool holds (the app's hybrid: the no-CVR stratum with the
+reported totals less the CVRs' tally, one pool). A pool without ``votes`` gets the ONE CVR
+``u/2`` (:mod:`papertally.audit.oneaudit`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from papertally.audit.assertions import NO_VOTE, PHANTOM, CardReading, pair_population
+from papertally.audit.contests import AuditedCard, AuditType, ContestSpec
+from papertally.audit.oneaudit import (
+    OneAuditContest,
+    OneAuditDraw,
+    Pool,
+    assorter_of,
+    draw_values,
+    oneaudit_contest,
+    oneaudit_risk,
+    oneaudit_sample_sizes,
+)
+from papertally.audit.simulate import SizeDistribution
+from papertally.errors import PapertallyError
+from papertally.types import ChoiceName, ContestName, CountyName
+
+ONEAUDIT = "oneaudit"
+"""The :attr:`~papertally.audit.contests.ContestSpec.method` of a contest audited by OneAudit."""
+PLANNING_TRIALS = 200
+"""Simulated audits per assertion when planning a OneAudit (fixed seed)."""
+
+
+def spec_pools(spec: ContestSpec) -> list[Pool]:
+    """Return the spec's pools; by default one pool of the no-CVR stratum's cards.
+
+    Its tally is the reported votes less the CVRs' tally (:meth:`ContestSpec.strata`).
+    """
+    if spec.pools is None:
+        _, rest, _, no_cvr_cards = spec.strata()
+        return [Pool("cards without CVRs", no_cvr_cards, rest)] if no_cvr_cards else []
+    return [
+        Pool(
+            str(p["name"]),
+            int(p["cards"]),
+            None if p.get("votes") is None else {str(k): int(v) for k, v in p["votes"].items()},
+        )
+        for p in spec.pools
+    ]
+
+
+def oneaudit_contests(spec: ContestSpec) -> list[OneAuditContest]:
+    """Return the OneAudit of each (winner, loser) assertion of a mixed contest.
+
+    The CVR cards' values come from the CVRs' tally (only their sum enters ``v``; a card of the
+    CVR stratum without a CVR is planned as a card without a vote and scores ``B = 0`` if
+    drawn, which can only lower ``B``). Pools hold the rest; a spec whose pools do not add up to
+    the no-CVR stratum's cards is refused.
+    """
+    cvr, _, cvr_cards, no_cvr_cards = spec.strata()
+    pools = spec_pools(spec)
+    pooled = sum(p.cards for p in pools)
+    if pooled != no_cvr_cards:
+        raise PapertallyError(
+            f"contest {spec.name!r}: the pools hold {pooled:,} cards but {no_cvr_cards:,} cards "
+            "have no CVR"
+        )
+    contests = []
+    for assertion in spec.assertions():
+        assorter = assorter_of(assertion)
+        if assertion.loser is None:
+            raise PapertallyError(f"{assertion.name}: mixed elections test winner-loser pairs")
+        population = pair_population(
+            int(cvr.get(assertion.winner, 0)), int(cvr.get(assertion.loser, 0)), cvr_cards
+        )
+        contests.append(oneaudit_contest(assorter, population, pools))
+    return contests
+
+
+def _pool_of(spec: ContestSpec) -> tuple[dict[tuple[CountyName, str], str], str | None]:
+    """Return the pool of each listed batch, and the pool holding the other no-CVR cards."""
+    by_batch: dict[tuple[CountyName, str], str] = {}
+    others = None
+    if spec.pools is None:
+        return by_batch, "cards without CVRs"
+    for pool in spec.pools:
+        if pool.get("batches") is None:
+            others = str(pool["name"])
+            continue
+        for county, batch in pool["batches"]:
+            by_batch[(str(county), str(batch))] = str(pool["name"])
+    return by_batch, others
+
+
+def _reading(votes: Mapping[ContestName, Sequence[ChoiceName]] | None, contest: str) -> CardReading:
+    """Return a card's reading of ``contest``: :data:`PHANTOM` for no card, no vote if absent."""
+    if votes is None:
+        return PHANTOM
+    marked = tuple(dict.fromkeys(votes.get(contest) or ()))
+    return marked or NO_VOTE
+
+
+def oneaudit_draws_of(spec: ContestSpec, cards: Sequence[AuditedCard]) -> list[OneAuditDraw]:
+    """Return each sampled card as a OneAudit draw: its pool (or linked CVR) and its paper."""
+    by_batch, others = _pool_of(spec)
+    draws = []
+    for card in cards:
+        pool = by_batch.get(card.batch) if card.batch is not None else None
+        if pool is None and not card.cvr_stratum:
+            pool = others
+        cvr = NO_VOTE if pool is not None else _reading(card.cvr, spec.name)
+        draws.append(OneAuditDraw(pool, cvr, _reading(card.paper, spec.name)))
+    return draws
+
+
+@dataclass(frozen=True)
+class OneAuditPlan:
+    """Planned OneAudit sizes of a contest: the assertion needing the most cards."""
+
+    assertion: str
+    sizes: SizeDistribution
+    """Simulated sample sizes (every report right) of that assertion."""
+    draws: int
+    """Cards to draw to finish with chance :data:`~papertally.workflows.measure.PROBABILITY`."""
+
+
+_PLANS: dict[str, OneAuditPlan] = {}
+
+
+def oneaudit_plan(spec: ContestSpec, *, trials: int = PLANNING_TRIALS) -> OneAuditPlan:
+    """Return the OneAudit plan of a mixed contest by simulation (cached per spec)."""
+    import json
+
+    from papertally.workflows.measure import PROBABILITY
+
+    key = json.dumps(spec.to_json(), sort_keys=True) + f"|{trials}"
+    if key in _PLANS:
+        return _PLANS[key]
+    best: OneAuditPlan | None = None
+    for contest in oneaudit_contests(spec):
+        sizes = oneaudit_sample_sizes(contest, risk_limit=spec.risk_limit, trials=trials)
+        draws = int(sizes[min(sizes.size - 1, int(np.ceil(PROBABILITY * sizes.size)) - 1)])
+        plan = OneAuditPlan(contest.assorter.name, SizeDistribution.of(sizes, spec.cards), draws)
+        if best is None or plan.draws > best.draws:
+            best = plan
+    if best is None:
+        raise PapertallyError(f"contest {spec.name!r} has no assertion to audit")
+    _PLANS[key] = best
+    return best
+
+
+@dataclass(frozen=True)
+class MethodChoice:
+    """SUITE and OneAudit planned for one mixed contest, and the one needing fewer cards."""
+
+    contest: ContestName
+    suite_draws: int
+    """Cards the SUITE hybrid plans to draw (its tightest pair)."""
+    oneaudit: OneAuditPlan
+    chosen: str
+    """``"oneaudit"`` or ``"suite"``."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the choice as plain JSON data."""
+        sizes = self.oneaudit.sizes
+        return {
+            "contest": self.contest,
+            "suite_draws": self.suite_draws,
+            "oneaudit_draws": self.oneaudit.draws,
+            "oneaudit_mean": round(sizes.mean, 1),
+            "oneaudit_p50": sizes.p50,
+            "oneaudit_p90": sizes.p90,
+            "oneaudit_p99": sizes.p99,
+            "chosen": self.chosen,
+        }
+
+
+def method_choice(spec: ContestSpec) -> MethodChoice:
+    """Plan SUITE and OneAudit for a mixed (hybrid) contest; choose the one needing fewer cards.
+
+    Both plans assume every report right and finish with the same chance; a tie keeps SUITE.
+    """
+    from papertally.workflows.measure import hybrid_draws
+
+    suite = max(hybrid_draws(spec, a) for a in spec.assertions())
+    plan = oneaudit_plan(spec)
+    chosen = ONEAUDIT if plan.draws < suite else "suite"
+    return MethodChoice(spec.name, suite, plan, chosen)
+
+
+def with_method(spec: ContestSpec, method: str) -> ContestSpec:
+    """Return the hybrid spec measured by ``method``: ``oneaudit``, ``suite`` or ``fewest``."""
+    from dataclasses import replace
+
+    if spec.audit_type is not AuditType.HYBRID:
+        return spec
+    if method == "fewest":
+        method = method_choice(spec).chosen
+    if method not in (ONEAUDIT, "suite"):
+        raise PapertallyError(f"unknown audit method {method!r}: oneaudit, suite or fewest")
+    return replace(spec, method=ONEAUDIT if method == ONEAUDIT else None)
+
+
+def measure_oneaudit(spec: ContestSpec, cards: Sequence[AuditedCard]) -> tuple[list[Any], int]:
+    """Measure a OneAudit contest's assertions; return them and the further draws it needs.
+
+    Each card's ``B`` comes from its CVR (or its pool's ONE CVR) and its paper
+    (:func:`papertally.audit.oneaudit.draw_values`). While the sample is short of the plan
+    (:func:`oneaudit_plan`) the next round completes it; once reached, it doubles.
+    """
+    from papertally.workflows.measure import AssertionMeasurement
+
+    draws = oneaudit_draws_of(spec, cards)
+    measured = []
+    needed = 0
+    for contest in oneaudit_contests(spec):
+        values = draw_values(contest, draws)
+        risk = oneaudit_risk(values, contest, risk_limit=spec.risk_limit)
+        if not risk.stop:
+            planned = oneaudit_plan(spec).draws
+            needed = max(needed, planned - len(cards) if planned > len(cards) else len(cards))
+        measured.append(
+            AssertionMeasurement(
+                contest.assorter.name,
+                contest.diluted_margin,
+                risk.p_value,
+                risk.stop,
+                _linked_discrepancies(contest, draws, values),
+            )
+        )
+    return measured, needed
+
+
+_CODES = {0.5: "o1", 1.0: "o2", -0.5: "u1", -1.0: "u2"}
+
+
+def _linked_discrepancies(
+    contest: OneAuditContest, draws: Sequence[OneAuditDraw], values: np.ndarray
+) -> dict[str, int]:
+    """Count the discrepancy codes of the sampled cards with linked CVRs (pooled cards have
+    none: their ``B`` spreads around the no-error value by design)."""
+    counts: dict[str, int] = {}
+    for draw, b in zip(draws, values, strict=True):
+        if draw.pool is not None:
+            continue
+        kappa = round(2.0 * (1.0 - float(b) / contest.noerror)) / 2.0
+        code = _CODES.get(kappa)
+        if code is not None:
+            counts[code] = counts.get(code, 0) + 1
+    return counts
