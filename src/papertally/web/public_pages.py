@@ -137,8 +137,9 @@ def _not_modified(request: Request, etag: str) -> bool:
 
 
 def _validators(request: Request, etag: str, changed: datetime | None) -> dict[str, str]:
-    """Return the caching headers of a public answer (anonymous answers only are shareable)."""
-    headers = {"ETag": etag, "Vary": "Cookie"}
+    """Return the caching headers of a public answer (anonymous answers only are shareable;
+    the session middleware adds ``Vary: Cookie``, since every page reads the session)."""
+    headers = {"ETag": etag}
     if changed is not None:
         headers["Last-Modified"] = format_datetime(changed.astimezone(UTC), usegmt=True)
     if _anonymous(request):
