@@ -84,3 +84,78 @@ def test_check_against_the_canvass_and_the_ballots_cast(shared_data: Path, tmp_p
     assert found["choice-tally", "Minister of Farming / Alex Hall"]["found"] == 5
     assert found["manifest-total", "total"]["expected"] == 60
     assert ("choice-tally", "Minister of Farming / Erin George") not in found
+
+
+def _top(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_inspect_recognises_a_dominion_folder_and_lists_what_it_skipped(
+    shared_data: Path,
+) -> None:
+    import hashlib
+
+    folder = shared_data / "cvr" / "dominion"
+    code, out = _top("inspect", str(folder), "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["kind"] == "cast vote records"
+    assert [s["file"] for s in data["skipped"]] == ["README.txt"]
+    county = data["counties"]["all"]
+    assert county["cards"] == 27 and county["sessions"] == 26
+    for file in county["files"]:
+        assert file["sha256"] == hashlib.sha256(Path(file["path"]).read_bytes()).hexdigest()
+    assert county["contests"]["Contest 111"]["tally"] == {"Candidate 6": 2}
+    # The README says two of the files repeat a third: the pre-sample check says so too.
+    findings = data["checks"]["findings"]
+    assert [f["check"] for f in findings] == ["duplicate-position"] * 2
+
+
+def test_inspect_text_on_hart_and_nist_cvrs_points_to_the_cvr_commands(
+    shared_data: Path,
+) -> None:
+    code, out = _top("inspect", str(shared_data / "cvr" / "hart"))
+    assert code == 0, out
+    text = " ".join(out.split())
+    assert "cast vote records (as papertally cvr inspect" in text
+    assert "2 cards in 2 sessions" in text and "Hart_manifest.xlsx" in text
+    code, out = _top("inspect", str(shared_data / "nist" / "cvr-gen-03.xml"), "--json")
+    assert code == 0, out
+    assert json.loads(out)["cards"] == 20
+
+
+def test_a_zip_with_a_readme_and_images_reads_the_cvrs(tmp_path: Path) -> None:
+    import zipfile
+
+    archive = tmp_path / "export.zip"
+    session = {
+        "TabulatorId": 1, "BatchId": 2, "RecordId": 3, "CountingGroupId": 1,
+        "Original": {"IsCurrent": True, "Cards": [
+            {"Id": 9, "PaperIndex": 0, "Contests": [
+                {"Id": 1, "Overvotes": 0, "Undervotes": 0,
+                 "Marks": [{"CandidateId": 4, "Rank": 1, "IsVote": True}]}]}]},
+    }  # fmt: skip
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("README.md", "# What this export holds\n")
+        out.writestr("Images/0001.tif", b"II*\x00")
+        out.writestr("CvrExport_0.json", json.dumps({"Version": "5.10", "Sessions": [session]}))
+    code, out = _cvr("inspect", str(archive), "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["cards"] == 1
+    assert {s["file"] for s in data["skipped"]} == {
+        "export.zip!README.md",
+        "export.zip!Images/0001.tif",
+    }
+    code, out = _cvr("tally", str(archive))
+    assert code == 0 and "Candidate 4 1" in out, out
+
+
+def test_a_file_named_alone_is_still_refused_when_it_holds_no_cvrs(tmp_path: Path) -> None:
+    readme = tmp_path / "README.txt"
+    readme.write_text("These files hold the CVRs.\n", encoding="utf-8")
+    code, out = _cvr("inspect", str(readme))
+    assert code == 2 and out.startswith("error: README.txt"), out
+    code, out = _top("inspect", str(readme))
+    assert code == 2 and out.startswith("error: README.txt") and "Traceback" not in out, out

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from papertally.cli.common import console, print_json, user_errors
+from papertally.cli.common import console, err_console, print_json, progress_bar, user_errors
 from papertally.errors import PapertallyError
 
 if TYPE_CHECKING:
@@ -50,8 +50,17 @@ def _county(given: str | None, path: Path) -> str:
     return stem.split(" - ", 1)[0].strip() if " - " in stem else ALL
 
 
-def read_counties(arguments: Sequence[str]) -> dict[str, CardCollection]:
-    """Read the CVR files of each county into one collection per county (in given order)."""
+def read_counties(
+    arguments: Sequence[str],
+    *,
+    show_progress: bool = False,
+    skipped: list[tuple[str, str]] | None = None,
+) -> dict[str, CardCollection]:
+    """Read the CVR files of each county into one collection per county (in given order).
+
+    With ``skipped``, files of folders and zips that hold no CVRs (a README, a ballot
+    manifest, images) are passed over and listed there instead of refused.
+    """
     from papertally.io.cvr import read_cvrs
 
     grouped: dict[str, list[Path]] = {}
@@ -60,15 +69,41 @@ def read_counties(arguments: Sequence[str]) -> dict[str, CardCollection]:
         if not path.exists():
             raise PapertallyError(f"{path}: no such file or folder")
         grouped.setdefault(_county(given, path), []).append(path)
-    return {county: read_cvrs(paths, name=county) for county, paths in grouped.items()}
+    counties = {}
+    for county, paths in grouped.items():
+        label = "reading CVR files" + (f" of {county}" if county != ALL else "")
+        with progress_bar(label, show_progress) as progress:
+            counties[county] = read_cvrs(paths, name=county, skipped=skipped, progress=progress)
+    return counties
+
+
+def skipped_json(skipped: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """Return the files passed over as ``{"file", "reason"}`` objects."""
+    return [{"file": name, "reason": reason} for name, reason in skipped]
+
+
+def show_skipped(skipped: list[tuple[str, str]], shown: int = 10) -> None:
+    """Say which files of the folders and zips were passed over, and why (on stderr)."""
+    if not skipped:
+        return
+    err_console.print(
+        f"skipped {len(skipped):,} file(s) holding no CVRs:", highlight=False, markup=False
+    )
+    for name, reason in skipped[:shown]:
+        err_console.print(f"  {name}: {reason}", highlight=False, markup=False)
+    if len(skipped) > shown:
+        err_console.print(f"  … and {len(skipped) - shown:,} more", highlight=False)
 
 
 def inspect_json(counties: dict[str, CardCollection]) -> dict[str, Any]:
-    """Return what the CVRs hold: cards, files, contests, batches, counting groups, per county."""
+    """Return what the CVRs hold, per county: cards, sessions, files with their SHA-256,
+    contests with their tallies, batches and counting groups; and the pre-sample checks that
+    need no manifest (no two CVRs claim one card)."""
     result: dict[str, Any] = {"counties": {}}
     for county, collection in counties.items():
-        phantoms = sum(1 for card in collection if card.is_phantom)
+        phantoms = collection.phantom_count()
         with_contest = collection.cards_with_contest()
+        tallies = collection.tallies()
         contests: dict[str, Any] = {}
         for definition in collection.contests:
             entry = contests.setdefault(
@@ -78,6 +113,7 @@ def inspect_json(counties: dict[str, CardCollection]) -> dict[str, Any]:
                     "ranked": definition.is_ranked,
                     "cards": with_contest.get(definition.name, 0),
                     "choices": [],
+                    "tally": tallies.get(definition.name, {}),
                 },
             )
             for code in definition.choices:
@@ -86,6 +122,7 @@ def inspect_json(counties: dict[str, CardCollection]) -> dict[str, Any]:
                     entry["choices"].append(name)
         result["counties"][county] = {
             "cards": len(collection) - phantoms,
+            "sessions": collection.session_count(),
             "phantoms": phantoms,
             "files": [
                 {"path": s.path, "format": s.format, "version": s.version, "sha256": s.sha256}
@@ -97,6 +134,7 @@ def inspect_json(counties: dict[str, CardCollection]) -> dict[str, Any]:
             "counting_groups": sorted(set(collection.unit_names("counting group"))),
         }
     result["cards"] = sum(c["cards"] for c in result["counties"].values())
+    result["checks"] = check_json(counties, [])
     return result
 
 
@@ -253,24 +291,59 @@ def write_manifest(counties: dict[str, CardCollection], path: Path) -> int:
     return rows
 
 
+FILES_SHOWN = 10
+"""How many files (with their SHA-256) the text of ``cvr inspect`` lists per county."""
+
+
 def _show_inspect(data: dict[str, Any]) -> None:
+    """Print the summary of :func:`inspect_json` in lines that fit 80 columns where they can."""
     for county, info in data["counties"].items():
         formats = ", ".join(sorted({f["format"] for f in info["files"]}))
         console.print(
-            f"[bold]{county}[/bold]: {info['cards']:,} cards ({info['phantoms']} phantoms) in "
-            f"{len(info['files'])} file(s), {formats}; {info['tabulators']} tabulator(s), "
-            f"{info['batches']} batch(es); counting groups: {', '.join(info['counting_groups'])}",
+            f"[bold]{county}[/bold]: {info['cards']:,} cards in {info['sessions']:,} sessions "
+            f"({info['phantoms']} phantoms), {len(info['files'])} file(s), {formats}; "
+            f"{info['tabulators']} tabulator(s), {info['batches']} batch(es); "
+            f"counting groups: {', '.join(info['counting_groups'])}",
             highlight=False,
         )
         for name, contest in info["contests"].items():
             allowed = contest["votes_allowed"]
+            votes = ", ".join(f"{choice} {n:,}" for choice, n in contest["tally"].items())
             console.print(
                 f"  {name}: {contest['cards']:,} cards, vote for {allowed or '?'}"
                 + (", ranked" if contest["ranked"] else "")
-                + f"; choices: {', '.join(contest['choices'])}",
+                + f"; votes: {votes}",
                 markup=False,
                 highlight=False,
             )
+        console.print("  files (SHA-256):", highlight=False)
+        for file in info["files"][:FILES_SHOWN]:
+            version = f" {file['version']}" if file["version"] else ""
+            console.print(
+                f"    {Path(file['path']).name}: {file['format']}{version}\n      {file['sha256']}",
+                markup=False,
+                highlight=False,
+            )
+        if len(info["files"]) > FILES_SHOWN:
+            console.print(
+                f"    … and {len(info['files']) - FILES_SHOWN:,} more (--json lists them all)",
+                highlight=False,
+            )
+    checks = data["checks"]
+    for county, checked in checks["checked"].items():
+        found = [f for f in checks["findings"] if f["county"] == county]
+        console.print(
+            f"checks ({county}): {', '.join(checked)}: "
+            + (f"{len(found)} finding(s)" if found else "no finding"),
+            highlight=False,
+        )
+        for finding in found:
+            console.print(f"  {finding['message']}", markup=False, highlight=False)
+    console.print(
+        "batches against the ballot manifest: papertally cvr check FILES -m MANIFEST",
+        highlight=False,
+        markup=False,
+    )
 
 
 def _show_tally(data: dict[str, Any]) -> None:
@@ -290,15 +363,48 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="cvr")
 
 
+def holds_cvrs(files: Sequence[Path]) -> bool:
+    """Return whether the files (or folders, zips) hold cast vote records, by their content."""
+    from papertally.errors import InputFileError
+    from papertally.io.cvr.common import CVR_FORMATS
+    from papertally.io.cvr.read import plan_files
+
+    try:
+        planned = plan_files(list(files), skipped=[])
+    except InputFileError:
+        return False
+    return any(detected.format in CVR_FORMATS for _, detected in planned)
+
+
+def inspect_cvrs(files: Sequence[str], as_json: bool, *, from_inspect: bool = False) -> None:
+    """Read CVR exports and print their summary (``cvr inspect``, and ``inspect`` on CVRs).
+
+    ``from_inspect``: called by the top-level ``inspect``, which says where the other CVR
+    commands are.
+    """
+    skipped: list[tuple[str, str]] = []
+    data = inspect_json(read_counties(files, show_progress=not as_json, skipped=skipped))
+    if as_json:
+        kind = {"kind": "cast vote records"} if from_inspect else {}
+        print_json({**kind, **data, "skipped": skipped_json(skipped)})
+        return
+    if from_inspect:
+        console.print(
+            "cast vote records (as papertally cvr inspect; see also cvr tally, cvr check):",
+            highlight=False,
+            markup=False,
+        )
+    _show_inspect(data)
+    show_skipped(skipped)
+
+
 @app.command("inspect")
 @user_errors
 def inspect(files: list[str] = FilesArgument, as_json: bool = JsonOption) -> None:
-    """Cards, files, contests (votes allowed, choices), batches and counting groups."""
-    data = inspect_json(read_counties(files))
-    if as_json:
-        print_json(data)
-    else:
-        _show_inspect(data)
+    """Cards, sessions, files (SHA-256), contests (votes allowed, tallies), batches, counting
+    groups, and the checks that need no manifest. Files of folders and zips that hold no
+    CVRs (a README, images) are skipped and listed."""
+    inspect_cvrs(files, as_json)
 
 
 @app.command("tally")
@@ -309,11 +415,13 @@ def tally(
     as_json: bool = JsonOption,
 ) -> None:
     """Votes per contest and choice: in all, by county and by counting group."""
-    data = tally_json(read_counties(files), contest)
+    skipped: list[tuple[str, str]] = []
+    data = tally_json(read_counties(files, show_progress=not as_json, skipped=skipped), contest)
     if as_json:
-        print_json(data)
+        print_json({**data, "skipped": skipped_json(skipped)})
     else:
         _show_tally(data)
+        show_skipped(skipped)
 
 
 @app.command("check")
@@ -336,10 +444,13 @@ def check(
 
     Exit status 1 when a check finds a mismatch.
     """
-    data = check_json(read_counties(files), manifest, canvass, ballots_cast)
+    skipped: list[tuple[str, str]] = []
+    counties = read_counties(files, show_progress=not as_json, skipped=skipped)
+    data = check_json(counties, manifest, canvass, ballots_cast)
     if as_json:
-        print_json(data)
+        print_json({**data, "skipped": skipped_json(skipped)})
     else:
+        show_skipped(skipped)
         for county, checks in data["checked"].items():
             console.print(f"{county}: checked {', '.join(checks)}", highlight=False)
         for finding in data["findings"]:
@@ -360,7 +471,9 @@ def manifest(
     Only for trying the tools: a real audit needs the manifest the county made by counting its
     paper, independently of the CVRs, or the audit cannot find CVRs without paper.
     """
-    rows = write_manifest(read_counties(files), csv_out)
+    skipped: list[tuple[str, str]] = []
+    rows = write_manifest(read_counties(files, show_progress=True, skipped=skipped), csv_out)
+    show_skipped(skipped)
     console.print(
         f"{rows} batch(es) written to {csv_out} (counted from the CVRs, not from the paper)",
         highlight=False,

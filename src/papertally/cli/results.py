@@ -241,8 +241,17 @@ def import_command(
 
 @user_errors
 def inspect_command(files: list[Path] = FilesArgument, json_output: bool = JsonOption) -> None:
-    """Show what the files hold: contests, counts, units, counties, totals, warnings."""
-    result = _read(files, show_progress=not json_output)
+    """Show what the files hold: contests, counts, units, counties, totals, warnings; for cast
+    vote records, what ``papertally cvr inspect`` shows."""
+    from papertally.cli.cvr import holds_cvrs, inspect_cvrs
+
+    try:
+        result = _read(files, show_progress=not json_output)
+    except PapertallyError:
+        if not holds_cvrs(files):
+            raise
+        inspect_cvrs([str(f) for f in files], json_output, from_inspect=True)
+        return
     if json_output:
         print_json(
             {
