@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from papertally.cli.common import console, print_json, user_errors
+from papertally.cli.common import console, print_json, progress_bar, user_errors
 from papertally.errors import FileLocation, InputFileError, PapertallyError
 
 if TYPE_CHECKING:
@@ -63,10 +63,13 @@ def _contest_results(election: Election, contest: str | None, count: str | None)
     return ContestResults.from_count(chosen, picked)
 
 
-def _read(results: Path, contest: str | None, count: str | None) -> tuple[ContestResults, Election]:
+def _read(
+    results: Path, contest: str | None, count: str | None, show_progress: bool = True
+) -> tuple[ContestResults, Election]:
     from papertally.io import read_results
 
-    imported = read_results([results])
+    with progress_bar("reading results", show_progress) as progress:
+        imported = read_results([results], progress=progress)
     return _contest_results(imported.election, contest, count), imported.election
 
 
@@ -473,7 +476,7 @@ def cost(
 
     from_results: dict[str, tuple[int, int]] = {}
     if results is not None:
-        _, election = _read(results, contest, None)
+        _, election = _read(results, contest, None, not as_json)
         chosen = _contest_results(election, contest, None).contest
         count = election.counts_of(chosen)[0]
         for uid, tally in count.units.items():
