@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from xml.etree import ElementTree
 
 from papertally.bulk import cyclic_gc_paused
 from papertally.errors import FileLocation, InputFileError, PapertallyError
@@ -58,28 +59,99 @@ def read_results(
     return result
 
 
+def structured_format(path: Path) -> str | None:
+    """Return the format of an XML or JSON results file (NIST ERR, Clarity), else ``None``.
+
+    Judged by the root element (XML) or the first kilobytes (JSON); a cast vote record report
+    or another XML or JSON document is refused, naming what it is.
+    """
+    from papertally.io.clarity import CLARITY_FORMAT
+    from papertally.io.nist_err import NIST_ERR_FORMAT
+
+    where = FileLocation(str(path))
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(8192)
+    except OSError:
+        return None
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    root = ""
+    if text.startswith(b"<"):
+        try:
+            for _, element in ElementTree.iterparse(path, events=("start",)):
+                root = element.tag.rsplit("}", 1)[-1]
+                break
+        except ElementTree.ParseError as error:
+            raise InputFileError(
+                FileLocation(str(path), row=error.position[0]), f"is not well-formed XML ({error})"
+            ) from None
+    elif text.startswith(b"{"):
+        if b"CastVoteRecordReport" in text or b'"CVR"' in text:
+            root = "CastVoteRecordReport"
+        elif b"ElectionReport" in text or b'"Election"' in text:
+            root = "ElectionReport"
+        else:
+            root = "?"
+    else:
+        return None
+    if root == "ElectionReport":
+        return NIST_ERR_FORMAT
+    if root == "ElectionResult":
+        return CLARITY_FORMAT
+    if root == "CastVoteRecordReport":
+        raise InputFileError(
+            where, "is a cast vote record report, not results; CVRs are read by the cvr commands"
+        )
+    raise InputFileError(
+        where,
+        f"is {'XML' if text.startswith(b'<') else 'JSON'} but not a results report "
+        "(expected a NIST SP 1500-100 ElectionReport or a Clarity ElectionResult)",
+    )
+
+
+def _read_structured(path: Path, fmt: str) -> ImportResult:
+    """Read an XML or JSON results file of format ``fmt``."""
+    from papertally.io.clarity import CLARITY_FORMAT, read_clarity
+    from papertally.io.nist_err import read_err_results
+
+    return read_clarity(path) if fmt == CLARITY_FORMAT else read_err_results(path)
+
+
 def _read_all(paths: Sequence[str | Path], progress: ProgressCallback | None) -> ImportResult:
     """Read and merge ``paths`` (see :func:`read_results`)."""
-    heads = [load_table_head(path) for path in expand_folders(paths)]
-    formats = [detect_table(head) for head in heads]
+    files = expand_folders(paths)
+    kinds = [structured_format(path) for path in files]
+    heads = [load_table_head(p) if k is None else None for p, k in zip(files, kinds, strict=True)]
+    formats = [
+        detect_table(head) if head is not None else kind or ""
+        for kind, head in zip(kinds, heads, strict=True)
+    ]
     tables = [
-        head if head.complete or fmt == OPENELECTIONS_FORMAT else load_table(head.path)
+        None
+        if head is None
+        else head
+        if head.complete or fmt == OPENELECTIONS_FORMAT
+        else load_table(head.path)
         for head, fmt in zip(heads, formats, strict=True)
     ]
     readers = _readers()
-    rows = RowProgress(sum(t.row_count for t in tables), progress)
+    rows = RowProgress(sum(1 if t is None else t.row_count for t in tables), progress)
     results = []
     done = 0
-    for table, fmt in zip(tables, formats, strict=True):
-        results.append(readers[fmt](table, rows))
-        done += table.row_count
+    for path, table, fmt in zip(files, tables, formats, strict=True):
+        if table is None:
+            results.append(_read_structured(path, fmt))
+            done += 1
+        else:
+            results.append(readers[fmt](table, rows))
+            done += table.row_count
         rows.finish(done)
     merged = results[0]
-    for table, result in zip(tables[1:], results[1:], strict=True):
+    for path, result in zip(files[1:], results[1:], strict=True):
         try:
             merged.election.merge(result.election)
         except PapertallyError as error:
-            raise InputFileError(FileLocation(str(table.path)), str(error)) from None
+            raise InputFileError(FileLocation(str(path)), str(error)) from None
         merged.files.extend(result.files)
         merged.formats.extend(result.formats)
         merged.warnings.extend(result.warnings)
@@ -87,7 +159,7 @@ def _read_all(paths: Sequence[str | Path], progress: ProgressCallback | None) ->
     return merged
 
 
-_SKIPPED_SUFFIXES = frozenset({".md", ".txt", ".pdf", ".zip", ".json", ".xml", ".png", ".jpg"})
+_SKIPPED_SUFFIXES = frozenset({".md", ".txt", ".pdf", ".zip", ".png", ".jpg"})
 
 
 def expand_folders(paths: Sequence[str | Path]) -> list[Path]:
