@@ -198,3 +198,39 @@ def test_targeted_petitions_only_where_the_state_allows_them() -> None:
     with pytest.raises(PapertallyError, match="does not allow a recount petition for only some"):
         assess_recount(two(100_000, 99_000), "VT", date(2006, 11, 7), "statewide",
                        counties=["Windham"])  # fmt: skip
+
+
+def test_pennsylvania_before_and_after_act_97_of_2004() -> None:
+    """Act 97 (Oct. 8, 2004, P.L. 807) added the automatic statewide recount at 0.5% (§ 1404(g),
+    per the General Assembly's bill text citing it); before it, recounts were by petition, district
+    by district (The Morning Call, 2004-10-07)."""
+    close = two(2_485_967, 2_480_000)
+    before = assess_recount(close, "PA", date(2000, 11, 7), "president")
+    assert before.rule_id == "pa-pre2004" and before.automatic_stages == []
+    assert before.request.fee is not None and "$50.00 per district" in before.request.fee.arithmetic
+    after = assess_recount(close, "PA", date(2004, 11, 2), "president")
+    assert after.rule_id == "pa-2004"
+    assert after.automatic_stages == ["automatic recount and recanvass"]
+
+
+def test_north_carolina_statewide_right_to_a_recount_since_1989() -> None:
+    """S.L. 1989-89: statewide, a recount within the lesser of 0.5% or 10,000 votes; carried into
+    G.S. 163-182.7 by S.L. 2001-398."""
+    within = two(1_000_000, 995_500)
+    for when, rule in ((date(2000, 11, 7), "nc-1989"), (date(2008, 11, 4), "nc-2002")):
+        a = assess_recount(within, "NC", when, "us_senate")
+        assert a.rule_id == rule and a.request.may_request, rule
+    big = two(3_000_000, 2_989_000)  # 0.18%, but more than 10,000 votes
+    assert not assess_recount(big, "NC", date(2008, 11, 4), "us_senate").request.may_request
+
+
+def test_new_hampshire_connecticut_and_virginia_back_to_what_the_sources_confirm() -> None:
+    assert rule_for("NH", date(2016, 11, 8)).id == "nh-2008"
+    with pytest.raises(UnknownEraError, match="1994, 1995 and 2008"):
+        rule_for("NH", date(2004, 11, 2))
+    assert rule_for("CT", date(2016, 11, 8)).id == "ct-2013"
+    with pytest.raises(UnknownEraError, match=r"231 Conn\. 602"):
+        rule_for("CT", date(2010, 11, 2))
+    assert rule_for("VA", date(2021, 11, 2)).id == "va-2020"
+    with pytest.raises(UnknownEraError, match=r"24\.2-800"):
+        rule_for("VA", date(2017, 11, 7))
