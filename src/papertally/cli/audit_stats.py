@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from papertally.cli.common import console, print_json, user_errors
+from papertally.cli.common import console, print_json, progress_bar, user_errors
 from papertally.errors import FileLocation, InputFileError, PapertallyError
 
 if TYPE_CHECKING:
@@ -503,30 +503,36 @@ def register(app: typer.Typer) -> None:
             if hopeless is not None:
                 _print_full_hand_count(hopeless, as_json)
                 return
-            for assertion in plurality_assertions(tally, winners, ballots=ballots):
-                assert assertion.loser is not None
-                each = simulate_polling(
-                    tally,
-                    risk_limit,
-                    ballots=ballots,
-                    winners=winners,
-                    true_votes=truth,
-                    trials=trials,
-                    method=method,
-                    pair=(assertion.winner, assertion.loser),
-                )
-                rows.append({"assertion": assertion.name, **vars(each)})
+            assertions = plurality_assertions(tally, winners, ballots=ballots)
+            with progress_bar("simulating audits (assertions)", not as_json) as progress:
+                for done, assertion in enumerate(assertions):
+                    progress(done, len(assertions))
+                    assert assertion.loser is not None
+                    each = simulate_polling(
+                        tally,
+                        risk_limit,
+                        ballots=ballots,
+                        winners=winners,
+                        true_votes=truth,
+                        trials=trials,
+                        method=method,
+                        pair=(assertion.winner, assertion.loser),
+                    )
+                    rows.append({"assertion": assertion.name, **vars(each)})
             summary = _largest(rows)
         elif audit_type == "comparison":
             rates = parse_rates(error_rates)
-            for assertion in plurality_assertions(tally, winners, ballots=ballots):
-                each = simulate_comparison(
-                    assertion.diluted_margin,
-                    risk_limit,
-                    population=assertion.population.size,
-                    error_rates=rates,
-                )
-                rows.append({"assertion": assertion.name, **vars(each)})
+            assertions = plurality_assertions(tally, winners, ballots=ballots)
+            with progress_bar("simulating audits (assertions)", not as_json) as progress:
+                for done, assertion in enumerate(assertions):
+                    progress(done, len(assertions))
+                    each = simulate_comparison(
+                        assertion.diluted_margin,
+                        risk_limit,
+                        population=assertion.population.size,
+                        error_rates=rates,
+                    )
+                    rows.append({"assertion": assertion.name, **vars(each)})
             summary = _largest(rows)
         else:
             raise PapertallyError(f"--type {audit_type!r}: expected polling or comparison")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from papertally.cli.common import console, err_console, print_json, user_errors
+from papertally.cli.common import console, err_console, print_json, progress_bar, user_errors
 
 
 @user_errors
@@ -24,7 +24,8 @@ def verify(
 
     from papertally.verify import verify_export
 
-    result = verify_export(export)
+    with progress_bar(f"verifying {export.name}", not as_json):
+        result = verify_export(export)
     if as_json:
         print_json(result.to_json())
     else:
