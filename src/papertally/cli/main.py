@@ -8,6 +8,7 @@ import typer
 from papertally import __version__
 from papertally.cli import audit as audit_commands
 from papertally.cli import cvr as cvr_commands
+from papertally.cli import irv as irv_commands
 from papertally.cli import law as law_commands
 from papertally.cli import results as results_commands
 from papertally.cli import verify as verify_commands
@@ -24,6 +25,7 @@ web_commands.register(app)
 verify_commands.register(app)
 app.add_typer(audit_commands.app, name="audit")
 cvr_commands.register(app)
+irv_commands.register(app)
 app.add_typer(law_commands.app, name="law")
 
 

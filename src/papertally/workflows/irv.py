@@ -1,0 +1,253 @@
+"""IRV use-cases shared by the command line and the benchmarks: read a ranked contest from any
+file, count it, choose or check RAIRE assertions, and measure an audit's risk from readings.
+
+Inputs: CVR exports of any reader of :mod:`papertally.io.cvr` that carries ranks (Dominion JSON
+and CSV, NIST SP 1500-103 ``Rank``, Clear Ballot, the generic CSV's ``(Ranks=R)`` columns),
+whose marks are turned into preference lists under the jurisdiction's
+:class:`~papertally.audit.irv.ballots.BallotRules`; or the files other RAIRE tools exchange
+(raire-rs JSON, Arlo's ``.raire``; :mod:`papertally.io.raire_formats`), which hold preference
+lists already.
+
+Audit readings (``--readings`` on the command line) are a CSV with a ``card_id`` column (the
+CVR's card id, or the ballot id of a ``.raire`` file) and a ``paper`` column: the preference
+list the auditors read, candidate names separated by ``>`` (``Alice>Bob``), empty or ``blank``
+for a card ranking nobody, ``not found`` for a card that could not be found; one row per drawn
+card, in draw order.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from papertally.audit.irv.audit import CardRanking
+from papertally.audit.irv.ballots import (
+    SAN_FRANCISCO,
+    BallotRules,
+    RankedBallots,
+    Ranking,
+    preference_list,
+)
+from papertally.audit.irv.raire import IrvAssertion
+from papertally.errors import FileLocation, InputFileError, PapertallyError, closest_match_hint
+from papertally.io.raire_formats import (
+    IrvContestFile,
+    read_arlo_assertions,
+    read_arlo_raire,
+    read_raire_assertions_json,
+    read_raire_json,
+)
+from papertally.model.cards import CardCollection
+from papertally.types import ChoiceName, ContestName
+
+NOT_FOUND = "not found"
+BLANK = "blank"
+
+
+@dataclass(frozen=True)
+class RankedContest:
+    """One IRV contest ready to count and audit."""
+
+    name: ContestName
+    ballots: RankedBallots
+    winner: ChoiceName | None
+    """The reported winner where the file states one."""
+    cards: dict[str, Ranking]
+    """Each card's preference list by card id (empty where the file has no ids)."""
+    total_ballots: int | None = None
+    """Cards a sample may draw, where the file states it (raire-rs ``audit``)."""
+
+
+def _is_raire_json(path: Path) -> bool:
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return False
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4096]
+    except OSError:
+        return False
+    return '"votes"' in head or '"num_candidates"' in head
+
+
+def _pick(names: Sequence[str], contest: str | None, path: str) -> str:
+    if contest is None:
+        if len(names) != 1:
+            raise PapertallyError(
+                f"{path}: several ranked contests ({', '.join(names)}); choose one with --contest"
+            )
+        return names[0]
+    if contest not in names:
+        raise PapertallyError(
+            f"{path}: no ranked contest {contest!r}; ranked contests: {', '.join(names) or 'none'}"
+            f"{closest_match_hint(contest, list(names))}"
+        )
+    return contest
+
+
+def _from_file(found: IrvContestFile, cards: dict[str, Ranking]) -> RankedContest:
+    return RankedContest(found.name, found.ballots, found.winner, cards, found.total_ballots)
+
+
+def ranked_from_cards(
+    collection: CardCollection, contest: ContestName | None, rules: BallotRules
+) -> RankedContest:
+    """Return a ranked contest of a CVR collection: every card showing it, as preference lists.
+
+    A card that does not show the contest is not one of its ballots; a phantom card (in the
+    manifest, no CVR) is left out here and counted by the audit as the worst case.
+    """
+    ranked = [c.name for c in collection.contests if c.is_ranked]
+    name = _pick(ranked, contest, collection.name or "the CVRs")
+    definition = next(c for c in collection.contests if c.name == name)
+    candidates = [collection.choices[c].name for c in definition.choices]
+    index = {n: i for i, n in enumerate(candidates)}
+    lists: dict[Ranking, int] = {}
+    cards: dict[str, Ranking] = {}
+    for card in collection:
+        entry = card.contest(name)
+        if entry is None or card.is_phantom:
+            continue
+        ranks = max((m.rank for m in entry.marks), default=0)
+        marks: list[set[int]] = [set() for _ in range(ranks)]
+        for mark in entry.marks:
+            marks[mark.rank - 1].add(index[mark.choice])
+        ranking = preference_list(marks, rules)
+        lists[ranking] = lists.get(ranking, 0) + 1
+        cards[card.card_id] = ranking
+    return RankedContest(name, RankedBallots.from_lists(candidates, lists), None, cards)
+
+
+def read_ranked_contest(
+    paths: Sequence[Path], *, contest: str | None = None, rules: BallotRules = SAN_FRANCISCO
+) -> RankedContest:
+    """Read one ranked contest from a raire-rs JSON file, an Arlo ``.raire`` file or CVRs."""
+    if not paths:
+        raise PapertallyError("no input files given")
+    first = paths[0]
+    if first.suffix.lower() == ".raire" or _is_raire_json(first):
+        if len(paths) > 1:
+            raise PapertallyError(f"{first.name}: give one .raire or raire-rs JSON file alone")
+        if first.suffix.lower() == ".raire":
+            found = read_arlo_raire(first)
+            chosen = _pick([c.name for c in found], contest, first.name)
+            one = next(c for c in found if c.name == chosen)
+            return _from_file(one, _arlo_cards(first, chosen, one.ballots))
+        return _from_file(read_raire_json(first), {})
+    from papertally.io.cvr import read_cvrs
+
+    return ranked_from_cards(read_cvrs(list(paths)), contest, rules)
+
+
+def _arlo_cards(path: Path, contest: str, ballots: RankedBallots) -> dict[str, Ranking]:
+    """Each ballot id's preference list in an Arlo ``.raire`` file (already checked on reading)."""
+    index = {name: i for i, name in enumerate(ballots.candidates)}
+    out: dict[str, Ranking] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.split(",")]
+        if len(cells) >= 2 and cells[0] == contest:
+            out[cells[1]] = tuple(index[c] for c in cells[2:] if c)
+    return out
+
+
+def read_assertions(
+    path: Path, contest: RankedContest, source: Sequence[Path] = ()
+) -> list[IrvAssertion]:
+    """Read an assertion file: raire-rs output JSON, or Arlo's ``.raire.out`` (which needs the
+    ``.raire`` ballots it was made from, given as ``source``)."""
+    n = len(contest.ballots.candidates)
+    if path.suffix.lower() == ".out":
+        if not source or source[0].suffix.lower() != ".raire":
+            raise PapertallyError(f"{path.name}: an Arlo .raire.out needs its .raire ballot file")
+        found = read_arlo_assertions(path, read_arlo_raire(source[0]))
+        return found.get(contest.name, [])
+    data_names = _candidate_names(path)
+    _, assertions = read_raire_assertions_json(path, n)
+    if data_names is not None and list(data_names) != list(contest.ballots.candidates):
+        raise InputFileError(
+            FileLocation(str(path)),
+            f"its candidates ({', '.join(data_names)}) are not the contest's "
+            f"({', '.join(contest.ballots.candidates)}), in that order",
+        )
+    return assertions
+
+
+def _candidate_names(path: Path) -> list[str] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    names = (data.get("metadata") or {}).get("candidates") if isinstance(data, dict) else None
+    return [str(n) for n in names] if isinstance(names, list) else None
+
+
+def parse_paper(text: str, candidates: Sequence[ChoiceName]) -> CardRanking:
+    """Parse one reading: ``Alice>Bob``, empty or ``blank``, or ``not found``."""
+    value = text.strip()
+    if value.lower() == NOT_FOUND:
+        return None
+    if not value or value.lower() == BLANK:
+        return ()
+    out: list[int] = []
+    for part in value.split(">"):
+        name = part.strip()
+        if name not in candidates:
+            raise PapertallyError(
+                f"unknown candidate {name!r}; the candidates are {', '.join(candidates)}"
+                f"{closest_match_hint(name, list(candidates))}"
+            )
+        if candidates.index(name) in out:
+            raise PapertallyError(f"{name!r} is ranked twice in {value!r}")
+        out.append(candidates.index(name))
+    return tuple(out)
+
+
+def read_readings(
+    path: Path, contest: RankedContest, *, need_cvrs: bool
+) -> tuple[list[CardRanking], list[CardRanking]]:
+    """Read the auditors' readings: each drawn card's CVR (by card id) and paper, in draw order.
+
+    A card id that has no CVR gives ``None`` (scored as the worst case); ``need_cvrs`` (a
+    comparison audit) requires a ``card_id`` column.
+    """
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputFileError(FileLocation(str(path)), f"cannot read the file: {error}") from None
+    if not rows:
+        raise InputFileError(FileLocation(str(path)), "the file is empty")
+    header = [h.strip().lower() for h in rows[0]]
+    if "paper" not in header or (need_cvrs and "card_id" not in header):
+        needed = "card_id and paper" if need_cvrs else "paper"
+        raise InputFileError(FileLocation(str(path), row=1), f"expected the columns {needed}")
+    i_paper = header.index("paper")
+    i_card = header.index("card_id") if "card_id" in header else None
+    cvrs: list[CardRanking] = []
+    papers: list[CardRanking] = []
+    seen: set[str] = set()
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        try:
+            papers.append(
+                parse_paper(row[i_paper] if i_paper < len(row) else "", contest.ballots.candidates)
+            )
+        except PapertallyError as error:
+            raise InputFileError(
+                FileLocation(str(path), row=number, column="paper"), str(error)
+            ) from None
+        if i_card is not None:
+            card = row[i_card].strip() if i_card < len(row) else ""
+            if not card or card in seen:
+                problem = "a card id is needed" if not card else f"card {card!r} is read twice"
+                raise InputFileError(FileLocation(str(path), row=number, column="card_id"), problem)
+            seen.add(card)
+            cvrs.append(contest.cards.get(card))
+    if need_cvrs and not contest.cards:
+        raise PapertallyError(
+            "the ballots file has no card ids (raire-rs JSON): a comparison audit needs CVRs "
+            "with card ids"
+        )
+    return cvrs, papers
