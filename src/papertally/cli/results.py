@@ -206,8 +206,11 @@ def import_command(
 ) -> None:
     """Import results files into the store as one election; print its id, counts and warnings."""
     started = time.perf_counter()
-    result = _read(files, strict=strict)
-    with _open_store(db) as store:
+    result = _read(files, show_progress=not json_output, strict=strict)
+    with (
+        progress_bar("writing to the store", not json_output),
+        _open_store(db) as store,
+    ):
         election_id = store.save_import(result, election_name=name)
     seconds = time.perf_counter() - started
     if json_output:
