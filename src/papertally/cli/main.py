@@ -11,6 +11,7 @@ from papertally.cli import cvr as cvr_commands
 from papertally.cli import irv as irv_commands
 from papertally.cli import law as law_commands
 from papertally.cli import results as results_commands
+from papertally.cli import screen as screen_commands
 from papertally.cli import verify as verify_commands
 from papertally.cli import web as web_commands
 
@@ -27,6 +28,7 @@ app.add_typer(audit_commands.app, name="audit")
 cvr_commands.register(app)
 irv_commands.register(app)
 app.add_typer(law_commands.app, name="law")
+screen_commands.register(app)
 
 
 @app.command()

@@ -158,7 +158,7 @@ def decide(
         try:
             law = assess_recount(results, state, election_date, office).to_dict()
         except PapertallyError as error:
-            law_error = str(error)
+            law_error = f"{error} (say which with --state and --office)"
     else:
         law_error = "no state or election date given, so the law was not consulted"
     outlook = flip_outlook(standing.margin, total).to_dict()
