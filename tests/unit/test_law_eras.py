@@ -234,3 +234,23 @@ def test_new_hampshire_connecticut_and_virginia_back_to_what_the_sources_confirm
     assert rule_for("VA", date(2021, 11, 2)).id == "va-2020"
     with pytest.raises(UnknownEraError, match=r"24\.2-800"):
         rule_for("VA", date(2017, 11, 7))
+
+
+def test_michigan_automatic_recount_since_1970_and_no_invented_fee() -> None:
+    """MCL 168.880a (1969 PA 268, eff. 1970-03-20; Michigan Legislature): a statewide contest
+    decided by 2,000 votes or less is recounted; the pre-2016 deposit amounts are unknown."""
+    a = assess_recount(two(1_500_000, 1_498_500), "MI", date(2004, 11, 2), "us_senate")
+    assert a.rule_id == "mi-1970" and a.automatic_stages == ["automatic recount"]
+    house = assess_recount(two(150_000, 140_000), "MI", date(2004, 11, 2), "us_house")
+    assert house.request.fee is not None and house.request.fee.amount is None
+    assert "not established" in house.request.fee.arithmetic
+
+
+def test_minnesota_2001_rewrite_and_the_1997_text_before_it() -> None:
+    """Revisor of Statutes: § 204C.35 subd. 1 rewritten by Laws 2001 ch. 10 (statewide offices
+    under 0.5%), made manual by Laws 2008 ch. 336; the 1997 text covered only legislative and
+    district judicial races."""
+    a = assess_recount(two(1_000_000, 996_000), "MN", date(2006, 11, 7), "us_senate")
+    assert a.rule_id == "mn-2001" and a.automatic_stages == ["automatic recount"]
+    with pytest.raises(UnknownEraError, match="legislative and district judicial"):
+        rule_for("MN", date(2000, 11, 7))

@@ -75,6 +75,8 @@ def quote_fee(
         if covers_office([name], office):
             bands = office_bands
             break
+    if fee.kind == "unspecified" and not bands and fee.set_by is None:
+        return quote(None, f"amount not established in the sources read: {fee.text}")
     if fee.kind in {"bond", "unspecified", "estimated_cost"} and not bands:
         how = fee.set_by or "the officials' estimate of the actual cost"
         return quote(None, f"amount set by {how}")
