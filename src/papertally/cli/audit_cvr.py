@@ -120,15 +120,19 @@ def sample_command(
     winners: Sequence[str],
     as_json: bool,
     csv_out: Path | None,
+    audit: ComparisonAudit | None = None,
 ) -> None:
-    """Draw round 1 as the app does and list the cards to retrieve, with their ids."""
+    """Draw round 1 as the app does and list the cards to retrieve, with their ids.
+
+    ``audit``: the files read and contests fixed already (a OneAudit's), instead of reading
+    ``cvrs`` and ``manifests`` as a comparison audit."""
     from papertally.audit.sampling import validate_seed
     from papertally.io.audit_export import draw_cards
     from papertally.workflows.cvr_audit import card_id
     from papertally.workflows.measure import first_round_size
 
     seed = validate_seed(seed)
-    audit = load_audit(cvrs, manifests, risk_limit, contests, winners)
+    audit = audit or load_audit(cvrs, manifests, risk_limit, contests, winners)
     count = first_round_size(list(audit.specs)) if size is None else size
     total = audit.files.manifest.total_ballots
     if not 1 <= count <= total:
@@ -194,12 +198,14 @@ def risk_command(
     winners: Sequence[str],
     as_json: bool,
     csv_out: Path | None,
+    audit: ComparisonAudit | None = None,
 ) -> None:
-    """Measure every contest from the auditors' readings; say whether to escalate."""
+    """Measure every contest from the auditors' readings; say whether to escalate (``audit``
+    as in :func:`sample_command`)."""
     from papertally.workflows.cvr_audit import measure_mvrs
     from papertally.workflows.measure import round_to_json
 
-    audit = load_audit(cvrs, manifests, risk_limit, contests, winners)
+    audit = audit or load_audit(cvrs, manifests, risk_limit, contests, winners)
     measured = measure_mvrs(audit, seed, mvrs, size)
     latest = measured.rounds[-1]
     next_round: dict[str, Any] | None = None

@@ -439,7 +439,10 @@ def measure_mvrs(
             break
         ends.append(len(drawn))
         audited = [
-            AuditedCard(c.sequence, c.cvr, _paper(readings.paper[c.sequence])) for c in drawn
+            AuditedCard(
+                c.sequence, c.cvr, _paper(readings.paper[c.sequence]), batch=(c.county, c.batch)
+            )
+            for c in drawn
         ]
         rounds = measure_rounds(specs, audited, ends)
         latest = rounds[-1]

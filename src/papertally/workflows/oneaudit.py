@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -44,8 +45,11 @@ from papertally.audit.oneaudit import (
     oneaudit_sample_sizes,
 )
 from papertally.audit.simulate import SizeDistribution
-from papertally.errors import PapertallyError
+from papertally.errors import PapertallyError, closest_match_hint
 from papertally.types import ChoiceName, ContestName, CountyName
+
+if TYPE_CHECKING:
+    from papertally.workflows.cvr_audit import ComparisonAudit
 
 ONEAUDIT = "oneaudit"
 """The :attr:`~papertally.audit.contests.ContestSpec.method` of a contest audited by OneAudit."""
@@ -270,3 +274,81 @@ def _linked_discrepancies(
         if code is not None:
             counts[code] = counts.get(code, 0) + 1
     return counts
+
+
+def mixed_audit(
+    cvrs: Sequence[tuple[CountyName | None, Path]],
+    manifests: Sequence[tuple[CountyName | None, Path]],
+    tallies: Sequence[tuple[CountyName | None, Path]],
+    *,
+    contest: ContestName,
+    risk_limit: float,
+    winners: int | None = None,
+) -> ComparisonAudit:
+    """Read a mixed election's files and fix its contest as a OneAudit (the command line's).
+
+    Cards of batches whose manifest row says ``CVR`` = No, and of counties without CVR exports,
+    are pooled: each such batch is a pool, with its tally from the county's batch tallies
+    (Arlo's ``Batch Name`` and one column per choice) or, without one, the ONE CVR ``u/2``.
+    The other cards are linked to their CVRs as in a comparison audit. The reported votes are
+    the CVRs' tally plus the pools' tallies, over all the manifests' cards.
+    """
+    from papertally.io.audit_export import BATCH_TALLIES, read_batch_tallies
+    from papertally.model.audit_records import AuditFile
+    from papertally.workflows.cvr_audit import ComparisonAudit, _read_bytes, read_audit_files
+
+    files, counties = read_audit_files(cvrs, manifests)
+    cvr_votes, allowed = files.reported_votes(contest)
+    pooled: dict[tuple[CountyName, str], int] = {}
+    for batch in files.manifest.batches:
+        if batch.has_cvrs is False or batch.jurisdiction not in files.cvrs:
+            key = (batch.jurisdiction, batch.name)
+            pooled[key] = pooled.get(key, 0) + batch.ballots
+    reported: dict[tuple[CountyName, str], dict[ChoiceName, int]] = {}
+    for given, path in tallies:
+        county = given or path.stem
+        if county not in counties:
+            raise PapertallyError(
+                f"{path.name}: batch tallies for {county!r}, which has no manifest; give them "
+                f"as COUNTY=FILE{closest_match_hint(county, list(counties))}"
+            )
+        upload = AuditFile(county, BATCH_TALLIES, path.name, _read_bytes(path), contest)
+        for name, votes in read_batch_tallies(upload).items():
+            if (county, name) not in pooled:
+                raise PapertallyError(
+                    f"{path.name}: batch {name!r} of {county} is not a pooled batch (it has "
+                    "CVRs, or is not in the manifest); tallies are for batches without CVRs"
+                )
+            reported[(county, name)] = dict(votes)
+    votes = dict(cvr_votes)
+    for tally in reported.values():
+        for choice, n in tally.items():
+            votes[choice] = votes.get(choice, 0) + int(n)
+    pools = tuple(
+        {
+            "name": f"{county}/{name}",
+            "cards": cards,
+            "votes": reported.get((county, name)),
+            "batches": [[county, name]],
+        }
+        for (county, name), cards in sorted(pooled.items())
+    )
+    total = files.manifest.total_ballots
+    spec = ContestSpec(
+        contest,
+        AuditType.HYBRID,
+        risk_limit,
+        votes,
+        total,
+        winners or allowed,
+        allowed,
+        cvr_votes=dict(cvr_votes),
+        cvr_cards=total - sum(pooled.values()),
+        method=ONEAUDIT,
+        pools=pools,
+    )
+    if not spec.assertions():
+        raise PapertallyError(f"{contest}: no reported loser (one choice with votes)")
+    oneaudit_contests(spec)
+    return ComparisonAudit(files, counties, (spec,))
+

@@ -1,0 +1,210 @@
+"""``papertally audit oneaudit plan | sample | risk``: a OneAudit of a mixed election from files.
+
+CVR counties give their CVR exports and manifests; pooled counties (or batches marked ``CVR`` =
+No) give manifests and, per county, the batch tallies of the contest. The audit is one
+card-level comparison over every card (Stark 2023, ONEAudit); see
+:mod:`papertally.workflows.oneaudit`. ``sample`` and ``risk`` draw and measure exactly as
+``papertally audit sample | risk --cvrs`` do, through the same adapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from papertally.cli.common import console, print_json, user_errors
+
+if TYPE_CHECKING:
+    from papertally.workflows.cvr_audit import ComparisonAudit
+
+app = typer.Typer(
+    help="OneAudit of a mixed election: cards with CVRs and pooled cards, one comparison audit.",
+    no_args_is_help=True,
+)
+
+CVRS_HELP = "CVR exports as [COUNTY=]FILE (the counties with CVRs)."
+MANIFEST_HELP = "Ballot manifest as [COUNTY=]FILE; repeat per county, pooled counties too."
+TALLIES_HELP = (
+    "A pooled county's batch tallies of the contest as COUNTY=FILE (Batch Name, choices)."
+)
+
+
+def _audit(
+    cvrs: Sequence[str],
+    manifests: Sequence[str],
+    tallies: Sequence[str],
+    contest: str,
+    risk_limit: float,
+    winners: int | None,
+) -> ComparisonAudit:
+    """Read the files and fix the contest as a OneAudit."""
+    from papertally.audit.martingale import check_risk_limit
+    from papertally.cli.audit_cvr import _located
+    from papertally.workflows.oneaudit import mixed_audit
+
+    check_risk_limit(risk_limit)
+    return mixed_audit(
+        _located(cvrs),
+        _located(manifests),
+        _located(tallies),
+        contest=contest,
+        risk_limit=risk_limit,
+        winners=winners,
+    )
+
+
+def plan_json(audit: ComparisonAudit) -> dict[str, Any]:
+    """Return the OneAudit plan (and SUITE's, when every pool has a tally) as JSON data."""
+    from papertally.workflows.oneaudit import method_choice, oneaudit_contests, oneaudit_plan
+
+    (spec,) = audit.specs
+    contests = oneaudit_contests(spec)
+    neutral = sorted({name for c in contests for name in c.neutral_pools})
+    out: dict[str, Any] = {
+        "contest": spec.name,
+        "cards": spec.cards,
+        "linked_cards": spec.cvr_cards,
+        "pools": len(spec.pools or ()),
+        "pools_without_tally": neutral,
+        "assertions": [
+            {"name": c.assorter.name, "margin": c.diluted_margin, "noerror": c.noerror}
+            for c in contests
+        ],
+    }
+    if neutral:
+        plan = oneaudit_plan(spec)
+        sizes = plan.sizes
+        out["choice"] = {
+            "contest": spec.name,
+            "suite_draws": None,
+            "oneaudit_draws": plan.draws,
+            "oneaudit_mean": round(sizes.mean, 1),
+            "oneaudit_p50": sizes.p50,
+            "oneaudit_p90": sizes.p90,
+            "oneaudit_p99": sizes.p99,
+            "chosen": "oneaudit",
+        }
+    else:
+        out["choice"] = method_choice(spec).to_json()
+    return out
+
+
+@app.command("plan")
+@user_errors
+def plan(
+    cvrs: list[str] = typer.Option(..., "--cvrs", help=CVRS_HELP),
+    manifest: list[str] = typer.Option(..., "--manifest", "-m", help=MANIFEST_HELP),
+    batch_tallies: list[str] = typer.Option([], "--batch-tallies", help=TALLIES_HELP),
+    contest: str = typer.Option(..., "--contest", help="The contest to audit."),
+    risk_limit: float = typer.Option(0.05, "--risk-limit", help="The risk limit."),
+    winners: int | None = typer.Option(None, "--winners", min=1, help="Seats (default: 1)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
+) -> None:
+    """Plan the OneAudit by simulation (mean and quantiles of the cards it needs) beside the
+    SUITE hybrid's plan, and say which needs fewer cards."""
+    audit = _audit(cvrs, manifest, batch_tallies, contest, risk_limit, winners)
+    data = plan_json(audit)
+    if as_json:
+        print_json(data)
+        return
+    choice = data["choice"]
+    console.print(
+        f"{data['contest']}: {data['cards']:,} cards, {data['linked_cards']:,} with CVRs, "
+        f"{data['pools']} pools",
+        markup=False,
+        highlight=False,
+    )
+    for a in data["assertions"]:
+        console.print(f"  {a['name']}: diluted margin {a['margin']:.4g}", highlight=False)
+    if data["pools_without_tally"]:
+        console.print(
+            f"  pools without a tally (ONE CVR ½): {', '.join(data['pools_without_tally'])}",
+            markup=False,
+            highlight=False,
+        )
+    console.print(
+        f"OneAudit: {choice['oneaudit_draws']:,} cards for a 90% chance to finish (simulated: "
+        f"mean {choice['oneaudit_mean']:,}, median {choice['oneaudit_p50']:,}, 99th percentile "
+        f"{choice['oneaudit_p99']:,})",
+        highlight=False,
+    )
+    if choice["suite_draws"] is None:
+        console.print("SUITE hybrid: needs every pool's tally; not planned", highlight=False)
+    else:
+        console.print(f"SUITE hybrid: {choice['suite_draws']:,} cards", highlight=False)
+    console.print(f"fewer cards: {choice['chosen']}", highlight=False)
+
+
+@app.command("sample")
+@user_errors
+def sample(
+    seed: str = typer.Option(..., "--seed", help="The public random seed (20+ dice digits)."),
+    cvrs: list[str] = typer.Option(..., "--cvrs", help=CVRS_HELP),
+    manifest: list[str] = typer.Option(..., "--manifest", "-m", help=MANIFEST_HELP),
+    batch_tallies: list[str] = typer.Option([], "--batch-tallies", help=TALLIES_HELP),
+    contest: str = typer.Option(..., "--contest", help="The contest to audit."),
+    risk_limit: float = typer.Option(0.05, "--risk-limit", help="The risk limit."),
+    winners: int | None = typer.Option(None, "--winners", min=1, help="Seats (default: 1)."),
+    size: int | None = typer.Option(
+        None, "--size", "-n", min=1, help="Cards to draw (default: the OneAudit plan)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the sample as JSON."),
+    csv_out: Path | None = typer.Option(None, "--csv", help="Write the retrieval list here."),
+) -> None:
+    """Draw round 1 of the OneAudit (the app's consistent sampler) and list the cards."""
+    from papertally.cli.audit_cvr import sample_command
+
+    audit = _audit(cvrs, manifest, batch_tallies, contest, risk_limit, winners)
+    sample_command(
+        seed=seed,
+        cvrs=cvrs,
+        manifests=manifest,
+        size=size,
+        risk_limit=risk_limit,
+        contests=[contest],
+        winners=[],
+        as_json=as_json,
+        csv_out=csv_out,
+        audit=audit,
+    )
+
+
+@app.command("risk")
+@user_errors
+def risk(
+    seed: str = typer.Option(..., "--seed", help="The public random seed of the sample."),
+    cvrs: list[str] = typer.Option(..., "--cvrs", help=CVRS_HELP),
+    manifest: list[str] = typer.Option(..., "--manifest", "-m", help=MANIFEST_HELP),
+    mvrs: Path = typer.Option(
+        ..., "--mvrs", help="The auditors' readings: card_id,contest,choices (as audit risk)."
+    ),
+    batch_tallies: list[str] = typer.Option([], "--batch-tallies", help=TALLIES_HELP),
+    contest: str = typer.Option(..., "--contest", help="The contest to audit."),
+    risk_limit: float = typer.Option(0.05, "--risk-limit", help="The risk limit."),
+    winners: int | None = typer.Option(None, "--winners", min=1, help="Seats (default: 1)."),
+    size: int | None = typer.Option(None, "--size", "-n", min=1, help="Round 1's size, if set."),
+    as_json: bool = typer.Option(False, "--json", help="Print the measurement as JSON."),
+    csv_out: Path | None = typer.Option(
+        None, "--csv", help="Write the next round's retrieval list here."
+    ),
+) -> None:
+    """Measure the OneAudit's risk from the readings, round by round; say whether to escalate."""
+    from papertally.cli.audit_cvr import risk_command
+
+    audit = _audit(cvrs, manifest, batch_tallies, contest, risk_limit, winners)
+    risk_command(
+        seed=seed,
+        cvrs=cvrs,
+        manifests=manifest,
+        mvrs=mvrs,
+        size=size,
+        risk_limit=risk_limit,
+        contests=[contest],
+        winners=[],
+        as_json=as_json,
+        csv_out=csv_out,
+        audit=audit,
+    )
