@@ -149,6 +149,8 @@ class RaireResult:
     """``N``: the ballots a sample may draw (the difficulties' numerator)."""
     tails_searched: int
     seconds: float
+    before_pruning: int = 0
+    """How many assertions the greedy cover kept before redundant ones were dropped."""
 
     @property
     def difficulty(self) -> float:
@@ -312,7 +314,8 @@ def find_assertions(
             f"no assertion rules out the elimination order {names}: the margin is zero "
             "somewhere (a tie), so the reported outcome cannot be confirmed by sampling"
         ) from None
-    chosen = _prune(_cover(realized), realized, search.n)
+    covered = _cover(realized)
+    chosen = _prune(covered, realized, search.n)
     return RaireResult(
         candidates=ballots.candidates,
         winner=w,
@@ -321,6 +324,7 @@ def find_assertions(
         ballots=total,
         tails_searched=len(search.best),
         seconds=time.perf_counter() - started,
+        before_pruning=len(covered),
     )
 
 
