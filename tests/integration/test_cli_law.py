@@ -257,3 +257,15 @@ def test_cost_of_a_targeted_petition_wisconsin_2020(tmp_path: Path) -> None:
     assert code == 0 and "Estimate for Milwaukee, Dane $2,740,800.00" in out
     code, out = _law("cost", str(costs), "--counties", "Milwaukee,Racine")
     assert code == 2 and "county 'Racine' is not in" in out
+
+
+def test_rules_show_unknown_eras_standing_and_session_laws() -> None:
+    code, out = _law("rules", "--state", "VT")
+    assert code == 0 and "unknown era: 2007-01-01 to 2023-12-31" in out
+    code, out = _law("rules", "--state", "MI")
+    assert code == 0 and "[contested: court held not aggrieved in 2016]" in out
+    assert "opened by: 1969 PA 268" in out and "partial petitions: precincts" in out
+    code, out = _law("rules", "--state", "AK", "--json")
+    assert json.loads(out)["unknown_eras"][0]["effective_to"] == "2018-09-26"
+    code, out = _law("rules", "--state", "VT", "--date", "2012-11-06")
+    assert code == 2 and "unknown era" in out and "does not guess" in out

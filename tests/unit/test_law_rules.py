@@ -98,3 +98,16 @@ def test_uncertain_facts_are_marked() -> None:
     flagged = sum(1 for law in load_all().values() for rule in law.rules if rule.uncertain)
     assert flagged >= 30
     assert any("Verified Voting" in u for u in rule_for("MO", date(2024, 1, 1)).uncertain)
+
+
+def test_every_rule_cites_a_statute_section() -> None:
+    """Issue 12: every rule cites the statute section (a section number, not just a name)."""
+    import re
+
+    bare = [
+        f"{law.state}:{rule.id}"
+        for law in load_all().values()
+        for rule in law.rules
+        if not re.search(r"\d", rule.citation)
+    ]
+    assert bare == []

@@ -261,6 +261,8 @@ def _print_rule(rule: Rule) -> None:
     )
     console.print(f"[bold]{rule.id}[/bold]: {rule.effective_from}{basis} to {end}")
     console.print(f"  {rule.citation}", markup=False)
+    if rule.session_law:
+        console.print(f"  opened by: {rule.session_law}", markup=False)
     console.print(f"  {rule.summary}", soft_wrap=True, markup=False)
     for stage in rule.automatic:
         console.print(
@@ -277,6 +279,12 @@ def _print_rule(rule: Rule) -> None:
             console.print(f"    eligible if {describe(route.eligibility)}", markup=False)
         if route.free_when is not None:
             console.print(f"    free if {describe(route.free_when)}", markup=False)
+        for cond in route.standing:
+            ruling = f" [{cond.status}: {cond.ruling}]" if cond.ruling else ""
+            console.print(f"    standing ({cond.condition}): {' '.join(cond.text.split())}{ruling}",
+                          soft_wrap=True, markup=False)  # fmt: skip
+        if route.partial != "unknown":
+            console.print(f"    partial petitions: {route.partial.replace('_', ' ')}", markup=False)
         console.print(f"    fee: {route.fee.text}", soft_wrap=True, markup=False)
         console.print(f"    refund: {route.refund.text}", soft_wrap=True, markup=False)
     for deadline in rule.deadlines:
@@ -302,11 +310,26 @@ def rules(
     when = _parse_date(on, "--date")
     chosen = [rule_for(law.state, when)] if when is not None else list(law.rules)
     if as_json:
-        print_json({"state": law.state, "name": law.name, "rules": [_rule_dict(r) for r in chosen]})
+        print_json(
+            {
+                "state": law.state,
+                "name": law.name,
+                "rules": [_rule_dict(r) for r in chosen],
+                "unknown_eras": [e.model_dump(mode="json") for e in law.unknown_eras]
+                if when is None
+                else [],
+            }
+        )
         return
     console.print(f"[bold]{law.name} ({law.state})[/bold]")
     for rule in chosen:
         _print_rule(rule)
+    if when is None:
+        for era in law.unknown_eras:
+            console.print(
+                f"[bold]unknown era[/bold]: {era.effective_from} to {era.effective_to}",
+            )
+            console.print(f"  {' '.join(era.known.split())}", soft_wrap=True, markup=False)
 
 
 @app.command()
