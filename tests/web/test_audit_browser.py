@@ -55,9 +55,12 @@ def _record_open_round(
         if "wrong" not in state and choice == "Erin George":
             state["wrong"] = int(sequence)
             choice = "Alex Hall"
+        reading = f"vote::{choice}" if choice else ("overvote" if votes else "blank")
         page.click(f'a.card-link[data-sequence="{sequence}"]')  # type: ignore[attr-defined]
-        page.select_option(f'#card-form select[name="contest::{CONTEST}"]', choice)  # type: ignore[attr-defined]
+        page.check("#card-form input[name=card][value=found]")  # type: ignore[attr-defined]
+        page.check(f'#card-form input[name="reading::{CONTEST}"][value="{reading}"]')  # type: ignore[attr-defined]
         page.click("#card-form button[type=submit]")  # type: ignore[attr-defined]
+        page.click("#confirm-form button:not(.secondary)")  # type: ignore[attr-defined]
         row = page.inner_text(f"#card-{sequence}")  # type: ignore[attr-defined]
         assert "recorded" in row
     return len(todo)
@@ -78,6 +81,7 @@ def test_a_two_county_comparison_audit_in_the_browser(
     admin.click("#audits-link")
     admin.fill("#create-audit-form input[name=name]", "Small Election RLA")
     admin.fill("#create-audit-form textarea[name=counties]", "Adams\nDane")
+    admin.uncheck("#create-audit-form input[name=sign_off]")  # one clerk per county here
     admin.click("#create-audit-form button[type=submit]")
     assert "Small Election RLA" in admin.inner_text("h1")
     admin.fill("#contest-form input[name=name]", CONTEST)

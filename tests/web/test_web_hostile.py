@@ -394,9 +394,12 @@ def test_no_choice_gets_more_votes_than_the_wards_ballots_counted(hostile: WebSe
     ward = _ward(web, recount, SLASHED)
     records = {"version": "0", "ballots_counted": "150"}
     assert clerk.post(ward + "/records", data=records).status_code == 303
-    first = _sheet_form(web, recount, SLASHED, Alice="100", **{"@Bob": "90"})
+    # more votes than ballots: the clerk confirms the warning (tests/web/test_entry_blind.py)
+    confirmed = {"confirmed": "yes"}
+    first = _sheet_form(web, recount, SLASHED, Alice="100", **{"@Bob": "90"}) | confirmed
     assert clerk.post(ward + "/sheets", data=first).status_code == 303
     second = _sheet_form(web, recount, SLASHED, Alice="60", **{"@Bob": "10"}) | {"label": "t2"}
+    second |= confirmed
     refused = clerk.post(ward + "/sheets", data=second)
     assert refused.status_code == 400 and "150 ballots counted" in refused.text
     corrected = first | {"votes::Alice": "40", "reason": "misread", "label": "sheet 1"}

@@ -155,7 +155,7 @@ def test_opening_a_recount_keeps_the_laws_findings(web: WebSetup) -> None:
             "election_id": str(web.election_id),
             "contest": "President",
             "reason": "petition by a candidate",
-            "deadline": "2016-12-12",
+            "deadline": "2099-12-12",
             "office": "president",
         },
     )

@@ -379,7 +379,7 @@ def test_user_names_are_bounded_when_added(web: WebSetup) -> None:
             "username": "clerk-Fond du Lac",
             "password": "0123456789",
             "role": "clerk",
-            "county": "Fond du Lac",
+            "county": "Adams",
         },
     )
     assert added.status_code == 303

@@ -77,3 +77,16 @@ class AuditExportContents:
     records: list[BoardRecord]
     activity: list[dict[str, Any]]
     """The audit's entries of the activity log (payload and ``entry_hash``)."""
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """An audit's time zone and whether every reading needs a second board member's sign-off.
+
+    The two-person rule follows Arlo's audit boards (two members, both attesting what the
+    boards recorded); here each member signs in with her own account, so the log names both:
+    one records a card's reading, another of the county (or the administrator) signs it off.
+    """
+
+    time_zone: str = "UTC"
+    sign_off: bool = False

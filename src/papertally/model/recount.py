@@ -169,3 +169,70 @@ def project_pace(
     per_ward = (now - started) / wards_done
     finish = now + per_ward * (wards_total - wards_done)
     return Pace(county, wards_total, wards_done, finish, finish > deadline)
+
+
+@dataclass(frozen=True)
+class EntrySettings:
+    """How a recount's tallies are entered and its times shown.
+
+    Blind entry (``show_canvass`` false, the default) hides a ward's original canvass until its
+    sheet is saved, so a board records what the paper shows rather than what it expects;
+    ``double_entry`` has every sheet entered a second time, blind, by another person (the
+    two-person check of data entry that election offices use for canvass reports).
+    """
+
+    time_zone: str = "UTC"
+    show_canvass: bool = False
+    double_entry: bool = False
+
+
+def sheet_differences(
+    first: Mapping[ChoiceName, int], second: Mapping[ChoiceName, int]
+) -> dict[ChoiceName, tuple[int, int]]:
+    """Return the choices whose figures differ between two entries of one sheet (a missing
+    choice reads 0), each with both figures, in the order of ``first`` then ``second``."""
+    choices = list(dict.fromkeys([*first, *second]))
+    return {
+        c: (first.get(c, 0), second.get(c, 0))
+        for c in choices
+        if first.get(c, 0) != second.get(c, 0)
+    }
+
+
+def sheet_warnings(
+    votes: Mapping[ChoiceName, int],
+    *,
+    votes_allowed: int,
+    sheet_ballots: int | None,
+    ward_ballots: int | None,
+    other_sheets_votes: int,
+) -> list[str]:
+    """Return what a clerk should confirm before a sheet is saved: its votes against the
+    ballots it counted, and the ward's votes against the ballots counted in its paper records.
+
+    A ballot gives at most ``votes_allowed`` votes in the contest, so more votes than that many
+    times the ballots is an error of the sheet or of the records; fewer votes than ballots in a
+    vote-for-one contest are undervotes, usual but worth a look when they are many.
+    """
+    total = sum(votes.values())
+    found: list[str] = []
+    if sheet_ballots is not None:
+        most = sheet_ballots * votes_allowed
+        if total > most:
+            found.append(
+                f"this sheet has {total:,} votes but only {sheet_ballots:,} ballots "
+                f"({total - most:,} votes more than the ballots can hold)"
+            )
+        elif votes_allowed == 1 and total < sheet_ballots:
+            found.append(
+                f"this sheet has {total:,} votes for {sheet_ballots:,} ballots: "
+                f"{sheet_ballots - total:,} ballots without a vote (undervotes)"
+            )
+    if ward_ballots is not None:
+        ward_total = total + other_sheets_votes
+        if ward_total > ward_ballots * votes_allowed:
+            found.append(
+                f"with this sheet the ward has {ward_total:,} votes, more than its "
+                f"{ward_ballots:,} ballots counted (paper records) can hold"
+            )
+    return found

@@ -26,6 +26,7 @@ from papertally.model.activity import canonical_json
 from papertally.model.audit_records import (
     AuditExportContents,
     AuditFile,
+    AuditSettings,
     BoardRecord,
     SampledCard,
 )
@@ -39,6 +40,8 @@ from papertally.store.audit_schema import (
     AuditRoundRow,
     AuditRow,
     AuditSampleRow,
+    AuditSettingsRow,
+    AuditSignOffRow,
 )
 from papertally.store.engine import reading, writing
 from papertally.store.files import FileStore, StoredBlob
@@ -194,8 +197,16 @@ class AuditStore:
 
     # -- definition -------------------------------------------------------------------------
 
-    def create_audit(self, name: str, counties: Sequence[CountyName], *, actor: str) -> int:
-        """Create an audit of the named counties (in that order: the manifest's order)."""
+    def create_audit(
+        self,
+        name: str,
+        counties: Sequence[CountyName],
+        *,
+        actor: str,
+        settings: AuditSettings | None = None,
+    ) -> int:
+        """Create an audit of the named counties (in that order: the manifest's order), with
+        its time zone and sign-off rule (default: UTC, no sign-off)."""
         cleaned = [c.strip() for c in counties if c.strip()]
         if not name.strip():
             raise PapertallyError("give the audit a name, e.g. '2024 General Election RLA'")
@@ -217,15 +228,29 @@ class AuditStore:
             ).scalar_one()
             for county in cleaned:
                 connection.execute(insert(AuditCountyRow).values(audit_id=audit_id, county=county))
+            chosen = settings or AuditSettings()
+            connection.execute(
+                insert(AuditSettingsRow).values(
+                    audit_id=audit_id, time_zone=chosen.time_zone, sign_off=chosen.sign_off
+                )
+            )
             self.log.append(
                 connection,
                 actor,
                 "audit.create",
                 f"audit/{audit_id}",
-                {"name": name.strip(), "counties": cleaned},
+                {
+                    "name": name.strip(),
+                    "counties": cleaned,
+                    "time_zone": chosen.time_zone,
+                    "sign_off": chosen.sign_off,
+                },
                 rows=[
                     *logged_rows(connection, AuditRow, AuditRow.id == audit_id),
                     *logged_rows(connection, AuditCountyRow, AuditCountyRow.audit_id == audit_id),
+                    *logged_rows(
+                        connection, AuditSettingsRow, AuditSettingsRow.audit_id == audit_id
+                    ),
                 ],
             )
         return int(audit_id)
@@ -722,6 +747,19 @@ class AuditStore:
                 raise PapertallyError(
                     f"{len(missing)} card(s) of round {number} have no reading yet: {shown}"
                 )
+            if self._settings(connection, audit_id).sign_off:
+                signed = self._signed(connection, [e for e in current.values() if e is not None])
+                unsigned = sorted(
+                    seq
+                    for seq, entry in current.items()
+                    if entry is not None and entry not in signed
+                )
+                if unsigned:
+                    shown = ", ".join(str(s) for s in unsigned[:10])
+                    raise PapertallyError(
+                        f"{len(unsigned)} reading(s) await a second board member's sign-off "
+                        f"(two-person rule): draws {shown}"
+                    )
             changed = [seq for seq, entry in current.items() if based_on.get(seq) != entry]
             if changed:
                 raise PapertallyError(
@@ -763,6 +801,90 @@ class AuditStore:
                 )
             else:
                 self._insert_round(connection, audit_id, number + 1, next_cards, actor=actor)
+
+    def sign_off(self, audit_id: int, county: CountyName, sequence: int, *, actor: str) -> int:
+        """Sign off the current reading of a card as a second board member (two-person rule).
+
+        The signer must not be who recorded the reading; a reading is signed once; a
+        correction is a new reading, signed off anew. Returns the sign-off's id.
+        """
+        with writing(self.engine) as connection:
+            self._require_status(connection, audit_id, "in progress", "sign off a reading")
+            card = self._card(connection, audit_id, county, sequence)
+            self._require_open_round(connection, audit_id, card.round_number)
+            current = self._current_entry(connection, card.id)
+            if current is None:
+                raise PapertallyError(f"card {sequence} has no reading to sign off")
+            entered_by = connection.execute(
+                select(AuditEntryRow.entered_by).where(AuditEntryRow.id == current)
+            ).scalar_one()
+            if entered_by == actor:
+                raise PapertallyError(
+                    f"you recorded the reading of card {sequence}: a second board member must "
+                    "sign it off (two-person rule)"
+                )
+            if current in self._signed(connection, [current]):
+                raise PapertallyError(f"the reading of card {sequence} is already signed off")
+            signoff_id = connection.execute(
+                insert(AuditSignOffRow)
+                .values(entry_id=current, signed_by=actor, signed_at=_now())
+                .returning(AuditSignOffRow.id)
+            ).scalar_one()
+            self.log.append(
+                connection,
+                actor,
+                "audit.card.signoff",
+                f"audit/{audit_id}/county/{card.county}/card/{sequence}",
+                {"entry_id": current, "signoff_id": int(signoff_id), "recorded_by": entered_by},
+                rows=logged_rows(connection, AuditSignOffRow, AuditSignOffRow.id == signoff_id),
+            )
+        return int(signoff_id)
+
+    @staticmethod
+    def _signed(connection: Connection, entry_ids: Sequence[int]) -> set[int]:
+        """Return which of ``entry_ids`` are signed off."""
+        if not entry_ids:
+            return set()
+        return set(
+            connection.execute(
+                select(AuditSignOffRow.entry_id).where(AuditSignOffRow.entry_id.in_(entry_ids))
+            ).scalars()
+        )
+
+    @staticmethod
+    def _settings(connection: Connection, audit_id: int) -> AuditSettings:
+        row = connection.execute(
+            select(AuditSettingsRow.time_zone, AuditSettingsRow.sign_off).where(
+                AuditSettingsRow.audit_id == audit_id
+            )
+        ).first()
+        return AuditSettings() if row is None else AuditSettings(row[0], bool(row[1]))
+
+    def settings(self, audit_id: int) -> AuditSettings:
+        """Return audit ``audit_id``'s time zone and sign-off rule (an audit from before 0008:
+        UTC, no sign-off)."""
+        with reading(self.engine) as connection:
+            return self._settings(connection, audit_id)
+
+    def sign_offs(self, audit_id: int) -> dict[int, tuple[str, datetime]]:
+        """Return who signed off each reading of the audit and when, by entry id."""
+        query = (
+            select(AuditSignOffRow.entry_id, AuditSignOffRow.signed_by, AuditSignOffRow.signed_at)
+            .join(AuditEntryRow, AuditEntryRow.id == AuditSignOffRow.entry_id)
+            .join(AuditSampleRow, AuditSampleRow.id == AuditEntryRow.sample_id)
+            .where(AuditSampleRow.audit_id == audit_id)
+        )
+        with reading(self.engine) as connection:
+            return {int(entry): (by, _utc(at) or at) for entry, by, at in connection.execute(query)}
+
+    def unsigned_entries(
+        self, audit_id: int, *, county: CountyName | None = None
+    ) -> list[BoardEntry]:
+        """Return the current readings without a sign-off, where the audit needs them."""
+        if not self.settings(audit_id).sign_off:
+            return []
+        signed = self.sign_offs(audit_id)
+        return [e for e in self.entries(audit_id, county=county) if e.id not in signed]
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -30,13 +30,16 @@ from papertally.model.activity import (
 from papertally.model.recount import (
     CountyAction,
     CountyStatus,
+    EntrySettings,
     Role,
     TallySheet,
     county_accepts_entries,
     may_certify,
     next_county_status,
+    sheet_differences,
 )
 from papertally.reconcile.paper import ChallengedBallot, PaperRecords
+from papertally.store.audit_schema import AuditCountyRow
 from papertally.store.engine import reading, writing
 from papertally.store.integrity import (
     BASELINE_ACTION,
@@ -56,10 +59,12 @@ from papertally.store.recount_schema import (
     PaperRecordRow,
     RecountCountyRow,
     RecountRow,
+    RecountSettingsRow,
     RecountWardRow,
+    SheetCheckRow,
     TallySheetRow,
 )
-from papertally.store.schema import ChoiceRow, ContestRow
+from papertally.store.schema import ChoiceRow, ContestRow, ReportingUnitRow
 from papertally.types import ChoiceName, CountyName, ReportingUnitId
 
 MAX_VOTES_PER_CHOICE = 10_000_000
@@ -153,6 +158,18 @@ class StoredSheet:
             self.votes,
             superseded=self.superseded_by is not None or self.voided,
         )
+
+
+@dataclass(frozen=True)
+class StoredCheck:
+    """A second, blind entry of a tally sheet by another person, and whether it matched."""
+
+    id: int
+    sheet_id: int
+    votes: dict[ChoiceName, int]
+    matched: bool
+    checked_by: str
+    checked_at: datetime
 
 
 @dataclass(frozen=True)
@@ -374,8 +391,12 @@ class RecountStore:
         starts_on: date | None = None,
         methods: Mapping[CountyName, str] | None = None,
         findings: Mapping[str, Any] | None = None,
+        settings: EntrySettings | None = None,
     ) -> int:
-        """Open a recount of ``contest`` over ``units`` (unit id → county); return its id."""
+        """Open a recount of ``contest`` over ``units`` (unit id → county); return its id.
+
+        ``settings`` (default: blind entry, no double entry, UTC) says how its tallies are
+        entered and its times shown."""
         _bounded("reason", reason, MAX_NOTE_CHARS)
         if not units:
             raise PapertallyError(f"contest {contest!r} has no reporting units to recount")
@@ -397,6 +418,15 @@ class RecountStore:
                 )
                 .returning(RecountRow.id)
             ).scalar_one()
+            chosen = settings or EntrySettings()
+            connection.execute(
+                insert(RecountSettingsRow).values(
+                    recount_id=recount_id,
+                    time_zone=chosen.time_zone,
+                    show_canvass=chosen.show_canvass,
+                    double_entry=chosen.double_entry,
+                )
+            )
             connection.execute(
                 insert(RecountCountyRow),
                 [
@@ -432,8 +462,18 @@ class RecountStore:
                     "deadline": deadline.isoformat(),
                     "counties": len(counties),
                     "wards": len(units),
+                    "time_zone": chosen.time_zone,
+                    "show_canvass": chosen.show_canvass,
+                    "double_entry": chosen.double_entry,
                 },
-                rows=logged_rows(connection, RecountRow, RecountRow.id == recount_id),
+                rows=[
+                    *logged_rows(connection, RecountRow, RecountRow.id == recount_id),
+                    *logged_rows(
+                        connection,
+                        RecountSettingsRow,
+                        RecountSettingsRow.recount_id == recount_id,
+                    ),
+                ],
             )
             for county_id, county in connection.execute(
                 select(RecountCountyRow.id, RecountCountyRow.county)
@@ -460,6 +500,44 @@ class RecountStore:
                     chain=county_chain(recount_id, county),
                 )
         return recount_id
+
+    def contest_names(self) -> dict[int, list[str]]:
+        """Return the contests of every stored election, by election id, in stored order
+        (the pick-list of the form that opens a recount)."""
+        with reading(self.engine) as connection:
+            rows = connection.execute(
+                select(ContestRow.election_id, ContestRow.name).order_by(ContestRow.id)
+            ).all()
+        found: dict[int, list[str]] = {}
+        for election_id, name in rows:
+            found.setdefault(int(election_id), []).append(name)
+        return found
+
+    def known_counties(self) -> list[CountyName]:
+        """Return every county the store knows (of imported elections, recounts and audits),
+        sorted: the pick-list of a user's county, so a misspelled county cannot be saved."""
+        with reading(self.engine) as connection:
+            names = {
+                *connection.execute(select(ReportingUnitRow.county).distinct()).scalars(),
+                *connection.execute(select(RecountCountyRow.county).distinct()).scalars(),
+                *connection.execute(select(AuditCountyRow.county).distinct()).scalars(),
+            }
+        return sorted(n for n in names if n)
+
+    def settings(self, recount_id: int) -> EntrySettings:
+        """Return how recount ``recount_id`` is entered (a recount from before 0008: blind,
+        single entry, UTC)."""
+        with reading(self.engine) as connection:
+            row = connection.execute(
+                select(
+                    RecountSettingsRow.time_zone,
+                    RecountSettingsRow.show_canvass,
+                    RecountSettingsRow.double_entry,
+                ).where(RecountSettingsRow.recount_id == recount_id)
+            ).first()
+        if row is None:
+            return EntrySettings()
+        return EntrySettings(row[0], bool(row[1]), bool(row[2]))
 
     def recounts(self) -> list[Recount]:
         """Return every recount, newest first."""
@@ -675,6 +753,14 @@ class RecountStore:
         self._require_open(recount_id)
         current = self.county(recount_id, county)
         target = next_county_status(current.status, action, role)
+        if action is CountyAction.SUBMIT and self.settings(recount_id).double_entry:
+            waiting = self.sheets_awaiting_check(recount_id, current.county)
+            if waiting:
+                shown = ", ".join(f"{s.unit.partition('|')[2]} ({s.label})" for s in waiting[:5])
+                raise PapertallyError(
+                    f"{len(waiting)} tally sheets still need their second, blind entry by "
+                    f"another person: {shown}{'…' if len(waiting) > 5 else ''}"
+                )
         with writing(self.engine) as connection:
             changed = connection.execute(
                 update(RecountCountyRow)
@@ -1078,6 +1164,134 @@ class RecountStore:
                 row.voided,
             )
             for row, unit_key, ward_county in rows
+        ]
+
+    def check_tally_sheet(
+        self,
+        recount_id: int,
+        unit: ReportingUnitId,
+        label: str,
+        votes: Mapping[ChoiceName, int],
+        *,
+        expected_version: int,
+        actor: str,
+        county: CountyName | None = None,
+    ) -> StoredCheck:
+        """Record the second, blind entry of the current sheet ``label`` of a ward.
+
+        It must come from someone other than who entered the sheet, and the sheet must not be
+        checked already. Matching figures settle the sheet; differing ones are kept, and the
+        sheet waits for a correction (a new sheet with a reason), which is checked in turn.
+        """
+        label = label.strip()
+        with writing(self.engine) as connection:
+            clean = _validated_votes(votes, self._choices(connection, recount_id))
+            ward_id, ward_county, _ = self._claim_ward(
+                connection,
+                recount_id,
+                unit,
+                expected_version=expected_version,
+                actor=actor,
+                county=county,
+            )
+            sheet = connection.execute(
+                select(TallySheetRow.id, TallySheetRow.votes, TallySheetRow.entered_by).where(
+                    TallySheetRow.ward_id == ward_id,
+                    TallySheetRow.label == label,
+                    TallySheetRow.superseded_by.is_(None),
+                    TallySheetRow.voided.is_(False),
+                )
+            ).first()
+            if sheet is None:
+                raise PapertallyError(
+                    f"ward {unit!r} has no sheet {label[:60]!r} to check; enter it first"
+                )
+            sheet_id, stored, entered_by = sheet
+            if entered_by == actor:
+                raise PapertallyError(
+                    f"sheet {label!r} was entered by you: its second entry must be made by "
+                    "another person"
+                )
+            already = connection.execute(
+                select(SheetCheckRow.id).where(
+                    SheetCheckRow.sheet_id == sheet_id, SheetCheckRow.matched.is_(True)
+                )
+            ).first()
+            if already is not None:
+                raise PapertallyError(f"sheet {label!r} is already checked")
+            differences = sheet_differences(json.loads(stored), clean)
+            check_id = connection.execute(
+                insert(SheetCheckRow)
+                .values(
+                    sheet_id=sheet_id,
+                    votes=canonical_json(clean).decode(),
+                    matched=not differences,
+                    checked_by=actor,
+                    checked_at=_now(),
+                )
+                .returning(SheetCheckRow.id)
+            ).scalar_one()
+            self.append(
+                connection,
+                actor,
+                "tally.check",
+                f"recount/{recount_id}/ward/{unit}",
+                {
+                    "sheet_id": sheet_id,
+                    "check_id": check_id,
+                    "label": label,
+                    "votes": clean,
+                    "matched": not differences,
+                },
+                rows=[
+                    *logged_rows(connection, SheetCheckRow, SheetCheckRow.id == check_id),
+                    *logged_rows(connection, RecountWardRow, RecountWardRow.id == ward_id),
+                ],
+                chain=county_chain(recount_id, ward_county),
+            )
+        return StoredCheck(check_id, sheet_id, clean, not differences, actor, _now())
+
+    def checks(
+        self,
+        recount_id: int,
+        *,
+        county: CountyName | None = None,
+        unit: ReportingUnitId | None = None,
+    ) -> dict[int, list[StoredCheck]]:
+        """Return the second entries of the recount's sheets, by sheet id, oldest first."""
+        query = (
+            select(SheetCheckRow)
+            .join(TallySheetRow, TallySheetRow.id == SheetCheckRow.sheet_id)
+            .join(RecountWardRow, RecountWardRow.id == TallySheetRow.ward_id)
+            .where(RecountWardRow.recount_id == recount_id)
+            .order_by(SheetCheckRow.id)
+        )
+        if county is not None:
+            query = query.where(RecountWardRow.county == county)
+        if unit is not None:
+            query = query.where(RecountWardRow.unit_key == unit)
+        found: dict[int, list[StoredCheck]] = {}
+        with reading(self.engine) as connection:
+            for row in Session(connection).scalars(query):
+                found.setdefault(row.sheet_id, []).append(
+                    StoredCheck(
+                        row.id,
+                        row.sheet_id,
+                        json.loads(row.votes),
+                        bool(row.matched),
+                        row.checked_by,
+                        _utc(row.checked_at),
+                    )
+                )
+        return found
+
+    def sheets_awaiting_check(self, recount_id: int, county: CountyName) -> list[StoredSheet]:
+        """Return the county's current sheets without a matching second entry."""
+        checks = self.checks(recount_id, county=county)
+        return [
+            s
+            for s in self.sheets(recount_id, county=county)
+            if not any(c.matched for c in checks.get(s.id, ()))
         ]
 
     def paper_records(

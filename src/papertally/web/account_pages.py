@@ -15,11 +15,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from papertally.errors import PapertallyError
+from papertally.errors import PapertallyError, closest_match_hint
 from papertally.model.recount import Role
 from papertally.store.users import MAX_USERNAME_LENGTH
 from papertally.web.access import Access, requires
 from papertally.web.context import (
+    FieldError,
     begin_session,
     end_session,
     render,
@@ -52,13 +53,6 @@ def _new_password(password: str, repeated: str | None = None) -> str:
     require(problem is None, f"new password: {problem}")
     require(repeated is None or repeated == password, "the two new passwords differ")
     return hash_password(password)
-
-
-def _role(text: str) -> Role:
-    try:
-        return Role(text)
-    except ValueError:
-        raise PapertallyError(f"role: unknown role {text[:40]!r}") from None
 
 
 # -- signing in and out -------------------------------------------------------------------------
@@ -160,39 +154,88 @@ def change_own_password(
 # -- the administrator's users ------------------------------------------------------------------
 
 
-@router.get("/admin/users", response_class=HTMLResponse)
-@requires(Access.ADMINISTRATOR)
-def users_page(request: Request, message: str | None = None) -> Any:
-    """Every user, disabled ones too, with the forms to add, disable, re-enable, reset."""
+def _users_page(
+    request: Request,
+    *,
+    message: str | None = None,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Any:
+    """Render the users page, with a refused form's values and its message kept."""
+    svc = services(request)
     return render(
         request,
         "users.html",
-        users=services(request).users.users(),
+        status_code=status_code,
+        users=svc.users.users(),
         roles=list(Role),
+        counties=svc.recounts.known_counties(),
         message=message,
+        typed=typed or {},
+        errors=errors or {},
         max_username=MAX_USERNAME_LENGTH,
     )
 
 
-@router.post("/admin/users")
+@router.get("/admin/users", response_class=HTMLResponse)
+@requires(Access.ADMINISTRATOR)
+def users_page(request: Request, message: str | None = None) -> Any:
+    """Every user, disabled ones too, with the forms to add, disable, re-enable, reset."""
+    return _users_page(request, message=message)
+
+
+def _role_and_county(request: Request, role: str, county: str | None) -> tuple[Role, str | None]:
+    """Check a role and county chosen on a form: a known role (there is no default, least of
+    all administrator), and for clerks and boards a county the store knows, exactly as stored
+    (a misspelled county would let nobody in); state-wide roles have none."""
+    if not role.strip():
+        raise FieldError("role", "role: choose the user's role")
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise FieldError("role", f"role: unknown role {role[:40]!r}") from None
+    named = (county or "").strip() or None
+    if chosen in (Role.CLERK, Role.BOARD):
+        if named is None:
+            raise FieldError("county", f"county: a {chosen.value} needs a county")
+        known = services(request).recounts.known_counties()
+        if named not in known:
+            raise FieldError(
+                "county",
+                f"county: {named[:60]!r} is not a county of any election, recount or audit"
+                f"{closest_match_hint(named, known)}",
+            )
+        return chosen, named
+    if named is not None:
+        raise FieldError("county", f"county: a {chosen.value} works state-wide, without a county")
+    return chosen, None
+
+
+@router.post("/admin/users", response_class=HTMLResponse)
 @requires(Access.ADMINISTRATOR)
 def admin_add_user(
     request: Request,
     username: FormText,
     password: FormText,
-    role: FormText,
+    role: OptionalFormText = None,
     county: OptionalFormText = None,
-) -> Response:
-    """Create a user account."""
+) -> Any:
+    """Create a user account; a refused form comes back with what was typed (but the
+    password) and the message beside its field."""
     who = require_principal(request)
-    chosen = _role(role)
-    user = services(request).users.add_user(
-        username.strip(),
-        _new_password(password),
-        chosen,
-        (county or "").strip() or None,
-        actor=who.username,
-    )
+    typed = {"username": username, "role": role or "", "county": county or ""}
+    try:
+        chosen, named = _role_and_county(request, role or "", county)
+        password_hash = _new_password(password)
+        user = services(request).users.add_user(
+            username.strip(), password_hash, chosen, named, actor=who.username
+        )
+    except PapertallyError as error:
+        field = error.field if isinstance(error, FieldError) else "form"
+        if str(error).startswith("new password"):
+            field = "password"
+        return _users_page(request, typed=typed, errors={field: str(error)}, status_code=400)
     return _see_other("/admin/users", f"User {user.username} added.")
 
 
@@ -239,17 +282,23 @@ def admin_reset_password(request: Request, user_id: int, password: FormText) -> 
     return _see_other("/admin/users", f"Password of {name} reset.")
 
 
-@router.post("/admin/users/{user_id}/role")
+@router.post("/admin/users/{user_id}/role", response_class=HTMLResponse)
 @requires(Access.ADMINISTRATOR)
 def admin_change_role(
     request: Request, user_id: int, role: FormText, county: OptionalFormText = None
-) -> Response:
+) -> Any:
     """Change a user's role and county; every session of theirs ends."""
     name = _target(request, user_id)
+    try:
+        chosen, named = _role_and_county(request, role, county)
+    except FieldError as error:
+        return _users_page(
+            request,
+            errors={f"{error.field}-{user_id}": str(error)},
+            typed={f"role-{user_id}": role, f"county-{user_id}": county or ""},
+            status_code=400,
+        )
     services(request).users.set_role(
-        user_id,
-        _role(role),
-        (county or "").strip() or None,
-        actor=require_principal(request).username,
+        user_id, chosen, named, actor=require_principal(request).username
     )
     return _see_other("/admin/users", f"Role of {name} changed.")

@@ -20,13 +20,17 @@ compares exactly with the signed-in clerk's or board member's county.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
+from papertally.audit.contests import ContestSpec
 from papertally.csv_safe import csv_writer
 from papertally.errors import PapertallyError
 from papertally.io.audit_export import (
@@ -37,6 +41,13 @@ from papertally.io.audit_export import (
     audit_export_zip,
     safe_file_part,
 )
+from papertally.law.timezones import (
+    DEFAULT_ZONE,
+    STATE_TIME_ZONES,
+    known_zone,
+    state_time_zone,
+)
+from papertally.model.audit_records import AuditSettings
 from papertally.model.recount import Role
 from papertally.report.audit_report import (
     audit_report_csv,
@@ -50,6 +61,7 @@ from papertally.store.uploads import UploadJobs
 from papertally.verify import verify_export
 from papertally.web.access import Access, requires
 from papertally.web.context import (
+    FieldError,
     path_id,
     render,
     require_county,
@@ -117,11 +129,36 @@ def audit_store(request: Request) -> AuditStore:
 # -- list and definition ------------------------------------------------------------------------
 
 
+def _audits_page(
+    request: Request,
+    *,
+    typed: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Any:
+    """Render the list of audits with step 1 of the wizard (name, counties, zone, sign-off),
+    a refused form's values and message kept."""
+    svc = services(request)
+    elections = svc.store.list_elections()
+    return render(
+        request,
+        "audit_list.html",
+        status_code=status_code,
+        audits=audit_store(request).audits(),
+        counties=svc.recounts.known_counties(),
+        states=sorted(STATE_TIME_ZONES),
+        default_state=next((e.state for e in elections if e.state), "") or "",
+        zones=[*sorted(set(STATE_TIME_ZONES.values())), DEFAULT_ZONE],
+        typed=typed or {},
+        errors=errors or {},
+    )
+
+
 @router.get("/audits", response_class=HTMLResponse)
 @requires(Access.STATE_READ)
 def audits_page(request: Request) -> Any:
-    """Every audit, with the form to create one."""
-    return render(request, "audit_list.html", audits=audit_store(request).audits())
+    """Every audit, with the form to create one (step 1 of the wizard)."""
+    return _audits_page(request)
 
 
 @router.get("/my-audits")
@@ -140,14 +177,47 @@ def my_audits(request: Request) -> Response:
     return response
 
 
-@router.post("/audits")
+@router.post("/audits", response_class=HTMLResponse)
 @requires(Access.ADMINISTRATOR)
-def create_audit(request: Request, name: FormText, counties: FormText) -> Response:
-    """Create an audit of the named counties (one per line or separated by commas)."""
+async def create_audit(request: Request) -> Any:
+    """Create an audit (step 1 of the wizard): its name; its counties, ticked from the store's
+    counties or typed (one per line or separated by commas) for counties with no canvass here;
+    its state's time zone (or another); and the two-person sign-off of every reading."""
     who = require_principal(request)
-    names = [c.strip() for part in counties.splitlines() for c in part.split(",")]
-    audit_id = audit_store(request).create_audit(name, names, actor=who.username)
+    form = await request.form()
+    typed: dict[str, Any] = {k: str(v)[:2000] for k, v in form.items() if isinstance(v, str)}
+    picked = [str(c) for c in form.getlist("county") if str(c).strip()]
+    typed["county"] = picked
+    try:
+        known = set(services(request).recounts.known_counties())
+        unknown = [c for c in picked if c not in known]
+        if unknown:
+            raise FieldError("county", f"counties: {unknown[0][:60]!r} is not a known county")
+        text = str(form.get("counties") or "")
+        names = picked + [c.strip() for part in text.splitlines() for c in part.split(",")]
+        if not any(n.strip() for n in names):
+            raise FieldError("county", "counties: tick or name at least one county")
+        zone = _audit_zone(str(form.get("state") or ""), str(form.get("time_zone") or ""))
+        audit_id = audit_store(request).create_audit(
+            str(form.get("name") or ""),
+            names,
+            actor=who.username,
+            settings=AuditSettings(time_zone=zone, sign_off=form.get("sign_off") == "yes"),
+        )
+    except PapertallyError as error:
+        field = error.field if isinstance(error, FieldError) else "form"
+        return _audits_page(request, typed=typed, errors={field: str(error)}, status_code=400)
     return _see_other(f"/audits/{audit_id}")
+
+
+def _audit_zone(state: str, zone: str) -> str:
+    """Return the zone chosen on the form, else the state's, else UTC."""
+    try:
+        chosen = zone.strip() or state_time_zone(state or None)
+        known_zone(chosen)
+    except PapertallyError as error:
+        raise FieldError("time_zone", str(error)) from None
+    return chosen
 
 
 @router.get("/audits/{audit_id}", response_class=HTMLResponse)
@@ -161,6 +231,7 @@ def audit_page(request: Request, audit_id: int, message: str | None = None) -> A
     rounds = audits.rounds(audit_id)
     progress = []
     county_ids = audits.county_ids(audit_id)
+    unsigned = {e.sequence for e in audits.unsigned_entries(audit_id)}
     for county in audit.counties:
         mine = [c for c in sample if c.county == county and c.round_number == len(rounds)]
         progress.append(
@@ -169,6 +240,7 @@ def audit_page(request: Request, audit_id: int, message: str | None = None) -> A
                 "county_id": county_ids[county],
                 "cards": len(mine),
                 "entered": sum(1 for c in mine if c.sequence in entered),
+                "unsigned": sum(1 for c in mine if c.sequence in unsigned),
             }
         )
     return render(
@@ -181,6 +253,7 @@ def audit_page(request: Request, audit_id: int, message: str | None = None) -> A
         progress=progress,
         county_ids=county_ids,
         audit_types=AUDIT_TYPES,
+        settings=audits.settings(audit_id),
         message=message,
     )
 
@@ -342,6 +415,7 @@ def county_page(request: Request, audit_id: int, county_id: int) -> Any:
         entries=entries,
         open_round=open_round,
         contests=audits.contests(audit_id),
+        unsigned={e.sequence for e in audits.unsigned_entries(audit_id, county=name)},
     )
 
 
@@ -373,7 +447,111 @@ def retrieval_csv(request: Request, audit_id: int, county_id: int) -> Response:
     return _download(out.getvalue(), filename, "text/csv")
 
 
-def _card_page(request: Request, audit_id: int, sequence: int) -> Any:
+READING_FIELD = "reading::"
+"""Form fields ``reading::<contest>``: what a card shows for the contest, chosen by the board
+member (no reading is pre-selected): ``vote::<choice>`` (vote for one), ``votes`` (the choices
+ticked in ``contest::<contest>``, vote for several), ``blank`` (no mark: an undervote),
+``overvote`` (more marks than allowed), ``absent`` (the contest is not on this card)."""
+CARD_FIELD = "card"
+"""``found`` or ``not found``: whether the card was found (chosen, never pre-selected)."""
+READINGS = {"blank": "blank (undervote)", "overvote": "overvote", "absent": "not on this card"}
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What a board member recorded for a card: found or not, and the marks per contest (a
+    contest not on the card is left out; an overvote marks every choice, as in the CLI's
+    ``mvrs.csv``: :mod:`papertally.workflows.cvr_audit`)."""
+
+    found: bool
+    votes: dict[str, list[str]]
+
+
+def _card_reading(form: FormData, specs: Sequence[ContestSpec]) -> _Reading:
+    """Read a card's reading from its form; a missing or impossible choice is a FieldError.
+
+    A form without ``card`` or ``reading::`` fields is the older one (API clients): a
+    ``not_found`` box and the choices of each contest, none meaning no vote.
+    """
+    if form.get(CARD_FIELD) is None and not any(k.startswith(READING_FIELD) for k in form):
+        votes = {}
+        for spec in specs:
+            chosen = [str(v) for v in form.getlist(f"{CONTEST_FIELD}{spec.name}") if str(v)]
+            unknown = [c for c in chosen if c not in spec.votes]
+            require(not unknown, f"{spec.name}: unknown choice {', '.join(unknown)}")
+            votes[spec.name] = chosen
+        return _Reading(form.get(NOT_FOUND_FIELD) is None, votes)
+    card = form.get(CARD_FIELD)
+    if card not in ("found", "not found"):
+        raise FieldError(CARD_FIELD, "say whether the card was found")
+    if card == "not found":
+        return _Reading(False, {})
+    votes = {}
+    for spec in specs:
+        field = f"{READING_FIELD}{spec.name}"
+        reading = str(form.get(field) or "")
+        if not reading:
+            raise FieldError(field, f"{spec.name}: choose what the card shows for this contest")
+        if reading.startswith("vote::"):
+            choice = reading.removeprefix("vote::")
+            if choice not in spec.votes:
+                raise FieldError(field, f"{spec.name}: {choice[:60]!r} is not a choice")
+            votes[spec.name] = [choice]
+        elif reading == "votes":
+            chosen = list(
+                dict.fromkeys(str(v) for v in form.getlist(f"{CONTEST_FIELD}{spec.name}"))
+            )
+            unknown = [c for c in chosen if c not in spec.votes]
+            if unknown or not 1 <= len(chosen) <= spec.votes_allowed:
+                raise FieldError(
+                    field,
+                    f"{spec.name}: tick 1 to {spec.votes_allowed} of its choices"
+                    + (f" ({unknown[0][:60]!r} is not one)" if unknown else ""),
+                )
+            votes[spec.name] = chosen
+        elif reading == "blank":
+            votes[spec.name] = []
+        elif reading == "overvote":
+            if len(spec.votes) <= spec.votes_allowed:
+                raise FieldError(
+                    field, f"{spec.name}: with {len(spec.votes)} choices there is no overvote"
+                )
+            votes[spec.name] = list(spec.votes)
+        elif reading != "absent":
+            raise FieldError(field, f"{spec.name}: {reading[:40]!r} is not a reading")
+    return _Reading(True, votes)
+
+
+def describe_reading(
+    found: bool, votes: Mapping[str, Sequence[str]], specs: Sequence[ContestSpec]
+) -> list[tuple[str, str]]:
+    """Return a card's reading per contest in words, for the confirm step and the history."""
+    if not found:
+        return [("card", "not found (counted as the worst case)")]
+    described = []
+    for spec in specs:
+        if spec.name not in votes:
+            described.append((spec.name, READINGS["absent"]))
+            continue
+        marks = list(votes[spec.name])
+        if not marks:
+            described.append((spec.name, READINGS["blank"]))
+        elif len(marks) > spec.votes_allowed:
+            described.append((spec.name, READINGS["overvote"]))
+        else:
+            described.append((spec.name, "vote for " + ", ".join(marks)))
+    return described
+
+
+def _card_page(
+    request: Request,
+    audit_id: int,
+    sequence: int,
+    *,
+    typed: FormData | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Any:
     audits = audit_store(request)
     name = require_county(request)
     card = next((c for c in audits.sample(audit_id, county=name) if c.sequence == sequence), None)
@@ -381,17 +559,24 @@ def _card_page(request: Request, audit_id: int, sequence: int) -> Any:
     history = audits.entries(audit_id, county=name, sequence=sequence, include_history=True)
     current = next((e for e in history if e.status == "current"), None)
     rounds = audits.rounds(audit_id)
+    specs = contest_specs(audits, audit_id)
     assert card is not None
     return render(
         request,
         "audit_card.html",
+        status_code=status_code,
         audit=audits.audit(audit_id),
+        settings=audits.settings(audit_id),
         county=name,
         county_id=path_id(request, "county_id"),
         card=card,
-        specs=contest_specs(audits, audit_id),
-        history=history,
+        specs=specs,
+        history=[(e, describe_reading(e.found, e.votes, specs)) for e in history],
         current=current,
+        signed=audits.sign_offs(audit_id),
+        typed={k: str(v) for k, v in typed.items() if isinstance(v, str)} if typed else {},
+        ticked={k: [str(v) for v in typed.getlist(k)] for k in typed} if typed else {},
+        errors=errors or {},
         editable=rounds[card.round_number - 1].closed_at is None,
         first_draw=next(
             c.sequence
@@ -410,41 +595,104 @@ def card_page(request: Request, audit_id: int, county_id: int, sequence: int) ->
     return _card_page(request, audit_id, sequence)
 
 
-@router.post("/audits/{audit_id}/counties/{county_id}/cards/{sequence}")
+@router.post(
+    "/audits/{audit_id}/counties/{county_id}/cards/{sequence}/review",
+    response_class=HTMLResponse,
+)
 @requires(Access.COUNTY_WRITE)
-async def record_card(request: Request, audit_id: int, county_id: int, sequence: int) -> Response:
-    """Record the audit board's reading of a card (or that it was not found)."""
+async def review_card(request: Request, audit_id: int, county_id: int, sequence: int) -> Any:
+    """The confirm step: the card's readings in words, to save or to change (nothing is saved
+    yet); a missing choice sends the form back with the message beside the contest."""
+    form = await request.form()
+    audits = audit_store(request)
+    specs = contest_specs(audits, audit_id)
+    try:
+        reading = _card_reading(form, specs)
+    except PapertallyError as error:
+        field = error.field if isinstance(error, FieldError) else "form"
+        return _card_page(
+            request, audit_id, sequence, typed=form, errors={field: str(error)}, status_code=400
+        )
+    return render(
+        request,
+        "audit_confirm.html",
+        audit=audits.audit(audit_id),
+        county=require_county(request),
+        county_id=county_id,
+        sequence=sequence,
+        described=describe_reading(reading.found, reading.votes, specs),
+        fields=[
+            (k, str(v))
+            for k in dict.fromkeys(form.keys())
+            if k != "csrf_token"
+            for v in form.getlist(k)
+            if isinstance(v, str)
+        ],
+    )
+
+
+@router.post(
+    "/audits/{audit_id}/counties/{county_id}/cards/{sequence}/edit",
+    response_class=HTMLResponse,
+)
+@requires(Access.COUNTY_WRITE)
+async def edit_card(request: Request, audit_id: int, county_id: int, sequence: int) -> Any:
+    """Back from the confirm step to the card's form, with the readings chosen kept."""
+    return _card_page(request, audit_id, sequence, typed=await request.form())
+
+
+@router.post(
+    "/audits/{audit_id}/counties/{county_id}/cards/{sequence}", response_class=HTMLResponse
+)
+@requires(Access.COUNTY_WRITE)
+async def record_card(request: Request, audit_id: int, county_id: int, sequence: int) -> Any:
+    """Record the audit board's reading of a card (or that it was not found); a correction is
+    recorded the same way, with a reason, and supersedes the reading (both stay in history)."""
     who = require_principal(request)
     audits = audit_store(request)
     name = require_county(request)
     form = await request.form()
-    found = form.get(NOT_FOUND_FIELD) is None
     specs = contest_specs(audits, audit_id)
-    votes: dict[str, list[str]] = {}
-    tallies: dict[str, dict[str, int]] | None = None
-    if is_batch_audit(specs):
-        tallies = {
-            spec.name: {
-                choice: _whole(str(form.get(f"{TALLY_FIELD}{spec.name}::{choice}") or "0"), choice)
-                for choice in spec.votes
+    try:
+        tallies: dict[str, dict[str, int]] | None = None
+        if is_batch_audit(specs):
+            tallies = {
+                spec.name: {
+                    choice: _whole(
+                        str(form.get(f"{TALLY_FIELD}{spec.name}::{choice}") or "0"), choice
+                    )
+                    for choice in spec.votes
+                }
+                for spec in specs
             }
-            for spec in specs
-        }
-    for spec in specs:
-        chosen = [str(v) for v in form.getlist(f"{CONTEST_FIELD}{spec.name}") if str(v)]
-        unknown = [c for c in chosen if c not in spec.votes]
-        require(not unknown, f"{spec.name}: unknown choice {', '.join(unknown)}")
-        votes[spec.name] = chosen
-    audits.record_entry(
-        audit_id,
-        name,
-        sequence,
-        found=found,
-        votes=None if tallies is not None else votes,
-        tallies=tallies,
-        actor=who.username,
-        reason=str(form.get("reason") or "").strip() or None,
-    )
+            reading = _Reading(form.get(NOT_FOUND_FIELD) is None, {})
+        else:
+            reading = _card_reading(form, specs)
+        audits.record_entry(
+            audit_id,
+            name,
+            sequence,
+            found=reading.found,
+            votes=None if tallies is not None else reading.votes,
+            tallies=tallies,
+            actor=who.username,
+            reason=str(form.get("reason") or "").strip() or None,
+        )
+    except PapertallyError as error:
+        field = error.field if isinstance(error, FieldError) else "form"
+        return _card_page(
+            request, audit_id, sequence, typed=form, errors={field: str(error)}, status_code=400
+        )
+    return _see_other(f"/audits/{audit_id}/counties/{county_id}#card-{sequence}")
+
+
+@router.post("/audits/{audit_id}/counties/{county_id}/cards/{sequence}/signoff")
+@requires(Access.COUNTY_WRITE)
+def sign_off_card(request: Request, audit_id: int, county_id: int, sequence: int) -> Response:
+    """Sign off a card's reading as the board's second member (two-person rule): she checked
+    the paper card shows what the first member recorded."""
+    who = require_principal(request)
+    audit_store(request).sign_off(audit_id, require_county(request), sequence, actor=who.username)
     return _see_other(f"/audits/{audit_id}/counties/{county_id}#card-{sequence}")
 
 

@@ -9,6 +9,7 @@ refused.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,6 +17,8 @@ from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import StrictUndefined
 
+from papertally.errors import PapertallyError
+from papertally.law.timezones import DEFAULT_ZONE, format_local
 from papertally.model.recount import Role
 from papertally.store.audits import AuditStore
 from papertally.store.users import ActiveSession
@@ -34,7 +37,25 @@ from papertally.web.service import Services, SignedIn
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.undefined = StrictUndefined
+
+
+def _local(moment: datetime | None, zone: str = DEFAULT_ZONE) -> str:
+    """The one filter of every timestamp on pages: local to the recount's or audit's zone, to
+    the minute, with the zone (``2016-12-12 5:59 pm CST``)."""
+    return format_local(moment, zone)
+
+
+TEMPLATES.env.filters["local"] = _local
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class FieldError(PapertallyError):
+    """A user error about one field of a form: the page shows it beside that field and keeps
+    what was typed."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 class SignInRequired(Exception):

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from papertally.audit.sampling import natural_key
 from papertally.errors import PapertallyError
 from papertally.law.schema import OfficeType
 from papertally.law.timezones import (
@@ -30,14 +31,27 @@ from papertally.law.timezones import (
     local_deadline,
     state_time_zone,
 )
-from papertally.model.recount import CountyAction, EntrySettings, Role
+from papertally.model.recount import (
+    CountyAction,
+    EntrySettings,
+    Role,
+    sheet_differences,
+    sheet_warnings,
+)
 from papertally.reconcile import reconcile_counts
 from papertally.reconcile.paper import (
     ChallengedBallot,
     PaperRecords,
     reconcile_paper_records,
 )
-from papertally.store.recounts import MAX_VOTES_PER_CHOICE, StaleWriteError, StoredWard
+from papertally.store.audits import AuditStore
+from papertally.store.recounts import (
+    MAX_VOTES_PER_CHOICE,
+    StaleWriteError,
+    StoredCheck,
+    StoredSheet,
+    StoredWard,
+)
 from papertally.store.uploads import UploadJobs
 from papertally.web.access import Access, requires
 from papertally.web.context import (
@@ -78,23 +92,103 @@ def _see_other(url: str) -> RedirectResponse:
 @router.get("/home")
 @requires(Access.SIGNED_IN)
 def home(request: Request) -> Response:
-    """Send each user to where their work is."""
+    """Send each user to where their work is, with what to do next.
+
+    The administrator goes to her desk; a clerk or board member whose only work is one county
+    of one recount goes straight to it; everyone else (an audit board member, an observer, a
+    county in several recounts and audits, or none yet) lands on a page listing each piece of
+    work with its next step.
+    """
     who = require_principal(request)
-    svc = services(request)
-    recounts = svc.recounts.recounts()
     if who.role is Role.ADMINISTRATOR:
         return _see_other("/admin")
-    if not recounts:
-        waiting: Response = render(request, "waiting.html")
-        return waiting
-    latest = recounts[0]
-    if who.role is Role.OBSERVER:
-        return _see_other(f"/recounts/{latest.id}")
-    mine = next((c for c in svc.recounts.counties(latest.id) if c.county == who.county), None)
-    if mine is None:
-        none_yet: Response = render(request, "waiting.html")
-        return none_yet
-    return _see_other(f"/recounts/{latest.id}/counties/{mine.id}")
+    tasks = _tasks(request, who.role, who.county)
+    if len(tasks) == 1 and tasks[0]["kind"] == "recount" and who.role is not Role.OBSERVER:
+        return _see_other(str(tasks[0]["url"]))
+    page: Response = render(request, "home.html", tasks=tasks)
+    return page
+
+
+def _tasks(request: Request, role: Role, county: str | None) -> list[dict[str, Any]]:
+    """Return the open recounts and audits of a user's county (all of them for an observer),
+    each with its page and the next step in plain words."""
+    svc = services(request)
+    tasks: list[dict[str, Any]] = []
+    for recount in svc.recounts.recounts():
+        if role is Role.OBSERVER:
+            tasks.append(
+                {
+                    "kind": "recount",
+                    "title": f"Recount {recount.id}: {recount.contest}",
+                    "url": f"/recounts/{recount.id}",
+                    "next": "follow the counties' progress on the dashboard"
+                    if recount.status == "open"
+                    else "certified: read the final results and the report",
+                }
+            )
+            continue
+        part = next((c for c in svc.recounts.counties(recount.id) if c.county == county), None)
+        if part is None:
+            continue
+        tasks.append(
+            {
+                "kind": "recount",
+                "title": f"Recount {recount.id}: {recount.contest}, {part.county} County",
+                "url": f"/recounts/{recount.id}/counties/{part.id}",
+                "next": _recount_next_step(request, recount.id, part.county, part.status.value)
+                if recount.status == "open"
+                else "certified: nothing left to do",
+            }
+        )
+    audits = AuditStore(svc.engine)
+    for audit in audits.audits():
+        ids = audits.county_ids(audit.id)
+        if role is Role.OBSERVER:
+            url, step = f"/audits/{audit.id}", "follow the rounds; verify the public export"
+        elif county in ids:
+            url = f"/audits/{audit.id}/counties/{ids[county]}"
+            step = _audit_next_step(audits, audit.id, audit.status, county, role)
+        else:
+            continue
+        tasks.append({"kind": "audit", "title": f"Audit: {audit.name}", "url": url, "next": step})
+    return tasks
+
+
+def _recount_next_step(request: Request, recount_id: int, county: str, status: str) -> str:
+    """Say what a county's clerk or board does next in a recount."""
+    svc = services(request)
+    if status in ("submitted", "accepted"):
+        return f"{status}: the state reviews the county; nothing to enter unless it is returned"
+    missing = svc.missing_wards(recount_id, county)
+    if missing:
+        return f"enter the tally sheets of {len(missing)} wards not yet recounted"
+    if svc.recounts.settings(recount_id).double_entry:
+        waiting = svc.recounts.sheets_awaiting_check(recount_id, county)
+        if waiting:
+            return f"{len(waiting)} tally sheets need their second, blind entry"
+    return "every ward has a tally: the clerk checks the balance and submits the county"
+
+
+def _audit_next_step(
+    audits: AuditStore, audit_id: int, status: str, county: str, role: Role
+) -> str:
+    """Say what a county does next in an audit."""
+    if status == "setup":
+        return "upload the county's ballot manifest and CVR export"
+    if status == "published":
+        return "the files are published; wait for the state to enter the seed"
+    if status == "complete":
+        return "the audit is complete"
+    rounds = audits.rounds(audit_id)
+    number = len(rounds)
+    mine = [c for c in audits.sample(audit_id, county=county) if c.round_number == number]
+    entries = {e.sequence: e for e in audits.entries(audit_id, county=county)}
+    left = sum(1 for c in mine if c.sequence not in entries)
+    unsigned = len(audits.unsigned_entries(audit_id, county=county))
+    parts = [f"round {number}: {left} of {len(mine)} cards to retrieve and read"]
+    if unsigned:
+        parts.append(f"{unsigned} readings await a second board member's sign-off")
+    return "; ".join(parts)
 
 
 # -- administrator ------------------------------------------------------------------------------
@@ -356,6 +450,7 @@ def recount_dashboard(request: Request, recount_id: int) -> Any:
         progress=svc.progress(view),
         counties=svc.recounts.counties(recount_id),
         findings=findings_summary(view.recount.findings),
+        zone=svc.recounts.settings(recount_id).time_zone,
     )
 
 
@@ -365,7 +460,13 @@ def recount_dashboard_live(request: Request, recount_id: int) -> Any:
     """The dashboard's figures alone, fetched again every few seconds by the page."""
     svc = services(request)
     view = svc.recount_view(recount_id)
-    return render(request, "_figures.html", view=view, progress=svc.progress(view))
+    return render(
+        request,
+        "_figures.html",
+        view=view,
+        progress=svc.progress(view),
+        zone=svc.recounts.settings(recount_id).time_zone,
+    )
 
 
 @router.post("/recounts/{recount_id}/counties/{county_id}/review")
@@ -408,8 +509,11 @@ def certify(request: Request, recount_id: int) -> Response:
 
 @router.get("/recounts/{recount_id}/counties/{county_id}", response_class=HTMLResponse)
 @requires(Access.COUNTY_READ)
-def county_page(request: Request, recount_id: int, county_id: int) -> Any:
-    """A county's wards: recounted or not, changes, balance; the county's own steps."""
+def county_page(request: Request, recount_id: int, county_id: int, q: str | None = None) -> Any:
+    """A county's wards in natural order (Ward 2 before Ward 10), filtered by ``q`` (part of a
+    name: Dane County has 225 wards); recounted or not, changes, balance; the county's steps.
+
+    Under a blind tally the canvass of a ward not yet recounted is not shown."""
     county = require_county(request)
     svc = services(request)
     view = svc.recount_view(recount_id)
@@ -422,9 +526,18 @@ def county_page(request: Request, recount_id: int, county_id: int) -> Any:
         ward = recounted.setdefault(sheet.unit, {})
         for choice, n in sheet.votes.items():
             ward[choice] = ward.get(choice, 0) + n
+    settings = svc.recounts.settings(recount_id)
+    awaiting = (
+        svc.recounts.sheets_awaiting_check(recount_id, county) if settings.double_entry else []
+    )
+    unsettled = {s.unit for s in awaiting}
+    wanted = (q or "").strip().casefold()[:100]
     wards = []
-    for stored in svc.recounts.wards(recount_id, county):
+    every_ward = svc.recounts.wards(recount_id, county)
+    for stored in every_ward:
         unit = stored.unit
+        if wanted and wanted not in view.election.units[unit].name.casefold():
+            continue
         original = view.base.units[unit].votes
         votes = recounted.get(unit)
         balance = (
@@ -441,13 +554,15 @@ def county_page(request: Request, recount_id: int, county_id: int) -> Any:
                 "name": view.election.units[unit].name,
                 "version": stored.version,
                 "original": original,
-                "recount": votes,
+                "recount": None if unit in unsettled else votes,
+                "unsettled": unit in unsettled,
                 "change": None
-                if votes is None
+                if votes is None or unit in unsettled
                 else {c: votes.get(c, 0) - original.get(c, 0) for c in view.choices},
-                "balance": balance,
+                "balance": None if unit in unsettled else balance,
             }
         )
+    wards.sort(key=lambda w: natural_key(str(w["name"])))
     return render(
         request,
         "county.html",
@@ -455,7 +570,11 @@ def county_page(request: Request, recount_id: int, county_id: int) -> Any:
         county=part,
         progress=progress,
         wards=wards,
+        settings=settings,
+        query=wanted,
+        ward_count=len(every_ward),
         missing=svc.missing_wards(recount_id, county),
+        awaiting=awaiting,
     )
 
 
@@ -526,21 +645,69 @@ def _path_ward(request: Request, recount_id: int, county: str) -> StoredWard:
     return ward
 
 
+def _sheet_states(
+    sheets: list[StoredSheet],
+    checks: dict[int, list[StoredCheck]],
+    *,
+    double_entry: bool,
+    me: str,
+) -> list[dict[str, Any]]:
+    """Return each current sheet with where its double entry stands and whether ``me`` may see
+    its figures: a sheet awaiting its blind second entry is hidden from all but who entered it;
+    a second entry that differed shows both, to be settled by a correction."""
+    found = []
+    for sheet in sheets:
+        mine = checks.get(sheet.id, [])
+        matched = next((c for c in mine if c.matched), None)
+        if not double_entry:
+            state = "single"
+        elif matched is not None:
+            state = "checked"
+        elif mine:
+            state = "differs"
+        else:
+            state = "awaiting"
+        last = matched or (mine[-1] if mine else None)
+        found.append(
+            {
+                "sheet": sheet,
+                "state": state,
+                "visible": state != "awaiting" or sheet.entered_by == me,
+                "check": last,
+                "differences": sheet_differences(sheet.votes, last.votes) if last else {},
+            }
+        )
+    return found
+
+
 def _ward_page(
     request: Request,
     recount_id: int,
     *,
     conflict: str | None = None,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    warnings: list[str] | None = None,
     status_code: int = 200,
 ) -> Any:
+    """Render a ward; after a refused write, with what was typed, the message beside its field,
+    the warnings to confirm, or the newer version beside the entry (edit conflict)."""
     svc = services(request)
+    who = require_principal(request)
     county = require_county(request)
     ward = _path_ward(request, recount_id, county)
     unit = ward.unit
     view = svc.recount_view(recount_id)
+    settings = svc.recounts.settings(recount_id)
     history = svc.recounts.sheets(recount_id, unit=unit, include_history=True)
     current = [s for s in history if s.superseded_by is None and not s.voided]
-    version = ward.version
+    states = _sheet_states(
+        current,
+        svc.recounts.checks(recount_id, unit=unit),
+        double_entry=settings.double_entry,
+        me=who.username,
+    )
+    all_visible = all(s["visible"] for s in states)
     records = next(
         (r for r in svc.recounts.paper_records(recount_id, county=county) if r.unit == unit), None
     )
@@ -552,7 +719,7 @@ def _ward_page(
         reconcile_paper_records(
             unit, county, records.records, summed, votes_allowed=view.contest.votes_allowed
         )
-        if records
+        if records and all_visible
         else None
     )
     return render(
@@ -563,14 +730,20 @@ def _ward_page(
         county_id=path_id(request, "county_id"),
         ward=ward,
         unit=view.election.units[unit],
-        version=version,
+        version=ward.version,
         current=current,
+        states=states,
         history=history,
-        summed=summed if current else None,
+        summed=summed if current and all_visible else None,
         original=view.base.units[unit].votes,
+        show_original=settings.show_canvass or (bool(current) and all_visible),
+        settings=settings,
         records=records,
         balance=balance,
         conflict=conflict,
+        typed=typed or {},
+        errors=errors or {},
+        warnings=warnings or [],
         status_code=status_code,
     )
 
@@ -596,23 +769,50 @@ class _WardEntry:
 async def _write_ward(
     request: Request,
     recount_id: int,
+    kind: str,
     write: Callable[[Services, RecountView, FormData, _WardEntry, StoredWard], object],
 ) -> Any:
-    """Run one write to a ward from a form; on a stale version show the newer ward (409)."""
+    """Run one write to a ward from form ``kind``; whatever is refused comes back on the ward's
+    page with what was typed: a stale version beside the newer ward (409), a mistake beside
+    its field (400), warnings to confirm (422)."""
     who = require_principal(request)
     svc = services(request)
     county = require_county(request)
     ward = _path_ward(request, recount_id, county)
     view = svc.recount_view(recount_id)
     form = await request.form()
-    reason = str(form.get("reason") or "").strip() or None
-    entry = _WardEntry(who.username, _whole_number(form.get("version"), "version"), reason)
+    typed = {k: str(v)[:200] for k, v in form.items() if isinstance(v, str)}
+    typed["form"] = kind
     try:
+        reason = str(form.get("reason") or "").strip() or None
+        entry = _WardEntry(who.username, _whole_number(form.get("version"), "version"), reason)
         write(svc, view, form, entry, ward)
     except StaleWriteError as stale:
-        return _ward_page(request, recount_id, conflict=str(stale), status_code=409)
+        return _ward_page(request, recount_id, conflict=str(stale), typed=typed, status_code=409)
+    except _Unconfirmed as unconfirmed:
+        return _ward_page(
+            request, recount_id, typed=typed, warnings=unconfirmed.warnings, status_code=422
+        )
+    except PapertallyError as error:
+        field = error.field if isinstance(error, FieldError) else "form"
+        return _ward_page(
+            request, recount_id, typed=typed, errors={field: str(error)}, status_code=400
+        )
     county_id = path_id(request, "county_id")
     return _see_other(f"/recounts/{recount_id}/counties/{county_id}/wards/{ward.id}")
+
+
+class _Unconfirmed(Exception):
+    """A sheet whose figures need the clerk's confirmation before they are saved."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        self.warnings = warnings
+        super().__init__("; ".join(warnings))
+
+
+def _sheet_votes(view: RecountView, form: FormData) -> dict[str, int]:
+    """Read every choice's votes from a sheet form; an empty field is a mistake, never 0."""
+    return {c: _whole_number(form.get(f"votes::{c}"), c, field=f"votes::{c}") for c in view.choices}
 
 
 @router.post(
@@ -621,16 +821,44 @@ async def _write_ward(
 )
 @requires(Access.COUNTY_WRITE)
 async def enter_sheet(request: Request, recount_id: int, county_id: int, ward_id: int) -> Any:
-    """Enter (or correct) one tally sheet of a ward."""
+    """Enter (or correct) one tally sheet of a ward.
+
+    Before saving, the sheet's votes are checked against the ballots it counted (where given)
+    and the ward's against its ballots counted (paper records); anything odd is shown as a
+    warning the clerk confirms (``confirmed=yes``) or corrects.
+    """
 
     def write(
         svc: Services, view: RecountView, form: FormData, entry: _WardEntry, ward: StoredWard
     ) -> object:
-        votes = {c: _whole_number(form.get(f"votes::{c}"), c) for c in view.choices}
+        votes = _sheet_votes(view, form)
+        label = str(form.get("label") or "sheet 1").strip() or "sheet 1"
+        sheet_ballots = form.get("sheet_ballots")
+        if form.get("confirmed") != "yes":
+            others = svc.recounts.sheets(recount_id, unit=ward.unit)
+            records = next(
+                (
+                    r.records
+                    for r in svc.recounts.paper_records(recount_id, county=ward.county)
+                    if r.unit == ward.unit
+                ),
+                None,
+            )
+            warnings = sheet_warnings(
+                votes,
+                votes_allowed=view.contest.votes_allowed,
+                sheet_ballots=None
+                if sheet_ballots in (None, "")
+                else _whole_number(sheet_ballots, "ballots on this sheet", field="sheet_ballots"),
+                ward_ballots=None if records is None else records.ballots_counted,
+                other_sheets_votes=sum(sum(s.votes.values()) for s in others if s.label != label),
+            )
+            if warnings:
+                raise _Unconfirmed(warnings)
         return svc.recounts.enter_tally_sheet(
             recount_id,
             ward.unit,
-            str(form.get("label") or "sheet 1"),
+            label,
             votes,
             expected_version=entry.version,
             actor=entry.actor,
@@ -638,7 +866,32 @@ async def enter_sheet(request: Request, recount_id: int, county_id: int, ward_id
             county=ward.county,
         )
 
-    return await _write_ward(request, recount_id, write)
+    return await _write_ward(request, recount_id, "sheet", write)
+
+
+@router.post(
+    "/recounts/{recount_id}/counties/{county_id}/wards/{ward_id}/checks",
+    response_class=HTMLResponse,
+)
+@requires(Access.COUNTY_WRITE)
+async def check_sheet(request: Request, recount_id: int, county_id: int, ward_id: int) -> Any:
+    """Enter a sheet a second time, blind, as another person (double entry): matching figures
+    settle it; differing ones are shown beside the first entry, to be settled by a correction."""
+
+    def write(
+        svc: Services, view: RecountView, form: FormData, entry: _WardEntry, ward: StoredWard
+    ) -> object:
+        return svc.recounts.check_tally_sheet(
+            recount_id,
+            ward.unit,
+            str(form.get("label") or ""),
+            _sheet_votes(view, form),
+            expected_version=entry.version,
+            actor=entry.actor,
+            county=ward.county,
+        )
+
+    return await _write_ward(request, recount_id, "check", write)
 
 
 @router.post(
@@ -654,7 +907,11 @@ async def enter_records(request: Request, recount_id: int, county_id: int, ward_
     ) -> object:
         def optional(name: str) -> int | None:
             value = form.get(name)
-            return None if value in (None, "") else _whole_number(value, name.replace("_", " "))
+            return (
+                None
+                if value in (None, "")
+                else _whole_number(value, name.replace("_", " "), field=name)
+            )
 
         records = PaperRecords(
             poll_book_voters=optional("poll_book_voters"),
@@ -674,10 +931,10 @@ async def enter_records(request: Request, recount_id: int, county_id: int, ward_
             county=ward.county,
         )
 
-    return await _write_ward(request, recount_id, write)
+    return await _write_ward(request, recount_id, "records", write)
 
 
-def _whole_number(value: Any, what: str) -> int:
+def _whole_number(value: Any, what: str, *, field: str | None = None) -> int:
     """Read a count typed in a form: ASCII digits (thousands commas allowed), at most 10 of them.
 
     ``str.isdigit`` alone would let superscripts through (``int("²")`` fails) and thousands
@@ -685,8 +942,9 @@ def _whole_number(value: Any, what: str) -> int:
     """
     text = str(value if value is not None else "").strip().replace(",", "")
     if not (text.isascii() and text.isdigit()) or len(text) > 10:
-        raise PapertallyError(
-            f"{what}: enter a whole number from 0 to {MAX_VOTES_PER_CHOICE:,} (got {text[:40]!r})"
+        raise FieldError(
+            field or what.replace(" ", "_"),
+            f"{what}: enter a whole number from 0 to {MAX_VOTES_PER_CHOICE:,} (got {text[:40]!r})",
         )
     return int(text)
 
