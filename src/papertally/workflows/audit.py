@@ -103,13 +103,19 @@ def contest_spec(
     return spec
 
 
-def start_audit(audits: AuditStore, audit_id: int, seed: str, *, actor: str) -> int:
+def start_audit(
+    audits: AuditStore, audit_id: int, seed: str, *, actor: str, hybrid_method: str = "suite"
+) -> int:
     """Fix the contests from the CVRs' tallies, size round 1 and draw it; return its size.
 
     The reported votes of every contest are the tally of the counties' CVRs (typed in for a
     polling contest without CVRs and for a hybrid contest, whose CVR stratum keeps the CVRs'
     tally), and every contest is audited over all the cards of the counties' manifests.
+    ``hybrid_method`` measures hybrid contests by ``suite``, ``oneaudit`` or ``fewest``
+    (whichever plans fewer cards: :func:`papertally.workflows.oneaudit.method_choice`).
     """
+    from papertally.workflows.oneaudit import with_method
+
     seed = validate_seed(seed)
     audit = audits.audit(audit_id)
     _require(audit.status == "published", "publish the files' hashes before entering the seed")
@@ -125,6 +131,7 @@ def start_audit(audits: AuditStore, audit_id: int, seed: str, *, actor: str) -> 
         )
         for contest in audits.contests(audit_id)
     ]
+    specs = [with_method(spec, hybrid_method) for spec in specs]
     if is_batch_audit(specs):
         contests, bounds = batch_setup(files, specs)
         size = first_batch_round_size(specs, contests)

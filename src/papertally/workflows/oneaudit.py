@@ -218,12 +218,12 @@ def with_method(spec: ContestSpec, method: str) -> ContestSpec:
     """Return the hybrid spec measured by ``method``: ``oneaudit``, ``suite`` or ``fewest``."""
     from dataclasses import replace
 
+    if method not in (ONEAUDIT, "suite", "fewest"):
+        raise PapertallyError(f"unknown audit method {method!r}: oneaudit, suite or fewest")
     if spec.audit_type is not AuditType.HYBRID:
         return spec
     if method == "fewest":
         method = method_choice(spec).chosen
-    if method not in (ONEAUDIT, "suite"):
-        raise PapertallyError(f"unknown audit method {method!r}: oneaudit, suite or fewest")
     return replace(spec, method=ONEAUDIT if method == ONEAUDIT else None)
 
 

