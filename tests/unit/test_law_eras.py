@@ -254,3 +254,11 @@ def test_minnesota_2001_rewrite_and_the_1997_text_before_it() -> None:
     assert a.rule_id == "mn-2001" and a.automatic_stages == ["automatic recount"]
     with pytest.raises(UnknownEraError, match="legislative and district judicial"):
         rule_for("MN", date(2000, 11, 7))
+
+
+def test_south_carolina_one_percent_automatic_recount_since_before_2000() -> None:
+    """S.C. Code § 7-17-280 as quoted by the General Assembly's 1999 S. 245: a recount at not
+    more than 1% of the votes for the office, unless the other candidate waives it."""
+    a = assess_recount(two(1_000_000, 985_000), "SC", date(2004, 11, 2), "us_senate")
+    assert a.rule_id == "sc-2000" and a.automatic_stages == ["automatic recount"]
+    assert a.automatic[0].waivable
