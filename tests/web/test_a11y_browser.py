@@ -1,0 +1,240 @@
+"""Every main page in headless Chromium at desktop (1280 px) and phone (390 px) widths: axe-core
+finds no serious or critical WCAG violation, nothing is wider than a phone's screen, and a
+screenshot of each is kept in ``docs/screens/`` (linked from ``docs/screens.md``). Also the
+public site end to end as a voter uses it: results, drill-down to a county's wards, an audit's
+result and its export (issue 13).
+
+One server and one browser for the whole file. Set ``PAPERTALLY_SCREENS`` to another folder to
+keep the screenshots elsewhere (or to ``-`` to keep none).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.web.public_fixtures import (
+    SEED,
+    accept,
+    complete_audit,
+    enter,
+    open_recount,
+    polling_audit,
+    read_open_round,
+)
+from tests.web.support import live_server, sign_in_page, small_election
+
+from papertally.model import ImportResult
+from papertally.model.recount import Role
+from papertally.store import Store
+from papertally.store.audits import AuditStore
+from papertally.store.recounts import RecountStore
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = {"desktop": (1280, 800), "mobile": (390, 844)}
+SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+FAILING_IMPACTS = frozenset({"serious", "critical"})
+USERS = [
+    ("admin", Role.ADMINISTRATOR, None),
+    ("observer", Role.OBSERVER, None),
+    ("adams-clerk", Role.CLERK, "Adams"),
+    ("adams-board", Role.BOARD, "Adams"),
+]
+
+
+@dataclass(frozen=True)
+class Site:
+    """The running app and the ids its pages need."""
+
+    base: str
+    files: str
+    """The store's uploaded files (``$PAPERTALLY_DATA_DIR``, which every test sets anew)."""
+    recount: int
+    adams: int
+    dane: int
+    ward: int
+    complete_audit: int
+    running_audit: int
+    audit_adams: int
+    card: int
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A store with a recount part-way (Adams accepted), a complete audit and one in its second
+    round, served on a loopback port."""
+    folder = tmp_path_factory.mktemp("a11y")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PAPERTALLY_DATA_DIR", str(folder / "files"))
+        patch.setenv("PAPERTALLY_PARSE_WORKERS", "0")
+        url = f"sqlite:///{folder / 'site.db'}"
+        store = Store(url)
+        store.migrate()
+        election = small_election()
+        election_id = store.save_import(ImportResult(election))
+        recounts = RecountStore(store.engine)
+        units = {uid: unit.county for uid, unit in election.units.items()}
+        recount = open_recount(recounts, election_id, units)
+        enter(recounts, recount, "Adams|Town of Adams Ward 1", {"Trump": 301, "Clinton": 250})
+        enter(recounts, recount, "Adams|Town of Adams Ward 2", {"Trump": 120, "Clinton": 80})
+        accept(recounts, recount, "Adams")
+        enter(recounts, recount, "Dane|City of Madison Ward 1", {"Trump": 200, "Clinton": 613})
+        audits = AuditStore(store.engine)
+        done = polling_audit(audits, seeded=True)
+        complete_audit(audits, done)
+        running = polling_audit(audits, seeded=True)
+        read_open_round(audits, running, limit=4)
+        card = next(c for c in audits.sample(running) if c.county == "Adams").sequence
+        ids = (
+            recounts.county(recount, "Adams").id,
+            recounts.county(recount, "Dane").id,
+            recounts.wards(recount, "Adams")[0].id,
+            audits.county_ids(running)["Adams"],
+        )
+        store.close()
+        with live_server(url, USERS, "a11y-test") as base:
+            files = str(folder / "files")
+            yield Site(base, files, recount, ids[0], ids[1], ids[2], done, running, ids[3], card)
+
+
+def _pages(site: Site) -> dict[str, tuple[str | None, str]]:
+    """Name → (who signs in, path) of every main page."""
+    county = f"/recounts/{site.recount}/counties/{site.adams}"
+    audit_county = f"/audits/{site.running_audit}/counties/{site.audit_adams}"
+    return {
+        "public-index": (None, "/"),
+        "public-recount": (None, f"/public/recounts/{site.recount}"),
+        "public-county": (None, f"/public/recounts/{site.recount}/counties/{site.adams}"),
+        "public-audit-complete": (None, f"/public/audits/{site.complete_audit}"),
+        "public-audit-running": (None, f"/public/audits/{site.running_audit}"),
+        "login": (None, "/login"),
+        "not-found": (None, "/no-such-page"),
+        "admin": ("admin", "/admin"),
+        "users": ("admin", "/admin/users"),
+        "dashboard": ("admin", f"/recounts/{site.recount}"),
+        "county": ("adams-clerk", county),
+        "ward": ("adams-clerk", f"{county}/wards/{site.ward}"),
+        "activity": ("observer", "/activity"),
+        "account": ("observer", "/account"),
+        "audits": ("admin", "/audits"),
+        "audit": ("admin", f"/audits/{site.running_audit}"),
+        "audit-county": ("adams-board", audit_county),
+        "audit-card": ("adams-board", f"{audit_county}/cards/{site.card}"),
+        "audit-verify": ("observer", f"/audits/{site.complete_audit}/verify"),
+    }
+
+
+def _screens() -> Path | None:
+    chosen = os.environ.get("PAPERTALLY_SCREENS")
+    if chosen == "-":
+        return None
+    folder = Path(chosen) if chosen else SCREENS
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _save_small_png(png: bytes, path: Path) -> None:
+    """Keep a screenshot as a 64-colour PNG (a fifth of the size; text stays sharp)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        image.convert("RGB").quantize(colors=64).save(path, optimize=True)
+
+
+def _serious(results: Any) -> list[str]:
+    """Return one line per serious or critical violation: rule, impact, first elements."""
+    lines = []
+    for violation in results.response["violations"]:
+        if violation["impact"] in FAILING_IMPACTS:
+            targets = [" ".join(map(str, n["target"])) for n in violation["nodes"][:3]]
+            lines.append(f"{violation['id']} ({violation['impact']}): {targets}")
+    return lines
+
+
+def test_every_main_page_passes_axe_and_fits_a_phone(
+    site: Site, browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERTALLY_DATA_DIR", site.files)
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    screens = _screens()
+    problems: list[str] = []
+    pages = _pages(site)
+    users = sorted({who for who, _ in pages.values()}, key=lambda w: w or "")
+    for who in users:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        if who is not None:
+            sign_in_page(page, site.base, who)
+        for name, (user, path) in pages.items():
+            if user != who:
+                continue
+            for width_name, (width, height) in WIDTHS.items():
+                page.set_viewport_size({"width": width, "height": height})
+                answer = page.goto(f"{site.base}{path}")
+                assert answer is not None
+                where = f"{name} at {width} px"
+                if answer.status != (404 if name == "not-found" else 200):
+                    problems.append(f"{where}: answered {answer.status}")
+                    continue
+                problems += [f"{where}: {line}" for line in _serious(axe.run(page))]
+                wide = page.evaluate("document.scrollingElement.scrollWidth")
+                if wide > width:
+                    problems.append(f"{where}: the page is {wide} px wide")
+                if screens is not None:
+                    _save_small_png(page.screenshot(), screens / f"{name}-{width_name}.png")
+        context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_a_voter_follows_the_results_down_to_a_ward_and_reads_the_audit(
+    site: Site, browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERTALLY_DATA_DIR", site.files)
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    page.goto(site.base)
+    assert "Recount in progress" in page.inner_text(f"#recount-{site.recount}")
+    page.click(f"#recount-{site.recount} h3 a")
+    assert page.inner_text("h1") == "Recount of President"
+    rows = page.query_selector_all("#counties tbody tr")
+    assert [r.get_attribute("data-county") for r in rows] == ["Dane", "Adams"]  # by change
+    assert page.inner_text('#results tr[data-choice="Clinton"] .change') == "+13"
+    page.click("text=sort by name")
+    rows = page.query_selector_all("#counties tbody tr")
+    assert [r.get_attribute("data-county") for r in rows] == ["Adams", "Dane"]
+    page.click('#counties a:text("Adams")')
+    assert page.inner_text("h1") == "Adams"
+    wards = page.inner_text("#wards")
+    assert "Town of Adams Ward 1" in wards and "301" in wards
+    page.go_back()
+    page.click('#counties a:text("Dane")')
+    assert page.is_visible("#wards-unpublished") and "613" not in page.inner_text("#wards")
+    # Keyboard: the skip link is the first stop and leads to the content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    page.goto(site.base)
+    page.click(f"#audit-{site.complete_audit} h3 a")
+    assert page.inner_text("#audit-status") == "complete"
+    assert "The audit is complete" in page.inner_text("#audit-verdict")
+    assert "confirmed" in page.inner_text('#contests tr[data-contest="President"]')
+    assert SEED in page.inner_text("#seed")
+    with page.expect_download() as download:
+        page.click("#public-export")
+    saved = download.value.path()
+    from papertally.verify import verify_export
+
+    assert verify_export(Path(saved).read_bytes()).ok
+    page.goto(f"{site.base}/public/audits/{site.running_audit}")
+    assert page.inner_text("#audit-status") == "in progress"
+    assert SEED not in page.content() and page.query_selector("#public-export") is None
+    assert "Adams" in page.inner_text("#progress")
