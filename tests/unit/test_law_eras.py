@@ -262,3 +262,15 @@ def test_south_carolina_one_percent_automatic_recount_since_before_2000() -> Non
     a = assess_recount(two(1_000_000, 985_000), "SC", date(2004, 11, 2), "us_senate")
     assert a.rule_id == "sc-2000" and a.automatic_stages == ["automatic recount"]
     assert a.automatic[0].waivable
+
+
+def test_montana_2006_senate_and_nebraska_2012() -> None:
+    """Montana 2006 (Election Law @ Moritz, 2006-11-08): a state-funded recount at 1/4 of 1% or
+    less on the defeated candidate's petition; a bond between 1/4 and 1/2 of 1%. Nebraska: an
+    automatic recount at 1% of the winner's votes (CEIMN, 2010)."""
+    wide = assess_recount(two(200_000, 196_000), "MT", date(2006, 11, 7), "us_senate")
+    assert wide.rule_id == "mt-2000" and not wide.request.may_request  # 1%: beyond the right
+    close = assess_recount(two(100_000, 99_800), "MT", date(2006, 11, 7), "us_senate")
+    assert close.request.may_request and close.request.free
+    ne = assess_recount(two(100_000, 99_100), "NE", date(2012, 11, 6), "us_house")
+    assert ne.rule_id == "ne-2010" and ne.automatic_stages == ["automatic recount"]
