@@ -141,7 +141,10 @@ def test_conflicting_duplicated_ward_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as caught:
         read_results_file(write(tmp_path, text))
     assert caught.value.location.row == 6
-    assert "appears twice with different votes (first on row 2)" in caught.value.problem
+    assert (
+        "appears twice with different votes (9 and 8; the unit's first row for this contest "
+        "is row 2)" in caught.value.problem
+    )
 
 
 def test_identical_duplicated_row_is_a_warning_and_counted_once(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from papertally.errors import FileLocation, InputFileError
-from papertally.io.cells import is_blank, parse_count
+from papertally.io.cells import cell_text, is_blank, parse_count
 from papertally.io.columns import HeaderMap, map_header
 from papertally.io.detect import OPENELECTIONS_FORMAT, OPENELECTIONS_REQUIRED
 from papertally.io.naming import date_in_file_name, default_status, make_choice, municipality_of
@@ -184,7 +184,16 @@ class _Reader:
         self.needed = max(header.positions.values()) + 1
         self.counts: dict[ContestName, ContestCount] = {}
         self.stated: dict[tuple[ContestName, ReportingUnitId], _UnitTotal] = {}
-        self.first_seen: dict[tuple[ContestName, ReportingUnitId, ChoiceName], int] = {}
+        self.positions = header.positions
+        self.votes_position = header.positions["votes"]
+        self.county_position = header.positions.get("county")
+        self.total_position = header.positions.get("total votes")
+        self.candidate_position = header.positions.get("candidate")
+        self.file = str(table.path)
+        self.sheet_name = header.sheet.name
+        self.unit_ids: dict[tuple[CountyName, str], ReportingUnitId] = {}
+        self.choices: dict[tuple[ContestName, str, str], ChoiceName] = {}
+        self.contest_names: dict[tuple[str, str, str], ContestName] = {}
         self.county_totals: dict[tuple[ContestName, CountyName, ChoiceName], _CountyTotal] = {}
         self.spellings: dict[ContestName, dict[str, list[str]]] = {}
         self.empty_votes = _Rows()
@@ -226,11 +235,16 @@ class _Reader:
         )
 
     def _row(self, index: int, row: Row) -> None:
-        """Read one row: a candidate's votes, a unit statistic or a total row."""
+        """Read one row: a candidate's votes, a unit statistic or a total row.
+
+        Hot path of a statewide file: units, contests and choices already met are looked up in
+        dicts by the row's own texts, and a plain count is converted at once.
+        """
         header = self.header
-        county = header.text(row, "county")
-        unit_name = header.text(row, self.unit_column) if self.unit_column else county
-        office = header.text(row, "office")
+        text = self._text
+        county = text(row, "county")
+        unit_name = text(row, self.unit_column) if self.unit_column else county
+        office = text(row, "office")
         candidate = self._candidate(row)
         if not office and not candidate and all(is_blank(c) for c in row):
             return
@@ -250,60 +264,95 @@ class _Reader:
                 f"expected a candidate (or a statistic such as 'Ballots Cast') for {office!r}, "
                 "found an empty cell",
             )
-        if not county and header.has("county"):
+        if not county and self.county_position is not None:
             raise InputFileError(self.at(index, "county"), "expected a county, found an empty cell")
-        cell = header.get(row, "votes")
-        if is_blank(cell):
+        cell = row[self.votes_position]
+        if type(cell) is str and cell.isdigit() and cell.isascii():
+            votes = int(cell)
+        elif is_blank(cell):
             self.empty_votes.add(index + 1)
             return
-        votes = parse_count(cell, self.at(index, "votes"))
+        else:
+            votes = parse_count(cell, self.at(index, "votes"))
         if self.unit_column and (not unit_name or unit_name.casefold() in TOTAL_NAMES):
             if statistic is None:
                 self._county_total(index, row, county, office, candidate, votes)
             return
-        unit = self.election.add_unit(
-            ReportingUnit.of(county, unit_name, self._municipality(unit_name), self.unit_type)
-        )
+        uid = self._unit(county, unit_name)
         if statistic is not None and (not office or statistic in WHOLE_UNIT):
-            figures = self.election.unit_statistics.setdefault(unit.id, {})
+            figures = self.election.unit_statistics.setdefault(uid, {})
             figures[statistic] = figures.get(statistic, 0) + votes
             return
         name = self._contest(row, office)
-        tally = self.counts[name].units.get(unit.id)
+        units = self.counts[name].units
+        tally = units.get(uid)
         if tally is None:
-            tally = UnitTally(source=self.table.at(header.sheet, index))
-            self.counts[name].units[unit.id] = tally
+            tally = UnitTally(source=FileLocation(self.file, self.sheet_name, index + 1))
+            units[uid] = tally
         if statistic is not None:
             tally.statistics[statistic] = tally.statistics.get(statistic, 0) + votes
             return
         if candidate.casefold() in TOTAL_NAMES:
-            self.stated.setdefault((name, unit.id), _UnitTotal(index)).stated.add(votes)
+            self.stated.setdefault((name, uid), _UnitTotal(index)).stated.add(votes)
             return
-        choice = make_choice(self._spelling(name, candidate), header.text(row, "party") or None)
-        self.election.contests[name].add_choice(choice)
-        key = (name, unit.id, choice.name)
-        if key in self.first_seen:
-            if tally.votes.get(choice.name) == votes:
+        choice = self._choice(name, candidate, text(row, "party"))
+        known = tally.votes.get(choice)
+        if known is not None:
+            if known == votes:
                 self.repeated.add(index + 1)
                 return
+            unit = self.election.units[uid]
+            first = tally.source.row if tally.source else None
             raise InputFileError(
                 self.at(index, self.unit_column or "county"),
-                f"{choice.name!r} in {unit.name!r} of county {unit.county!r} for {name!r} "
-                f"appears twice with different votes (first on row {self.first_seen[key]}); "
-                "expected one row per reporting unit and candidate",
+                f"{choice!r} in {unit.name!r} of county {unit.county!r} for {name!r} "
+                f"appears twice with different votes ({known:,} and {votes:,}; the unit's "
+                f"first row for this contest is row {first}); expected one row per reporting "
+                "unit and candidate",
             )
-        self.first_seen[key] = index + 1
-        tally.votes[choice.name] = votes
-        self._breakdown(index, row, tally, choice.name, votes)
-        if header.has("total votes") and not is_blank(header.get(row, "total votes")):
+        tally.votes[choice] = votes
+        if self.vote_types:
+            self._breakdown(index, row, tally, choice, votes)
+        if self.total_position is not None and not is_blank(header.get(row, "total votes")):
             total = parse_count(header.get(row, "total votes"), self.at(index, "total votes"))
-            self.stated.setdefault((name, unit.id), _UnitTotal(index)).stated.add(total)
+            self.stated.setdefault((name, uid), _UnitTotal(index)).stated.add(total)
+
+    def _text(self, row: Row, column: str | None) -> str:
+        """Return the stripped text of ``column`` in ``row`` (empty where there is none)."""
+        position = self.positions.get(column) if column else None
+        if position is None:
+            return ""
+        cell = row[position]
+        return cell.strip() if type(cell) is str else cell_text(cell)
+
+    def _unit(self, county: CountyName, unit_name: str) -> ReportingUnitId:
+        """Return the id of a unit, adding the unit to the election the first time it is met."""
+        key = (county, unit_name)
+        uid = self.unit_ids.get(key)
+        if uid is None:
+            unit = ReportingUnit.of(
+                county, unit_name, self._municipality(unit_name), self.unit_type
+            )
+            uid = self.election.add_unit(unit).id
+            self.unit_ids[key] = uid
+        return uid
+
+    def _choice(self, contest: ContestName, candidate: str, party: str) -> ChoiceName:
+        """Return the name of a contest's choice, adding the choice the first time it is met."""
+        key = (contest, candidate, party)
+        name = self.choices.get(key)
+        if name is None:
+            choice = make_choice(self._spelling(contest, candidate), party or None)
+            self.election.contests[contest].add_choice(choice)
+            name = self.choices[key] = choice.name
+        return name
 
     def _candidate(self, row: Row) -> str:
         """Return the candidate's name, joined from its parts where the file splits it."""
-        if self.header.has("candidate"):
-            return self.header.text(row, "candidate")
-        return " ".join(p for p in (self.header.text(row, c) for c in NAME_PARTS) if p)
+        if self.candidate_position is not None:
+            cell = row[self.candidate_position]
+            return cell.strip() if type(cell) is str else cell_text(cell)
+        return " ".join(p for p in (self._text(row, c) for c in NAME_PARTS) if p)
 
     def _municipality(self, unit_name: str) -> str | None:
         """Return the municipality of a unit: a town is its own, else from a ward's name."""
@@ -315,8 +364,12 @@ class _Reader:
 
     def _contest(self, row: Row, office: str) -> ContestName:
         """Return (creating it if new) the contest of a row: office, district, primary's party."""
-        district = self.header.text(row, "district")
-        party = self.header.text(row, "party") if self.primary else ""
+        district = self._text(row, "district")
+        party = self._text(row, "party") if self.primary else ""
+        key = (office, district, party)
+        known = self.contest_names.get(key)
+        if known is not None:
+            return known
         name = contest_name(office, district)
         if party:
             name = f"{name} ({party})"
@@ -327,6 +380,7 @@ class _Reader:
             self.counts[name] = ContestCount(
                 name, ORIGINAL_CANVASS, default_status(ORIGINAL_CANVASS)
             )
+        self.contest_names[key] = name
         return name
 
     def _spelling(self, contest: ContestName, candidate: str) -> str:

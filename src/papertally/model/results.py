@@ -171,7 +171,7 @@ class Contest:
             self.choices.append(choice)
 
 
-@dataclass
+@dataclass(slots=True)
 class UnitTally:
     """The votes for each choice in one reporting unit, and the ballots cast where known."""
 
