@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.web.support import WebSetup
+from tests.web.support import WebSetup, sign_in
 from tests.web.test_audit_hybrid import CONTEST, NO_CVR_BATCH, REPORTED, SEED, _published
 
 from papertally.audit.contests import ContestSpec
@@ -69,3 +69,22 @@ def test_an_unknown_method_is_refused_before_anything_changes(
     with pytest.raises(PapertallyError, match="unknown audit method"):
         start_audit(audits, audit_id, SEED, actor="admin", hybrid_method="bravo")
     assert audits.audit(audit_id).status == "published"
+
+
+def test_the_seed_form_offers_the_method_and_the_route_applies_it(
+    web: WebSetup, shared_data: Path
+) -> None:
+    """The seed form of an audit with a hybrid contest offers the method (whichever plans
+    fewer cards by default); posting it records the choice; an unknown method is a 400."""
+    audits, audit_id = _published(web, shared_data, REPORTED)
+    admin = web.client()
+    sign_in(admin, "admin")
+    page = admin.get(f"/audits/{audit_id}").text
+    assert 'name="hybrid_method"' in page and 'value="fewest" selected' in page
+    bad = admin.post(f"/audits/{audit_id}/seed", data={"seed": SEED, "hybrid_method": "x"})
+    assert bad.status_code == 400 and "unknown audit method" in bad.text
+    assert audits.audit(audit_id).status == "published"
+    done = admin.post(f"/audits/{audit_id}/seed", data={"seed": SEED, "hybrid_method": "oneaudit"})
+    assert done.status_code == 303
+    (contest,) = audits.contests(audit_id)
+    assert contest.spec is not None and contest.spec["method"] == "oneaudit"

@@ -374,10 +374,20 @@ def publish(request: Request, audit_id: int) -> Response:
 
 @router.post("/audits/{audit_id}/seed")
 @requires(Access.ADMINISTRATOR)
-def enter_seed(request: Request, audit_id: int, seed: FormText) -> Response:
-    """Enter the dice seed; the engine sizes and draws round 1."""
+def enter_seed(
+    request: Request, audit_id: int, seed: FormText, hybrid_method: OptionalFormText = None
+) -> Response:
+    """Enter the dice seed; the engine sizes and draws round 1. ``hybrid_method`` (hybrid
+    contests): ``fewest`` (OneAudit or SUITE, whichever plans fewer cards), ``oneaudit`` or
+    ``suite`` (the default when not given)."""
     who = require_principal(request)
-    size = start_audit(audit_store(request), audit_id, seed, actor=who.username)
+    size = start_audit(
+        audit_store(request),
+        audit_id,
+        seed,
+        actor=who.username,
+        hybrid_method=hybrid_method or "suite",
+    )
     return _see_other(f"/audits/{audit_id}?message=Round 1 drew {size} cards.")
 
 
