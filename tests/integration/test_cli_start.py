@@ -33,6 +33,10 @@ HEAVY = (
     "jinja2",
     "openpyxl",
     "python_calamine",
+    "statsmodels",
+    "pandas",
+    "msgspec",
+    "isal",
     "papertally.law.schema",
     "papertally.law.rules",
 )
@@ -141,3 +145,17 @@ def test_store_brings_every_table_into_the_metadata() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert {"elections", "audits", "audit_sample", "users", "recounts"} <= set(done.stdout.split())
+
+
+def test_version_is_answered_without_parsing_so_without_pydantic() -> None:
+    """Typer imports pydantic (about 0.1 s) to convert options when it parses any command."""
+    done = _python(
+        "import sys\n"
+        "from papertally.cli.main import main\n"
+        "sys.argv = ['papertally', 'version']\n"
+        "main()\n"
+        "print(*[m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core')])"
+    )
+    assert done.returncode == 0, done.stderr
+    version, _, loaded = done.stdout.partition("\n")
+    assert version.strip() and loaded.strip() == ""
