@@ -30,6 +30,13 @@ MANIFEST_HELP = "Ballot manifest as [COUNTY=]FILE; repeat per county, pooled cou
 TALLIES_HELP = (
     "A pooled county's batch tallies of the contest as COUNTY=FILE (Batch Name, choices)."
 )
+CVRS_OPTION = typer.Option(..., "--cvrs", help=CVRS_HELP)
+MANIFEST_OPTION = typer.Option(..., "--manifest", "-m", help=MANIFEST_HELP)
+TALLIES_OPTION = typer.Option([], "--batch-tallies", help=TALLIES_HELP)
+CONTEST_OPTION = typer.Option(..., "--contest", help="The contest to audit.")
+RISK_LIMIT_OPTION = typer.Option(0.05, "--risk-limit", help="The risk limit.")
+WINNERS_OPTION = typer.Option(None, "--winners", min=1, help="Seats (default: 1).")
+"""Options every ``oneaudit`` command takes (the files and the contest)."""
 
 
 def _audit(
@@ -95,12 +102,12 @@ def plan_json(audit: ComparisonAudit) -> dict[str, Any]:
 @app.command("plan")
 @user_errors
 def plan(
-    cvrs: list[str] = typer.Option(..., "--cvrs", help=CVRS_HELP),
-    manifest: list[str] = typer.Option(..., "--manifest", "-m", help=MANIFEST_HELP),
-    batch_tallies: list[str] = typer.Option([], "--batch-tallies", help=TALLIES_HELP),
-    contest: str = typer.Option(..., "--contest", help="The contest to audit."),
-    risk_limit: float = typer.Option(0.05, "--risk-limit", help="The risk limit."),
-    winners: int | None = typer.Option(None, "--winners", min=1, help="Seats (default: 1)."),
+    cvrs: list[str] = CVRS_OPTION,
+    manifest: list[str] = MANIFEST_OPTION,
+    batch_tallies: list[str] = TALLIES_OPTION,
+    contest: str = CONTEST_OPTION,
+    risk_limit: float = RISK_LIMIT_OPTION,
+    winners: int | None = WINNERS_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
 ) -> None:
     """Plan the OneAudit by simulation (mean and quantiles of the cards it needs) beside the
@@ -142,12 +149,12 @@ def plan(
 @user_errors
 def sample(
     seed: str = typer.Option(..., "--seed", help="The public random seed (20+ dice digits)."),
-    cvrs: list[str] = typer.Option(..., "--cvrs", help=CVRS_HELP),
-    manifest: list[str] = typer.Option(..., "--manifest", "-m", help=MANIFEST_HELP),
-    batch_tallies: list[str] = typer.Option([], "--batch-tallies", help=TALLIES_HELP),
-    contest: str = typer.Option(..., "--contest", help="The contest to audit."),
-    risk_limit: float = typer.Option(0.05, "--risk-limit", help="The risk limit."),
-    winners: int | None = typer.Option(None, "--winners", min=1, help="Seats (default: 1)."),
+    cvrs: list[str] = CVRS_OPTION,
+    manifest: list[str] = MANIFEST_OPTION,
+    batch_tallies: list[str] = TALLIES_OPTION,
+    contest: str = CONTEST_OPTION,
+    risk_limit: float = RISK_LIMIT_OPTION,
+    winners: int | None = WINNERS_OPTION,
     size: int | None = typer.Option(
         None, "--size", "-n", min=1, help="Cards to draw (default: the OneAudit plan)."
     ),
@@ -176,15 +183,15 @@ def sample(
 @user_errors
 def risk(
     seed: str = typer.Option(..., "--seed", help="The public random seed of the sample."),
-    cvrs: list[str] = typer.Option(..., "--cvrs", help=CVRS_HELP),
-    manifest: list[str] = typer.Option(..., "--manifest", "-m", help=MANIFEST_HELP),
+    cvrs: list[str] = CVRS_OPTION,
+    manifest: list[str] = MANIFEST_OPTION,
     mvrs: Path = typer.Option(
         ..., "--mvrs", help="The auditors' readings: card_id,contest,choices (as audit risk)."
     ),
-    batch_tallies: list[str] = typer.Option([], "--batch-tallies", help=TALLIES_HELP),
-    contest: str = typer.Option(..., "--contest", help="The contest to audit."),
-    risk_limit: float = typer.Option(0.05, "--risk-limit", help="The risk limit."),
-    winners: int | None = typer.Option(None, "--winners", min=1, help="Seats (default: 1)."),
+    batch_tallies: list[str] = TALLIES_OPTION,
+    contest: str = CONTEST_OPTION,
+    risk_limit: float = RISK_LIMIT_OPTION,
+    winners: int | None = WINNERS_OPTION,
     size: int | None = typer.Option(None, "--size", "-n", min=1, help="Round 1's size, if set."),
     as_json: bool = typer.Option(False, "--json", help="Print the measurement as JSON."),
     csv_out: Path | None = typer.Option(
