@@ -269,3 +269,20 @@ def test_rules_show_unknown_eras_standing_and_session_laws() -> None:
     assert json.loads(out)["unknown_eras"][0]["effective_to"] == "2018-09-26"
     code, out = _law("rules", "--state", "VT", "--date", "2012-11-06")
     assert code == 2 and "unknown era" in out and "does not guess" in out
+
+
+def test_targeted_petition_for_named_wards(wi_2016: Path) -> None:
+    """A petition for named wards (Wis. Stat. § 9.01 allows wards): the $5-per-ward fee of the
+    pre-2015 law counts only the wards named."""
+    base = ["check", "--state", "WI", "--date", "2011-04-05", "--office", "statewide",
+            str(wi_2016)]  # fmt: skip
+    code, out = _law(*base, "--wards", "Ward 1", "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["wards"] == ["Ward 1"] and data["request"]["fee"]["amount"] == 5
+    assert "1 wards named with --wards" in data["request"]["fee"]["arithmetic"]
+    code, out = _law(*base, "--wards", "Ward 9")
+    assert code == 2 and "ward or precinct 'Ward 9' is not a unit" in out
+    code, out = _law("check", "--state", "VT", "--date", "2006-11-07", "--office", "statewide",
+                     str(wi_2016), "--wards", "Ward 1")  # fmt: skip
+    assert code == 2 and "does not allow a recount petition for named wards" in out

@@ -87,9 +87,9 @@ def _print_assessment(a: RecountAssessment) -> None:
         f"({a.margin_pct_of_office:.4f}% of all votes for the office)"
     )
     console.print(f"Rule {a.rule_id} ({a.rule_range}); {a.citation}", markup=False)
-    if a.counties:
+    if a.counties or a.wards:
         console.print(
-            f"Targeted petition: {', '.join(a.counties)} only (partial recounts: "
+            f"Targeted petition: {', '.join([*a.counties, *a.wards])} only (partial recounts: "
             f"{a.request.partial.replace('_', ' ')})",
             markup=False,
         )
@@ -136,6 +136,25 @@ def _check_counties(names: list[str], known: set[str], where: str) -> list[str]:
     return out
 
 
+def _check_units(names: list[str], election: Election, contest: str, where: str) -> list[str]:
+    """Return the unit ids named (by id ``county|name`` or by a name unique in the file)."""
+    picked = election.counts_of(contest)[0]
+    by_name: dict[str, list[str]] = {}
+    for uid in picked.units:
+        by_name.setdefault(election.units[uid].name.casefold(), []).append(uid)
+        by_name.setdefault(uid.casefold(), []).append(uid)
+    out: list[str] = []
+    for name in (n.strip() for item in names for n in item.split(",")):
+        if not name:
+            continue
+        found = by_name.get(name.casefold(), [])
+        if len(found) != 1:
+            what = "names several units (give county|name)" if found else "is not a unit"
+            raise PapertallyError(f"ward or precinct {name!r} {what} in {where}")
+        out.append(found[0])
+    return out
+
+
 @app.command()
 @user_errors
 def check(
@@ -157,6 +176,9 @@ def check(
     ballots: int | None = typer.Option(None, "--ballots", help="Ballots cast (with --votes)."),
     counties: list[str] = typer.Option(
         [], "--counties", help="Petition for these counties only (comma-separated or repeated)."
+    ),
+    wards: list[str] = typer.Option(
+        [], "--wards", help="Petition for these wards/precincts only (names or ids in the file)."
     ),
     precincts: int | None = typer.Option(
         None, "--precincts", help="Precincts (or wards) a per-unit fee counts."
@@ -203,13 +225,16 @@ def check(
         precincts is not None
     ) else None  # fmt: skip
     chosen: list[str] = []
+    named_wards: list[str] = []
     if results is not None and votes:
         raise PapertallyError("give a results file or --votes, not both")
     if results is None:
         if not votes:
             raise PapertallyError("give a results file or --votes NAME=N (repeated)")
-        if counties:
-            raise PapertallyError("--counties needs a results file, to know the state's counties")
+        if counties or wards:
+            raise PapertallyError(
+                "--counties and --wards need a results file, to know the state's units"
+            )
         from papertally.cli.audit_stats import parse_votes
 
         totals_map = parse_votes(votes)
@@ -231,10 +256,14 @@ def check(
                 if level in {"precinct", "ward"}:
                     units = UnitCount(len(inside), level, f"{len(inside):,} {level}s of "
                                       f"{', '.join(chosen)} in the results file")  # fmt: skip
+        named = _check_units(wards, election, totals.contest, str(results))
+        if named and units is None and level in {"precinct", "ward"}:
+            units = UnitCount(len(named), level, f"{len(named):,} {level}s named with --wards")
+        named_wards = [election.units[u].name for u in named]
         totals = replace(totals, unit_level=level)
     assessment = assess_recount(
         totals, state, when, office_type, parse_election_type(election_type), candidate, anchors,
-        units=units, counties=chosen, method=method,
+        units=units, counties=chosen, method=method, wards=named_wards,
     )  # fmt: skip
     if as_json:
         print_json(assessment.to_dict())

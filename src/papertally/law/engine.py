@@ -173,6 +173,8 @@ class RecountAssessment:
     uncertain: list[str] = field(default_factory=list)
     counties: list[str] = field(default_factory=list)
     """The counties a targeted petition covers (empty: the whole contest)."""
+    wards: list[str] = field(default_factory=list)
+    """The wards or precincts a targeted petition names (empty: the whole contest)."""
 
     @property
     def automatic_stages(self) -> list[str]:
@@ -458,6 +460,7 @@ def assess_recount(
     units: UnitCount | None = None,
     counties: list[str] | None = None,
     method: str | None = None,
+    wards: list[str] | None = None,
 ) -> RecountAssessment:
     """Answer every recount question for one contest under the law in force on ``election_date``.
 
@@ -465,8 +468,9 @@ def assess_recount(
     dates of the canvass, certification, request or order, to turn deadlines into dates; the rule
     files also record such dates for some past elections. ``units`` is the number of precincts
     or wards a per-unit fee counts (see :func:`_unit_count`); ``counties`` limits a petition to
-    those counties where the state allows partial recounts; ``method`` (``machine`` or
-    ``manual``) picks the per-ballot rate where the fee depends on it.
+    those counties where the state allows partial recounts, ``wards`` to named wards or
+    precincts; ``method`` (``machine`` or ``manual``) picks the per-ballot rate where the fee
+    depends on it.
     """
     code = state_code(state)
     office_type = office if isinstance(office, OfficeType) else parse_office(office)
@@ -485,6 +489,11 @@ def assess_recount(
         raise PapertallyError(
             f"{STATE_NAMES[code]} does not allow a recount petition for only some counties "
             f"({rule.citation}); leave out --counties"
+        )
+    if wards and route is not None and route.partial in {"none", "counties"}:
+        raise PapertallyError(
+            f"{STATE_NAMES[code]} does not allow a recount petition for named wards or precincts "
+            f"({rule.citation}); leave out --wards"
         )
     moot = {st.name for st in rule.automatic if st.replaces_requests}
     triggered = next((st for st in stages if st.triggered and st.name in moot), None)
@@ -538,6 +547,7 @@ def assess_recount(
         findings=findings,
         uncertain=uncertain,
         counties=list(counties or []),
+        wards=list(wards or []),
     )
 
 
