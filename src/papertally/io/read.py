@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from xml.etree import ElementTree
 
 from papertally.bulk import cyclic_gc_paused
 from papertally.errors import FileLocation, InputFileError, PapertallyError
@@ -65,9 +64,6 @@ def structured_format(path: Path) -> str | None:
     Judged by the root element (XML) or the first kilobytes (JSON); a cast vote record report
     or another XML or JSON document is refused, naming what it is.
     """
-    from papertally.io.clarity import CLARITY_FORMAT
-    from papertally.io.nist_err import NIST_ERR_FORMAT
-
     where = FileLocation(str(path))
     try:
         with path.open("rb") as stream:
@@ -77,6 +73,8 @@ def structured_format(path: Path) -> str | None:
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     root = ""
     if text.startswith(b"<"):
+        from xml.etree import ElementTree
+
         try:
             for _, element in ElementTree.iterparse(path, events=("start",)):
                 root = element.tag.rsplit("}", 1)[-1]
@@ -94,6 +92,9 @@ def structured_format(path: Path) -> str | None:
             root = "?"
     else:
         return None
+    from papertally.io.clarity import CLARITY_FORMAT
+    from papertally.io.nist_err import NIST_ERR_FORMAT
+
     if root == "ElectionReport":
         return NIST_ERR_FORMAT
     if root == "ElectionResult":
