@@ -56,7 +56,7 @@ def test_a_statewide_recount_in_the_browser(server: str, browser: object, tmp_pa
     admin.fill("#import-form input[name=name]", "2016 General Election")
     admin.click("#import-form button[type=submit]")
     assert "Imported election 1" in admin.inner_text("#admin-message")
-    admin.fill("#open-recount-form input[name=contest]", "President")
+    admin.select_option("#open-recount-form select[name=contest]", "President")
     admin.fill("#open-recount-form input[name=deadline]", "2099-12-12")
     admin.click("#open-recount-form button[type=submit]")
     assert "Recount of President" in admin.inner_text("h1")
