@@ -274,3 +274,13 @@ def test_montana_2006_senate_and_nebraska_2012() -> None:
     assert close.request.may_request and close.request.free
     ne = assess_recount(two(100_000, 99_100), "NE", date(2012, 11, 6), "us_house")
     assert ne.rule_id == "ne-2010" and ne.automatic_stages == ["automatic recount"]
+
+
+def test_alabama_automatic_recount_in_general_elections_from_2010() -> None:
+    """Code of Ala. § 17-16-20 (CEIMN, 2010-10-21): automatic recount of a general election at
+    0.5% or less, waivable; not in primaries (Attorney General, June 2010)."""
+    general = assess_recount(two(100_000, 99_600), "AL", date(2010, 11, 2), "governor")
+    assert general.rule_id == "al-2010" and general.automatic_stages == ["automatic recount"]
+    primary = assess_recount(two(100_000, 99_600), "AL", date(2012, 3, 13), "state_house",
+                             "primary")  # fmt: skip
+    assert primary.automatic_stages == []
