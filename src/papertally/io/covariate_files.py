@@ -216,3 +216,24 @@ def _number(table: Table, sheet: Sheet, index: int, column: str, cell: Cell) -> 
             table.at(sheet, index, column), f"expected a finite number, found {text!r}"
         )
     return value
+
+
+def covariate_kind(path: str | Path) -> str | None:
+    """Return ``"el190"``, ``"equipment"`` or ``"covariates"`` from a file's header, else ``None``.
+
+    Lets a form take every file of a screening in one field: the header says what each is.
+    """
+    table = load_table(path)
+    checks = (
+        ("el190", ["County", "Municipality", *EL190_COLUMNS.values()]),
+        ("equipment", ["County", "Municipality", *EQUIPMENT_COLUMNS.values()]),
+        ("covariates", ["unit id"]),
+        ("covariates", ["unit_id"]),
+    )
+    for kind, required in checks:
+        try:
+            _find_header(table, required)
+        except InputFileError:
+            continue
+        return kind
+    return None

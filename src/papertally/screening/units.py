@@ -92,7 +92,8 @@ class CovariateTable:
             found = mains.get(key.partition("|")[2], [])
             if key not in self.labels and len(found) == 1:
                 self.labels[key] = {k: v for k, v in self.labels[found[0]].items() if k != "hindi"}
-                self.locations[key] = self.locations[found[0]]
+                if found[0] in self.locations:
+                    self.locations[key] = self.locations[found[0]]
                 filled.append(key)
         return filled
 

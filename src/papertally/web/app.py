@@ -22,7 +22,16 @@ from papertally import __version__
 from papertally.errors import PapertallyError
 from papertally.store.files import FileStore
 from papertally.store.users import ThrottlePolicy
-from papertally.web import account_pages, api, audit_pages, headers, pages, public_pages, uploads
+from papertally.web import (
+    account_pages,
+    api,
+    audit_pages,
+    headers,
+    pages,
+    public_pages,
+    screen_pages,
+    uploads,
+)
 from papertally.web.access import check_every_route_has_a_rule
 from papertally.web.context import SignInRequired, enforce_access, enforce_csrf, render
 from papertally.web.headers import https_only_from_env
@@ -86,6 +95,7 @@ def create_app(
     app.include_router(account_pages.router)
     app.include_router(api.router)
     app.include_router(audit_pages.router)
+    app.include_router(screen_pages.router)
     uploads.install(app, limits, FileStore.for_url(url))
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     headers.install(app, https_only=https_only or https_only_from_env())

@@ -109,6 +109,52 @@ class PreparedFrame:
         }
 
 
+def classify_files(
+    files: Sequence[tuple[Path, str]], group: GroupRule, party: str = "REP"
+) -> ScreeningInputs:
+    """Build the inputs from files given together, each recognised by its content.
+
+    ``files`` pairs each path with the name to show for it. EL-190, equipment and covariate
+    files are told by their headers; the two results files by their election dates (the
+    earlier is the baseline). Refuses, naming the files, anything else.
+    """
+    from papertally.io import read_results
+    from papertally.io.covariate_files import covariate_kind
+
+    by_kind: dict[str, list[Path]] = {"el190": [], "equipment": [], "covariates": []}
+    results: list[tuple[Any, Path, str]] = []
+    for path, shown in files:
+        kind = covariate_kind(path)
+        if kind is not None:
+            by_kind[kind].append(path)
+            continue
+        results.append((read_results([path]).election.date, path, shown))
+    if len(results) != 2:
+        raise PapertallyError(
+            f"give two results files (the election and its baseline), found {len(results)}"
+            + (f": {', '.join(r[2] for r in results)}" if results else "")
+        )
+    for kind in ("el190", "equipment"):
+        if len(by_kind[kind]) > 1:
+            raise PapertallyError(f"give at most one {kind} file, found {len(by_kind[kind])}")
+    (day_a, path_a, shown_a), (day_b, path_b, shown_b) = results
+    if day_a is None or day_b is None or day_a == day_b:
+        raise PapertallyError(
+            f"cannot tell which of {shown_a} and {shown_b} is the baseline: their election "
+            "dates are missing or the same"
+        )
+    now, baseline = (path_a, path_b) if day_a > day_b else (path_b, path_a)
+    return ScreeningInputs(
+        results=now,
+        baseline=baseline,
+        el190=by_kind["el190"][0] if by_kind["el190"] else None,
+        equipment=by_kind["equipment"][0] if by_kind["equipment"] else None,
+        covariates=by_kind["covariates"],
+        party=party,
+        group=group,
+    )
+
+
 def read_covariates(inputs: ScreeningInputs) -> list[CovariateTable]:
     """Read every covariate file of ``inputs`` (EL-190, equipment, generic CSVs)."""
     from papertally.io.covariate_files import read_covariate_csv, read_el190, read_equipment
