@@ -18,7 +18,7 @@ from papertally.audit.contests import ContestSpec
 from papertally.errors import PapertallyError
 from papertally.io.audit_export import audit_export_zip
 from papertally.verify import verify_export
-from papertally.workflows.audit import close_round, start_audit
+from papertally.workflows.audit import audit_report, close_round, start_audit
 from papertally.workflows.oneaudit import method_choice
 
 
@@ -42,10 +42,14 @@ def test_a_oneaudit_of_a_mixed_election_runs_and_verifies(web: WebSetup, shared_
         if close_round(audits, audit_id, actor="admin"):
             break
     assert audits.audit(audit_id).status == "complete"
+    pooled = [c.batch == NO_CVR_BATCH for c in audits.sample(audit_id)]
+    assert set(pooled) == {True, False}, "linked and pooled cards sampled"
     measured = audits.rounds(audit_id)[-1].measurement
     assert measured is not None
     (result,) = measured["contests"]
     assert result["confirmed"] and result["risk"] <= 0.1
+    (reported,) = audit_report(audits, audit_id).contests
+    assert reported.conclusion.startswith("confirmed")
     verification = verify_export(audit_export_zip(audits.export_contents(audit_id)))
     assert verification.ok, verification.to_json()
 
