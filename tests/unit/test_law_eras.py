@@ -284,3 +284,13 @@ def test_alabama_automatic_recount_in_general_elections_from_2010() -> None:
     primary = assess_recount(two(100_000, 99_600), "AL", date(2012, 3, 13), "state_house",
                              "primary")  # fmt: skip
     assert primary.automatic_stages == []
+
+
+def test_new_york_before_and_after_the_2021_automatic_hand_recount() -> None:
+    """Before 2021 New York had no automatic recount in close elections (The Citizen, Auburn,
+    2019-12-16); from 2021-01-01 a hand recount at 20 votes or 0.5% (NewsChannel 9, 2020-12-31)."""
+    close = two(100_000, 99_900)
+    before = assess_recount(close, "NY", date(2020, 11, 3), "us_house")
+    assert before.rule_id == "ny-pre2021" and before.tier == "barred"
+    after = assess_recount(close, "NY", date(2022, 11, 8), "us_house")
+    assert after.rule_id == "ny-2021" and after.automatic_stages == ["automatic hand recount"]
