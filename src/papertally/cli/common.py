@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.table import Column, Table
 from rich.text import Text
 
 from papertally.errors import PapertallyError
@@ -72,6 +73,85 @@ def progress_bar(label: str, enabled: bool = True) -> Iterator[Callable[[int, in
             progress.update(task, completed=done, total=total)
 
         yield update
+
+
+WideOption = typer.Option(
+    False, "--wide", help="Show every column in full, however wide the table gets."
+)
+CELL_LINES = 2
+"""At the terminal's width, no table cell takes more than this many lines."""
+
+
+def print_table(table: Table, *, flexible: int | None = None, wide: bool = False) -> None:
+    """Print ``table`` so that no cell wraps over :data:`CELL_LINES` lines at the console width.
+
+    The other columns keep their natural width (they are not wrapped); the cells of the
+    ``flexible`` column (a name) are shortened with "…" to fit two lines of what is left. With
+    ``wide`` nothing is shortened and the table is as wide as its content needs (lines may
+    then exceed the terminal: for a pager or a file).
+    """
+    from rich.measure import Measurement
+
+    if wide:
+        needed = Measurement.get(console, console.options.update_width(10_000), table).maximum
+        width = console.width
+        console.width = max(needed, width)
+        try:
+            console.print(table, crop=False)
+        finally:
+            console.width = width
+        return
+    if flexible is not None:
+        columns = table.columns
+        others = sum(_natural_width(column) for n, column in enumerate(columns) if n != flexible)
+        edges = 3 * len(columns) + 1 if table.box is not None else 2 * len(columns)
+        room = max(console.width - others - edges, 8)
+        for n, column in enumerate(columns):
+            column.no_wrap = n != flexible
+        cells = columns[flexible]._cells
+        columns[flexible]._cells = [_clip(cell, room) for cell in cells]
+    console.print(table)
+
+
+def _natural_width(column: Column) -> int:
+    """Return the widest cell (or header) of a column, in terminal cells."""
+    from rich.text import Text
+
+    texts = [column.header, *column.cells]
+    return max(
+        (
+            max((len(line) for line in _plain(t).split("\n")), default=0)
+            for t in texts
+            if isinstance(t, str | Text)
+        ),
+        default=0,
+    )
+
+
+def _plain(text: str | Text) -> str:
+    from rich.text import Text
+
+    return text.plain if isinstance(text, Text) else Text.from_markup(text).plain
+
+
+def _clip(cell: RenderableType, width: int) -> RenderableType:
+    """Return ``cell`` shortened with "…" to what wraps into :data:`CELL_LINES` lines."""
+    from rich.text import Text
+
+    if not isinstance(cell, str | Text):
+        return cell
+    text = cell.copy() if isinstance(cell, Text) else Text.from_markup(cell)
+    if len(text.wrap(console, width)) <= CELL_LINES:
+        return cell
+    text.right_crop(max(text.cell_len - CELL_LINES * width, 0))
+    while text.cell_len:
+        text.rstrip()
+        probe = text.copy()
+        probe.append("…")
+        if len(probe.wrap(console, width)) <= CELL_LINES:
+            return probe
+        text.right_crop(1)
+    return Text("…")
 
 
 def print_json(data: Any) -> None:

@@ -20,9 +20,11 @@ from rich.table import Table
 
 from papertally.cli.common import (
     DbOption,
+    WideOption,
     console,
     database_url,
     print_json,
+    print_table,
     progress_bar,
     user_errors,
 )
@@ -276,7 +278,9 @@ def inspect_command(files: list[Path] = FilesArgument, json_output: bool = JsonO
 
 
 @user_errors
-def elections_command(db: str | None = DbOption, json_output: bool = JsonOption) -> None:
+def elections_command(
+    db: str | None = DbOption, json_output: bool = JsonOption, wide: bool = WideOption
+) -> None:
     """List the elections in the store."""
     with _open_store(db) as store:
         summaries = store.list_elections()
@@ -300,26 +304,28 @@ def elections_command(db: str | None = DbOption, json_output: bool = JsonOption)
     if not summaries:
         console.print(f"No elections in {_store_name(db)} yet: try [bold]papertally import[/bold].")
         return
-    table = Table("Id", "Name", "Date", "State", "Contests", "Units", "Counts", "Imported")
+    # At 80 columns the name keeps room: contests and counts, and the hour, need --wide.
+    headings = ["Id", "Name", "Date", "State", *(["Contests"] if wide else []), "Units"]
+    table = Table(*headings, *(["Counts"] if wide else []), "Imported")
     for s in summaries:
         table.add_row(
             str(s.id),
             escape(s.name),
             s.date.isoformat() if s.date else "",
             s.state or "",
-            str(s.contests),
+            *([str(s.contests)] if wide else []),
             f"{s.units:,}",
-            str(s.counts),
-            s.created_at.strftime("%Y-%m-%d %H:%M"),
+            *([str(s.counts)] if wide else []),
+            s.created_at.strftime("%Y-%m-%d %H:%M" if wide else "%Y-%m-%d"),
         )
-    console.print(table)
+    print_table(table, flexible=1, wide=wide)
 
 
 # ---------------------------------------------------------------------------------------------
 # reconcile
 
 
-def _print_reconciliation(rec: Reconciliation, top: int) -> None:
+def _print_reconciliation(rec: Reconciliation, top: int, wide: bool = False) -> None:
     console.print(
         f"[bold]{escape(rec.contest)}[/bold]: {escape(rec.from_count)} → {escape(rec.to_count)}",
         highlight=False,
@@ -369,17 +375,25 @@ def _print_reconciliation(rec: Reconciliation, top: int) -> None:
         console.print("[bold green]The outcome stands.[/bold green]")
     largest = rec.largest_changes[:top]
     if largest:
+        # Per-choice columns while they leave the unit name 24 columns, else the votes moved.
+        per_choice = wide or console.width - sum(max(len(c), 7) + 3 for c in rec.choices) >= 50
+        headings = [*map(escape, rec.choices)] if per_choice else ["Votes moved"]
         table = Table("County", "Reporting unit", title="Largest changes")
-        for heading in (*map(escape, rec.choices), "Lead"):
+        for heading in (*headings, "Lead"):
             table.add_column(heading, justify="right")
         for u in largest:
+            moved = [f"{u.change[c]:+,}" for c in rec.choices] if per_choice else [
+                f"{u.votes_changed:,}"
+            ]  # fmt: skip
             table.add_row(
                 escape(u.unit.county),
                 escape(u.unit.name) + (" ⚑" if u.flagged else ""),
-                *(f"{u.change[c]:+,}" for c in rec.choices),
+                *moved,
                 f"{u.margin_change:+,}",
             )
-        console.print(table)
+        print_table(table, flexible=1, wide=wide)
+        if not per_choice:
+            console.print("(--wide shows the change of every choice)", highlight=False)
 
 
 @user_errors
@@ -414,6 +428,7 @@ def reconcile_command(
         help="Flag units whose votes moved by more than this share of their ballots.",
     ),
     top: int = typer.Option(10, min=0, help="How many of the largest changes to print."),
+    wide: bool = WideOption,
     force: bool = typer.Option(
         False, "--force", help="Compare two files even if dates, contests or units differ."
     ),
@@ -480,7 +495,7 @@ def reconcile_command(
         return
     for warning in rec.warnings:
         console.print(f"[bold red]Not comparable:[/bold red] {escape(warning)}", highlight=False)
-    _print_reconciliation(rec, top)
+    _print_reconciliation(rec, top, wide)
     for what, path in written:
         console.print(f"{what}: {escape(str(path))}", highlight=False, soft_wrap=True)
 

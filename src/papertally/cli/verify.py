@@ -6,13 +6,22 @@ from pathlib import Path
 
 import typer
 
-from papertally.cli.common import console, err_console, print_json, progress_bar, user_errors
+from papertally.cli.common import (
+    WideOption,
+    console,
+    err_console,
+    print_json,
+    print_table,
+    progress_bar,
+    user_errors,
+)
 
 
 @user_errors
 def verify(
     export: Path = typer.Argument(..., help="The audit's public export (a .zip from the app)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    wide: bool = WideOption,
 ) -> None:
     """Recompute the sample and every risk measurement of an audit export; exit 1 on a mismatch.
 
@@ -36,7 +45,7 @@ def verify(
                 "[green]matches[/green]" if check.ok else "[bold red]MISMATCH[/bold red]",
                 check.detail,
             )
-        console.print(table)
+        print_table(table, flexible=2, wide=wide)
         first = result.first_mismatch
         if first is None:
             console.print(f"[green]verified:[/green] {export.name} matches in every check")

@@ -305,8 +305,7 @@ def export_log(
         "entries": [{**e.payload(), "entry_hash": e.entry_hash} for e in entries],
     }
     out.write_text(json.dumps(body, indent=1, default=str), encoding="utf-8")
-    table = Table(show_header=False)
-    table.add_row("entries", str(len(entries)))
-    table.add_row("head hash", str(body["head_hash"]))
-    table.add_row("written to", str(out))
-    console.print(table)
+    # Plain lines, not a table: the 64-digit head hash must never be wrapped or cut.
+    console.print(f"entries: {len(entries):,}", highlight=False)
+    console.print(f"head hash: {body['head_hash']}", highlight=False, soft_wrap=True)
+    console.print(f"written to: {out}", highlight=False, markup=False, soft_wrap=True)
