@@ -1,0 +1,119 @@
+"""``papertally screen`` (issue 14): the Wisconsin 2016 acceptance figures on the real data,
+the HTML report and JSON on synthetic files, and user errors as one line with exit status 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.screening_files import write_state
+from typer.testing import CliRunner
+
+from papertally.cli.main import app
+
+runner = CliRunner()
+
+
+def _wisconsin(shared_data: Path) -> list[str]:
+    wi = shared_data / "wi"
+    files = [
+        wi / "2016-11-08_president_recount-canvass_ward.csv",
+        wi / "screening" / "2012-11-06_president_ward.csv",
+        wi / "screening" / "2016-11-08_el-190_election-statistics_municipality.xlsx",
+        wi / "screening" / "voting-equipment-by-municipality_2018-08.csv",
+    ]
+    for path in files:
+        if not path.is_file():
+            pytest.skip(f"{path} is absent")
+    return [str(files[0]), str(files[1]), "--el190", str(files[2]), "--equipment", str(files[3])]
+
+
+def test_wisconsin_2016_edge_vs_other(shared_data: Path) -> None:
+    """Naive Edge-vs-other difference in Trump swing and its size-and-baseline adjusted value,
+    each with a CI and permutation p; the report says which control removes the difference."""
+    args = _wisconsin(shared_data)
+    result = runner.invoke(
+        app, ["screen", *args, "--office", "president", "--permutations", "199", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    s = data["screening"]
+    counts = data["matching"]["counts"]
+    assert counts["matched"] > 1_850 and counts["only_now"] + counts["only_baseline"] < 20
+    assert s["units"] > 1_850 and 800 < s["group_units"] < 950
+    naive, adjusted = s["naive"], s["adjusted"]
+    assert 7 < naive["points"] < 12 and naive["ci_points"][0] > 5
+    assert adjusted["controls"] == ["baseline_share", "log_size"]
+    assert 2 < adjusted["points"] < 7 and adjusted["ci_points"][0] > 0
+    assert naive["permutation_p"] <= 0.01 and adjusted["permutation_p"] <= 0.01
+    fixed = s["ladder"][-1]
+    assert fixed["county_effects"] and fixed["ci_points"][0] < 0 < fixed["ci_points"][1]
+    assert s["removed_by"] == "county fixed effects"
+    assert "removed by county fixed effects" in s["verdict"]
+    d = data["decision"]
+    assert d["margin_votes"] == 22_748 and d["law"]["tier"] == "paid_on_request"
+    assert d["recount"]["days"] == 11
+    sizes = {(a["kind"], a["risk_limit"]): a["first_round"] for a in d["audits"]}
+    assert sizes[("ballot comparison (CLCA)", 0.01)] > sizes[("ballot comparison (CLCA)", 0.05)]
+
+
+def test_html_report_and_text_output(tmp_path: Path) -> None:
+    paths = write_state(tmp_path, 150)
+    report = tmp_path / "screening.html"
+    result = runner.invoke(
+        app,
+        ["screen", str(paths["now"]), str(paths["baseline"]), "--el190", str(paths["el190"]),
+         "--equipment", str(paths["equipment"]), "--permutations", "99", "--html", str(report)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "no controls:" in result.output and "note: This is an association" in result.output
+    html = report.read_text()
+    assert html.count("<svg") >= 4
+    assert "How the estimate moves as controls are added" in html
+    assert "Decision desk" in html and "What this can and cannot show" in html
+
+
+def test_dre_share_group_and_a_generic_control(tmp_path: Path) -> None:
+    paths = write_state(tmp_path, 150)
+    extra = tmp_path / "income.csv"
+    rows = ["county,name,income"]
+    for i, line in enumerate(paths["equipment"].read_text().splitlines()[1:]):
+        county, name = line.split(",")[:2]
+        rows.append(f"{county},{name},{40_000 + 100 * i}")
+    extra.write_text("\n".join(rows) + "\n")
+    result = runner.invoke(
+        app,
+        ["screen", str(paths["now"]), str(paths["baseline"]), "--el190", str(paths["el190"]),
+         "--covariates", str(extra), "--control", "income", "--group", "dre_share>0.3",
+         "--permutations", "0", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["screening"]["group"] == "dre_share > 0.3"
+    assert data["screening"]["group_units"] > 0
+    assert data["screening"]["ladder"][5]["label"] == "+ income"
+    assert data["inputs"]["covariates"] == ["income.csv"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--group", "accessible"], "--group 'accessible': expected COLUMN~TEXT"),
+        (["--control", "income"], "--control income: no covariate file gives it"),
+        (["--party", "GRN"], "party 'GRN' matches 0 choices"),
+        (["--el190", "missing.xlsx"], "missing.xlsx: no such file"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(
+    tmp_path: Path, extra: list[str], message: str
+) -> None:
+    paths = write_state(tmp_path, 40)
+    result = runner.invoke(
+        app,
+        ["screen", str(paths["now"]), str(paths["baseline"]), "--equipment",
+         str(paths["equipment"]), "--permutations", "0", *extra],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
