@@ -21,7 +21,9 @@ from papertally.audit.oneaudit import (
     PairAssorter,
     Pool,
     SupermajorityAssorter,
+    _seen_rows,
     draw_values,
+    one_bets,
     one_prior,
     oneaudit_contest,
     oneaudit_risk,
@@ -245,3 +247,20 @@ def test_many_pools_are_binned_mean_preserving() -> None:
     prior = one_prior(contest)
     assert prior.grid.size < 100
     assert float(np.dot(prior.grid, prior.prior)) == pytest.approx(contest.noerror, rel=2e-3)
+
+
+def test_bets_in_blocks_equal_bets_at_once() -> None:
+    """Going on from the grid weights of earlier draws gives the same bets (the simulation's
+    blocks) as computing every draw at once."""
+    contest = oneaudit_contest(ALICE_BOB, ["Alice"] * 200, table2_pools(900))
+    population = contest.reported_population()
+    x = np.random.default_rng(4).permutation(np.repeat(population.values, population.counts))[:300]
+    prior = one_prior(contest)
+    mu = np.full(x.size, 0.5)
+    whole = one_bets(x, mu, prior)
+    seen = _seen_rows(prior.grid, x[:120]).sum(axis=0)
+    parts = np.concatenate(
+        (one_bets(x[:120], mu[:120], prior), one_bets(x[120:], mu[120:], prior, seen))
+    )
+    assert np.allclose(parts, whole, rtol=1e-9, atol=1e-12)
+    assert whole.max() > 0

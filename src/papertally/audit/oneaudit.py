@@ -520,31 +520,60 @@ def _kelly(weights: FloatArray, grid: FloatArray, mu: FloatArray, cap: FloatArra
     return np.asarray(np.where(slope(np.zeros(mu.size)) > 0, bets, 0.0), dtype=np.float64)
 
 
-def one_bets(values: FloatArray, means: FloatArray, prior: OneBetting) -> FloatArray:
+def _seen_rows(grid: FloatArray, values: FloatArray) -> FloatArray:
+    """Return each value spread onto the grid, one row per value (see :func:`_spread`)."""
+    k, t = _spread(grid, np.clip(values, grid[0], grid[-1]))
+    rows = np.arange(values.size)
+    seen = np.zeros((values.size, grid.size))
+    seen[rows, k] += 1.0 - t
+    seen[rows, k + 1] += t
+    return seen
+
+
+def one_bets(
+    values: FloatArray,
+    means: FloatArray,
+    prior: OneBetting,
+    seen_before: FloatArray | None = None,
+) -> FloatArray:
     """Return the bet ``λ_j`` for each draw; ``λ_j`` uses only draws ``1 … j−1``.
 
     The Kelly bet for the mixture of the prior (weight :attr:`OneBetting.weight` draws) and the
     ``B`` values seen before draw ``j`` (each spread onto the grid), capped at
     ``(1 − f)/μ_j``; 0 where the null mean ``μ_j`` is outside ``(0, 2a)`` (the martingale
-    decides those draws itself).
+    decides those draws itself). ``seen_before``: the grid weights of earlier draws, to go on
+    from them (the same bets as computing all draws at once).
     """
     x = np.asarray(values, dtype=np.float64)
     mu = np.asarray(means, dtype=np.float64)
-    n = x.size
-    if n == 0:
+    if x.size == 0:
         return np.zeros(0)
-    k, t = _spread(prior.grid, np.clip(x, prior.grid[0], prior.grid[-1]))
-    seen = np.zeros((n, prior.grid.size))
-    rows = np.arange(n)
-    seen[rows, k] += 1.0 - t
-    seen[rows, k + 1] += t
+    seen = _seen_rows(prior.grid, x)
     before = np.cumsum(seen, axis=0) - seen
+    if seen_before is not None:
+        before += seen_before[None, :]
     weights = prior.weight * prior.prior[None, :] + before
     live = (mu > 0) & (mu < prior.grid[-1])
     safe_mu = np.where(live, mu, 0.5)
     cap = (1.0 - prior.min_factor) / safe_mu
     bets = _kelly(weights / weights.sum(axis=1, keepdims=True), prior.grid, safe_mu, cap)
     return np.asarray(np.where(live, bets, 0.0), dtype=np.float64)
+
+
+def _null_path(
+    x: FloatArray, contest: OneAuditContest
+) -> tuple[FloatArray, NDArray[np.bool_], float]:
+    """Return the null means ``μ_j`` of the draws, where the null is decided, and ``mu0``."""
+    population = contest.cards
+    mu0 = null_mean(population)
+    mu, impossible, certain = decide_nulls(
+        x,
+        null_means(x, population=population, mu0=mu0),
+        remaining_before(x.size, population),
+        population=population,
+        upper_bound=contest.b_upper_bound,
+    )
+    return mu, impossible | certain, mu0
 
 
 def oneaudit_martingale(
@@ -557,16 +586,11 @@ def oneaudit_martingale(
     :func:`papertally.audit.comparison.null_mean`).
     """
     x = np.asarray(values, dtype=np.float64)
-    population = contest.cards
-    mu0 = null_mean(population)
-    mu = null_means(x, population=population, mu0=mu0)
-    upper = contest.b_upper_bound
-    mu, impossible, certain = decide_nulls(
-        x, mu, remaining_before(x.size, population), population=population, upper_bound=upper
+    mu, decided, mu0 = _null_path(x, contest)
+    bets = np.where(decided, 0.0, one_bets(x, mu, prior or one_prior(contest)))
+    return betting_martingale(
+        x, bets, population=contest.cards, mu0=mu0, upper_bound=contest.b_upper_bound
     )
-    bets = one_bets(x, mu, prior or one_prior(contest))
-    bets = np.where(impossible | certain, 0.0, bets)
-    return betting_martingale(x, bets, population=population, mu0=mu0, upper_bound=upper)
 
 
 def oneaudit_risk(
@@ -611,6 +635,9 @@ def draw_values(contest: OneAuditContest, draws: Sequence[OneAuditDraw]) -> Floa
 
 SIMULATION_SEED = 20_230_306
 """Default seed of the OneAudit simulations (fixed: the same question gets the same answer)."""
+SIMULATION_BLOCK = 64
+"""Draws whose bets a simulated audit computes first; each later block is half the draws so
+far (at least this many)."""
 
 
 def _first_stop(martingale: FloatArray, risk_limit: float) -> int | None:
@@ -653,13 +680,30 @@ def oneaudit_sample_sizes(
     sizes = np.empty(trials, dtype=np.int64)
     for trial in range(trials):
         drawn = rng.choice(n, size=start, replace=False)
+        x = values[np.searchsorted(ends, drawn, side="right")]
+        bets = np.zeros(0)
+        seen = np.zeros(prior.grid.size)
+        done = 0
         while True:
-            x = values[np.searchsorted(ends, drawn, side="right")]
-            stop = _first_stop(oneaudit_martingale(x, contest, prior=prior), risk_limit)
-            if stop is not None or drawn.size >= n:
+            # Bets block by block, each going on from the weights of the draws before it, so
+            # that draws past the stopping point are barely computed (same bets as at once).
+            if done == drawn.size:  # every card drawn so far is used: draw as many again
+                rest = np.setdiff1d(np.arange(n), drawn, assume_unique=True)
+                more = rng.choice(rest, size=min(drawn.size, rest.size), replace=False)
+                drawn = np.concatenate((drawn, more))
+                x = values[np.searchsorted(ends, drawn, side="right")]
+            end = min(drawn.size, done + max(SIMULATION_BLOCK, done // 2))
+            prefix = x[:end]
+            mu, decided, mu0 = _null_path(prefix, contest)
+            block = one_bets(prefix[done:end], mu[done:end], prior, seen)
+            bets = np.concatenate((bets, np.where(decided[done:end], 0.0, block)))
+            seen += _seen_rows(prior.grid, prefix[done:end]).sum(axis=0)
+            path = betting_martingale(
+                prefix, bets, population=n, mu0=mu0, upper_bound=contest.b_upper_bound
+            )
+            stop = _first_stop(path, risk_limit)
+            if stop is not None or end >= n:
                 sizes[trial] = stop if stop is not None else n
                 break
-            rest = np.setdiff1d(np.arange(n), drawn, assume_unique=True)
-            more = rng.choice(rest, size=min(drawn.size, rest.size), replace=False)
-            drawn = np.concatenate((drawn, more))
+            done = end
     return np.sort(sizes)
