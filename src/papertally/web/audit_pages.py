@@ -224,6 +224,19 @@ def _audit_zone(state: str, zone: str) -> str:
 @requires(Access.STATE_READ)
 def audit_page(request: Request, audit_id: int, message: str | None = None) -> Any:
     """The audit: contests, files and their hashes, seed, rounds and the risk measured."""
+    return _audit_page(request, audit_id, message=message)
+
+
+def _audit_page(
+    request: Request,
+    audit_id: int,
+    *,
+    message: str | None = None,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Any:
+    """Render the audit; after a refused step, with its form's values and the message."""
     audits = audit_store(request)
     audit = audits.audit(audit_id)
     sample = audits.sample(audit_id)
@@ -255,10 +268,13 @@ def audit_page(request: Request, audit_id: int, message: str | None = None) -> A
         audit_types=AUDIT_TYPES,
         settings=audits.settings(audit_id),
         message=message,
+        typed=typed or {},
+        errors=errors or {},
+        status_code=status_code,
     )
 
 
-@router.post("/audits/{audit_id}/contests")
+@router.post("/audits/{audit_id}/contests", response_class=HTMLResponse)
 @requires(Access.ADMINISTRATOR)
 def add_contest(
     request: Request,
@@ -268,20 +284,32 @@ def add_contest(
     risk_limit: FormText,
     winners: OptionalFormText = None,
     reported: OptionalFormText = None,
-) -> Response:
+) -> Any:
     """Add a contest with its audit type and risk limit (in per cent or as a fraction); a
     polling contest without CVRs and a hybrid contest take their reported votes typed in,
-    ``Choice = votes`` a line."""
+    ``Choice = votes`` a line. A refused contest comes back in its form with the message."""
     who = require_principal(request)
-    audit_store(request).add_contest(
-        audit_id,
-        name,
-        audit_type,
-        _risk_limit(risk_limit),
-        winners=_whole(winners or "1", "winners"),
-        reported=_reported_votes(reported or ""),
-        actor=who.username,
-    )
+    try:
+        audit_store(request).add_contest(
+            audit_id,
+            name,
+            audit_type,
+            _risk_limit(risk_limit),
+            winners=_whole(winners or "1", "winners"),
+            reported=_reported_votes(reported or ""),
+            actor=who.username,
+        )
+    except PapertallyError as error:
+        typed = {
+            "name": name,
+            "audit_type": audit_type,
+            "risk_limit": risk_limit,
+            "winners": winners or "",
+            "reported": reported or "",
+        }
+        return _audit_page(
+            request, audit_id, typed=typed, errors={"contest": str(error)}, status_code=400
+        )
     return _see_other(f"/audits/{audit_id}")
 
 
@@ -360,43 +388,44 @@ async def upload_file(request: Request, audit_id: int, county_id: int) -> Respon
     )
 
 
-@router.post("/audits/{audit_id}/publish")
+@router.post("/audits/{audit_id}/publish", response_class=HTMLResponse)
 @requires(Access.ADMINISTRATOR)
-def publish(request: Request, audit_id: int) -> Response:
+def publish(request: Request, audit_id: int) -> Any:
     """Freeze the files and publish their SHA-256 hashes (before the seed)."""
     who = require_principal(request)
     audits = audit_store(request)
-    audit = audits.audit(audit_id)
-    files = AuditFiles.read(audits.file_contents(audit_id), audit.counties)
-    audits.publish(audit_id, actor=who.username, findings=files.findings())
+    try:
+        audit = audits.audit(audit_id)
+        files = AuditFiles.read(audits.file_contents(audit_id), audit.counties)
+        audits.publish(audit_id, actor=who.username, findings=files.findings())
+    except PapertallyError as error:
+        return _audit_page(request, audit_id, errors={"publish": str(error)}, status_code=400)
     return _see_other(f"/audits/{audit_id}")
 
 
-@router.post("/audits/{audit_id}/seed")
+@router.post("/audits/{audit_id}/seed", response_class=HTMLResponse)
 @requires(Access.ADMINISTRATOR)
-def enter_seed(
-    request: Request, audit_id: int, seed: FormText, hybrid_method: OptionalFormText = None
-) -> Response:
-    """Enter the dice seed; the engine sizes and draws round 1. ``hybrid_method`` (hybrid
-    contests): ``fewest`` (OneAudit or SUITE, whichever plans fewer cards), ``oneaudit`` or
-    ``suite`` (the default when not given)."""
+def enter_seed(request: Request, audit_id: int, seed: FormText) -> Any:
+    """Enter the dice seed; the engine sizes and draws round 1."""
     who = require_principal(request)
-    size = start_audit(
-        audit_store(request),
-        audit_id,
-        seed,
-        actor=who.username,
-        hybrid_method=hybrid_method or "suite",
-    )
+    try:
+        size = start_audit(audit_store(request), audit_id, seed, actor=who.username)
+    except PapertallyError as error:
+        return _audit_page(
+            request, audit_id, typed={"seed": seed}, errors={"seed": str(error)}, status_code=400
+        )
     return _see_other(f"/audits/{audit_id}?message=Round 1 drew {size} cards.")
 
 
-@router.post("/audits/{audit_id}/rounds/close")
+@router.post("/audits/{audit_id}/rounds/close", response_class=HTMLResponse)
 @requires(Access.ADMINISTRATOR)
-def close_round_page(request: Request, audit_id: int) -> Response:
+def close_round_page(request: Request, audit_id: int) -> Any:
     """Measure the risk after the round; complete the audit or start the next round."""
     who = require_principal(request)
-    done = close_round(audit_store(request), audit_id, actor=who.username)
+    try:
+        done = close_round(audit_store(request), audit_id, actor=who.username)
+    except PapertallyError as error:
+        return _audit_page(request, audit_id, errors={"close": str(error)}, status_code=400)
     note = "The audit is complete." if done else "The risk limit is not met: a new round started."
     return _see_other(f"/audits/{audit_id}?message={note}")
 

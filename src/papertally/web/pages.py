@@ -514,6 +514,19 @@ def county_page(request: Request, recount_id: int, county_id: int, q: str | None
     name: Dane County has 225 wards); recounted or not, changes, balance; the county's steps.
 
     Under a blind tally the canvass of a ward not yet recounted is not shown."""
+    return _county_page(request, recount_id, q=q)
+
+
+def _county_page(
+    request: Request,
+    recount_id: int,
+    *,
+    q: str | None = None,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Any:
+    """Render a county's page; after a refused step, with the message beside its form."""
     county = require_county(request)
     svc = services(request)
     view = svc.recount_view(recount_id)
@@ -575,10 +588,13 @@ def county_page(request: Request, recount_id: int, county_id: int, q: str | None
         ward_count=len(every_ward),
         missing=svc.missing_wards(recount_id, county),
         awaiting=awaiting,
+        typed=typed or {},
+        errors=errors or {},
+        status_code=status_code,
     )
 
 
-@router.post("/recounts/{recount_id}/counties/{county_id}/plan")
+@router.post("/recounts/{recount_id}/counties/{county_id}/plan", response_class=HTMLResponse)
 @requires(Access.COUNTY_WRITE)
 def county_plan(
     request: Request,
@@ -586,14 +602,25 @@ def county_plan(
     county_id: int,
     method: OptionalFormText = None,
     cost_estimate: OptionalFormText = None,
-) -> Response:
-    """Record the county's recount method and cost estimate (dollars)."""
+) -> Any:
+    """Record the county's recount method and cost estimate (dollars); a refused amount comes
+    back beside its field, as typed."""
     who = require_principal(request)
     county = require_county(request)
-    cents = _dollars_to_cents(cost_estimate) if cost_estimate else None
-    services(request).recounts.set_county_plan(
-        recount_id, county, actor=who.username, method=method or None, cost_estimate_cents=cents
-    )
+    try:
+        cents = _dollars_to_cents(cost_estimate) if cost_estimate else None
+        services(request).recounts.set_county_plan(
+            recount_id,
+            county,
+            actor=who.username,
+            method=method or None,
+            cost_estimate_cents=cents,
+        )
+    except PapertallyError as error:
+        typed = {"method": method or "", "cost_estimate": cost_estimate or ""}
+        return _county_page(
+            request, recount_id, typed=typed, errors={"plan": str(error)}, status_code=400
+        )
     return _see_other(f"/recounts/{recount_id}/counties/{county_id}")
 
 
@@ -615,24 +642,29 @@ def _dollars_to_cents(text: str) -> int:
     return int(whole) * 100 + int(cents)
 
 
-@router.post("/recounts/{recount_id}/counties/{county_id}/submit")
+@router.post("/recounts/{recount_id}/counties/{county_id}/submit", response_class=HTMLResponse)
 @requires(Access.CLERK)
-def submit_county(request: Request, recount_id: int, county_id: int) -> Response:
-    """Submit the county's recount to the state once every ward has a tally."""
+def submit_county(request: Request, recount_id: int, county_id: int) -> Any:
+    """Submit the county's recount to the state once every ward has a tally (and, with double
+    entry, every sheet its second entry); a refusal is shown on the county's page."""
     who = require_principal(request)
     county = require_county(request)
     svc = services(request)
-    missing = svc.missing_wards(recount_id, county)
-    names = ", ".join(m.partition("|")[2] for m in missing[:5]) + ("…" if len(missing) > 5 else "")
-    require(not missing, f"{len(missing)} wards have no tally sheet yet: {names}")
-    part = svc.recounts.county(recount_id, county)
-    if part.status.value == "not started":
+    try:
+        missing = svc.missing_wards(recount_id, county)
+        names = ", ".join(m.partition("|")[2] for m in missing[:5])
+        more = "…" if len(missing) > 5 else ""
+        require(not missing, f"{len(missing)} wards have no tally sheet yet: {names}{more}")
+        part = svc.recounts.county(recount_id, county)
+        if part.status.value == "not started":
+            svc.recounts.county_step(
+                recount_id, county, CountyAction.START, actor=who.username, role=who.role
+            )
         svc.recounts.county_step(
-            recount_id, county, CountyAction.START, actor=who.username, role=who.role
+            recount_id, county, CountyAction.SUBMIT, actor=who.username, role=who.role
         )
-    svc.recounts.county_step(
-        recount_id, county, CountyAction.SUBMIT, actor=who.username, role=who.role
-    )
+    except PapertallyError as error:
+        return _county_page(request, recount_id, errors={"submit": str(error)}, status_code=400)
     return _see_other(f"/recounts/{recount_id}/counties/{county_id}")
 
 
