@@ -50,6 +50,7 @@ from papertally.types import ChoiceName, ContestName, CountyName
 
 if TYPE_CHECKING:
     from papertally.workflows.cvr_audit import ComparisonAudit
+    from papertally.workflows.measure import AssertionMeasurement
 
 ONEAUDIT = "oneaudit"
 """The :attr:`~papertally.audit.contests.ContestSpec.method` of a contest audited by OneAudit."""
@@ -227,7 +228,9 @@ def with_method(spec: ContestSpec, method: str) -> ContestSpec:
     return replace(spec, method=ONEAUDIT if method == ONEAUDIT else None)
 
 
-def measure_oneaudit(spec: ContestSpec, cards: Sequence[AuditedCard]) -> tuple[list[Any], int]:
+def measure_oneaudit(
+    spec: ContestSpec, cards: Sequence[AuditedCard]
+) -> tuple[list[AssertionMeasurement], int]:
     """Measure a OneAudit contest's assertions; return them and the further draws it needs.
 
     Each card's ``B`` comes from its CVR (or its pool's ONE CVR) and its paper
@@ -351,4 +354,3 @@ def mixed_audit(
         raise PapertallyError(f"{contest}: no reported loser (one choice with votes)")
     oneaudit_contests(spec)
     return ComparisonAudit(files, counties, (spec,))
-
