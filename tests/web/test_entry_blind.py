@@ -209,3 +209,29 @@ def test_wards_come_in_natural_order_with_a_search(web: WebSetup) -> None:
     hostile = clerk.get(county_url(web, recount, "Dane") + "?q=" + "%3Cscript%3E" * 50)
     assert hostile.status_code == 200 and "<script><script>" not in hostile.text
     assert "&lt;script&gt;" in hostile.text
+
+
+def test_double_entry_through_the_api_stays_blind(web: WebSetup) -> None:
+    admin, clerk, board = _clients(web, "admin", "adams-clerk", "adams-board")
+    recount = _open(web, admin, double_entry="yes")
+    api = "/api" + ward_url(web, recount, "Adams", WARD)
+    body = {"label": "sheet 1", "votes": VOTES, "version": _version(web, recount)}
+    assert clerk.post(api + "/sheets", json=body).status_code == 201
+    wards = board.get(f"/api{county_url(web, recount, 'Adams')}/wards").json()
+    mine = next(w for w in wards if w["unit"] == f"Adams|{WARD}")
+    assert mine["recount"] is None and mine["awaiting_check"] is True
+    typo = {
+        "label": "sheet 1",
+        "votes": VOTES | {"Clinton": 250},
+        "version": _version(web, recount),
+    }
+    answer = board.post(api + "/checks", json=typo)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["matched"] is False
+    assert answer.json()["differences"] == {"Clinton": [249, 250]}
+    own = clerk.post(api + "/checks", json=body | {"version": _version(web, recount)})
+    assert own.status_code == 400 and "another person" in own.json()["detail"]
+    short = board.post(
+        api + "/checks", json={"label": "sheet 1", "votes": {"Trump": 1}, "version": 0}
+    )
+    assert short.status_code == 422

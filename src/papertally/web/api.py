@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from papertally.model.recount import sheet_differences
 from papertally.store.recounts import MAX_VOTES_PER_CHOICE as MAX_VOTES
 from papertally.store.recounts import StaleWriteError
 from papertally.web.access import Access, requires
@@ -153,6 +154,11 @@ def api_county_wards(request: Request, recount_id: int, county_id: int) -> list[
     county = require_county(request)
     svc = services(request)
     sheets = svc.recounts.sheets(recount_id, county=county)
+    unsettled = (
+        {s.unit for s in svc.recounts.sheets_awaiting_check(recount_id, county)}
+        if svc.recounts.settings(recount_id).double_entry
+        else set()
+    )
     summed: dict[str, dict[str, int]] = {}
     for sheet in sheets:
         ward = summed.setdefault(sheet.unit, {})
@@ -163,7 +169,8 @@ def api_county_wards(request: Request, recount_id: int, county_id: int) -> list[
             "ward_id": ward.id,
             "unit": ward.unit,
             "version": ward.version,
-            "recount": summed.get(ward.unit),
+            "recount": None if ward.unit in unsettled else summed.get(ward.unit),
+            "awaiting_check": ward.unit in unsettled,
         }
         for ward in svc.recounts.wards(recount_id, county)
     ]
@@ -216,6 +223,54 @@ def api_enter_sheet(
     except StaleWriteError as stale:
         raise StaleWriteHTTP(stale) from None
     return {"sheet_id": sheet_id, "version": body.version + 1}
+
+
+@router.post("/recounts/{recount_id}/counties/{county_id}/wards/{ward_id}/checks", status_code=201)
+@requires(Access.COUNTY_WRITE)
+def api_check_sheet(
+    request: Request,
+    recount_id: int,
+    county_id: int,
+    ward_id: int,
+    body: SheetEntry,
+    repeated: Annotated[list[str], Depends(_repeated_keys)],
+) -> dict[str, Any]:
+    """Enter a sheet (``label``) a second time, blind, as another person (double entry): says
+    whether it matched, and where it did not, both figures of each differing choice."""
+    who = require_principal(request)
+    county = require_county(request)
+    svc = services(request)
+    ward = svc.recounts.ward_by_id(recount_id, ward_id)
+    if ward is None or ward.county != county:
+        raise HTTPException(status_code=404, detail=f"there is no ward {ward_id} in {county}")
+    missing = [c for c in svc.recounts.choices(recount_id) if c not in body.votes]
+    if repeated or missing:
+        raise HTTPException(
+            status_code=422,
+            detail=f"votes: every choice must be named once ({', '.join(repeated or missing)})",
+        )
+    try:
+        check = svc.recounts.check_tally_sheet(
+            recount_id,
+            ward.unit,
+            body.label,
+            body.votes,
+            expected_version=body.version,
+            actor=who.username,
+            county=ward.county,
+        )
+    except StaleWriteError as stale:
+        raise StaleWriteHTTP(stale) from None
+    first = next(
+        s for s in svc.recounts.sheets(recount_id, unit=ward.unit) if s.id == check.sheet_id
+    )
+    return {
+        "matched": check.matched,
+        "differences": {
+            c: list(pair) for c, pair in sheet_differences(first.votes, check.votes).items()
+        },
+        "version": body.version + 1,
+    }
 
 
 class StaleWriteHTTP(Exception):
