@@ -53,6 +53,7 @@ class Site:
     """The running app and the ids its pages need."""
 
     base: str
+    url: str
     files: str
     """The store's uploaded files (``$PAPERTALLY_DATA_DIR``, which every test sets anew)."""
     recount: int
@@ -100,7 +101,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         store.close()
         with live_server(url, USERS, "a11y-test") as base:
             files = str(folder / "files")
-            yield Site(base, files, recount, ids[0], ids[1], ids[2], done, running, ids[3], card)
+            yield Site(
+                base, url, files, recount, ids[0], ids[1], ids[2], done, running, ids[3], card
+            )
 
 
 def _pages(site: Site) -> dict[str, tuple[str | None, str]]:
@@ -246,3 +249,35 @@ def test_a_voter_follows_the_results_down_to_a_ward_and_reads_the_audit(
     assert page.inner_text("#audit-status") == "in progress"
     assert SEED not in page.content() and page.query_selector("#public-export") is None
     assert "Adams" in page.inner_text("#progress")
+
+
+def test_the_dashboard_announces_new_figures_in_a_polite_live_region(
+    site: Site, browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures refresh every 5 s; a screen reader hears one line saying what they are now
+    (not the whole tables), and the refreshed tables keep their scroll boxes."""
+    monkeypatch.setenv("PAPERTALLY_DATA_DIR", site.files)
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    sign_in_page(page, site.base, "observer")
+    page.goto(f"{site.base}/recounts/{site.recount}")
+    status = page.locator("#live-status")
+    assert status.get_attribute("role") == "status"
+    assert status.get_attribute("aria-live") == "polite"
+    assert status.inner_text() == ""
+    store = Store(site.url)
+    try:
+        enter(
+            RecountStore(store.engine),
+            site.recount,
+            "Dane|City of Madison Ward 2",
+            {"Trump": 150, "Clinton": 551},
+        )
+    finally:
+        store.close()
+    from playwright.sync_api import expect
+
+    expect(status).to_contain_text("4 / 4 wards recounted", timeout=15_000)
+    assert page.inner_text("#live-status").startswith("Figures updated: ")
+    boxes = page.query_selector_all("#live-figures .table-scroll[role=region][tabindex='0']")
+    assert len(boxes) == len(page.query_selector_all("#live-figures table")) > 0
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
