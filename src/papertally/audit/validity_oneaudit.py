@@ -11,7 +11,8 @@ winner won. The errors sit where OneAudit cannot see them card by card:
 * errors in CVRs and pools at once, with phantoms;
 * a pool with no tally (ONE CVR ``u/2``) and a ranked pool whose ranking distribution is
   unknown (an IRV "not eliminated before" assorter, RAIRE; Blom, Stuckey & Teague 2019);
-* a supermajority whose true share is exactly ``f``, the error in the pools.
+* a supermajority whose true share is exactly ``f``, the error in the pools;
+* vote for 2, pools that hide a tie among cards marked for both, overvotes and blanks.
 
 In each case the paper's assorter mean is exactly ½ (or below it), the least favourable point
 of the null. A trial draws every card in a random order and counts as a stop when the risk ever
@@ -251,6 +252,26 @@ def pooled_cases(big: int) -> list[tuple[str, PooledElection]]:
         (
             f"supermajority 60%, pools 80/20 really 60/40, N={1000 * s:,}",
             PooledElection(sup, sup_cvrs, sup_cvrs, sup_pools, sup_papers),
+        )
+    )
+    # Vote for 2: pools report W 140, L 60 of 200 cards; the paper ties W and L, with cards
+    # marked for both, overvotes (3 marks) and blanks, all ½.
+    two = PairAssorter("W", "L", votes_allowed=2)
+    two_linked: tuple[CardReading, ...] = (*[("W", "X")] * (200 * s), *[("L", "X")] * (200 * s))
+    two_pools = tuple(
+        Pool(f"v{i}", 200 * s, {"W": 140 * s, "L": 60 * s, "X": 150 * s}) for i in range(3)
+    )
+    two_paper: tuple[CardReading, ...] = (
+        *[("W", "L")] * (50 * s),
+        *[("W", "X")] * (50 * s),
+        *[("L", "X")] * (50 * s),
+        *[("W", "L", "X")] * (30 * s),
+        *[NO_VOTE] * (20 * s),
+    )
+    cases.append(
+        (
+            f"vote for 2, pools W 140 L 60 really tied, overvotes, N={1000 * s:,}",
+            PooledElection(two, two_linked, two_linked, two_pools, (two_paper,) * 3),
         )
     )
     return cases
