@@ -4,6 +4,7 @@ every page's timestamps local to the minute with the zone."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -95,3 +96,17 @@ def test_a_past_deadline_is_refused_and_the_form_kept(web: WebSetup) -> None:
     assert "is in the past" in past and 'id="error-deadline"' in past
     assert f'value="{yesterday}"' in past
     assert len(web.recounts.recounts()) == before
+
+
+def test_the_reconciliation_report_is_dated_on_the_states_clock(web: WebSetup) -> None:
+    admin = _admin(web)
+    response = admin.post("/admin/recounts", data=_form(web))
+    recount = int(response.headers["location"].rsplit("/", 1)[1])
+    unit = "Adams|Town of Adams Ward 1"
+    version = next(w.version for w in web.recounts.wards(recount, "Adams") if w.unit == unit)
+    votes = {"Trump": 301, "Clinton": 249, "Scattering": 1}
+    web.recounts.enter_tally_sheet(
+        recount, unit, "sheet 1", votes, expected_version=version, actor="adams-clerk"
+    )
+    report = admin.get(f"/recounts/{recount}/report.html").text
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d C[SD]T", report), report[:2000]

@@ -29,6 +29,7 @@ from papertally.law.timezones import (
     format_local,
     known_zone,
     local_deadline,
+    local_time,
     state_time_zone,
 )
 from papertally.model.recount import (
@@ -1085,7 +1086,7 @@ def _recount_report_html(request: Request, recount_id: int) -> str:
         rec,
         election_name=view.election.name,
         sources=[f"papertally recount {recount_id}, wards recounted so far: {len(recount.units)}"],
-        generated_at=datetime.now(UTC),
+        generated_at=local_time(datetime.now(UTC), svc.recounts.settings(recount_id).time_zone),
     )
 
 
