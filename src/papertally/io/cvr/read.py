@@ -207,10 +207,12 @@ def read_cvrs(
                     known = {p.path: collection.sources[sources.of(p, d)] for p, d in dominion}
                     _read_dominion_parallel(dominion, collection, catalog, workers, known, done)
                 else:
-                    for dominion_part, dominion_detected in dominion:
-                        source = sources.of(dominion_part, dominion_detected)
-                        read_dominion_json(dominion_part, collection, catalog, source)
-                        done.step()
+                    with _Archives() as archives:
+                        for dominion_part, dominion_detected in dominion:
+                            source = sources.of(dominion_part, dominion_detected)
+                            data = dominion_part.read_bytes(archives.of(dominion_part))
+                            read_dominion_json(dominion_part, collection, catalog, source, data)
+                            done.step()
                 position = run
                 continue
             _read_one(
