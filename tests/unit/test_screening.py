@@ -45,11 +45,14 @@ def test_engine_matches_statsmodels(county_effects: bool, cluster: str) -> None:
         permutations=0,
     )  # fmt: skip
     theirs = coefficient_table(
-        frame,
-        SIZE_AND_BASELINE,
-        county_effects=county_effects,
-        cluster=cluster,  # type: ignore[arg-type]
-    )[0]
+        frame, SIZE_AND_BASELINE, county_effects=county_effects, cluster=cluster,  # type: ignore[arg-type]
+        absorb=False,
+    )[0]  # fmt: skip
+    absorbed = coefficient_table(
+        frame, SIZE_AND_BASELINE, county_effects=county_effects, cluster=cluster,  # type: ignore[arg-type]
+    )[0]  # fmt: skip
+    assert absorbed["coefficient"] == pytest.approx(ours.coefficient, rel=1e-9)
+    assert absorbed["se"] == pytest.approx(ours.se, rel=0.05)
     assert ours.coefficient == pytest.approx(theirs["coefficient"], rel=1e-9)
     assert ours.se == pytest.approx(theirs["se"], rel=1e-9)
     assert ours.ci_low == pytest.approx(theirs["ci_low"], rel=1e-7)

@@ -10,6 +10,7 @@ once what else differs between them is taken into account?
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -164,19 +165,18 @@ def group_rows(frame: ScreeningFrame, labels: Sequence[str]) -> list[GroupRow]:
 
 
 def bands(values: FloatArray, edges: Sequence[float], fmt: str) -> list[str]:
-    """Return a band label (``"a-b"``) for each value, from ascending ``edges``."""
-    labels = []
+    """Return a band label (``"a to < b"``) for each value, from ascending ``edges``."""
     bounds = [-np.inf, *edges, np.inf]
-    for value in values:
-        i = int(np.searchsorted(edges, value, side="right"))
-        low, high = bounds[i], bounds[i + 1]
+    names = []
+    for low, high in itertools.pairwise(bounds):
         if np.isinf(low):
-            labels.append(f"< {fmt.format(high)}")
+            names.append(f"< {fmt.format(high)}")
         elif np.isinf(high):
-            labels.append(f">= {fmt.format(low)}")
+            names.append(f">= {fmt.format(low)}")
         else:
-            labels.append(f"{fmt.format(low)} to < {fmt.format(high)}")
-    return labels
+            names.append(f"{fmt.format(low)} to < {fmt.format(high)}")
+    index = np.searchsorted(np.asarray(edges, dtype=np.float64), values, side="right")
+    return [names[i] for i in index.tolist()]
 
 
 def distributions(
