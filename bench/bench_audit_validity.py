@@ -25,6 +25,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
@@ -605,7 +606,7 @@ def workflow_rows(alpha: float, big: int, trials: int, smoke: bool) -> list[Row]
             rounds = measure_rounds([spec], cards(order), ends)
             stops += any(r.contests[0].confirmed for r in rounds)
         return TypeOneError(
-            f"{spec.audit_type.value}, rounds {ends}",
+            f"{spec.audit_type.value}{' (OneAudit)' if spec.method else ''}, rounds {ends}",
             "workflow measure_rounds",
             alpha,
             runs,
@@ -642,6 +643,20 @@ def workflow_rows(alpha: float, big: int, trials: int, smoke: bool) -> list[Row]
                 for i, j in enumerate(order)
             ],
             702,
+            HYBRID_TRIALS // 2,
+        ),
+        lambda: run(
+            replace(hybrid, method="oneaudit"),
+            lambda order: [
+                AuditedCard(
+                    i + 1,
+                    {"Judge": hybrid_paper[int(j)]} if int(j) < cvr_cards else None,
+                    {"Judge": hybrid_paper[int(j)]},
+                    int(j) < cvr_cards,
+                )
+                for i, j in enumerate(order)
+            ],
+            703,
             HYBRID_TRIALS // 2,
         ),
     ]
