@@ -301,14 +301,15 @@ def _show_inspect(data: dict[str, Any]) -> None:
         formats = ", ".join(sorted({f["format"] for f in info["files"]}))
         console.print(
             f"[bold]{county}[/bold]: {info['cards']:,} cards in {info['sessions']:,} sessions "
-            f"({info['phantoms']} phantoms), {len(info['files'])} file(s), {formats}; "
-            f"{info['tabulators']} tabulator(s), {info['batches']} batch(es); "
+            f"({info['phantoms']} phantoms), {len(info['files'])} file(s), {formats}\n"
+            f"  {info['tabulators']} tabulator(s), {info['batches']} batch(es); "
             f"counting groups: {', '.join(info['counting_groups'])}",
             highlight=False,
         )
         for name, contest in info["contests"].items():
             allowed = contest["votes_allowed"]
             votes = ", ".join(f"{choice} {n:,}" for choice, n in contest["tally"].items())
+            votes = votes or "none"
             console.print(
                 f"  {name}: {contest['cards']:,} cards, vote for {allowed or '?'}"
                 + (", ranked" if contest["ranked"] else "")
