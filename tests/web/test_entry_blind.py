@@ -235,3 +235,35 @@ def test_double_entry_through_the_api_stays_blind(web: WebSetup) -> None:
         api + "/checks", json={"label": "sheet 1", "votes": {"Trump": 1}, "version": 0}
     )
     assert short.status_code == 422
+
+
+def test_sheet_warnings_and_differences_are_pure_arithmetic() -> None:
+    from papertally.model.recount import sheet_differences, sheet_warnings
+
+    votes = {"A": 60, "B": 30}
+    assert (
+        sheet_warnings(
+            votes, votes_allowed=1, sheet_ballots=90, ward_ballots=None, other_sheets_votes=0
+        )
+        == []
+    )
+    [under] = sheet_warnings(
+        votes, votes_allowed=1, sheet_ballots=95, ward_ballots=None, other_sheets_votes=0
+    )
+    assert "5 ballots without a vote" in under
+    [over] = sheet_warnings(
+        votes, votes_allowed=1, sheet_ballots=80, ward_ballots=None, other_sheets_votes=0
+    )
+    assert "10 votes more than the ballots can hold" in over
+    assert (
+        sheet_warnings(
+            votes, votes_allowed=2, sheet_ballots=50, ward_ballots=100, other_sheets_votes=100
+        )
+        == []
+    )
+    [ward] = sheet_warnings(
+        votes, votes_allowed=1, sheet_ballots=None, ward_ballots=150, other_sheets_votes=61
+    )
+    assert "the ward has 151 votes, more than its 150 ballots" in ward
+    assert sheet_differences({"A": 1, "B": 2}, {"A": 1, "B": 3, "C": 0}) == {"B": (2, 3)}
+    assert sheet_differences({"A": 1}, {"A": 1, "C": 4}) == {"C": (0, 4)}
