@@ -38,10 +38,12 @@ from papertally.io.raire_formats import (
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "irv"
 
 
-def synthetic(candidates: int, ballots: int, seed: int) -> RankedBallots:
-    """Random rankings of random length over candidates of unequal support (fixed seed)."""
+def synthetic(candidates: int, ballots: int, seed: int, spread: float = 2.0) -> RankedBallots:
+    """Random rankings of random length; the candidates' support is drawn from a Dirichlet
+    with parameter ``spread`` (2: similar candidates, the hard case; 0.5: a few strong ones
+    and many weak, as in most real contests). Fixed seed."""
     rng = np.random.default_rng(seed)
-    support = rng.dirichlet(np.ones(candidates) * 2.0)
+    support = rng.dirichlet(np.ones(candidates) * spread)
     counts: dict[tuple[int, ...], int] = {}
     lengths = rng.integers(1, candidates + 1, size=ballots)
     for length in lengths:
@@ -142,11 +144,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     else:
         print(f"(shared data not found at {DATA}: published contests skipped)")
-    sizes = ((6, 2_000),) if args.smoke else ((6, 100_000), (8, 100_000), (11, 100_000))
-    for candidates, ballots in sizes:
-        contest = synthetic(candidates, ballots, seed=candidates)
+    sizes = (
+        ((6, 2_000, 2.0),)
+        if args.smoke
+        else ((6, 100_000, 2.0), (8, 100_000, 2.0), (10, 100_000, 2.0), (11, 100_000, 0.5))
+    )
+    for candidates, ballots, spread in sizes:
+        contest = synthetic(candidates, ballots, seed=candidates, spread=spread)
         winner = tabulate(contest).winner
-        row(f"synthetic {candidates} candidates", contest, winner, None, None)
+        kind = "similar" if spread >= 1 else "few strong"
+        row(f"synthetic {candidates} cand. ({kind})", contest, winner, None, None)
     print(
         "published n / d: the other tool's assertion count and hardest difficulty (N/margin) "
         "on the same ballots; cover: assertions after the greedy cover, kept: after dropping "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 from pathlib import Path
 
 import pytest
 
-from papertally.audit.irv.ballots import RankedBallots
+from papertally.audit.irv.ballots import RankedBallots, tabulate
 from papertally.audit.irv.raire import (
     IrvAssertion,
     find_assertions,
@@ -189,3 +190,39 @@ def test_polling_difficulty_is_the_square_and_gap_bounds_the_loss() -> None:
     assert verify_assertions([a.assertion for a in loose.assertions], 3, 4).ok
     with pytest.raises(PapertallyError, match="optimality gap"):
         find_assertions(ballots, "c4", gap=-1)
+
+
+def least_difficulty(ballots: RankedBallots, winner: int) -> float:
+    """The least hardest difficulty of any NEB/NEN assertion set confirming ``winner``, by
+    trying every threshold (brute force)."""
+    n = len(ballots.candidates)
+    scored = score_assertions(every_assertion(n), ballots)
+    for limit in sorted({s.difficulty for s in scored if math.isfinite(s.difficulty)}):
+        usable = [s.assertion for s in scored if s.difficulty <= limit]
+        if verify_assertions(usable, winner, n, limit=0).ok:
+            return limit
+    return math.inf
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_search_is_optimal_complete_and_minimal_on_random_contests(seed: int) -> None:
+    rng = random.Random(seed)
+    n = rng.choice((3, 4, 5))
+    weights = [rng.random() ** 2 for _ in range(n)]
+    lists: dict[tuple[int, ...], int] = {}
+    for _ in range(rng.randrange(200, 2000)):
+        order = sorted(range(n), key=lambda c: -weights[c] * rng.random())
+        ranking = tuple(order[: rng.randrange(1, n + 1)])
+        lists[ranking] = lists.get(ranking, 0) + 1
+    ballots = RankedBallots.from_lists([f"C{i}" for i in range(n)], lists)
+    try:
+        winner = tabulate(ballots).winner
+    except PapertallyError:
+        pytest.skip("a tie decides this random contest")
+    result = find_assertions(ballots, winner)
+    chosen = [a.assertion for a in result.assertions]
+    assert verify_assertions(chosen, result.winner, n).ok
+    assert result.difficulty == pytest.approx(least_difficulty(ballots, result.winner))
+    for dropped in chosen:
+        rest = [a for a in chosen if a != dropped]
+        assert not verify_assertions(rest, result.winner, n, limit=0).ok

@@ -32,6 +32,7 @@ orders it leaves open.
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from collections.abc import Iterable, Sequence
@@ -203,8 +204,10 @@ class _Search:
         self.total = total
         self.gap = gap
         self.neb = neb_margins(ballots)
+        self.neb_rows: list[list[int]] = self.neb.tolist()
         self.best: dict[Tail, ScoredAssertion | None] = {}
-        self.tallies: dict[frozenset[int], NDArray[np.int64]] = {}
+        self.options: dict[Tail, tuple[int, IrvAssertion | None]] = {}
+        self.tallies: dict[frozenset[int], list[int]] = {}
 
     def cost(self, tail: Tail) -> float:
         """The difficulty of the cheapest assertion ruling out ``tail`` (infinite: none)."""
@@ -212,31 +215,44 @@ class _Search:
         return math.inf if found is None else found.difficulty
 
     def cheapest(self, tail: Tail) -> ScoredAssertion | None:
+        """The cheapest assertion ruling out ``tail``, if any has a positive margin."""
         if tail in self.best:
             return self.best[tail]
-        best: tuple[int, IrvAssertion] | None = None
-        inside = set(tail)
-        for j, loser in enumerate(tail):
-            later = set(tail[j:])
-            for w in range(self.n):
-                if w not in later and (best is None or self.neb[w, loser] > best[0]):
-                    best = (int(self.neb[w, loser]), IrvAssertion("NEB", w, loser))
-        if len(tail) >= 2:
-            tally = self.tally(frozenset(inside))
-            first = tail[0]
-            loser = min(tail[1:], key=lambda c: int(tally[c]))
-            lead = int(tally[first] - tally[loser])
-            if best is None or lead > best[0]:
-                best = (lead, IrvAssertion("NEN", first, loser, frozenset(inside)))
+        lead, assertion = self.strongest(tail)
         found = None
-        if best is not None and best[0] > 0:
-            found = ScoredAssertion(best[1], best[0], difficulty(best[0], self.total, self.kind))
+        if assertion is not None and lead > 0:
+            found = ScoredAssertion(assertion, lead, difficulty(lead, self.total, self.kind))
         self.best[tail] = found
         return found
 
-    def tally(self, continuing: frozenset[int]) -> NDArray[np.int64]:
+    def strongest(self, tail: Tail) -> tuple[int, IrvAssertion | None]:
+        """The largest margin of an assertion ruling out ``tail``, and that assertion.
+
+        Whatever rules out a tail rules out every longer tail ending in it, so a tail inherits
+        its parent's options and adds two: NEB(w, first) for each ``w`` outside it (eliminated
+        before the first), and the NEN saying the first is not eliminated next among the tail.
+        """
+        if tail in self.options:
+            return self.options[tail]
+        first, rest = tail[0], tail[1:]
+        best = self.strongest(rest) if rest else (-self.total - 1, None)
+        inside = set(tail)
+        for w in range(self.n):
+            if w not in inside and self.neb_rows[w][first] > best[0]:
+                best = (self.neb_rows[w][first], IrvAssertion("NEB", w, first))
+        if rest:
+            continuing = frozenset(inside)
+            tally = self.tally(continuing)
+            loser = min(rest, key=tally.__getitem__)
+            lead = tally[first] - tally[loser]
+            if lead > best[0]:
+                best = (lead, IrvAssertion("NEN", first, loser, continuing))
+        self.options[tail] = best
+        return best
+
+    def tally(self, continuing: frozenset[int]) -> list[int]:
         if continuing not in self.tallies:
-            self.tallies[continuing] = self.ballots.tally(continuing)
+            self.tallies[continuing] = [int(v) for v in self.ballots.tally(continuing)]
         return self.tallies[continuing]
 
     def children(self, tail: Tail) -> list[Tail]:
@@ -265,6 +281,11 @@ class _Search:
             raise _Unruled(tail)
         for child in self.children(tail):
             self.realize(child, limit, out)
+
+
+PRUNE_BUDGET = 2_000
+"""Tails :func:`_prune` may walk to show one assertion redundant before it keeps it anyway
+(bounds the pruning time of many-candidate contests; a kept assertion is never wrong)."""
 
 
 class _Unruled(Exception):
@@ -332,14 +353,31 @@ def _cover(realized: list[tuple[Tail, ScoredAssertion]]) -> list[ScoredAssertion
     """Keep few of the assertions yet rule out every tail the search ruled out (greedy cover:
     the assertion ruling out most uncovered tails first, the easier one on a tie)."""
     pool = {found.assertion: found for _, found in realized}
-    tails = [tail for tail, _ in realized]
-    covers = {a: {i for i, t in enumerate(tails) if a.rules_out(t)} for a in pool}
-    left = set(range(len(tails)))
+    index = _Index(pool)
+    covers: dict[IrvAssertion, list[int]] = {a: [] for a in pool}
+    ruling: list[list[IrvAssertion]] = []
+    for i, (tail, _) in enumerate(realized):
+        ruling.append(index.ruling(tail))
+        for a in ruling[-1]:
+            covers[a].append(i)
+    gain = {a: len(tails) for a, tails in covers.items()}
+    heap = [(-gain[a], pool[a].difficulty, n, a) for n, a in enumerate(pool)]
+    heapq.heapify(heap)
+    covered = [False] * len(realized)
     chosen: list[ScoredAssertion] = []
-    while left:
-        best = max(pool, key=lambda a: (len(covers[a] & left), -pool[a].difficulty))
-        chosen.append(pool[best])
-        left -= covers[best]
+    while heap:
+        negative, hardness, n, a = heapq.heappop(heap)
+        if gain[a] == 0:
+            continue
+        if -negative != gain[a]:
+            heapq.heappush(heap, (-gain[a], hardness, n, a))
+            continue
+        chosen.append(pool[a])
+        for i in covers[a]:
+            if not covered[i]:
+                covered[i] = True
+                for other in ruling[i]:
+                    gain[other] -= 1
     return chosen
 
 
@@ -348,17 +386,49 @@ def _prune(
 ) -> list[ScoredAssertion]:
     """Drop every assertion the others make redundant, trying the hardest first.
 
-    Removing an assertion can only reopen the tails the search ruled out with it, so only
-    those are walked again.
+    Keeps a *frontier*: tails that together cover every order to rule out, each ruled out
+    directly by some kept assertion. An assertion can go when every frontier tail only it rules
+    out has all its longer tails ruled out by the others; those then join the frontier.
     """
-    kept = list(chosen)
+    kept = {a.assertion: a for a in chosen}
+    index = _Index(kept)
+    frontier: dict[Tail, set[IrvAssertion]] = {}
+    for tail, _ in realized:
+        frontier.setdefault(tail, set(index.ruling(tail)))
+    by_assertion: dict[IrvAssertion, set[Tail]] = {a: set() for a in kept}
+    for tail, ruling in frontier.items():
+        for a in ruling:
+            by_assertion[a].add(tail)
     for candidate in sorted(chosen, key=lambda a: -a.difficulty):
-        trial = [a for a in kept if a is not candidate]
-        checker = _Coverage([a.assertion for a in trial], n, limit=0)
-        touched = [tail for tail, _ in realized if candidate.assertion.rules_out(tail)]
-        if all(checker.walk(tail) for tail in touched):
-            kept = trial
-    return kept
+        gone = candidate.assertion
+        others = _Coverage((a for a in kept if a != gone), n, limit=0, budget=PRUNE_BUDGET)
+        replacement: dict[Tail, list[Tail]] = {}
+        feasible = True
+        for tail in by_assertion[gone]:
+            if len(frontier[tail]) > 1:
+                continue
+            found: list[Tail] = []
+            if len(tail) == n or not all(others.walk(c, found) for c in _children(tail, n)):
+                feasible = False
+                break
+            replacement[tail] = found
+        if not feasible:
+            continue
+        del kept[gone]
+        for tail in by_assertion.pop(gone):
+            frontier[tail].discard(gone)
+        for tail, found in replacement.items():
+            del frontier[tail]
+            for new in found:
+                ruling = set(others.index.ruling(new))
+                frontier[new] = ruling
+                for a in ruling:
+                    by_assertion[a].add(new)
+    return list(kept.values())
+
+
+def _children(tail: Tail, n: int) -> list[Tail]:
+    return [(c, *tail) for c in range(n) if c not in tail]
 
 
 @dataclass(frozen=True)
@@ -373,43 +443,80 @@ class Verification:
     tails_checked: int
 
 
-class _Coverage:
-    """Which tails a set of assertions rules out, indexed for speed."""
+class _Index:
+    """Assertions indexed so that those ruling out a tail are found without trying each."""
 
-    def __init__(self, assertions: Iterable[IrvAssertion], candidates: int, limit: int) -> None:
-        self.candidates = candidates
-        self.limit = limit
-        self.beaten_by: dict[int, set[int]] = {}
-        self.nen: set[tuple[frozenset[int], int]] = set()
-        self.open_orders: list[Tail] = []
-        self.checked = 0
+    def __init__(self, assertions: Iterable[IrvAssertion]) -> None:
+        self.neb: dict[int, dict[int, IrvAssertion]] = {}
+        self.nen: dict[tuple[frozenset[int], int], list[IrvAssertion]] = {}
         for a in assertions:
+            if a.kind == "NEB":
+                self.neb.setdefault(a.loser, {})[a.winner] = a
+            else:
+                self.nen.setdefault((a.continuing, a.winner), []).append(a)
+
+    def ruling(self, tail: Tail) -> list[IrvAssertion]:
+        """Every indexed assertion that rules out ``tail``."""
+        out: list[IrvAssertion] = []
+        for j, loser in enumerate(tail):
+            beaten = self.neb.get(loser)
+            if beaten:
+                later = set(tail[j:])
+                out.extend(a for w, a in beaten.items() if w not in later)
+        for k in range(1, len(tail) + 1):
+            out.extend(self.nen.get((frozenset(tail[-k:]), tail[-k]), ()))
+        return out
+
+    def rules_out(self, tail: Tail) -> bool:
+        """Whether some indexed assertion rules out ``tail``."""
+        for j, loser in enumerate(tail):
+            beaten = self.neb.get(loser)
+            if beaten and not beaten.keys() <= set(tail[j:]):
+                return True
+        return any((frozenset(tail[-k:]), tail[-k]) in self.nen for k in range(1, len(tail) + 1))
+
+
+class _Coverage:
+    """Walks the tails a set of assertions leaves open."""
+
+    def __init__(
+        self,
+        assertions: Iterable[IrvAssertion],
+        candidates: int,
+        limit: int,
+        budget: int | None = None,
+    ) -> None:
+        listed = list(assertions)
+        for a in listed:
             for c in (a.winner, a.loser, *a.continuing):
                 if not 0 <= c < candidates:
                     raise PapertallyError(
                         f"assertion {a.to_json()} names candidate {c}, outside 0..{candidates - 1}"
                     )
-            if a.kind == "NEB":
-                self.beaten_by.setdefault(a.loser, set()).add(a.winner)
-            else:
-                self.nen.add((a.continuing, a.winner))
+        self.index = _Index(listed)
+        self.candidates = candidates
+        self.limit = limit
+        self.open_orders: list[Tail] = []
+        self.checked = 0
+        self.budget = budget
 
-    def ruled_out(self, tail: Tail) -> bool:
-        for j, loser in enumerate(tail):
-            winners = self.beaten_by.get(loser)
-            if winners and not winners <= set(tail[j:]):
-                return True
-        return any((frozenset(tail[-k:]), tail[-k]) in self.nen for k in range(1, len(tail) + 1))
+    def walk(self, tail: Tail, ruled: list[Tail] | None = None) -> bool:
+        """Whether to go on: ``False`` once more than ``limit`` open orders were found.
 
-    def walk(self, tail: Tail) -> bool:
-        """Whether to go on: ``False`` once more than ``limit`` open orders were found."""
+        ``ruled`` collects the tails found ruled out (the frontier below ``tail``). Past the
+        ``budget`` of tails checked the walk gives up (``False``) as if it had found one open.
+        """
         self.checked += 1
-        if self.ruled_out(tail):
+        if self.budget is not None and self.checked > self.budget:
+            return False
+        if self.index.rules_out(tail):
+            if ruled is not None:
+                ruled.append(tail)
             return True
         if len(tail) == self.candidates:
             self.open_orders.append(tail)
             return len(self.open_orders) <= self.limit
-        return all(self.walk((c, *tail)) for c in range(self.candidates) if c not in tail)
+        return all(self.walk(child, ruled) for child in _children(tail, self.candidates))
 
 
 def verify_assertions(
