@@ -59,8 +59,11 @@ from papertally.store.schema import (
     IMPORT_FILES,
     IMPORT_WARNINGS,
     IMPORTS,
+    TALLY_STATISTICS,
+    UNIT_STATISTICS,
     UNIT_TALLIES,
     UNITS,
+    VOTE_BREAKDOWNS,
     VOTES,
     Base,
 )
@@ -103,10 +106,16 @@ CANVASS_TABLES: tuple[Table, ...] = (
     COUNTS,
     UNIT_TALLIES,
     VOTES,
+    UNIT_STATISTICS,
+    TALLY_STATISTICS,
+    VOTE_BREAKDOWNS,
 )
 """The tables of an imported canvass, in the order their rows enter its content hash."""
+_CANVASS_IF_FILLED = frozenset({UNIT_STATISTICS.name, TALLY_STATISTICS.name, VOTE_BREAKDOWNS.name})
+"""Canvass tables that enter the hash only when the election has rows in them (migration
+0009), so the hash logged for an election imported before them stays the same."""
 
-_STREAMED = {UNITS.name, UNIT_TALLIES.name, VOTES.name}
+_STREAMED = {UNITS.name, UNIT_TALLIES.name, VOTES.name, VOTE_BREAKDOWNS.name}
 """Canvass tables read through the driver's cursor (integers and text only, a million rows)."""
 
 SECRET_COLUMNS: Mapping[str, frozenset[str]] = {"users": frozenset({"password_hash"})}
@@ -240,6 +249,9 @@ def _canvass_queries(election_id: int) -> list[tuple[Table, Select[Any]]]:
         COUNTS.name: COUNTS.c.contest_id.in_(contests),
         UNIT_TALLIES.name: UNIT_TALLIES.c.count_id.in_(counts),
         VOTES.name: VOTES.c.count_id.in_(counts),
+        UNIT_STATISTICS.name: UNIT_STATISTICS.c.import_id.in_(imports),
+        TALLY_STATISTICS.name: TALLY_STATISTICS.c.count_id.in_(counts),
+        VOTE_BREAKDOWNS.name: VOTE_BREAKDOWNS.c.count_id.in_(counts),
     }
     return [
         (table, select(table).where(where[table.name]).order_by(*table.primary_key.columns))
@@ -287,7 +299,8 @@ def canvass_state(connection: Connection, election_id: int) -> RowState:
         for chunk in _canonical_chunks(connection, table, query):
             digest.update(dumps(chunk).encode())
             rows += len(chunk)
-        tables[table.name] = [rows, digest.hexdigest()]
+        if rows or table.name not in _CANVASS_IF_FILLED:
+            tables[table.name] = [rows, digest.hexdigest()]
     content = canonical_json(tables).decode()
     key = str(election_id)
     whole = hashlib.sha256(f"{CANVASS}\n{key}\n{content}".encode()).hexdigest()
@@ -682,9 +695,10 @@ def _verify_canvass(
         elif logged.digest != state.digest:
             before: dict[str, list[Any]] = json.loads(logged.content or "{}")
             changed = next(
-                (name for name in tables if before.get(name) != tables[name]), ELECTIONS.name
+                (n for n in {**before, **tables} if before.get(n) != tables.get(n)),
+                ELECTIONS.name,
             )
-            rows_now, rows_then = tables[changed][0], (before.get(changed) or [None])[0]
+            rows_now, rows_then = (tables.get(changed) or [0])[0], (before.get(changed) or [0])[0]
             detail = (
                 f"{rows_now} rows, logged {rows_then}"
                 if rows_now != rows_then

@@ -35,8 +35,11 @@ from papertally.store.schema import (
     IMPORT_FILES,
     IMPORT_WARNINGS,
     IMPORTS,
+    TALLY_STATISTICS,
+    UNIT_STATISTICS,
     UNIT_TALLIES,
     UNITS,
+    VOTE_BREAKDOWNS,
     VOTES,
 )
 from papertally.store.writer import stream_rows, unknown_election
@@ -139,6 +142,13 @@ def _load_election(connection: Connection, election_id: ElectionId) -> Election:
         )
     election.counts = list(counts.values())
     _load_tallies(connection, counts, unit_ids, choice_names)
+    for unit_row, name, value in connection.execute(
+        select(UNIT_STATISTICS.c.unit_id, UNIT_STATISTICS.c.name, UNIT_STATISTICS.c.value)
+        .join(UNITS, UNITS.c.id == UNIT_STATISTICS.c.unit_id)
+        .where(UNITS.c.election_id == int(election_id))
+        .order_by(UNIT_STATISTICS.c.import_id, UNIT_STATISTICS.c.unit_id, UNIT_STATISTICS.c.name)
+    ):
+        election.unit_statistics.setdefault(unit_ids[unit_row], {})[name] = value
     return election
 
 
@@ -181,6 +191,26 @@ def _load_tallies(
             last = (count_id, unit_row)
             votes = tallies[count_id][unit_row].votes
         votes[choice_names[choice_id]] = figure
+    for count_id, unit_row, name, value in connection.execute(
+        select(TALLY_STATISTICS)
+        .where(TALLY_STATISTICS.c.count_id.in_(count_ids))
+        .order_by(*TALLY_STATISTICS.primary_key.columns)
+    ):
+        tallies[count_id][unit_row].statistics[name] = value
+    for count_id, unit_row, choice_id, kind, figure in stream_rows(
+        connection,
+        select(
+            VOTE_BREAKDOWNS.c.count_id,
+            VOTE_BREAKDOWNS.c.unit_id,
+            VOTE_BREAKDOWNS.c.choice_id,
+            VOTE_BREAKDOWNS.c.vote_type,
+            VOTE_BREAKDOWNS.c.votes,
+        )
+        .where(VOTE_BREAKDOWNS.c.count_id.in_(count_ids))
+        .order_by(*VOTE_BREAKDOWNS.primary_key.columns),
+    ):
+        by_type = tallies[count_id][unit_row].by_type
+        by_type.setdefault(kind, {})[choice_names[choice_id]] = figure
 
 
 def list_elections(connection: Connection) -> list[ElectionSummary]:

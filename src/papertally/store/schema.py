@@ -236,6 +236,63 @@ class VoteRow(Base):
     votes: Mapped[int] = mapped_column(Integer)
 
 
+class TallyStatisticRow(Base):
+    """A figure of one contest in one unit that is no choice's votes (under or over votes)."""
+
+    __tablename__ = "tally_statistics"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["count_id", "unit_id"],
+            ["unit_tallies.count_id", "unit_tallies.unit_id"],
+            ondelete="CASCADE",
+        ),
+        CheckConstraint("value >= 0", name="value_nonneg"),
+    )
+
+    count_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class VoteBreakdownRow(Base):
+    """The votes for one choice in one unit and count that were cast one way (absentee ...)."""
+
+    __tablename__ = "vote_breakdowns"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["count_id", "unit_id"],
+            ["unit_tallies.count_id", "unit_tallies.unit_id"],
+            ondelete="CASCADE",
+        ),
+        CheckConstraint("votes >= 0", name="votes_nonneg"),
+    )
+
+    count_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    choice_id: Mapped[int] = mapped_column(
+        ForeignKey("choices.id", ondelete="CASCADE"), primary_key=True
+    )
+    vote_type: Mapped[str] = mapped_column(Text, primary_key=True)
+    votes: Mapped[int] = mapped_column(Integer)
+
+
+class UnitStatisticRow(Base):
+    """A figure of a whole unit (registered voters, ballots cast), as one import gave it."""
+
+    __tablename__ = "unit_statistics"
+    __table_args__ = (CheckConstraint("value >= 0", name="value_nonneg"),)
+
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("reporting_units.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
 ELECTIONS: Table = ElectionRow.__table__  # type: ignore[assignment]
 IMPORTS: Table = ImportRow.__table__  # type: ignore[assignment]
 IMPORT_FILES: Table = ImportFileRow.__table__  # type: ignore[assignment]
@@ -246,6 +303,9 @@ UNITS: Table = ReportingUnitRow.__table__  # type: ignore[assignment]
 COUNTS: Table = CountRow.__table__  # type: ignore[assignment]
 UNIT_TALLIES: Table = UnitTallyRow.__table__  # type: ignore[assignment]
 VOTES: Table = VoteRow.__table__  # type: ignore[assignment]
+TALLY_STATISTICS: Table = TallyStatisticRow.__table__  # type: ignore[assignment]
+VOTE_BREAKDOWNS: Table = VoteBreakdownRow.__table__  # type: ignore[assignment]
+UNIT_STATISTICS: Table = UnitStatisticRow.__table__  # type: ignore[assignment]
 """The tables as SQLAlchemy Core objects, for bulk inserts and selects."""
 
 __all__ = [
@@ -257,9 +317,12 @@ __all__ = [
     "IMPORT_FILES",
     "IMPORT_WARNINGS",
     "MAX_VOTES",
+    "TALLY_STATISTICS",
     "UNITS",
+    "UNIT_STATISTICS",
     "UNIT_TALLIES",
     "VOTES",
+    "VOTE_BREAKDOWNS",
     "Base",
     "ChoiceRow",
     "ContestRow",
@@ -269,6 +332,9 @@ __all__ = [
     "ImportRow",
     "ImportWarningRow",
     "ReportingUnitRow",
+    "TallyStatisticRow",
+    "UnitStatisticRow",
     "UnitTallyRow",
+    "VoteBreakdownRow",
     "VoteRow",
 ]

@@ -35,8 +35,11 @@ from papertally.store.schema import (
     IMPORT_WARNINGS,
     IMPORTS,
     MAX_VOTES,
+    TALLY_STATISTICS,
+    UNIT_STATISTICS,
     UNIT_TALLIES,
     UNITS,
+    VOTE_BREAKDOWNS,
     VOTES,
 )
 from papertally.types import ContestName, CountName, ElectionId, ReportingUnitId
@@ -95,7 +98,27 @@ def check_election(election: Election) -> None:
                 f"does not list; contests are: {known}"
             )
         _check_count(election, election.contests[count.contest], count)
+    for uid, figures in election.unit_statistics.items():
+        if uid not in election.units:
+            raise PapertallyError(f"statistics of unit {uid!r}, which is not among the units")
+        _check_figures(f"unit {uid!r}", figures.items())
 
+
+def _check_figures(
+    where: str, figures: Iterable[tuple[str, object]], *, named: bool = True
+) -> None:
+    """Refuse a figure that is not a count, or (``named``) a statistic name over 64 characters."""
+    for name, value in figures:
+        if named and len(name) > STATISTIC_NAME_MAX:
+            raise PapertallyError(f"{where}: the statistic name {name[:80]!r} is too long")
+        if type(value) is not int or not 0 <= value <= MAX_VOTES:
+            raise PapertallyError(
+                f"{where}: {name} is {value!r}; expected a whole number from 0 to {MAX_VOTES:,}"
+            )
+
+
+STATISTIC_NAME_MAX = 64
+"""Length of the statistics' ``name`` columns."""
 
 STATE_MAX, FORMAT_MAX = 16, 64
 """Lengths of the ``elections.state`` and ``import_files.detected_format`` columns."""
@@ -201,6 +224,16 @@ def _check_count(election: Election, contest: Contest, count: ContestCount) -> N
                     f"{_where(count, uid)}: {votes!r} votes for {choice!r}; expected a whole "
                     f"number from 0 to {MAX_VOTES:,}"
                 )
+        if tally.statistics:
+            _check_figures(_where(count, uid), tally.statistics.items())
+        for kind, by_choice in tally.by_type.items():
+            unknown = [c for c in by_choice if c not in choices]
+            if unknown:
+                raise PapertallyError(
+                    f"{_where(count, uid)}: {kind} votes for {unknown[0]!r}, which is not a "
+                    "choice of the contest"
+                )
+            _check_figures(_where(count, uid), by_choice.items(), named=False)
 
 
 def _where(count: ContestCount, uid: ReportingUnitId) -> str:
@@ -276,6 +309,7 @@ def save_import(
     _write_contests(connection, target, election)
     _write_units(connection, target, election)
     _write_counts(connection, target, election, import_id)
+    _write_unit_statistics(connection, target, election, import_id)
     return target.election_id
 
 
@@ -508,6 +542,32 @@ def _write_counts(
         _insert_rows(connection, UNIT_TALLIES, TALLY_COLUMNS, tallies)
         votes = _vote_rows(count_id, count, target.units, target.choices[contest_id])
         _insert_rows(connection, VOTES, VOTE_COLUMNS, votes)
+        statistics = (
+            (count_id, target.units[uid], name, value)
+            for uid, tally in count.units.items()
+            for name, value in tally.statistics.items()
+        )
+        _insert_rows(connection, TALLY_STATISTICS, STATISTIC_COLUMNS, statistics)
+        choice_ids = target.choices[contest_id]
+        breakdowns = (
+            (count_id, target.units[uid], choice_ids[choice], kind, votes)
+            for uid, tally in count.units.items()
+            for kind, by_choice in tally.by_type.items()
+            for choice, votes in by_choice.items()
+        )
+        _insert_rows(connection, VOTE_BREAKDOWNS, BREAKDOWN_COLUMNS, breakdowns)
+
+
+def _write_unit_statistics(
+    connection: Connection, target: _Target, election: Election, import_id: int
+) -> None:
+    """Insert the whole-unit figures of this import (registered voters, ballots cast)."""
+    rows = (
+        (import_id, target.units[uid], name, value)
+        for uid, figures in election.unit_statistics.items()
+        for name, value in figures.items()
+    )
+    _insert_rows(connection, UNIT_STATISTICS, UNIT_STATISTIC_COLUMNS, rows)
 
 
 WARNING_COLUMNS = ("import_id", "position", "file", "sheet", "row", "column", "message")
@@ -522,6 +582,9 @@ TALLY_COLUMNS = (
     "source_column",
 )
 VOTE_COLUMNS = ("count_id", "unit_id", "choice_id", "votes")
+STATISTIC_COLUMNS = ("count_id", "unit_id", "name", "value")
+BREAKDOWN_COLUMNS = ("count_id", "unit_id", "choice_id", "vote_type", "votes")
+UNIT_STATISTIC_COLUMNS = ("import_id", "unit_id", "name", "value")
 """The columns of the rows each bulk insert writes, in the order of the rows' values."""
 
 
