@@ -405,11 +405,21 @@ def publish(request: Request, audit_id: int) -> Any:
 
 @router.post("/audits/{audit_id}/seed", response_class=HTMLResponse)
 @requires(Access.ADMINISTRATOR)
-def enter_seed(request: Request, audit_id: int, seed: FormText) -> Any:
-    """Enter the dice seed; the engine sizes and draws round 1."""
+def enter_seed(
+    request: Request, audit_id: int, seed: FormText, hybrid_method: OptionalFormText = None
+) -> Any:
+    """Enter the dice seed; the engine sizes and draws round 1. ``hybrid_method`` (hybrid
+    contests): ``fewest`` (OneAudit or SUITE, whichever plans fewer cards), ``oneaudit`` or
+    ``suite`` (the default when not given). A refused seed comes back beside its field."""
     who = require_principal(request)
     try:
-        size = start_audit(audit_store(request), audit_id, seed, actor=who.username)
+        size = start_audit(
+            audit_store(request),
+            audit_id,
+            seed,
+            actor=who.username,
+            hybrid_method=hybrid_method or "suite",
+        )
     except PapertallyError as error:
         return _audit_page(
             request, audit_id, typed={"seed": seed}, errors={"seed": str(error)}, status_code=400
