@@ -92,3 +92,4 @@ def test_the_seed_form_offers_the_method_and_the_route_applies_it(
     assert done.status_code == 303
     (contest,) = audits.contests(audit_id)
     assert contest.spec is not None and contest.spec["method"] == "oneaudit"
+    assert "hybrid (OneAudit)" in admin.get(f"/audits/{audit_id}").text
