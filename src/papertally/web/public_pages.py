@@ -57,8 +57,8 @@ router = APIRouter()
 
 MAX_AGE = 30
 """Seconds a browser or shared cache may reuse an anonymous public answer without asking."""
-CACHED_VIEWS = 16
-"""Summaries one process keeps (recounts and audits), each under its store stamp."""
+CACHED_VIEWS = 64
+"""Summaries and download bodies one process keeps, each under its store stamp."""
 
 T = TypeVar("T")
 
@@ -325,11 +325,14 @@ def public_recount_json(request: Request, recount_id: int) -> Response:
     """Everything the recount's public pages show, as JSON: standing, counties, wards."""
     state = _recount_state(request, recount_id)
 
-    def make() -> Response:
+    def build() -> str:
         data = recount_json(
             _recount(request, recount_id, state), _wards(request, recount_id, state, None)
         )
-        body = json.dumps(data, indent=1, ensure_ascii=False)
+        return json.dumps(data, indent=1, ensure_ascii=False)
+
+    def make() -> Response:
+        body = _CACHE.get(("results.json", recount_id), state.token, build)
         return _file(body, f"recount-{recount_id}-public.json", "application/json")()
 
     return _conditional(request, "results.json", [state], make)
@@ -377,7 +380,7 @@ def public_wards_csv(request: Request, recount_id: int) -> Response:
     """Every ward as CSV: canvass, recount (once published) and change per choice."""
     state = _recount_state(request, recount_id)
 
-    def make() -> Response:
+    def build() -> str:
         summary = _recount(request, recount_id, state)
         choices = [c.choice for c in summary.choices]
         header = [
@@ -392,8 +395,11 @@ def public_wards_csv(request: Request, recount_id: int) -> Response:
             after = [("" if w.recount is None else w.recount[c]) for c in choices]
             change = [("" if w.change is None else w.change[c]) for c in choices]
             rows.append([w.county, w.name, *(w.canvass[c] for c in choices), *after, *change])
-        name = f"recount-{recount_id}-wards.csv"
-        return _file(_csv(header, rows), name, "text/csv")()
+        return _csv(header, rows)
+
+    def make() -> Response:
+        body = _CACHE.get(("wards.csv", recount_id), state.token, build)
+        return _file(body, f"recount-{recount_id}-wards.csv", "text/csv")()
 
     return _conditional(request, "wards.csv", [state], make)
 

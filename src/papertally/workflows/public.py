@@ -239,21 +239,22 @@ def public_wards(
         sheets = recounts.sheets(view.recount.id)
         recounted = ward_totals_from_sheets(s.as_sheet() for s in sheets if s.county in published)
     units = view.election.units
+    choices = view.choices  # a property that walks every ward: read it once
     wards = []
     for uid, tally in view.base.units.items():
         unit = units[uid]
         if unit.county not in wanted:
             continue
         votes = recounted.get(uid)
-        canvass = {c: tally.votes.get(c, 0) for c in view.choices}
-        after = None if votes is None else {c: votes.get(c, 0) for c in view.choices}
+        canvass = {c: tally.votes.get(c, 0) for c in choices}
+        after = None if votes is None else {c: votes.get(c, 0) for c in choices}
         wards.append(
             WardLine(
                 name=unit.name,
                 county=unit.county,
                 canvass=canvass,
                 recount=after,
-                change=None if after is None else {c: after[c] - canvass[c] for c in view.choices},
+                change=None if after is None else {c: after[c] - canvass[c] for c in choices},
             )
         )
     wards.sort(key=lambda w: (natural_key(w.county), natural_key(w.name)))
