@@ -152,6 +152,8 @@ class OneAuditPlan:
 
 
 _PLANS: dict[str, OneAuditPlan] = {}
+PLAN_CACHE = 64
+"""Plans kept per process (the oldest is dropped first): a round's measurement plans again."""
 
 
 def oneaudit_plan(spec: ContestSpec, *, trials: int = PLANNING_TRIALS) -> OneAuditPlan:
@@ -172,6 +174,8 @@ def oneaudit_plan(spec: ContestSpec, *, trials: int = PLANNING_TRIALS) -> OneAud
             best = plan
     if best is None:
         raise PapertallyError(f"contest {spec.name!r} has no assertion to audit")
+    if len(_PLANS) >= PLAN_CACHE:
+        del _PLANS[next(iter(_PLANS))]
     _PLANS[key] = best
     return best
 
