@@ -25,6 +25,7 @@ reported totals less the CVRs' tally, one pool). A pool without ``votes`` gets t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,6 +153,7 @@ class OneAuditPlan:
 
 
 _PLANS: dict[str, OneAuditPlan] = {}
+_PLANS_LOCK = threading.Lock()
 PLAN_CACHE = 64
 """Plans kept per process (the oldest is dropped first): a round's measurement plans again."""
 
@@ -163,8 +165,9 @@ def oneaudit_plan(spec: ContestSpec, *, trials: int = PLANNING_TRIALS) -> OneAud
     from papertally.workflows.measure import PROBABILITY
 
     key = json.dumps(spec.to_json(), sort_keys=True) + f"|{trials}"
-    if key in _PLANS:
-        return _PLANS[key]
+    with _PLANS_LOCK:
+        if key in _PLANS:
+            return _PLANS[key]
     best: OneAuditPlan | None = None
     for contest in oneaudit_contests(spec):
         sizes = oneaudit_sample_sizes(contest, risk_limit=spec.risk_limit, trials=trials)
@@ -174,9 +177,10 @@ def oneaudit_plan(spec: ContestSpec, *, trials: int = PLANNING_TRIALS) -> OneAud
             best = plan
     if best is None:
         raise PapertallyError(f"contest {spec.name!r} has no assertion to audit")
-    if len(_PLANS) >= PLAN_CACHE:
-        del _PLANS[next(iter(_PLANS))]
-    _PLANS[key] = best
+    with _PLANS_LOCK:
+        if len(_PLANS) >= PLAN_CACHE:
+            del _PLANS[next(iter(_PLANS))]
+        _PLANS[key] = best
     return best
 
 
