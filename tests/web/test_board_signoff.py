@@ -150,4 +150,7 @@ def test_each_role_lands_on_a_page_saying_what_to_do_next(web: WebSetup) -> None
     assert "wait for the state to enter the seed" in landing.text
     observer = _client(web, "observer").get("/home")
     assert observer.status_code == 200 and f"/audits/{audit_id}" in observer.text
-    assert _client(web, "admin").get("/home").headers["location"] == "/admin"
+    admin = _client(web, "admin")
+    assert admin.get("/home").headers["location"] == "/admin"
+    desk = admin.get("/admin").text
+    assert 'id="next-steps"' in desk and "Open a recount of a contest" in desk

@@ -48,6 +48,7 @@ from papertally.reconcile.paper import (
 from papertally.store.audits import AuditStore
 from papertally.store.recounts import (
     MAX_VOTES_PER_CHOICE,
+    Recount,
     StaleWriteError,
     StoredCheck,
     StoredSheet,
@@ -215,6 +216,7 @@ def _admin_page(
     return render(
         request,
         "admin.html",
+        next_steps=_admin_next_steps(svc, bool(elections), recounts),
         status_code=status_code,
         elections=elections,
         contests=svc.recounts.contest_names(),
@@ -231,6 +233,31 @@ def _admin_page(
         errors=errors or {},
         awaits_baseline=svc.recounts.awaits_baseline(),
     )
+
+
+def _admin_next_steps(svc: Services, any_election: bool, recounts: list[Recount]) -> list[str]:
+    """Say what the administrator does next: import, open a recount, add users, review the
+    counties that submitted, certify."""
+    if not any_election:
+        return ["Import the canvass (the results to recount) with the form below."]
+    steps = []
+    if not recounts:
+        steps.append("Open a recount of a contest of the imported election.")
+    if len(svc.users.users()) <= 1:
+        steps.append("Add the county clerks and board members on the Users page.")
+    for recount in recounts:
+        if recount.status != "open":
+            continue
+        counties = svc.recounts.counties(recount.id)
+        submitted = [c.county for c in counties if c.status.value == "submitted"]
+        if submitted:
+            steps.append(
+                f"Recount {recount.id}: review {len(submitted)} submitted counties "
+                f"({', '.join(submitted[:5])}{'…' if len(submitted) > 5 else ''})."
+            )
+        elif counties and all(c.status.value == "accepted" for c in counties):
+            steps.append(f"Recount {recount.id}: every county is accepted; certify the result.")
+    return steps or ["Nothing waits for you: follow the recounts on their dashboards."]
 
 
 def _state_zone(state: str | None) -> str:
