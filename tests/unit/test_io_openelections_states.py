@@ -276,3 +276,22 @@ def test_a_statistic_row_without_office_and_candidate_is_refused_naming_the_cell
     with pytest.raises(InputFileError) as caught:
         read_results_file(write(tmp_path, text, "20181106__xx__general.csv"))
     assert (caught.value.location.row, caught.value.location.column) == (3, "office")
+
+
+def test_a_county_listed_by_its_total_rows_only_is_one_unit(tmp_path: Path) -> None:
+    text = (
+        HEADER
+        + "Adams,P1,Governor,,R,Ann Lee,3\r\n"
+        + "Adams,,Governor,,R,Ann Lee,3\r\n"
+        + "Berks,,Governor,,R,Ann Lee,40\r\n"
+        + "Berks,,Governor,,D,Bo Diaz,35\r\n"
+    )
+    result = read_results_file(write(tmp_path, text, "20181106__xx__general.csv"))
+    election = result.election
+    count = election.count("Governor", CANVASS)
+    assert count.units["Berks|Berks"].votes == {"Ann Lee": 40, "Bo Diaz": 35}
+    assert election.units["Berks|Berks"].type is ReportingUnitType.COUNTY
+    assert count.totals() == {"Ann Lee": 43, "Bo Diaz": 35}
+    assert election.contests["Governor"].choice_names() == ["Ann Lee", "Bo Diaz"]
+    assert [(w.location.row, w.location.column) for w in result.warnings] == [(4, "precinct")]
+    assert "only a total row" in result.warnings[0].message

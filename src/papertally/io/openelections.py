@@ -421,7 +421,7 @@ class _Reader:
     ) -> None:
         """Keep a total row's figure, to check against the sum of the county's units."""
         name = self._contest(row, office)
-        choice = make_choice(self._spelling(name, candidate)).name
+        choice = self._choice(name, candidate, self._text(row, "party"))
         key = (name, county, choice)
         if key not in self.county_totals:
             self.county_totals[key] = _CountyTotal(index, votes)
@@ -464,15 +464,10 @@ class _Reader:
                 counties.add((name, county))
                 for choice, votes in tally.votes.items():
                     sums[(name, county, choice)] = sums.get((name, county, choice), 0) + votes
+        whole: dict[tuple[ContestName, CountyName], int] = {}
         for (name, county, choice), total in self.county_totals.items():
             if (name, county) not in counties:
-                self.warnings.append(
-                    ImportWarning(
-                        self.at(total.row, self.unit_column),
-                        f"a total row for {name!r} in county {county!r} but no units of that "
-                        "county: its votes are not imported",
-                    )
-                )
+                self._whole_county(name, county, choice, total, whole)
                 continue
             actual = sums.get((name, county, choice), 0)
             if actual != total.votes:
@@ -483,6 +478,36 @@ class _Reader:
                         f"units of county {county!r} add up to {actual:,}",
                     )
                 )
+
+    def _whole_county(
+        self,
+        name: ContestName,
+        county: CountyName,
+        choice: ChoiceName,
+        total: _CountyTotal,
+        first_rows: dict[tuple[ContestName, CountyName], int],
+    ) -> None:
+        """Import a county that has only a total row for a contest as one unit, the county.
+
+        OpenElections precinct files list some counties by their county totals alone; their
+        votes are kept (one warning per county and contest) rather than lost.
+        """
+        uid = self.election.add_unit(
+            ReportingUnit.of(county, county, None, ReportingUnitType.COUNTY)
+        ).id
+        units = self.counts[name].units
+        if uid not in units:
+            location = FileLocation(self.file, self.sheet_name, total.row + 1)
+            units[uid] = UnitTally(source=location)
+            first_rows[(name, county)] = total.row
+            self.warnings.append(
+                ImportWarning(
+                    self.at(total.row, self.unit_column),
+                    f"county {county!r} has only a total row for {name!r}, no units: its votes "
+                    "are imported with the county as one unit",
+                )
+            )
+        units[uid].votes[choice] = total.votes
 
     def _note_rows(self) -> None:
         """Add the warnings counting empty votes cells and repeated rows."""
