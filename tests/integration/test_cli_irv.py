@@ -175,3 +175,16 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path: Path, shared_data: Path) 
     code, out = _irv("assertions", str(aspen), "--contest", "1")
     assert code == 2 and "'9' does not win the IRV count: '8' does" in out
     assert "Traceback" not in out
+
+
+def test_ranked_contest_of_the_dominion_json_sample(shared_data: Path) -> None:
+    folder = shared_data / "cvr" / "dominion"
+    files = [
+        str(folder / "test_5.10.50.85.Dominion.json"),
+        str(folder / "test_5.2.18.2.Dominion.json"),
+    ]
+    code, out = _irv("tabulate", *files, "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["contest"] == "Contest 19" and data["ballots"] == 1
+    assert data["winner"] == "Candidate 27"
