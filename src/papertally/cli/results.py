@@ -177,7 +177,7 @@ def _print_election(election: Election) -> None:
             "[bold]Total[/bold]",
             *(f"[bold]{count['total_votes']:,}[/bold]" for count in contest["counts"]),
         )
-        console.print(table)
+        print_table(table, flexible=0)
 
 
 # ---------------------------------------------------------------------------------------------
