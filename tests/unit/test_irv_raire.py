@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
+from tests.unit.test_irv_ballots import paper_example_1
 
 from papertally.audit.irv.ballots import RankedBallots, tabulate
 from papertally.audit.irv.raire import (
@@ -26,21 +27,6 @@ from papertally.io.raire_formats import (
 
 GUIDE = ("NEB_assertions", "guide", "one_candidate_dominates", "two_leading_candidates")
 NSW = ("Ballina", "Bellingen", "Burwood", "Byron")
-
-
-def paper_example_1() -> RankedBallots:
-    """Blom, Stuckey & Teague (2019), Table 1: 60,000 ballots over c1..c4; c4 wins."""
-    return RankedBallots.from_lists(
-        ["c1", "c2", "c3", "c4"],
-        [
-            ([1, 2], 4000),
-            ([0], 20000),
-            ([2, 3], 9000),
-            ([1, 2, 3], 6000),
-            ([3, 0, 1], 15000),
-            ([0, 2], 6000),
-        ],
-    )
 
 
 def every_assertion(n: int) -> list[IrvAssertion]:
