@@ -88,6 +88,12 @@ def test_an_empty_figure_is_refused_beside_its_field_and_the_form_kept(web: WebS
     assert 'id="error-votes::Scattering"' in refused.text
     assert 'value="301"' in refused.text and 'value="table 7"' in refused.text
     assert "Cannot do that" not in refused.text
+    no_version = clerk.post(
+        url + "/sheets", data=_sheet(web, recount, "t", VOTES) | {"version": "x"}
+    )
+    assert no_version.status_code == 400
+    summary = no_version.text[no_version.text.index('id="error-summary"') :]
+    assert "version: enter a whole number" in summary[: summary.index("</div>")]
     assert web.recounts.sheets(recount) == []
 
 

@@ -841,7 +841,7 @@ async def _write_ward(
     ward = _path_ward(request, recount_id, county)
     view = svc.recount_view(recount_id)
     form = await request.form()
-    typed = {k: str(v)[:200] for k, v in form.items() if isinstance(v, str)}
+    typed = {k: str(v)[:20_000] for k, v in form.items() if isinstance(v, str)}
     typed["form"] = kind
     try:
         reason = str(form.get("reason") or "").strip() or None
