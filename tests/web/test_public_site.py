@@ -14,6 +14,7 @@ import json
 import re
 import zipfile
 
+import pytest
 from fastapi.testclient import TestClient
 from tests.web.public_fixtures import (
     SEED,
@@ -28,9 +29,18 @@ from tests.web.support import WebSetup, sign_in, small_election
 
 from papertally.store.audits import AuditStore
 from papertally.verify import verify_export
+from papertally.web.public_pages import REFRESH_ENV
 from papertally.workflows.audit import close_round
 
 ADAMS_1 = "Adams|Town of Adams Ward 1"
+
+
+@pytest.fixture(autouse=True)
+def publish_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Public figures follow the store at once (the cadence has its own test)."""
+    monkeypatch.setenv(REFRESH_ENV, "0")
+
+
 DANE_1 = "Dane|City of Madison Ward 1"
 
 
@@ -248,3 +258,29 @@ def test_a_hostile_sort_or_method_changes_nothing(web: WebSetup) -> None:
     )
     foreign = public.get(f"/public/recounts/{other}/counties/{_county_id(web, recount, 'Dane')}")
     assert foreign.status_code == 404
+
+
+def test_a_busy_recount_is_republished_on_a_cadence(
+    web: WebSetup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While tallies pour in, a process keeps publishing one stamp for the refresh period, so
+    the statewide summary is not rebuilt on every write."""
+    recount = _recount(web)
+    public = _anonymous(web)
+    first = public.get(f"/public/recounts/{recount}")
+    monkeypatch.setenv(REFRESH_ENV, "3600")
+    enter(
+        web.recounts,
+        recount,
+        "Dane|City of Madison Ward 2",
+        {"Trump": 151, "Clinton": 550, "Scattering": 1},
+    )
+    held = public.get(
+        f"/public/recounts/{recount}", headers={"if-none-match": first.headers["etag"]}
+    )
+    assert held.status_code == 304
+    monkeypatch.setenv(REFRESH_ENV, "0")
+    moved = public.get(
+        f"/public/recounts/{recount}", headers={"if-none-match": first.headers["etag"]}
+    )
+    assert moved.status_code == 200 and ">772<" in moved.text

@@ -12,7 +12,11 @@ for ``papertally verify`` once complete) and their caching:
   other page of the app;
 * each process keeps the last few summaries built, under the stamp they were built from, and
   uses one only while the store still gives that stamp (like the election cache of
-  :class:`papertally.web.service.Services`).
+  :class:`papertally.web.service.Services`);
+* while clerks enter tallies the stamp changes every few seconds, so a process publishes a new
+  stamp of a recount or audit at most every ``$PAPERTALLY_PUBLIC_REFRESH_SECONDS`` (default
+  :data:`DEFAULT_REFRESH_SECONDS`; 0: at once), as election-night sites refresh on a cadence:
+  the summary of a 3,600-ward state is then rebuilt at most that often, whatever the traffic.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
+import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -59,6 +66,20 @@ MAX_AGE = 30
 """Seconds a browser or shared cache may reuse an anonymous public answer without asking."""
 CACHED_VIEWS = 64
 """Summaries and download bodies one process keeps, each under its store stamp."""
+REFRESH_ENV = "PAPERTALLY_PUBLIC_REFRESH_SECONDS"
+DEFAULT_REFRESH_SECONDS = 10.0
+"""How long a process keeps publishing a recount's or audit's stamp after the store moved on."""
+
+
+def refresh_seconds() -> float:
+    """Return ``$PAPERTALLY_PUBLIC_REFRESH_SECONDS`` (a number of seconds, 0 to 3600), else
+    :data:`DEFAULT_REFRESH_SECONDS`."""
+    try:
+        chosen = float(os.environ.get(REFRESH_ENV, DEFAULT_REFRESH_SECONDS))
+    except ValueError:
+        return DEFAULT_REFRESH_SECONDS
+    return DEFAULT_REFRESH_SECONDS if math.isnan(chosen) else min(max(chosen, 0.0), 3600.0)
+
 
 T = TypeVar("T")
 
@@ -68,7 +89,19 @@ class _ViewCache:
 
     def __init__(self) -> None:
         self._views: OrderedDict[tuple[str, int], tuple[str, object]] = OrderedDict()
+        self._published: dict[tuple[str, int], tuple[float, StateStamp]] = {}
         self._lock = threading.Lock()
+
+    def settle(self, key: tuple[str, int], live: StateStamp) -> StateStamp:
+        """Return the stamp to publish for ``key``: the one published last while it is younger
+        than :func:`refresh_seconds`, else ``live`` (published from now on)."""
+        now = time.monotonic()
+        with self._lock:
+            found = self._published.get(key)
+            if found is not None and (found[1] == live or now - found[0] < refresh_seconds()):
+                return found[1]
+            self._published[key] = (now, live)
+            return live
 
     def get(self, key: tuple[str, int], token: str, build: Callable[[], T]) -> T:
         with self._lock:
@@ -86,7 +119,18 @@ class _ViewCache:
         return built
 
 
-_CACHE = _ViewCache()
+_CACHE_LOCK = threading.Lock()
+
+
+def _cache(request: Request) -> _ViewCache:
+    """Return this app's cache (one per app: two apps in one process never share summaries)."""
+    state = request.app.state
+    with _CACHE_LOCK:
+        found: _ViewCache | None = getattr(state, "public_views", None)
+        if found is None:
+            found = _ViewCache()
+            state.public_views = found
+        return found
 
 
 # -- the state of what a page shows, and conditional answers -------------------------------------
@@ -100,7 +144,8 @@ def _recount_state(request: Request, recount_id: int) -> StateStamp:
         raise HTTPException(status_code=404, detail=f"there is no recount {recount_id}")
     election = svc.recounts.recount(recount_id).election_id
     version = svc.store.election_version(election)
-    return StateStamp(f"{stamp.token}-e{version}", stamp.changed_at, stamp.status)
+    live = StateStamp(f"{stamp.token}-e{version}", stamp.changed_at, stamp.status)
+    return _cache(request).settle(("recount", recount_id), live)
 
 
 def _audit_state(request: Request, audit_id: int) -> StateStamp:
@@ -109,7 +154,7 @@ def _audit_state(request: Request, audit_id: int) -> StateStamp:
     stamp = audit_stamp(services(request).engine, audit_id)
     if stamp is None or not is_public_audit(stamp.status):
         raise HTTPException(status_code=404, detail=f"there is no published audit {audit_id}")
-    return stamp
+    return _cache(request).settle(("audit", audit_id), stamp)
 
 
 def _etag(kind: str, states: Sequence[StateStamp]) -> str:
@@ -203,7 +248,7 @@ def _recount(request: Request, recount_id: int, state: StateStamp) -> PublicReco
             view, svc.progress(view), svc.recounts.counties(recount_id), state.changed_at
         )
 
-    return _CACHE.get(("recount", recount_id), state.token, build)
+    return _cache(request).get(("recount", recount_id), state.token, build)
 
 
 def _wards(
@@ -217,14 +262,14 @@ def _wards(
         return public_wards(svc.recounts, svc.recount_view(recount_id), counties)
 
     key = ("wards", recount_id * 1_000_000 + (county_id or 0))
-    return _CACHE.get(key, state.token, build)
+    return _cache(request).get(key, state.token, build)
 
 
 def _audit(request: Request, audit_id: int, state: StateStamp) -> PublicAudit:
     def build() -> PublicAudit:
         return public_audit(AuditStore(services(request).engine), audit_id, state.changed_at)
 
-    return _CACHE.get(("audit", audit_id), state.token, build)
+    return _cache(request).get(("audit", audit_id), state.token, build)
 
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -332,7 +377,7 @@ def public_recount_json(request: Request, recount_id: int) -> Response:
         return json.dumps(data, indent=1, ensure_ascii=False)
 
     def make() -> Response:
-        body = _CACHE.get(("results.json", recount_id), state.token, build)
+        body = _cache(request).get(("results.json", recount_id), state.token, build)
         return _file(body, f"recount-{recount_id}-public.json", "application/json")()
 
     return _conditional(request, "results.json", [state], make)
@@ -398,7 +443,7 @@ def public_wards_csv(request: Request, recount_id: int) -> Response:
         return _csv(header, rows)
 
     def make() -> Response:
-        body = _CACHE.get(("wards.csv", recount_id), state.token, build)
+        body = _cache(request).get(("wards.csv", recount_id), state.token, build)
         return _file(body, f"recount-{recount_id}-wards.csv", "text/csv")()
 
     return _conditional(request, "wards.csv", [state], make)
