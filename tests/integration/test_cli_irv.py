@@ -115,6 +115,7 @@ def test_assertions_verify_sample_size_and_a_comparison_audit_end_to_end(tmp_pat
     assert code == 1, out
     misread = json.loads(out)
     assert not misread["confirmed"] and misread["risk"] > 0.05
+    assert misread["next_round_more_cards"] > 0
 
 
 def _rankings(ballots: list[tuple[list[list[str]], int]]) -> list[str]:

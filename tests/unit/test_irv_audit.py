@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from papertally.audit.comparison import clca_risk
 from papertally.audit.irv.audit import (
     assort,
     assorter_population,
+    comparison_next_round_size,
     comparison_risk,
+    discrepancy_codes,
     polling_risk,
     sample_sizes,
 )
@@ -158,3 +161,21 @@ def test_wrong_irv_winner_is_confirmed_at_most_alpha_of_the_time(case: WrongIrvW
         case.label(), "ALPHA", alpha, papers, polling_confirms(case, alpha), trials=150, seed=4
     )
     assert polling.holds, polling
+
+
+def test_discrepancy_codes_give_the_same_risk_and_a_next_round_size() -> None:
+    ballots = guide_ballots()
+    result = find_assertions(ballots, "Chuan")
+    cvrs: list[tuple[int, ...] | None] = [(C, B, A)] * 60 + [(A, D), None, (D,)]
+    papers: list[tuple[int, ...] | None] = [(C, B, A)] * 60 + [(C,), (C,), None]
+    measured = comparison_risk(result, ballots, cvrs, papers, risk_limit=0.05)
+    for risk in measured.assertions:
+        codes = discrepancy_codes(risk.assertion.assertion, cvrs, papers)
+        assert codes[-3:][1:] == ["phantom", "phantom"]
+        again = clca_risk(codes, margin=risk.diluted_margin, population=13500, risk_limit=0.05)
+        assert again.p_value == pytest.approx(risk.measurement.p_value)
+    assert not measured.confirmed
+    more = comparison_next_round_size(result, ballots, cvrs, papers, risk_limit=0.05)
+    assert more > 0
+    clean = [(C, B, A)] * 300
+    assert comparison_next_round_size(result, ballots, clean, clean, risk_limit=0.05) == 0

@@ -296,7 +296,11 @@ def audit(
 
     Every assertion by CLCA (comparison) or ALPHA (polling); the contest's risk is the largest.
     """
-    from papertally.audit.irv.audit import comparison_risk, polling_risk
+    from papertally.audit.irv.audit import (
+        comparison_next_round_size,
+        comparison_risk,
+        polling_risk,
+    )
     from papertally.audit.irv.raire import (
         RaireResult,
         score_assertions,
@@ -318,6 +322,10 @@ def audit(
             "they cannot confirm the winner (see `papertally irv verify`)"
         )
     total = _ballots(found, ballots) or found.ballots.total
+    if total < found.ballots.total:
+        raise PapertallyError(
+            f"--ballots {total} is below the contest's {found.ballots.total:,} ballots"
+        )
     scored = score_assertions(read, found.ballots, kind=kind, total_ballots=total)
     false = [s for s in scored if s.margin <= 0]
     if false:
@@ -344,12 +352,18 @@ def audit(
             risk_limit=risk_limit,
             with_replacement=with_replacement,
         )
+    more = None
+    if kind == "comparison" and not risk.confirmed:
+        more = comparison_next_round_size(
+            result, found.ballots, cvrs, papers, risk_limit=risk_limit
+        )
     if as_json:
         print_json(
             {
                 "contest": found.name,
                 "type": kind,
                 "cards_read": len(papers),
+                "next_round_more_cards": more,
                 "risk": risk.risk,
                 "risk_limit": risk_limit,
                 "confirmed": risk.confirmed,
@@ -379,5 +393,7 @@ def audit(
                 f"  {a.assertion.assertion.describe(names)}: diluted margin "
                 f"{a.diluted_margin:.4g}, p-value {a.measurement.p_value:.4g}"
             )
+        if more is not None:
+            console.print(f"next round: {more:,} more cards (CLCA, 90% chance to finish)")
     if not risk.confirmed:
         raise typer.Exit(code=1)

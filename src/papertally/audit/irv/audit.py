@@ -30,7 +30,9 @@ import numpy as np
 
 from papertally.audit.assertions import Assertion, AssorterPopulation
 from papertally.audit.comparison import (
+    PHANTOM_CODE,
     clca_assorter_values_from_pairs,
+    clca_next_round_size,
     clca_risk_from_values,
     clca_sample_size,
 )
@@ -218,3 +220,48 @@ def sample_sizes(
                 generic.margin, risk_limit=risk_limit, population=result.ballots
             )
     return sizes
+
+
+_CODES = {0.0: "0", 0.5: "o1", 1.0: "o2", -0.5: "u1", -1.0: "u2"}
+
+
+def discrepancy_codes(
+    assertion: IrvAssertion, cvrs: Sequence[CardRanking], papers: Sequence[CardRanking]
+) -> list[str]:
+    """Return each drawn card's discrepancy code for one assertion: the overstatement
+    ``A(CVR) − A(paper)`` is 0, ±½ or ±1 (``0``, ``o1``/``u1``, ``o2``/``u2``), ``phantom`` for a
+    card with no CVR or not found (Lindeman & Stark 2012's codes, ``u = 1``)."""
+    return [
+        PHANTOM_CODE
+        if cvr is None or paper is None
+        else _CODES[assort(assertion, cvr) - assort(assertion, paper)]
+        for cvr, paper in zip(cvrs, papers, strict=True)
+    ]
+
+
+def comparison_next_round_size(
+    result: RaireResult,
+    ballots: RankedBallots,
+    cvrs: Sequence[CardRanking],
+    papers: Sequence[CardRanking],
+    *,
+    risk_limit: float,
+) -> int:
+    """Return how many more cards to draw so that every assertion not yet confirmed finishes
+    with chance 90% (CLCA, discrepancies so far as the expected rates); 0 when all are."""
+    measured = comparison_risk(result, ballots, cvrs, papers, risk_limit=risk_limit)
+    more = 0
+    for risk in measured.assertions:
+        if risk.measurement.stop:
+            continue
+        codes = discrepancy_codes(risk.assertion.assertion, cvrs, papers)
+        more = max(
+            more,
+            clca_next_round_size(
+                codes,
+                margin=risk.diluted_margin,
+                risk_limit=risk_limit,
+                population=result.ballots,
+            ),
+        )
+    return more
