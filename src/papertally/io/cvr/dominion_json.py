@@ -255,22 +255,19 @@ class _Reader:
                 self.precincts, catalog.precinct_portions, snapshot.PrecinctPortionId
             )
             cards = snapshot.Cards
-            if cards is not None:
-                layout = [
-                    (
-                        c.Id
-                        if type(c.Id) is int and 0 <= c.Id < DIRECT_ID_LIMIT
-                        else encode_id(c.Id),
-                        c.PaperIndex,
-                        c.Contests,
-                    )
-                    for c in cards
-                ]
-            elif snapshot.Contests is not None:
-                layout = [(ABSENT, None, snapshot.Contests)]
-            else:
-                raise _LayoutError(number)
-            for card_id, sheet, contests in layout:
+            flat = cards is None
+            if cards is None:
+                if snapshot.Contests is None:
+                    raise _LayoutError(number)
+                cards = [_Card(0, snapshot.Contests)]
+            for card in cards:
+                card_id = card.Id
+                if flat:
+                    card_id = ABSENT
+                elif type(card_id) is not int or not 0 <= card_id < DIRECT_ID_LIMIT:
+                    card_id = encode_id(card_id)
+                sheet = card.PaperIndex
+                contests = card.Contests
                 card_ids.append(card_id)
                 tabulators.append(tabulator)
                 batches.append(batch)
