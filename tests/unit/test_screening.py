@@ -274,3 +274,41 @@ def test_group_rules_parse(text: str, rule: GroupRule) -> None:
 def test_bad_group_rules_are_refused(text: str) -> None:
     with pytest.raises(PapertallyError, match="--group"):
         GroupRule.parse(text)
+
+
+def test_decision_desk_for_a_close_wisconsin_style_contest() -> None:
+    from datetime import date
+
+    from papertally.law import ContestResults
+    from papertally.screening.desk import decide
+
+    results = ContestResults("PRESIDENT", {"Red": 1_405_284, "Blue": 1_382_536, "Other": 188_330})
+    d = decide(
+        results, state="WI", election_date=date(2016, 11, 8), office="president",
+        targeted_units=3, targeted_ballots=10_000, targeted_votes_at_stake=500,
+    )  # fmt: skip
+    assert d.law is not None and d.law["tier"] == "paid_on_request"
+    assert d.recount["days"] == 11 and d.recount["cost"] > 0
+    assert not d.targeted["covers_margin"] and d.targeted["cost"] == pytest.approx(
+        10_000 * d.recount["cost"] / d.ballots
+    )
+    sizes = {(a.kind, a.risk_limit): a for a in d.audits}
+    clca5, clca1 = (
+        sizes[("ballot comparison (CLCA)", 0.05)],
+        sizes[("ballot comparison (CLCA)", 0.01)],
+    )
+    assert 0 < clca5.first_round < clca1.first_round < 10_000
+    assert clca5.cost_first_round == clca5.first_round * 5.0
+    assert 0 < clca5.escalation_chance < 0.2
+
+
+def test_decision_desk_for_a_tie_plans_no_audit_and_says_why() -> None:
+    from papertally.law import ContestResults
+    from papertally.screening.desk import decide
+
+    d = decide(
+        ContestResults("X", {"A": 500, "B": 500}), state=None, election_date=None, office=None
+    )
+    assert d.audits == []
+    assert any("No risk-limiting audit can be planned" in n for n in d.notes)
+    assert d.law is None and "not consulted" in (d.law_error or "")

@@ -188,9 +188,14 @@ def decide(
     p_w, p_l = counts[0] / ballots, counts[1] / ballots
     margin = standing.margin / ballots
     audits: list[AuditOption] = []
-    for risk in risk_limits:
-        audits.append(_comparison(margin, ballots, risk, audit_cost_per_ballot))
-        audits.append(_polling(p_w, p_l, ballots, risk, audit_cost_per_ballot))
+    audit_note = None
+    try:
+        for risk in risk_limits:
+            audits.append(_comparison(margin, ballots, risk, audit_cost_per_ballot))
+            audits.append(_polling(p_w, p_l, ballots, risk, audit_cost_per_ballot))
+    except PapertallyError as error:
+        audits = []
+        audit_note = f"No risk-limiting audit can be planned: {error}"
     return Decision(
         contest=results.contest,
         winner=standing.leader,
@@ -212,5 +217,6 @@ def decide(
             "A targeted hand count looks where the screening points; it cannot confirm the "
             "outcome on its own.",
             f"Audit costs at ${audit_cost_per_ballot:,.2f} per ballot; recount cost as stated.",
+            *([audit_note] if audit_note else []),
         ],
     )
