@@ -15,7 +15,7 @@ class PapertallyError(Exception):
     """An error caused by the user's input or request, with a message meant for them."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileLocation:
     """Where in an input file something was found; every part is optional."""
 

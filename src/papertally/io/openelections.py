@@ -181,6 +181,8 @@ class _Reader:
         )
         self.unit_column, self.unit_type = found
         self.vote_types = [c for c in VOTE_TYPES if header.has(c)]
+        self.type_positions = [(c, header.positions[c], VOTE_TYPES[c]) for c in self.vote_types]
+        self.statistics: dict[str, str | None] = {}
         self.needed = max(header.positions.values()) + 1
         self.counts: dict[ContestName, ContestCount] = {}
         self.stated: dict[tuple[ContestName, ReportingUnitId], _UnitTotal] = {}
@@ -248,9 +250,9 @@ class _Reader:
         candidate = self._candidate(row)
         if not office and not candidate and all(is_blank(c) for c in row):
             return
-        statistic = statistic_of(candidate) if candidate else None
+        statistic = self._statistic(candidate) if candidate else None
         if not candidate and office:
-            statistic = statistic_of(office)
+            statistic = self._statistic(office)
             if statistic in WHOLE_UNIT:
                 office = ""
         if statistic is None and not office:
@@ -316,6 +318,14 @@ class _Reader:
         if self.total_position is not None and not is_blank(header.get(row, "total votes")):
             total = parse_count(header.get(row, "total votes"), self.at(index, "total votes"))
             self.stated.setdefault((name, uid), _UnitTotal(index)).stated.add(total)
+
+    def _statistic(self, text: str) -> str | None:
+        """Return :func:`statistic_of` ``text``, remembered for the names met before."""
+        try:
+            return self.statistics[text]
+        except KeyError:
+            found = self.statistics[text] = statistic_of(text)
+            return found
 
     def _text(self, row: Row, column: str | None) -> str:
         """Return the stripped text of ``column`` in ``row`` (empty where there is none)."""
@@ -399,13 +409,20 @@ class _Reader:
             return
         parts = 0
         complete = True
-        for column in self.vote_types:
-            cell = self.header.get(row, column)
-            if is_blank(cell):
+        by_type = tally.by_type
+        for column, position, kind in self.type_positions:
+            cell = row[position]
+            if type(cell) is str and cell.isdigit() and cell.isascii():
+                value = int(cell)
+            elif is_blank(cell):
                 complete = False
                 continue
-            value = parse_count(cell, self.at(index, column))
-            tally.by_type.setdefault(VOTE_TYPES[column], {})[choice] = value
+            else:
+                value = parse_count(cell, self.at(index, column))
+            figures = by_type.get(kind)
+            if figures is None:
+                figures = by_type[kind] = {}
+            figures[choice] = value
             parts += value
         if complete and parts != votes:
             shown = ", ".join(self.header.names[c] for c in self.vote_types)
