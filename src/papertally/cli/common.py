@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.table import Column, Table
 from rich.text import Text
@@ -108,36 +109,27 @@ def print_table(table: Table, *, flexible: int | None = None, wide: bool = False
         room = max(console.width - others - edges, 8)
         for n, column in enumerate(columns):
             column.no_wrap = n != flexible
+        # Rich keeps a column's cells in ``_cells`` (``cells`` only iterates over them).
         cells = columns[flexible]._cells
         columns[flexible]._cells = [_clip(cell, room) for cell in cells]
     console.print(table)
 
 
 def _natural_width(column: Column) -> int:
-    """Return the widest cell (or header) of a column, in terminal cells."""
-    from rich.text import Text
-
-    texts = [column.header, *column.cells]
+    """Return the widest line of a column's cells and header, in terminal cells."""
+    texts = [t for t in (column.header, *column.cells) if isinstance(t, str | Text)]
     return max(
-        (
-            max((len(line) for line in _plain(t).split("\n")), default=0)
-            for t in texts
-            if isinstance(t, str | Text)
-        ),
+        (cell_len(line) for t in texts for line in _plain(t).split("\n")),
         default=0,
     )
 
 
 def _plain(text: str | Text) -> str:
-    from rich.text import Text
-
     return text.plain if isinstance(text, Text) else Text.from_markup(text).plain
 
 
 def _clip(cell: RenderableType, width: int) -> RenderableType:
     """Return ``cell`` shortened with "…" to what wraps into :data:`CELL_LINES` lines."""
-    from rich.text import Text
-
     if not isinstance(cell, str | Text):
         return cell
     text = cell.copy() if isinstance(cell, Text) else Text.from_markup(cell)
