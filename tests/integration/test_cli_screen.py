@@ -117,3 +117,35 @@ def test_user_errors_are_one_line_and_exit_2(
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def _openelections(generic: Path, target: Path, absentee_share: float) -> Path:
+    """Rewrite a generic results CSV as OpenElections with absentee and election-day columns."""
+    lines = generic.read_text().splitlines()[1:]
+    out = ["county,ward,office,district,party,candidate,votes,absentee,election_day"]
+    for line in lines:
+        county, ward, contest, choice, party, votes = line.split(",")[:6]
+        absentee = round(int(votes) * absentee_share)
+        day = int(votes) - absentee
+        out.append(f"{county},{ward},{contest},,{party},{choice},{votes},{absentee},{day}")
+    target.write_text("\n".join(out) + "\n")
+    return target
+
+
+def test_absentee_share_from_openelections_vote_types(tmp_path: Path) -> None:
+    """Without an EL-190 the absentee share comes from the results' vote-type columns."""
+    paths = write_state(tmp_path, 60)
+    now = _openelections(paths["now"], tmp_path / "20161108__wi__general__ward.csv", 0.25)
+    result = runner.invoke(
+        app,
+        ["screen", str(now), str(paths["baseline"]), "--equipment", str(paths["equipment"]),
+         "--permutations", "0", "--cluster", "municipality", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    labels = [e["label"] for e in data["screening"]["ladder"]]
+    assert "+ absentee share" in labels
+    assert data["inputs"]["cluster"] == "unit"
+    assert data["screening"]["naive"]["clusters"] == data["screening"]["units"]
+    bands = data["screening"]["distributions"]["absentee share band (%)"]
+    assert [b["group"] for b in bands] == ["20% to < 30%"]

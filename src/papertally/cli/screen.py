@@ -86,6 +86,9 @@ def register(app: typer.Typer) -> None:
             help="Group: COLUMN~TEXT (label contains) or COLUMN>NUMBER (e.g. dre_share>0.5).",
         ),
         control: list[str] = typer.Option([], "--control", help="Extra numeric control column."),
+        cluster: str = typer.Option(
+            "county", "--cluster", help="Clusters of the errors: county or municipality."
+        ),
         state: str | None = typer.Option(None, "--state", help="State (default: from the file)."),
         office: str | None = typer.Option(None, "--office", help="Office, e.g. president."),
         permutations: int = typer.Option(999, "--permutations", min=0, help="Permutation draws."),
@@ -102,6 +105,8 @@ def register(app: typer.Typer) -> None:
         for path in [results, baseline, el190, equipment, *covariates]:
             if path is not None and not path.is_file():
                 raise PapertallyError(f"{path}: no such file")
+        if cluster not in ("county", "municipality"):
+            raise PapertallyError(f"--cluster {cluster!r}: use county or municipality")
         inputs = ScreeningInputs(
             results=results,
             baseline=baseline,
@@ -113,6 +118,7 @@ def register(app: typer.Typer) -> None:
             party=party,
             group=GroupRule.parse(group),
             extra_controls=list(control),
+            cluster="county" if cluster == "county" else "unit",
         )
         with progress_bar("screening", not as_json) as progress:
             done = [0]

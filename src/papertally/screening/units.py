@@ -108,6 +108,9 @@ class UnitVotes:
     focus: int
     total: int
     wards: int
+    by_type: dict[str, int] = field(default_factory=dict)
+    """All choices' votes by how they were cast (``absentee``, ``early``...), where the results
+    file breaks them down (OpenElections vote-type columns)."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,7 @@ def municipal_votes(
     tally = chosen[0]
     target = focus_choice(election, entry.name, party, choice)
     sums: dict[str, list[int]] = {}
+    types: dict[str, dict[str, int]] = {}
     names: dict[str, tuple[str, str]] = {}
     unplaced: list[str] = []
     for uid, votes in tally.units.items():
@@ -185,8 +189,11 @@ def municipal_votes(
         row[0] += votes.votes.get(target, 0)
         row[1] += votes.total_votes
         row[2] += 1
+        kinds = types.setdefault(key, {})
+        for kind, figures in votes.by_type.items():
+            kinds[kind] = kinds.get(kind, 0) + sum(figures.values())
     units = {
-        key: UnitVotes(key, names[key][0], names[key][1], row[0], row[1], row[2])
+        key: UnitVotes(key, names[key][0], names[key][1], row[0], row[1], row[2], types[key])
         for key, row in sums.items()
     }
     return ContestVotes(entry.name, target, units, sorted(unplaced))

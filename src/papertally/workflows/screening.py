@@ -16,10 +16,12 @@ import numpy as np
 
 from papertally.errors import PapertallyError
 from papertally.screening.frame import ScreeningFrame, county_codes
+from papertally.screening.regression import Cluster
 from papertally.screening.units import (
     ContestVotes,
     CovariateTable,
     Matching,
+    UnitVotes,
     match_units,
     municipal_votes,
 )
@@ -81,6 +83,8 @@ class ScreeningInputs:
     party: str = "REP"
     group: GroupRule = field(default_factory=lambda: GroupRule("accessible", contains="Edge"))
     extra_controls: list[str] = field(default_factory=list)
+    cluster: Cluster = "county"
+    """Clusters of the standard errors: ``county`` or ``unit`` (each municipality its own)."""
 
 
 @dataclass
@@ -177,6 +181,22 @@ def _lookup(tables: Sequence[CovariateTable], key: str) -> tuple[dict[str, float
     return numbers, labels
 
 
+ABSENTEE_TYPES = ("absentee", "absentee by mail", "mail")
+"""Vote types of a results file that are absentee ballots (the others: election day, early...)."""
+
+
+def _vote_types(votes: UnitVotes) -> dict[str, float]:
+    """Return each vote type's share of the unit's votes (``early_share``...) and, where the
+    file breaks absentee votes out, ``absentee_share`` from the results themselves."""
+    if not votes.by_type or votes.total <= 0:
+        return {}
+    out = {f"{kind.replace(' ', '_')}_share": n / votes.total for kind, n in votes.by_type.items()}
+    absentee = sum(votes.by_type.get(kind, 0) for kind in ABSENTEE_TYPES)
+    if any(kind in votes.by_type for kind in ABSENTEE_TYPES):
+        out["absentee_share"] = absentee / votes.total
+    return out
+
+
 def _derived(numbers: dict[str, float]) -> dict[str, float]:
     """Return shares computed from EL-190 counts (absentee share, share of each technology)."""
     total = numbers.get("total_ballots", 0.0)
@@ -216,7 +236,7 @@ def prepare_frame(
             dropped["no votes"].append(key)
             continue
         numbers, labels = _lookup(tables, key)
-        numbers = {**numbers, **_derived(numbers)}
+        numbers = {**_vote_types(a), **numbers, **_derived(numbers)}
         if group.contains is not None:
             if group.column not in labels:
                 dropped["group unknown"].append(key)
@@ -351,6 +371,7 @@ def run_screening(
         categories=prepared.categories,
         steps=[*LADDER, *inputs.extra_controls],
         permutations=permutations,
+        cluster=inputs.cluster,
     )
     say("the decision desk")
     election = current.election
@@ -377,6 +398,7 @@ def run_screening(
         "covariates": [p.name for p in inputs.covariates],
         "party": inputs.party,
         "group": inputs.group.label,
+        "cluster": inputs.cluster,
         "permutations": permutations,
     }
     return ScreeningOutcome(described, prepared, result, decision)
