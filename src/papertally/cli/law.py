@@ -20,7 +20,8 @@ from papertally.cli.common import console, print_json, progress_bar, user_errors
 from papertally.errors import FileLocation, InputFileError, PapertallyError
 
 if TYPE_CHECKING:
-    from papertally.law import ContestResults, RecountAssessment, Rule, StateResult
+    from papertally.law import ContestResults, FlipOutlook, RecountAssessment, Rule, StateResult
+    from papertally.law.history import Rate
     from papertally.law.schema import Anchor
     from papertally.model import Election
 
@@ -364,35 +365,69 @@ def rules(
 @app.command()
 @user_errors
 def flip(
-    results: Path = typer.Argument(..., help="Results file (any format papertally imports)."),
+    results: Path | None = typer.Argument(
+        None, help="Results file (any format papertally imports); or give --margin and --total."
+    ),
     contest: str | None = typer.Option(None, "--contest", help="Contest name (if several)."),
     count: str | None = typer.Option(None, "--count", help="Count to use (default original)."),
+    margin: int | None = typer.Option(None, "--margin", help="Leader's margin in votes."),
+    total: int | None = typer.Option(None, "--total", help="Votes in the contest (with --margin)."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Votes needed to change the winner, and how often past recounts moved that much."""
     from papertally.law import flip_outlook
 
-    totals, _ = _read(results, contest, count)
-    standing = totals.standing()
-    outlook = flip_outlook(standing.margin, totals.office_total)
+    if results is not None and (margin is not None or total is not None):
+        raise PapertallyError("give a results file or --margin and --total, not both")
+    if results is None:
+        if margin is None or total is None:
+            raise PapertallyError("give a results file, or --margin N and --total N")
+        names, title = ("the leader", "the runner-up"), "Contest"
+        outlook = flip_outlook(margin, total)
+    else:
+        totals, _ = _read(results, contest, count)
+        standing = totals.standing()
+        names, title = (standing.leader, standing.other), totals.contest
+        outlook = flip_outlook(standing.margin, totals.office_total)
     if as_json:
         data = outlook.to_dict()
-        data.update(contest=totals.contest, leader=standing.leader, runner_up=standing.other)
+        data.update(contest=title, leader=names[0], runner_up=names[1])
         print_json(data)
         return
+    _print_flip(outlook, title, *names)
+
+
+def _rate(rate: Rate) -> str:
+    lo, hi = rate.interval
+    return f"{rate.count} of {rate.n} ({100 * lo:.1f}%-{100 * hi:.1f}%)"
+
+
+def _print_flip(outlook: FlipOutlook, title: str, leader: str, other: str) -> None:
+    from rich.markup import escape
+
     console.print(
-        f"[bold]{totals.contest}[/bold]: {standing.leader} leads {standing.other} by "
+        f"[bold]{escape(title)}[/bold]: {escape(leader)} leads {escape(other)} by "
         f"{outlook.margin_votes:,} of {outlook.total_votes:,} votes "
         f"({outlook.margin_share_pct:.4f}%)"
     )
     console.print(
         f"To change the winner: {outlook.ballots_to_switch:,} ballots switching sides, or a net "
-        f"{outlook.votes_to_flip_net:,} votes gained by {standing.other}."
+        f"{outlook.votes_to_flip_net:,} votes gained by {other}.",
+        markup=False,
     )
     lo, hi = outlook.empirical_interval
     console.print(
-        f"Past recounts: {outlook.empirical_count} of {outlook.empirical_n} shifted more than this "
-        f"toward the trailer (90% interval {100 * lo:.1f}%-{100 * hi:.1f}%)."
+        f"Past recounts: {outlook.empirical_count} of {outlook.empirical_n} shifted at least this "
+        f"much toward the trailer ({outlook.interval} {100 * lo:.1f}%-{100 * hi:.1f}%)."
+    )
+    for item in outlook.by_method:
+        figure = _rate(item.rate) if item.rate else "not rated"
+        console.print(f"  {item.method}: {figure}; {item.note}", markup=False)
+    console.print(
+        "Reversals among past recounts that started at least this far apart: "
+        f"{_rate(outlook.reversals_from_wider)}; at most this far apart: "
+        f"{_rate(outlook.reversals_from_closer)}.",
+        soft_wrap=True,
     )
     mlo, mhi = outlook.model_interval
     console.print(
@@ -612,6 +647,8 @@ def history(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> No
                       markup=False)  # fmt: skip
     facts = history_facts()
     console.print(
+        f"{facts['cases']} cases ({facts['petitions']} petition without a statewide count), "
+        f"{facts['used_in_model']} in the model; "
         f"{len(facts['reversals'])} reversals, all from margins of at most "
         f"{facts['max_reversed_margin_pct']}% ({facts['max_reversed_margin_votes']} votes)."
     )
