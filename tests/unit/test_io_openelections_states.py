@@ -10,6 +10,7 @@ import pytest
 
 from papertally.errors import InputFileError
 from papertally.io import OPENELECTIONS_FORMAT, read_results, read_results_file
+from papertally.io.tables import HEAD_BYTES
 from papertally.model import ReportingUnitType
 from papertally.model.results import BALLOTS_CAST, OVER_VOTES, REGISTERED_VOTERS, UNDER_VOTES
 
@@ -295,3 +296,18 @@ def test_a_county_listed_by_its_total_rows_only_is_one_unit(tmp_path: Path) -> N
     assert election.contests["Governor"].choice_names() == ["Ann Lee", "Bo Diaz"]
     assert [(w.location.row, w.location.column) for w in result.warnings] == [(4, "precinct")]
     assert "only a total row" in result.warnings[0].message
+
+
+def test_a_large_csv_whose_first_megabyte_ends_inside_a_quoted_cell_still_reads(
+    tmp_path: Path,
+) -> None:
+    filler = "Adams,P0,Governor,,R,Ann Lee,1\n"
+    body = HEADER.strip() + "\n" + filler * ((HEAD_BYTES - 2000) // len(filler))
+    opening = 'Adams,P1,Governor,,R,"Bo'
+    pad = HEAD_BYTES - 3 - len(body) - len(opening) - len("Adams,P9,Governor,,R,,1\n")
+    body += f"Adams,P9,Governor,,R,{'C' * pad},1\n" + opening
+    assert len(body) == HEAD_BYTES - 3  # the cell's own line break falls in the first megabyte
+    body += '\nDiaz",2\n' + filler * 20
+    path = write(tmp_path, body, "20181106__xx__general.csv")
+    count = read_results_file(path).election.count("Governor", CANVASS)
+    assert count.units["Adams|P1"].votes == {"Bo Diaz": 2}

@@ -137,9 +137,12 @@ def load_table_head(path: str | Path) -> Table:
         raise InputFileError(where, "is neither a CSV text file nor an Excel workbook")
     head = start[: start.rfind(b"\n") + 1] or start
     try:
-        rows = _parse_csv(file, head, "utf-8-sig", "strict")
-    except UnicodeDecodeError:
-        rows = _parse_csv(file, head, "cp1252", "replace")
+        try:
+            rows = _parse_csv(file, head, "utf-8-sig", "strict")
+        except UnicodeDecodeError:
+            rows = _parse_csv(file, head, "cp1252", "replace")
+    except InputFileError:
+        return load_table(file)  # the cut fell inside a quoted cell: read it all
     return Table(file, "csv", [Sheet(None, rows)], complete=False, size=size)
 
 
