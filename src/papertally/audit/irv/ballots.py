@@ -18,9 +18,10 @@ The rules differ between jurisdictions; :class:`BallotRules` makes each a settin
   San Francisco transfers the vote to the next ranked choice however many are skipped (Charter
   §13.102), ``max_skipped = None``;
 * **duplicate rankings** (a candidate ranked again): counted once at the highest ranking, the
-  later one passed over as a blank ranking would be when ``duplicate_is_skip`` (so in Maine two
-  of them in a row exhaust), or simply ignored otherwise (San Francisco's voter instructions:
-  a candidate selected in more than one column counts once).
+  later one passed over as a blank ranking would be when ``duplicate_is_skip``, or simply
+  ignored otherwise (San Francisco's voter instructions: a candidate selected in more than one
+  column counts once). The Maine preset treats a repeat as a skipped ranking: our reading, not
+  a quoted rule (to be checked against 29-250 C.M.R. ch. 535).
 
 The tabulation (:func:`tabulate`) counts each continuing ballot for its highest-ranked
 continuing candidate, eliminates the candidate with fewest votes, and repeats until one is
