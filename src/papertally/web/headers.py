@@ -5,7 +5,9 @@ app alone (no inline script, no inline style: the pages' behaviour lives in ``st
 forbids framing (``frame-ancestors 'none'``, clickjacking) and form posts elsewhere;
 ``X-Content-Type-Options: nosniff``; ``Referrer-Policy: same-origin`` (paths name recounts and
 counties, which other sites need not learn); and ``Cache-Control: no-store`` on everything but
-the static files, so a shared computer's cache keeps no county's figures after sign-out. Over
+the static files, so a shared computer's cache keeps no county's figures after sign-out (the
+public results site sets its own for anonymous visitors: shareable, with validators, see
+:mod:`papertally.web.public_pages`). Over
 HTTPS (the request's own scheme, or ``X-Forwarded-Proto: https`` from a proxy listed in
 ``$PAPERTALLY_TRUSTED_PROXIES``), or always with ``papertally serve --https-only``
 (``$PAPERTALLY_HTTPS_ONLY=1``), ``Strict-Transport-Security`` tells browsers to use HTTPS only.
