@@ -106,3 +106,41 @@ def test_a_cvr_report_or_other_xml_is_refused_naming_the_file(
     with pytest.raises(InputFileError) as caught:
         read_results([broken])
     assert caught.value.location.row == 2
+
+
+def test_a_bad_clarity_figure_names_the_element_and_attribute(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    text = (shared_data / "clarity" / "precinct.xml").read_text(encoding="utf-8")
+    start = text.index('<Choice key="1" text="Matt BEVIN"')
+    old = '<Precinct name="A101" votes="36" />'
+    at = text.index(old, start)
+    broken = text[:at] + '<Precinct name="A101" votes="x1" />' + text[at + len(old) :]
+    path = tmp_path / "detail.xml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(InputFileError) as caught:
+        read_results([path])
+    assert caught.value.location.file == str(path)
+    assert caught.value.location.column == (
+        "Contest 'US Senator - REPUBLICAN' / Choice 'Matt BEVIN' / election / "
+        "Precinct 'A101' votes="
+    )
+
+
+def test_a_bad_err_count_names_contest_selection_and_unit(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    report = json.loads((shared_data / "nist" / "err-gen-03.json").read_text(encoding="utf-8"))
+    selection = report["Election"][0]["Contest"][0]["ContestSelection"][0]
+    selection["VoteCounts"][1]["Count"] = -3
+    path = tmp_path / "err.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    with pytest.raises(InputFileError) as caught:
+        read_results([path])
+    where = caught.value.location
+    assert where.file == str(path)
+    assert where.column == (
+        f"Contest {PRESIDENT!r} / ContestSelection 'Arthur Kumar' / VoteCounts "
+        f"{selection['VoteCounts'][1]['GpUnitId']!r} / Count"
+    )
+    assert "found '-3'" in caught.value.problem

@@ -12,6 +12,7 @@ against the sum of its units (a difference is an :class:`ImportWarning`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree
@@ -41,7 +42,11 @@ _STATISTICS = {"undervotes": UNDER_VOTES, "overvotes": OVER_VOTES}
 
 
 def _number(element: ElementTree.Element, attribute: str, where: FileLocation) -> int:
-    """Return a whole-number attribute of ``element``, or raise naming it."""
+    """Return a whole-number attribute of ``element``, or raise naming the element and attribute
+    (as the location's column: ``Contest 'X' / Choice 'Y' / Election Day / Precinct 'Z'``)."""
+    name = element.get("name") or element.get("text") or ""
+    path = f"{where.column} / " if where.column else ""
+    where = replace(where, column=f"{path}{element.tag} {name!r} {attribute}=".replace(" ''", ""))
     text = element.get(attribute, "")
     try:
         value = int(text.replace(",", ""))
@@ -108,17 +113,21 @@ def read_clarity(path: Path) -> ImportResult:
             statistic = _STATISTICS.get(vote_type.get("name", "").casefold())
             if statistic is None:
                 continue
+            inside = replace(where, column=f"Contest {name!r} / {vote_type.get('name')}")
             for element in vote_type.findall(tag):
                 tally = count.units.setdefault(unit_of(element.get("name", "")), UnitTally())
-                tally.statistics[statistic] = _number(element, "votes", where)
+                tally.statistics[statistic] = _number(element, "votes", inside)
         for choice_node in contest_node.findall("Choice"):
             choice = make_choice(choice_node.get("text", ""), choice_node.get("party") or None)
             contest.add_choice(choice)
             total = 0
             for vote_type in choice_node.findall("VoteType"):
                 label = " ".join(vote_type.get("name", "").split()).lower()
+                inside = replace(
+                    where, column=f"Contest {name!r} / Choice {choice.name!r} / {label}"
+                )
                 for element in vote_type.findall(tag):
-                    votes = _number(element, "votes", where)
+                    votes = _number(element, "votes", inside)
                     tally = count.units.setdefault(
                         unit_of(element.get("name", "")), UnitTally(source=where)
                     )
@@ -126,7 +135,8 @@ def read_clarity(path: Path) -> ImportResult:
                     tally.by_type.setdefault(label, {})[choice.name] = votes
                     total += votes
             stated = choice_node.get("totalVotes")
-            if stated is not None and _number(choice_node, "totalVotes", where) != total:
+            within = replace(where, column=f"Contest {name!r}")
+            if stated is not None and _number(choice_node, "totalVotes", within) != total:
                 warnings.append(
                     ImportWarning(
                         where,

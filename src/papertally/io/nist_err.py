@@ -136,15 +136,18 @@ _UNIT_TYPES = {
 _OTHER_COUNTS = {"overvotes": OVER_VOTES, "undervotes": UNDER_VOTES}
 
 
-def _count(node: Any, location: FileLocation, what: str) -> int:
-    """Return a ``Count`` of a NIST node as a whole number, or raise naming the node."""
+def _count(node: Any, location: FileLocation, contest: str) -> int:
+    """Return a ``Count`` of a NIST node as a whole number, or raise naming the node (its path
+    from the contest is the location's column)."""
     text = text_of(one(node, "Count"))
     try:
         value = float(text or "")
     except ValueError:
-        raise InputFileError(location, f"expected a number in {what}, found {text!r}") from None
+        value = -1.0
     if value < 0 or not value.is_integer():
-        raise InputFileError(location, f"expected a whole count in {what}, found {text!r}")
+        raise InputFileError(
+            location, f"expected a whole count of votes in {contest!r}, found {text!r}"
+        )
     return int(value)
 
 
@@ -201,7 +204,9 @@ def read_err_results(path: Path) -> ImportResult:
                 unit_id_ = text_of(one(vc, "GpUnitId")) or ""
                 kind = text_of(one(vc, "Type")) or "total"
                 figures = by_unit.setdefault(unit_id_, {}).setdefault(choice, {})
-                figures[kind] = figures.get(kind, 0) + _count(vc, where, f"{name!r}")
+                node = f"Contest {name!r} / ContestSelection {choice!r} / VoteCounts {unit_id_!r}"
+                counted = _count(vc, FileLocation(str(path), column=f"{node} / Count"), name)
+                figures[kind] = figures.get(kind, 0) + counted
         leaves = [u for u in by_unit if gp.get(u, ("", ""))[1] in _LEAF_TYPES] or list(by_unit)
         count = ContestCount(name, ORIGINAL_CANVASS, ResultsStatus.CERTIFIED)
         for ident in leaves:
