@@ -142,8 +142,10 @@ def _weighted_quantiles(values: FloatArray) -> tuple[float, float, float]:
     return float(p10), float(p50), float(p90)
 
 
-def group_rows(frame: ScreeningFrame, labels: Sequence[str]) -> list[GroupRow]:
-    """Return the swing of the units of each label, largest groups (by votes) first."""
+def group_rows(
+    frame: ScreeningFrame, labels: Sequence[str], order: Sequence[str] | None = None
+) -> list[GroupRow]:
+    """Return the swing of the units of each label: in ``order``, else largest (by votes) first."""
     codes, inverse = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
     rows = []
     for i, label in enumerate(codes):
@@ -161,11 +163,15 @@ def group_rows(frame: ScreeningFrame, labels: Sequence[str]) -> list[GroupRow]:
                 p90=p90,
             )
         )
+    if order is not None:
+        rank = {name: i for i, name in enumerate(order)}
+        return sorted(rows, key=lambda r: rank.get(r.group, len(rank)))
     return sorted(rows, key=lambda r: -r.votes)
 
 
-def bands(values: FloatArray, edges: Sequence[float], fmt: str) -> list[str]:
-    """Return a band label (``"a to < b"``) for each value, from ascending ``edges``."""
+def bands(values: FloatArray, edges: Sequence[float], fmt: str) -> tuple[list[str], list[str]]:
+    """Return a band label (``"a to < b"``) for each value, from ascending ``edges``, and the
+    labels of all bands in ascending order."""
     bounds = [-np.inf, *edges, np.inf]
     names = []
     for low, high in itertools.pairwise(bounds):
@@ -176,7 +182,7 @@ def bands(values: FloatArray, edges: Sequence[float], fmt: str) -> list[str]:
         else:
             names.append(f"{fmt.format(low)} to < {fmt.format(high)}")
     index = np.searchsorted(np.asarray(edges, dtype=np.float64), values, side="right")
-    return [names[i] for i in index.tolist()]
+    return [names[i] for i in index.tolist()], names
 
 
 def distributions(
@@ -190,9 +196,9 @@ def distributions(
         out[name] = group_rows(frame, labels)
     if "absentee_share" in frame.controls:
         pct = 100 * frame.controls["absentee_share"]
-        out["absentee share band (%)"] = group_rows(frame, bands(pct, [10, 20, 30], "{:.0f}%"))
+        out["absentee share band (%)"] = group_rows(frame, *bands(pct, [10, 20, 30], "{:.0f}%"))
     out["size band (votes)"] = group_rows(
-        frame, bands(frame.votes_now, [500, 2_000, 10_000, 50_000], "{:,.0f}")
+        frame, *bands(frame.votes_now, [500, 2_000, 10_000, 50_000], "{:,.0f}")
     )
     out["county"] = group_rows(frame, frame.counties)
     return out
@@ -345,12 +351,14 @@ def absentee_check(frame: ScreeningFrame, *, cluster: Cluster = "county") -> Abs
             others,
             cluster=cluster,
             permutations=0,
-            label="absentee share (per 1.0 share) with " + " + ".join(others),
+            label="absentee share, controls: "
+            + (" + ".join(CONTROL_LABELS.get(c, c) for c in others) or "none"),
             indicator=share,
         )
         notes.append(
-            "The association is the change in swing per unit of absentee share (0.10 share = "
-            "a tenth of it); places with many absentee voters differ in other ways too."
+            "The association is the change in swing (share) per unit of absentee share; the "
+            "report shows it per 10 points. Places with many absentee voters differ in other "
+            "ways too."
         )
     return AbsenteeCheck(
         units=len(frame),
