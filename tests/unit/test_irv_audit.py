@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from papertally.audit.comparison import clca_risk
+from papertally.audit.comparison import ErrorRates, clca_risk
 from papertally.audit.irv.audit import (
     assort,
     assorter_population,
@@ -179,3 +179,14 @@ def test_discrepancy_codes_give_the_same_risk_and_a_next_round_size() -> None:
     assert more > 0
     clean = [(C, B, A)] * 300
     assert comparison_next_round_size(result, ballots, clean, clean, risk_limit=0.05) == 0
+
+
+def test_sample_sizes_grow_with_expected_errors_and_cards_without_cvr() -> None:
+    ballots = guide_ballots()
+    clean = find_assertions(ballots, "Chuan")
+    base = max(sample_sizes(clean, ballots, risk_limit=0.05).values())
+    rates = ErrorRates(o1=0.001, o2=0.0001)
+    noisy = max(sample_sizes(clean, ballots, risk_limit=0.05, error_rates=rates).values())
+    padded = find_assertions(ballots, "Chuan", total_ballots=13600)
+    missing = max(sample_sizes(padded, ballots, risk_limit=0.05).values())
+    assert base < noisy and base < missing

@@ -244,18 +244,29 @@ def sample_size(
     audit_type: str = TypeOption,
     ballots: int = BallotsOption,
     risk_limit: float = RiskOption,
+    error_rates: str = typer.Option(
+        None, "--error-rates", help="Comparison: expected rates per card, o1=..,o2=..,u1=..,u2=.."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Cards each RAIRE assertion needs if the CVRs are right (CLCA, or ALPHA at 90%)."""
+    from papertally.audit.comparison import ErrorRates
     from papertally.audit.irv.audit import sample_sizes
     from papertally.audit.irv.raire import find_assertions
+    from papertally.cli.audit_stats import parse_rates
 
     found = _contest(files, contest, rules)
     kind = _kind(audit_type)
     result = find_assertions(
         found.ballots, _winner(found, winner), kind=kind, total_ballots=_ballots(found, ballots)
     )
-    sizes = sample_sizes(result, found.ballots, risk_limit=risk_limit, polling=kind == "polling")
+    sizes = sample_sizes(
+        result,
+        found.ballots,
+        risk_limit=risk_limit,
+        polling=kind == "polling",
+        error_rates=ErrorRates(**parse_rates(error_rates)),
+    )
     names = found.ballots.candidates
     if as_json:
         print_json(

@@ -30,7 +30,9 @@ import numpy as np
 
 from papertally.audit.assertions import Assertion, AssorterPopulation
 from papertally.audit.comparison import (
+    NO_ERRORS,
     PHANTOM_CODE,
+    ErrorRates,
     clca_assorter_values_from_pairs,
     clca_next_round_size,
     clca_risk_from_values,
@@ -204,10 +206,16 @@ def polling_risk(
 
 
 def sample_sizes(
-    result: RaireResult, ballots: RankedBallots, *, risk_limit: float, polling: bool = False
+    result: RaireResult,
+    ballots: RankedBallots,
+    *,
+    risk_limit: float,
+    polling: bool = False,
+    error_rates: ErrorRates = NO_ERRORS,
 ) -> dict[IrvAssertion, int]:
-    """Return the cards each assertion needs (CLCA with no errors, or ALPHA at 90%) if the
-    reported results are right; the audit needs the largest."""
+    """Return the cards each assertion needs if the reported results are right: CLCA (with
+    ``error_rates`` per card expected and cards without CVR as two-vote overstatements, 90%
+    chance to finish) or ALPHA (90%); the audit needs the largest."""
     check_risk_limit(risk_limit)
     _check_result(result, ballots)
     sizes: dict[IrvAssertion, int] = {}
@@ -217,7 +225,11 @@ def sample_sizes(
             sizes[scored.assertion] = alpha_sample_size(generic, risk_limit)
         else:
             sizes[scored.assertion] = clca_sample_size(
-                generic.margin, risk_limit=risk_limit, population=result.ballots
+                scored.margin / result.ballots,
+                risk_limit=risk_limit,
+                population=result.ballots,
+                error_rates=error_rates,
+                phantoms=result.ballots - ballots.total,
             )
     return sizes
 
