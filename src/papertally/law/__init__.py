@@ -7,7 +7,7 @@ Pure domain code (no file, store or web imports). The rules ship as hand-checked
   contest's results under the rule in force on the election date;
 * :func:`rule_for` / :func:`state_law` - the rules themselves;
 * :func:`estimate_cost` / :func:`settle` - county estimates, modelled gaps, refund or balance;
-* :func:`flip_outlook` - the chance a recount changes the winner, from 22 past recounts;
+* :func:`flip_outlook` - the chance a recount changes the winner, from the past statewide recounts;
 * :func:`electoral_picture` - which states would have to flip to change a presidential winner.
 """
 

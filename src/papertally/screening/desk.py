@@ -6,7 +6,7 @@ Pure code over :mod:`papertally.law` (rules, fee, deadlines, flip outlook, cost 
 
 * a full recount: cost from the law's cost model (past recounts' median cost per vote unless a
   rate is given), days from the rule's start and finish deadlines, and the chance it changes
-  the outcome from the history of 22 statewide recounts (:func:`papertally.law.flip_outlook`);
+  the outcome from the history of statewide recounts (:func:`papertally.law.flip_outlook`);
 * a targeted hand count of the units the screening flagged: ballots and votes covered, cost;
 * a ballot-comparison risk-limiting audit at 5% and 1% risk (Lindeman & Stark 2012; sizes from
   :func:`papertally.audit.comparison.clca_sample_size_distribution`) and a ballot-polling one
@@ -171,7 +171,7 @@ def decide(
         "flip_chance_model": outlook["model_chance"],
         "flip_chance_interval": outlook["model_interval"],
         "flip_history": f"{outlook['empirical_count']} of {outlook['empirical_n']} past statewide "
-        "recounts moved the margin toward the trailer by more than this margin",
+        "recounts moved the margin toward the trailer by at least this margin",
     }
     targeted = {
         "units": targeted_units,
