@@ -21,9 +21,12 @@ def _irv(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def write_cvrs(path: Path, ballots: list[tuple[list[list[str]], int]]) -> list[str]:
+def write_cvrs(
+    path: Path, ballots: list[tuple[list[list[str]], int]], without_contest: int = 0
+) -> list[str]:
     """Write a generic CVR CSV (docs/cvr-formats.md): each ballot as its rankings (the names
-    marked at rank 1, 2, ...), ``count`` cards of each; return the card ids in file order."""
+    marked at rank 1, 2, ...), ``count`` cards of each, then ``without_contest`` cards that do
+    not show the contest; return the card ids in file order."""
     header = ["Card ID", "Tabulator", "Batch", "Record ID"]
     header += [f"{CONTEST} | {name}" for name in CANDIDATES]
     ids: list[str] = []
@@ -38,6 +41,9 @@ def write_cvrs(path: Path, ballots: list[tuple[list[list[str]], int]]) -> list[s
                     cells[name] = str(rank)
             batch = str(len(ids) // 500 + 1)
             rows.append([card, "T1", batch, str(len(ids)), *(cells[n] for n in CANDIDATES)])
+    for _ in range(without_contest):
+        ids.append(f"c{len(ids) + 1}")
+        rows.append([ids[-1], "T2", "1", str(len(ids)), *([""] * len(CANDIDATES))])
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -189,3 +195,28 @@ def test_ranked_contest_of_the_dominion_json_sample(shared_data: Path) -> None:
     data = json.loads(out)
     assert data["contest"] == "Contest 19" and data["ballots"] == 1
     assert data["winner"] == "Candidate 27"
+
+
+def test_cards_without_the_contest_dilute_the_margin_and_read_blank(tmp_path: Path) -> None:
+    cvrs = tmp_path / "cvrs.csv"
+    ids = write_cvrs(cvrs, guide_like(), without_contest=615)
+    code, out = _irv("tabulate", str(cvrs), "--json")
+    assert code == 0 and json.loads(out)["ballots"] == 1385
+    assertions = tmp_path / "assertions.json"
+    code, out = _irv("assertions", str(cvrs), "-o", str(assertions), "--json")
+    assert code == 0, out
+    assert json.loads(out)["solution"]["Ok"]["audit"]["total_auditable_ballots"] == 2000
+    # a drawn card without the contest, read blank, is no discrepancy: same risk as a clean card
+    readings = tmp_path / "readings.csv"
+    _write_readings(readings, [(ids[0], "Chuan>Bob>Alice"), (ids[-1], "")])
+    code, out = _irv(
+        "audit", str(cvrs), "--assertions", str(assertions), "--readings", str(readings), "--json"
+    )
+    blank = json.loads(out)
+    _write_readings(readings, [(ids[0], "Chuan>Bob>Alice"), ("no-such-card", "")])
+    code, out = _irv(
+        "audit", str(cvrs), "--assertions", str(assertions), "--readings", str(readings), "--json"
+    )
+    phantom = json.loads(out)
+    assert blank["risk"] < phantom["risk"]
+    assert all(a["p_value"] < 1.0 for a in blank["assertions"])

@@ -56,7 +56,8 @@ class RankedContest:
     winner: ChoiceName | None
     """The reported winner where the file states one."""
     cards: dict[str, Ranking]
-    """Each card's preference list by card id (empty where the file has no ids)."""
+    """Each card's preference list by card id (a card without the contest: ``()``; no entries
+    where the file has no ids)."""
     total_ballots: int | None = None
     """Cards a sample may draw, where the file states it (raire-rs ``audit``)."""
 
@@ -95,8 +96,10 @@ def ranked_from_cards(
 ) -> RankedContest:
     """Return a ranked contest of a CVR collection: every card showing it, as preference lists.
 
-    A card that does not show the contest is not one of its ballots; a phantom card (in the
-    manifest, no CVR) is left out here and counted by the audit as the worst case.
+    A card that does not show the contest is not one of its ballots, but its CVR is known: if
+    drawn, it reads as ranking nobody (½ in every assorter, no discrepancy when the paper agrees).
+    A phantom card (in the manifest, no CVR) is left out and counted by the audit as the worst
+    case.
     """
     ranked = [c.name for c in collection.contests if c.is_ranked]
     name = _pick(ranked, contest, collection.name or "the CVRs")
@@ -107,7 +110,10 @@ def ranked_from_cards(
     cards: dict[str, Ranking] = {}
     for card in collection:
         entry = card.contest(name)
-        if entry is None or card.is_phantom:
+        if card.is_phantom:
+            continue
+        if entry is None:
+            cards[card.card_id] = ()
             continue
         ranks = max((m.rank for m in entry.marks), default=0)
         marks: list[set[int]] = [set() for _ in range(ranks)]
@@ -116,7 +122,10 @@ def ranked_from_cards(
         ranking = preference_list(marks, rules)
         lists[ranking] = lists.get(ranking, 0) + 1
         cards[card.card_id] = ranking
-    return RankedContest(name, RankedBallots.from_lists(candidates, lists), None, cards)
+    ballots = RankedBallots.from_lists(candidates, lists)
+    # a sample is drawn from every card: margins are diluted over all of them
+    total = len(cards) if len(cards) > ballots.total else None
+    return RankedContest(name, ballots, None, cards, total)
 
 
 def read_ranked_contest(
