@@ -255,9 +255,6 @@ class _Search:
             self.tallies[continuing] = [int(v) for v in self.ballots.tally(continuing)]
         return self.tallies[continuing]
 
-    def children(self, tail: Tail) -> list[Tail]:
-        return [(c, *tail) for c in range(self.n) if c not in tail]
-
     def optimum(self, tail: Tail, bound: float) -> float:
         """The least achievable difficulty of ruling out ``tail`` — exact when above ``bound``,
         else some value at most ``bound + gap`` (all the caller needs)."""
@@ -265,7 +262,7 @@ class _Search:
         if own <= bound + self.gap or len(tail) == self.n:
             return own
         hardest = 0.0
-        for child in sorted(self.children(tail), key=self.cost, reverse=True):
+        for child in sorted(_children(tail, self.n), key=self.cost, reverse=True):
             hardest = max(hardest, self.optimum(child, max(bound, hardest)))
             if hardest >= own:
                 return own
@@ -279,7 +276,7 @@ class _Search:
             return
         if len(tail) == self.n:
             raise _Unruled(tail)
-        for child in self.children(tail):
+        for child in _children(tail, self.n):
             self.realize(child, limit, out)
 
 
