@@ -33,10 +33,12 @@ def test_admin_screens_uploaded_files(web: WebSetup, tmp_path: Path) -> None:
     assert "data:image/png;base64," in response.text
 
 
-def test_observer_may_look_clerks_and_strangers_may_not(web: WebSetup) -> None:
+def test_only_the_administrator_may_screen(web: WebSetup) -> None:
+    """Screening stores the uploaded files: observers write nothing, clerks see one county."""
     observer = web.client()
     sign_in(observer, "observer")
-    assert observer.get("/screening").status_code == 200
+    assert observer.get("/screening").status_code == 403
+    assert observer.post("/screening", files={"file": ("a.csv", b"x")}).status_code == 403
     clerk = web.client()
     sign_in(clerk, "adams-clerk")
     assert clerk.get("/screening").status_code == 403

@@ -1,10 +1,11 @@
 """The screening page (issue 14): upload an election's results, its baseline and the covariate
 files, and see whether a technology's units swung differently, with the decision desk.
 
-Administrators and observers only (statewide figures). The files go through the upload
-pipeline (streamed, capped, CSRF checked before a byte is kept) and each is recognised by its
-content; the screening runs in a worker thread with fewer permutation draws than the command
-line (:data:`WEB_PERMUTATIONS`) so the page answers in seconds.
+The administrator only: running a screening stores the uploaded files in the file store, a
+write observers (who write nothing) may not make. The files go through the upload pipeline
+(streamed, capped, CSRF checked before a byte is kept) and each is recognised by its content;
+the screening runs in a worker thread with fewer permutation draws than the command line
+(:data:`WEB_PERMUTATIONS`) so the page answers in seconds.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ MAX_OPTION_CHARS = 200
 
 
 @router.get("/screening", response_class=HTMLResponse)
-@requires(Access.STATE_READ)
+@requires(Access.ADMINISTRATOR)
 def screening_page(request: Request) -> Any:
     """The form: files, group and party."""
     return render(request, "screening.html", result=None, error=None, typed={})
@@ -49,7 +50,7 @@ def _run(named: list[tuple[Any, str]], group: str, party: str, office: str | Non
 
 
 @router.post("/screening", response_class=HTMLResponse)
-@requires(Access.STATE_READ)
+@requires(Access.ADMINISTRATOR)
 @streams_body
 async def run_screening_page(request: Request) -> Any:
     """Screen the uploaded files and show the findings, or the form with one clear error."""
