@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,10 @@ from papertally.screening.units import (
     match_units,
     municipal_votes,
 )
+
+if TYPE_CHECKING:
+    from papertally.screening.analysis import Screening
+    from papertally.screening.desk import Decision
 
 Step = Callable[[str], None]
 EL190_TECHNOLOGY = {
@@ -314,8 +318,8 @@ class ScreeningOutcome:
 
     inputs: dict[str, Any]
     prepared: PreparedFrame
-    screening: Any
-    decision: Any
+    screening: Screening
+    decision: Decision
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dictionary."""
