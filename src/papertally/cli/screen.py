@@ -91,7 +91,9 @@ def register(app: typer.Typer) -> None:
         ),
         state: str | None = typer.Option(None, "--state", help="State (default: from the file)."),
         office: str | None = typer.Option(None, "--office", help="Office, e.g. president."),
-        permutations: int = typer.Option(999, "--permutations", min=0, help="Permutation draws."),
+        permutations: int = typer.Option(
+            999, "--permutations", min=0, max=99_999, help="Permutation (sign-flip) draws."
+        ),
         audit_rate: float = typer.Option(5.0, "--audit-rate", min=0, help="$ per audited ballot."),
         recount_rate: float | None = typer.Option(
             None, "--recount-rate", min=0, help="$ per recounted ballot (default: past median)."
