@@ -51,6 +51,7 @@ def test_wisconsin_2016_edge_vs_other(shared_data: Path) -> None:
     assert fixed["county_effects"] and fixed["ci_points"][0] < 0 < fixed["ci_points"][1]
     assert s["removed_by"] == "county fixed effects"
     assert "removed by county fixed effects" in s["verdict"]
+    assert s["strongest_single_control"] == "county fixed effects"
     d = data["decision"]
     assert d["margin_votes"] == 22_748 and d["law"]["tier"] == "paid_on_request"
     assert d["recount"]["days"] == 11

@@ -115,7 +115,9 @@ def test_ladder_shows_size_removes_the_confounded_difference() -> None:
     assert result.naive.significant and result.naive.coefficient > 0.01
     assert not result.adjusted.significant
     assert result.removed_by == "log size (votes)"
+    assert result.strongest_single_control == "log size (votes)"
     assert "does not survive" in result.verdict
+    assert "Of the controls alone, log size (votes) shrinks it most" in result.verdict
     labels = [e.label for e in result.ladder]
     assert labels[0] == "no controls" and labels[-1] == "+ county fixed effects"
     assert result.adjusted.permutation_p is not None

@@ -103,6 +103,7 @@ class Screening:
     absentee: AbsenteeCheck | None
     verdict: str
     removed_by: str | None
+    strongest_single_control: str | None
     caveats: list[str] = field(default_factory=lambda: list(CAVEATS))
 
     def to_dict(self) -> dict[str, Any]:
@@ -131,6 +132,7 @@ class Screening:
             "absentee": absentee,
             "verdict": self.verdict,
             "removed_by": self.removed_by,
+            "strongest_single_control": self.strongest_single_control,
             "caveats": self.caveats,
         }
 
@@ -267,18 +269,24 @@ def one_at_a_time(
     return out
 
 
-def what_removes_it(naive: Estimate, steps: list[Estimate], alone: list[Estimate]) -> str | None:
-    """Return the control that removes a significant naive difference, or ``None``.
-
-    The first step of the ladder at which the interval covers zero; confirmed, where one
-    exists, by the single control that alone shrinks the estimate most.
-    """
+def what_removes_it(naive: Estimate, steps: list[Estimate]) -> str | None:
+    """Return the control that removes a significant naive difference, or ``None``: the first
+    step of the ladder at which the 95% interval covers zero."""
     if not naive.significant:
         return None
     first = next((e for e in steps[1:] if not e.significant), None)
     if first is None:
         return None
     return first.label.removeprefix("+ ")
+
+
+def strongest_alone(naive: Estimate, alone: list[Estimate]) -> Estimate | None:
+    """Return the single control that alone brings the estimate closest to zero, if any does
+    better than no control: the ladder's order matters, this does not."""
+    best = min(alone, key=lambda e: abs(e.coefficient), default=None)
+    if best is None or abs(best.coefficient) >= abs(naive.coefficient):
+        return None
+    return best
 
 
 def outliers(
@@ -373,7 +381,11 @@ def absentee_check(frame: ScreeningFrame, *, cluster: Cluster = "county") -> Abs
 
 
 def _verdict(
-    frame: ScreeningFrame, naive: Estimate, adjusted: Estimate, removed: str | None
+    frame: ScreeningFrame,
+    naive: Estimate,
+    adjusted: Estimate,
+    removed: str | None,
+    single: Estimate | None,
 ) -> str:
     def pts(e: Estimate) -> str:
         return (
@@ -384,10 +396,17 @@ def _verdict(
         )
 
     label = frame.group_label
+    alone = (
+        f" Of the controls alone, {single.label.removeprefix('only ')} shrinks it most "
+        f"({100 * single.coefficient:+.2f} points, 95% CI {100 * single.ci_low:+.2f} to "
+        f"{100 * single.ci_high:+.2f})."
+        if single is not None
+        else ""
+    )
     text = f"Naive difference in swing, {label} vs others: {pts(naive)}. "
     text += f"Adjusted for {adjusted.label}: {pts(adjusted)}. "
     if not naive.significant:
-        return text + "No difference stands out even before controls."
+        return text + "No difference stands out even before controls." + alone
     if adjusted.significant:
         text += "A difference survives these controls; "
         text += (
@@ -395,10 +414,12 @@ def _verdict(
             if removed
             else "it survives every step of the ladder (association, not proof)."
         )
-        return text
-    return text + (
-        f"The equipment effect does not survive: the naive difference is explained by "
-        f"{removed or 'the controls'}."
+        return text + alone
+    return (
+        text
+        + "The equipment effect does not survive: the naive difference is explained by "
+        + f"{removed or 'the controls'}."
+        + alone
     )
 
 
@@ -428,7 +449,8 @@ def screen(
         )
     )  # fmt: skip
     alone = one_at_a_time(frame, steps, cluster=cluster)
-    removed = what_removes_it(naive, steps_done, alone)
+    removed = what_removes_it(naive, steps_done)
+    single = strongest_alone(naive, alone)
     full = [s for s in steps if s in frame.controls]
     group = frame.group > 0
     return Screening(
@@ -446,6 +468,7 @@ def screen(
         outliers=outliers(frame, full, county_effects=True, fdr=fdr),
         outlier_fdr=fdr,
         absentee=absentee_check(frame, cluster=cluster),
-        verdict=_verdict(frame, naive, adjusted, removed),
+        verdict=_verdict(frame, naive, adjusted, removed, single),
         removed_by=removed,
+        strongest_single_control=single.label.removeprefix("only ") if single else None,
     )
