@@ -311,3 +311,21 @@ def test_a_large_csv_whose_first_megabyte_ends_inside_a_quoted_cell_still_reads(
     path = write(tmp_path, body, "20181106__xx__general.csv")
     count = read_results_file(path).election.count("Governor", CANVASS)
     assert count.units["Adams|P1"].votes == {"Bo Diaz": 2}
+
+
+def test_ballots_cast_listed_under_each_office_are_that_contests(tmp_path: Path) -> None:
+    text = (
+        HEADER
+        + "Adams,P1,Governor,,,Ballots Cast,600\r\n"
+        + "Adams,P1,Governor,,R,Ann Lee,500\r\n"
+        + "Adams,P1,Sheriff,,,Ballots Cast,580\r\n"
+        + "Adams,P1,Sheriff,,R,Cy Moe,400\r\n"
+    )
+    result = read_results_file(write(tmp_path, text, "20181106__xx__general.csv"))
+    election = result.election
+    assert election.unit_statistics == {}
+    governor = election.count("Governor", CANVASS).units["Adams|P1"]
+    sheriff = election.count("Sheriff", CANVASS).units["Adams|P1"]
+    assert (governor.ballots_cast, sheriff.ballots_cast) == (600, 580)
+    assert governor.votes == {"Ann Lee": 500}
+    assert governor.statistics == {BALLOTS_CAST: 600}

@@ -8,8 +8,9 @@ Columns ``county, ward|precinct|town, office, district, total votes, party, cand
 - the candidate may be split into ``first_name``/``middle_name``/``last_name`` (Michigan);
 - rows without a candidate (or without an office) carrying "Registered Voters", "Ballots Cast",
   "Under Votes" or "Over Votes" are unit statistics (NIST SP 1500-100 ``Counts``), never
-  candidates: whole-unit figures on :attr:`Election.unit_statistics`, a contest's under and over
-  votes on :attr:`UnitTally.statistics`; a unit's ballots cast fills its tallies' ``ballots_cast``;
+  candidates: without an office, whole-unit figures on :attr:`Election.unit_statistics` (a
+  unit's ballots cast then fills its tallies' ``ballots_cast``); under an office, that contest's
+  figures on :attr:`UnitTally.statistics` (its ballots cast its ``ballots_cast``);
 - vote-type columns (absentee, election day, early, provisional) are kept per unit and choice on
   :attr:`UnitTally.by_type`, and checked against the ``votes`` column;
 - a row with an empty unit cell, or a unit called "Total", is a total row (Georgia's county
@@ -281,7 +282,7 @@ class _Reader:
                 self._county_total(index, row, county, office, candidate, votes)
             return
         uid = self._unit(county, unit_name)
-        if statistic is not None and (not office or statistic in WHOLE_UNIT):
+        if statistic is not None and not office:
             figures = self.election.unit_statistics.setdefault(uid, {})
             figures[statistic] = figures.get(statistic, 0) + votes
             return
@@ -293,6 +294,8 @@ class _Reader:
             units[uid] = tally
         if statistic is not None:
             tally.statistics[statistic] = tally.statistics.get(statistic, 0) + votes
+            if statistic == BALLOTS_CAST:
+                tally.ballots_cast = tally.statistics[statistic]
             return
         if candidate.casefold() in TOTAL_NAMES:
             self.stated.setdefault((name, uid), _UnitTotal(index)).stated.add(votes)
