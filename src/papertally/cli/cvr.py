@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -310,12 +311,18 @@ def _show_inspect(data: dict[str, Any]) -> None:
             allowed = contest["votes_allowed"]
             votes = ", ".join(f"{choice} {n:,}" for choice, n in contest["tally"].items())
             votes = votes or "none"
-            console.print(
+            line = (
                 f"  {name}: {contest['cards']:,} cards, vote for {allowed or '?'}"
                 + (", ranked" if contest["ranked"] else "")
-                + f"; votes: {votes}",
+                + f"; votes: {votes}"
+            )
+            console.print(
+                textwrap.fill(
+                    line, max(console.width, 40), subsequent_indent="      ", break_on_hyphens=False
+                ),
                 markup=False,
                 highlight=False,
+                soft_wrap=True,
             )
         console.print("  files (SHA-256):", highlight=False)
         for file in info["files"][:FILES_SHOWN]:
