@@ -314,3 +314,30 @@ def test_decision_desk_for_a_tie_plans_no_audit_and_says_why() -> None:
     assert d.audits == []
     assert any("No risk-limiting audit can be planned" in n for n in d.notes)
     assert d.law is None and "not consulted" in (d.law_error or "")
+
+
+def test_el190_workbook_error_names_the_sheet(tmp_path: Path) -> None:
+    import openpyxl
+
+    from papertally.io.covariate_files import EL190_COLUMNS
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "EL-190"
+    sheet.append(["WEC EL-190"])
+    sheet.append(["HINDI", "County", "Municipality", "Reporting Unit", *EL190_COLUMNS.values()])
+    sheet.append([1002, "ADAMS COUNTY", "TOWN OF ADAMS", "Ward 1", *([5] * len(EL190_COLUMNS))])
+    sheet.append([1002, "ADAMS COUNTY", "TOWN OF ADAMS", "Ward 2", *([3] * len(EL190_COLUMNS))])
+    sheet.append([1004, "ADAMS COUNTY", "", "Ward 1", *([1] * len(EL190_COLUMNS))])
+    path = tmp_path / "el190.xlsx"
+    book.save(path)
+    with pytest.raises(
+        InputFileError, match=r"el190.xlsx, sheet 'EL-190', row 5, column 'Municipality'"
+    ):
+        read_el190(path)
+    sheet.delete_rows(5)
+    book.save(path)
+    table = read_el190(path)
+    assert table.numbers["ADAMS|TOWN OF ADAMS"]["total_ballots"] == 8
+    assert table.labels["ADAMS|TOWN OF ADAMS"]["hindi"] == "01002"
