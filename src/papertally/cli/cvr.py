@@ -316,14 +316,7 @@ def _show_inspect(data: dict[str, Any]) -> None:
                 + (", ranked" if contest["ranked"] else "")
                 + f"; votes: {votes}"
             )
-            console.print(
-                textwrap.fill(
-                    line, max(console.width, 40), subsequent_indent="      ", break_on_hyphens=False
-                ),
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+            _print_wrapped(line)
         console.print("  files (SHA-256):", highlight=False)
         for file in info["files"][:FILES_SHOWN]:
             version = f" {file['version']}" if file["version"] else ""
@@ -354,6 +347,18 @@ def _show_inspect(data: dict[str, Any]) -> None:
     )
 
 
+def _print_wrapped(line: str) -> None:
+    """Print a long line wrapped at the terminal's width, its continuation lines indented."""
+    console.print(
+        textwrap.fill(
+            line, max(console.width, 40), subsequent_indent="      ", break_on_hyphens=False
+        ),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 def _show_tally(data: dict[str, Any]) -> None:
     for name, contest in data["contests"].items():
         console.print(f"[bold]{name}[/bold]", highlight=False)
@@ -363,7 +368,7 @@ def _show_tally(data: dict[str, Any]) -> None:
             + [(f"counting group {g}", t) for g, t in contest["by_counting_group"].items()]
         ):
             votes = ", ".join(f"{choice} {n:,}" for choice, n in tally.items())
-            console.print(f"  {label}: {votes}", markup=False, highlight=False)
+            _print_wrapped(f"  {label}: {votes}")
 
 
 def register(root: typer.Typer) -> None:
