@@ -12,11 +12,22 @@ from pathlib import Path
 
 import pytest
 from tests.web.support import WebSetup, sign_in
-from tests.web.test_audit_hybrid import CONTEST, NO_CVR_BATCH, REPORTED, SEED, _published
+from tests.web.test_audit_hybrid import (
+    ARLO,
+    CONTEST,
+    NO_CVR_BATCH,
+    REPORTED,
+    SEED,
+    _hybrid_manifest,
+    _published,
+)
 
 from papertally.audit.contests import ContestSpec
 from papertally.errors import PapertallyError
-from papertally.io.audit_export import audit_export_zip
+from papertally.io.audit_export import audit_export_zip, summarize_file
+from papertally.model.audit_records import AuditFile
+from papertally.store.audits import AuditStore
+from papertally.store.engine import make_engine
 from papertally.verify import verify_export
 from papertally.workflows.audit import audit_report, close_round, start_audit
 from papertally.workflows.oneaudit import method_choice
@@ -93,3 +104,54 @@ def test_the_seed_form_offers_the_method_and_the_route_applies_it(
     (contest,) = audits.contests(audit_id)
     assert contest.spec is not None and contest.spec["method"] == "oneaudit"
     assert "hybrid (OneAudit)" in admin.get(f"/audits/{audit_id}").text
+
+
+def _published_with_tally(web: WebSetup, data: Path, erin: int) -> tuple[AuditStore, int]:
+    """The hybrid audit's files plus a batch tally of the no-CVR batch: Erin ``erin``, Alex 10."""
+    audits = AuditStore(make_engine(web.url))
+    audit_id = audits.create_audit("OneAudit", ["Adams"], actor="admin")
+    audits.add_contest(audit_id, CONTEST, "hybrid", 0.1, reported=REPORTED, actor="admin")
+    cvrs = data / ARLO / "Mount Olive - cvrs.csv"
+    tally = f"Batch Name,Erin George,Alex Hall\n{NO_CVR_BATCH},{erin},10\n".encode()
+    for file in (
+        AuditFile("Adams", "manifest", "hybrid manifest.csv", _hybrid_manifest(data)),
+        AuditFile("Adams", "cvrs", cvrs.name, cvrs.read_bytes()),
+        AuditFile("Adams", "batch tallies", "tallies.csv", tally, CONTEST),
+    ):
+        audits.upload_file(audit_id, file, summarize_file(file), actor="admin")
+    audits.publish(audit_id, actor="admin")
+    return audits, audit_id
+
+
+def test_batch_tallies_of_the_no_cvr_batches_become_pools(web: WebSetup, shared_data: Path) -> None:
+    """With the no-CVR batch's tally uploaded, OneAudit's pool is that batch (its own mean,
+    not the stratum's); the audit runs and its export verifies; tallies that exceed the
+    reported votes less the CVRs' tally are refused at the seed."""
+    audits, audit_id = _published_with_tally(web, shared_data, 25)
+    start_audit(audits, audit_id, SEED, actor="admin", hybrid_method="oneaudit")
+    (contest,) = audits.contests(audit_id)
+    assert contest.spec is not None
+    (pool,) = contest.spec["pools"]
+    assert pool["name"] == f"Adams/{NO_CVR_BATCH}"
+    assert pool["votes"] == {"Erin George": 25, "Alex Hall": 10}
+    for number in range(1, 6):
+        for card in audits.sample(audit_id):
+            if card.round_number != number:
+                continue
+            votes = ["Erin George"] if card.cvr is None else list(card.cvr[CONTEST])
+            audits.record_entry(
+                audit_id, "Adams", card.sequence, found=True, votes={CONTEST: votes}, actor="b"
+            )
+        if close_round(audits, audit_id, actor="admin"):
+            break
+    assert audits.audit(audit_id).status == "complete"
+    assert any(c.batch == NO_CVR_BATCH for c in audits.sample(audit_id))
+    measured = audits.rounds(audit_id)[-1].measurement
+    assert measured is not None and measured["contests"][0]["confirmed"]
+    verification = verify_export(audit_export_zip(audits.export_contents(audit_id)))
+    assert verification.ok, verification.to_json()
+
+    audits, audit_id = _published_with_tally(web, shared_data, 30)
+    with pytest.raises(PapertallyError, match="batch tallies of the batches without CVRs"):
+        start_audit(audits, audit_id, SEED, actor="admin", hybrid_method="oneaudit")
+    assert audits.audit(audit_id).status == "published"

@@ -173,7 +173,7 @@ def _audited_cards(
         if record is not None and record["found"] == "yes":
             paper = {k: list(v) for k, v in json.loads(record["votes"]).items()}
         stratum = files.in_cvr_stratum(row["county"], row["tabulator"], row["batch"])
-        cards.append(AuditedCard(sequence, cvr, paper, stratum))
+        cards.append(AuditedCard(sequence, cvr, paper, stratum, (row["county"], row["batch"])))
     return cards
 
 

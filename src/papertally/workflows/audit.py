@@ -131,7 +131,7 @@ def start_audit(
         )
         for contest in audits.contests(audit_id)
     ]
-    specs = [with_method(spec, hybrid_method) for spec in specs]
+    specs = [with_method(spec, hybrid_method, files) for spec in specs]
     if is_batch_audit(specs):
         contests, bounds = batch_setup(files, specs)
         size = first_batch_round_size(specs, contests)
@@ -161,7 +161,9 @@ def audited_cards(
         entry = entries.get(card.sequence)
         paper = entry.votes if entry is not None and entry.found else None
         stratum = files is None or files.in_cvr_stratum(card.county, card.tabulator, card.batch)
-        cards.append(AuditedCard(card.sequence, card.cvr, paper, stratum))
+        cards.append(
+            AuditedCard(card.sequence, card.cvr, paper, stratum, (card.county, card.batch))
+        )
     return cards
 
 

@@ -50,6 +50,7 @@ from papertally.errors import PapertallyError, closest_match_hint
 from papertally.types import ChoiceName, ContestName, CountyName
 
 if TYPE_CHECKING:
+    from papertally.io.audit_export import AuditFiles
     from papertally.workflows.cvr_audit import ComparisonAudit
     from papertally.workflows.measure import AssertionMeasurement
 
@@ -223,17 +224,61 @@ def method_choice(spec: ContestSpec) -> MethodChoice:
     return MethodChoice(spec.name, suite, plan, chosen)
 
 
-def with_method(spec: ContestSpec, method: str) -> ContestSpec:
-    """Return the hybrid spec measured by ``method``: ``oneaudit``, ``suite`` or ``fewest``."""
+def batch_pools(spec: ContestSpec, files: AuditFiles) -> tuple[dict[str, Any], ...] | None:
+    """Return a hybrid contest's pools from the batch tallies of its no-CVR batches, if any.
+
+    Each no-CVR batch with a tally of the contest is a pool of its own; the other no-CVR cards
+    form one pool with the reported votes less the CVRs' and those batches' tallies (refused
+    if a choice would go below 0). ``None`` without such tallies: one pool of every no-CVR card.
+    """
+    tallies = files.batch_tallies.get(spec.name, {})
+    cards: dict[tuple[CountyName, str], int] = {}
+    for batch in files.manifest.batches:
+        if batch.has_cvrs is False and (batch.jurisdiction, batch.name) in tallies:
+            key = (batch.jurisdiction, batch.name)
+            cards[key] = cards.get(key, 0) + batch.ballots
+    if not cards:
+        return None
+    _, rest, _, no_cvr_cards = spec.strata()
+    left = dict(rest)
+    pools: list[dict[str, Any]] = []
+    for (county, name), size in sorted(cards.items()):
+        votes = {str(c): int(n) for c, n in tallies[(county, name)].items()}
+        for choice, n in votes.items():
+            left[choice] = left.get(choice, 0) - n
+        pools.append(
+            {"name": f"{county}/{name}", "cards": size, "votes": votes, "batches": [[county, name]]}
+        )
+    short = sorted(c for c, n in left.items() if n < 0)
+    if short:
+        raise PapertallyError(
+            f"contest {spec.name!r}: the batch tallies of the batches without CVRs give "
+            f"{short[0]!r} more votes than the reported votes less the CVRs' tally"
+        )
+    others = no_cvr_cards - sum(cards.values())
+    if others:
+        pools.append({"name": "other cards without CVRs", "cards": others, "votes": left})
+    return tuple(pools)
+
+
+def with_method(spec: ContestSpec, method: str, files: AuditFiles | None = None) -> ContestSpec:
+    """Return the hybrid spec measured by ``method``: ``oneaudit``, ``suite`` or ``fewest``.
+
+    With ``files``, OneAudit's pools are the no-CVR batches' tallies where uploaded
+    (:func:`batch_pools`), so ``fewest`` compares SUITE with that OneAudit.
+    """
     from dataclasses import replace
 
     if method not in (ONEAUDIT, "suite", "fewest"):
         raise PapertallyError(f"unknown audit method {method!r}: oneaudit, suite or fewest")
     if spec.audit_type is not AuditType.HYBRID:
         return spec
+    oneaudit = replace(
+        spec, method=ONEAUDIT, pools=None if files is None else batch_pools(spec, files)
+    )
     if method == "fewest":
-        method = method_choice(spec).chosen
-    return replace(spec, method=ONEAUDIT if method == ONEAUDIT else None)
+        method = method_choice(oneaudit).chosen
+    return oneaudit if method == ONEAUDIT else replace(spec, method=None, pools=None)
 
 
 def measure_oneaudit(
