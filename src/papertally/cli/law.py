@@ -647,7 +647,8 @@ def history(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> No
                       markup=False)  # fmt: skip
     facts = history_facts()
     console.print(
-        f"{facts['cases']} cases ({facts['petitions']} petition without a statewide count), "
+        f"{facts['cases']} cases (of them {facts['petitions']} petitions without a statewide "
+        "count), "
         f"{facts['used_in_model']} in the model; "
         f"{len(facts['reversals'])} reversals, all from margins of at most "
         f"{facts['max_reversed_margin_pct']}% ({facts['max_reversed_margin_votes']} votes)."
