@@ -27,6 +27,7 @@ from papertally.web import (
     api,
     audit_pages,
     headers,
+    irv_pages,
     pages,
     public_pages,
     screen_pages,
@@ -96,6 +97,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(audit_pages.router)
     app.include_router(screen_pages.router)
+    app.include_router(irv_pages.router)
     uploads.install(app, limits, FileStore.for_url(url))
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     headers.install(app, https_only=https_only or https_only_from_env())
