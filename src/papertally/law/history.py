@@ -450,12 +450,14 @@ def history_table() -> str:
     ]
     for c in load_history():
         how = KIND_WORDS[c.kind] + (f", {c.method}" if c.method else "")
-        if not c.completed:
+        if not c.completed and c.kind != "petition":
             how += ", not completed"
         pct = f" ({c.original_margin_pct}%)" if c.original_margin_pct is not None else ""
-        shift = "–" if c.shift_votes is None else f"{c.shift_votes:+,}"
+        shift = "–" if c.shift_votes is None else f"{c.shift_votes:+,}" if c.shift_votes else "0"
         cost = "–" if c.cost_usd is None else f"${c.cost_usd:,}"
         outcome = "**reversed**" if c.outcome_changed else "same winner"
+        if c.kind == "petition":
+            outcome = "no count held"
         used = "yes" if c.use_in_model else f"no: {c.why_not}"
         lines.append(
             f"| {c.year} | {c.state} | {_cell(c.office)} | {how} | "
