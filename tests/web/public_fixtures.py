@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from papertally.io.audit_export import AuditFiles, summarize_file
 from papertally.model.audit_records import AuditFile
-from papertally.model.recount import CountyAction, Role
+from papertally.model.recount import CountyAction, EntrySettings, Role
 from papertally.store.audits import AuditStore
 from papertally.store.recounts import RecountStore
 from papertally.workflows.audit import close_round, start_audit
@@ -23,7 +23,7 @@ REPORTED = {"Clinton": 1480, "Trump": 770}
 
 
 def open_recount(recounts: RecountStore, election_id: int, units: dict[str, str]) -> int:
-    """Open a recount of the small election's President contest."""
+    """Open a recount of the small election's President contest, on Wisconsin's clock."""
     return recounts.open_recount(
         election_id=election_id,
         contest="President",
@@ -31,6 +31,7 @@ def open_recount(recounts: RecountStore, election_id: int, units: dict[str, str]
         reason="petition",
         deadline=datetime(2099, 1, 1, tzinfo=UTC),
         actor="setup",
+        settings=EntrySettings(time_zone="America/Chicago"),
     )
 
 

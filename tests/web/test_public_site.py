@@ -93,6 +93,10 @@ def test_the_recount_page_shows_shares_margin_and_counties_sorted_by_the_change(
     assert by_name.index('data-county="Adams"') < by_name.index('data-county="Dane"')
     # A bar per choice, drawn with SVG attributes (no inline style: the CSP forbids them).
     assert text.count('class="bar-fill" width="') == 3 and "style=" not in text
+    # Times on the recount's clock, to the minute, with the zone (America/Chicago).
+    assert re.search(
+        r"last updated <time datetime=\"[^\"]+\">\d{4}-\d\d-\d\d \d{1,2}:\d\d [ap]m C[SD]T<", text
+    )
 
 
 def test_ward_figures_are_published_once_the_county_is_accepted(web: WebSetup) -> None:
@@ -105,6 +109,7 @@ def test_ward_figures_are_published_once_the_county_is_accepted(web: WebSetup) -
     dane = public.get(f"/public/recounts/{recount}/counties/{_county_id(web, recount, 'Dane')}")
     assert dane.status_code == 200
     assert "wards-unpublished" in dane.text and ">613<" not in dane.text
+    assert ">1,150<" in dane.text and ">1,163<" in dane.text and ">+13<" in dane.text
     assert ">600<" in dane.text  # the canvass is public
     wards = list(
         csv.DictReader(io.StringIO(public.get(f"/public/recounts/{recount}/wards.csv").text))
@@ -117,7 +122,7 @@ def test_ward_figures_are_published_once_the_county_is_accepted(web: WebSetup) -
     assert dane_ward["recount"] is None and dane_ward["canvass"]["Clinton"] == 600
     assert [c["county"] for c in data["counties"]] == ["Dane", "Adams"]
     counties = public.get(f"/public/recounts/{recount}/counties.csv").text
-    assert counties.splitlines()[1].startswith("Dane,in progress,2,1,0,13,0,13,13")
+    assert counties.splitlines()[1] == "Dane,in progress,2,1,350,1150,2,350,1163,2,0,13,0,13,13"
     # Who entered a sheet is not public.
     for body in (adams.text, dane.text, json.dumps(data)):
         assert "adams-clerk" not in body and "dane-clerk" not in body

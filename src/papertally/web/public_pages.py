@@ -245,7 +245,11 @@ def _recount(request: Request, recount_id: int, state: StateStamp) -> PublicReco
     def build() -> PublicRecount:
         view = svc.recount_view(recount_id)
         return public_recount(
-            view, svc.progress(view), svc.recounts.counties(recount_id), state.changed_at
+            view,
+            svc.progress(view),
+            svc.recounts.counties(recount_id),
+            state.changed_at,
+            svc.recounts.settings(recount_id).time_zone,
         )
 
     return _cache(request).get(("recount", recount_id), state.token, build)
@@ -397,6 +401,8 @@ def public_counties_csv(request: Request, recount_id: int) -> Response:
             "status",
             "wards_total",
             "wards_recounted",
+            *(f"canvass:{c}" for c in choices),
+            *(f"recount:{c}" for c in choices),
             *(f"change:{c}" for c in choices),
             "votes_changed",
             "margin_change",
@@ -407,6 +413,8 @@ def public_counties_csv(request: Request, recount_id: int) -> Response:
                 c.status,
                 c.wards_total,
                 c.wards_recounted,
+                *(c.canvass.get(choice, 0) for choice in choices),
+                *(c.recount.get(choice, 0) for choice in choices),
                 *(c.net_change.get(choice, 0) for choice in choices),
                 c.votes_changed,
                 c.margin_change,

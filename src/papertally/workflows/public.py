@@ -104,6 +104,10 @@ class CountyLine:
     status: str
     wards_total: int
     wards_recounted: int
+    canvass: dict[ChoiceName, int]
+    """The county's original canvass per choice."""
+    recount: dict[ChoiceName, int]
+    """The canvass with every ward recounted so far replaced by its recount."""
     net_change: dict[ChoiceName, int]
     votes_changed: int
     """Votes gained plus votes lost, over every choice."""
@@ -124,6 +128,8 @@ class PublicRecount:
     deadline: datetime
     certified_at: datetime | None
     last_updated: datetime | None
+    time_zone: str
+    """The zone times are shown in (the recount's, from the state's law rules)."""
     wards_total: int
     wards_recounted: int
     counties_total: int
@@ -152,14 +158,27 @@ def by_change(line: CountyLine) -> tuple[int, int, tuple[tuple[int, int, str], .
     return (-abs(line.margin_change), -line.votes_changed, natural_key(line.county))
 
 
+def county_canvass(view: RecountView) -> dict[CountyName, dict[ChoiceName, int]]:
+    """Return each county's original canvass per choice (every choice, in ballot order)."""
+    choices = view.choices
+    totals: dict[CountyName, dict[ChoiceName, int]] = {}
+    for uid, tally in view.base.units.items():
+        county = totals.setdefault(view.election.units[uid].county, dict.fromkeys(choices, 0))
+        for choice, votes in tally.votes.items():
+            county[choice] = county.get(choice, 0) + votes
+    return totals
+
+
 def public_recount(
     view: RecountView,
     progress: RecountProgress,
     counties: Sequence[CountyProgress],
     last_updated: datetime | None,
+    time_zone: str = "UTC",
 ) -> PublicRecount:
     """Return the public summary of a recount from its figures so far."""
     pair = margin_pair(progress.before)
+    canvass = county_canvass(view)
     ids = {c.county: c for c in counties}
     certified = view.recount.status == "certified"
     lines = []
@@ -168,6 +187,7 @@ def public_recount(
         if part is None:
             continue
         net = dict(figures.net_change)
+        county_before = canvass.get(figures.county, {})
         lines.append(
             CountyLine(
                 id=part.id,
@@ -175,6 +195,8 @@ def public_recount(
                 status=figures.status.value,
                 wards_total=figures.wards_total,
                 wards_recounted=figures.wards_recounted,
+                canvass=county_before,
+                recount={c: n + net.get(c, 0) for c, n in county_before.items()},
                 net_change=net,
                 votes_changed=sum(abs(v) for v in net.values()),
                 margin_change=_lead(net, pair),
@@ -192,6 +214,7 @@ def public_recount(
         deadline=view.recount.deadline,
         certified_at=view.recount.certified_at,
         last_updated=last_updated,
+        time_zone=time_zone,
         wards_total=progress.wards_total,
         wards_recounted=progress.wards_recounted,
         counties_total=len(progress.counties),
@@ -324,6 +347,8 @@ class PublicAudit:
     seed_entered_at: datetime | None
     completed_at: datetime | None
     last_updated: datetime | None
+    time_zone: str
+    """The zone times are shown in (the audit's)."""
     seed: str | None
     """Published with the result (None until the audit is complete)."""
     contests: list[ContestLine]
@@ -387,6 +412,7 @@ def public_audit(audits: AuditStore, audit_id: int, last_updated: datetime | Non
         seed_entered_at=audit.seed_entered_at,
         completed_at=audit.completed_at,
         last_updated=last_updated,
+        time_zone=audits.settings(audit_id).time_zone,
         seed=audit.seed if complete else None,
         contests=report.contests,
         files=[
