@@ -57,6 +57,7 @@ PENDING_DOMAINS = {
     "maine.gov",
     "sos.mt.gov",
     "dailyinterlake.com",
+    "wislawjournal.com",
 }
 # Weak sources the issue asked to replace: blogs, partisan sites, mirrors and wikis.
 REFUSED = (
