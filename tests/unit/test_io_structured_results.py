@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from papertally.errors import InputFileError
-from papertally.io import read_results, read_results_file
+from papertally.io import detect_format, read_results, read_results_file
 from papertally.model.results import BALLOTS_CAST, REGISTERED_VOTERS, UNDER_VOTES
 
 CANVASS = "original canvass"
@@ -144,3 +144,9 @@ def test_a_bad_err_count_names_contest_selection_and_unit(
         f"{selection['VoteCounts'][1]['GpUnitId']!r} / Count"
     )
     assert "found '-3'" in caught.value.problem
+
+
+def test_detect_format_names_err_and_clarity_files(shared_data: Path) -> None:
+    assert detect_format(shared_data / "nist" / "err-gen-03.json") == "nist-err"
+    assert detect_format(shared_data / "nist" / "err-gen-03.xml") == "nist-err"
+    assert detect_format(shared_data / "clarity" / "precinct.xml") == "clarity-xml"

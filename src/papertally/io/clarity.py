@@ -18,6 +18,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from papertally.errors import FileLocation, InputFileError
+from papertally.io.detect import CLARITY_FORMAT
 from papertally.io.naming import make_choice
 from papertally.model.results import (
     BALLOTS_CAST,
@@ -37,7 +38,6 @@ from papertally.model.results import (
 )
 from papertally.types import ReportingUnitId
 
-CLARITY_FORMAT = "clarity-xml"
 _STATISTICS = {"undervotes": UNDER_VOTES, "overvotes": OVER_VOTES}
 
 

@@ -15,7 +15,16 @@ from papertally.io.wi_seb import WI_SEB_FORMAT, looks_like_wi_seb
 
 OPENELECTIONS_FORMAT = "openelections-csv"
 GENERIC_FORMAT = "generic-csv"
-FORMATS = (WEC_FORMAT, OPENELECTIONS_FORMAT, GENERIC_FORMAT, WI_SEB_FORMAT)
+NIST_ERR_FORMAT = "nist-err"
+CLARITY_FORMAT = "clarity-xml"
+FORMATS = (
+    WEC_FORMAT,
+    OPENELECTIONS_FORMAT,
+    GENERIC_FORMAT,
+    WI_SEB_FORMAT,
+    NIST_ERR_FORMAT,
+    CLARITY_FORMAT,
+)
 """Every format :func:`detect_format` can return."""
 
 OPENELECTIONS_REQUIRED: tuple[tuple[str, ...], ...] = (
@@ -103,10 +112,59 @@ def detect_table(table: Table) -> str:
     )
 
 
+def structured_format(path: Path) -> str | None:
+    """Return the format of an XML or JSON results file (NIST ERR, Clarity), else ``None``.
+
+    Judged by the root element (XML) or the first kilobytes (JSON); a cast vote record report
+    or another XML or JSON document is refused, naming what it is.
+    """
+    where = FileLocation(str(path))
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(8192)
+    except OSError:
+        return None
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    root = ""
+    if text.startswith(b"<"):
+        from xml.etree import ElementTree
+
+        try:
+            for _, element in ElementTree.iterparse(path, events=("start",)):
+                root = element.tag.rsplit("}", 1)[-1]
+                break
+        except ElementTree.ParseError as error:
+            raise InputFileError(
+                FileLocation(str(path), row=error.position[0]), f"is not well-formed XML ({error})"
+            ) from None
+    elif text.startswith(b"{"):
+        if b"CastVoteRecordReport" in text or b'"CVR"' in text:
+            root = "CastVoteRecordReport"
+        elif b"ElectionReport" in text or b'"Election"' in text:
+            root = "ElectionReport"
+        else:
+            root = "?"
+    else:
+        return None
+    if root == "ElectionReport":
+        return NIST_ERR_FORMAT
+    if root == "ElectionResult":
+        return CLARITY_FORMAT
+    if root == "CastVoteRecordReport":
+        raise InputFileError(
+            where, "is a cast vote record report, not results; CVRs are read by the cvr commands"
+        )
+    raise InputFileError(
+        where,
+        f"is {'XML' if text.startswith(b'<') else 'JSON'} but not a results report "
+        "(expected a NIST SP 1500-100 ElectionReport or a Clarity ElectionResult)",
+    )
+
+
 def detect_format(path: str | Path) -> str:
     """Return the format of the results file at ``path``, judged by its content.
 
-    One of ``"wec-ward-report"``, ``"openelections-csv"`` or ``"generic-csv"``. Raises
-    :class:`InputFileError` listing the columns or layout found and the layouts expected.
+    One of :data:`FORMATS`. Raises :class:`InputFileError` listing the columns or layout found
+    and the layouts expected.
     """
-    return detect_table(load_table(path))
+    return structured_format(Path(path)) or detect_table(load_table(path))

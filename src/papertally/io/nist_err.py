@@ -20,6 +20,7 @@ from typing import Any
 from papertally.errors import FileLocation, InputFileError
 from papertally.io.cvr.common import InputPart, load_json
 from papertally.io.cvr.nist import element_to_dict, iter_xml, many, one, selection_name, text_of
+from papertally.io.detect import NIST_ERR_FORMAT
 from papertally.model.results import (
     BALLOTS_CAST,
     ORIGINAL_CANVASS,
@@ -117,7 +118,6 @@ def read_err_totals(path: Path) -> ErrTotals:
     return totals
 
 
-NIST_ERR_FORMAT = "nist-err"
 _LEAF_TYPES = frozenset(
     {"precinct", "split-precinct", "ward", "polling-place", "vote-center", "ballot-batch"}
 )

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from papertally.bulk import cyclic_gc_paused
 from papertally.errors import FileLocation, InputFileError, PapertallyError
-from papertally.io.detect import GENERIC_FORMAT, OPENELECTIONS_FORMAT, detect_table
+from papertally.io.detect import (
+    CLARITY_FORMAT,
+    GENERIC_FORMAT,
+    OPENELECTIONS_FORMAT,
+    detect_table,
+    structured_format,
+)
 from papertally.io.progress import ProgressCallback, RowProgress
 from papertally.io.tables import Table, load_table, load_table_head
 from papertally.io.wec import WEC_FORMAT, read_wec_report
@@ -58,61 +64,9 @@ def read_results(
     return result
 
 
-def structured_format(path: Path) -> str | None:
-    """Return the format of an XML or JSON results file (NIST ERR, Clarity), else ``None``.
-
-    Judged by the root element (XML) or the first kilobytes (JSON); a cast vote record report
-    or another XML or JSON document is refused, naming what it is.
-    """
-    where = FileLocation(str(path))
-    try:
-        with path.open("rb") as stream:
-            head = stream.read(8192)
-    except OSError:
-        return None
-    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    root = ""
-    if text.startswith(b"<"):
-        from xml.etree import ElementTree
-
-        try:
-            for _, element in ElementTree.iterparse(path, events=("start",)):
-                root = element.tag.rsplit("}", 1)[-1]
-                break
-        except ElementTree.ParseError as error:
-            raise InputFileError(
-                FileLocation(str(path), row=error.position[0]), f"is not well-formed XML ({error})"
-            ) from None
-    elif text.startswith(b"{"):
-        if b"CastVoteRecordReport" in text or b'"CVR"' in text:
-            root = "CastVoteRecordReport"
-        elif b"ElectionReport" in text or b'"Election"' in text:
-            root = "ElectionReport"
-        else:
-            root = "?"
-    else:
-        return None
-    from papertally.io.clarity import CLARITY_FORMAT
-    from papertally.io.nist_err import NIST_ERR_FORMAT
-
-    if root == "ElectionReport":
-        return NIST_ERR_FORMAT
-    if root == "ElectionResult":
-        return CLARITY_FORMAT
-    if root == "CastVoteRecordReport":
-        raise InputFileError(
-            where, "is a cast vote record report, not results; CVRs are read by the cvr commands"
-        )
-    raise InputFileError(
-        where,
-        f"is {'XML' if text.startswith(b'<') else 'JSON'} but not a results report "
-        "(expected a NIST SP 1500-100 ElectionReport or a Clarity ElectionResult)",
-    )
-
-
 def _read_structured(path: Path, fmt: str) -> ImportResult:
     """Read an XML or JSON results file of format ``fmt``."""
-    from papertally.io.clarity import CLARITY_FORMAT, read_clarity
+    from papertally.io.clarity import read_clarity
     from papertally.io.nist_err import read_err_results
 
     return read_clarity(path) if fmt == CLARITY_FORMAT else read_err_results(path)
