@@ -210,6 +210,9 @@ def read_arlo_assertions(
             gone = {names.index(c) for c in cells[6:] if c}
         except ValueError:
             raise _fail(path, f"contest {current.name}: unknown candidate id", row) from None
-        continuing = frozenset(range(len(names))) - gone if cells[0] == "NEN" else frozenset()
-        out[current.name].append(IrvAssertion(cells[0], w, lose, continuing))  # type: ignore[arg-type]
+        if cells[0] == "NEN":
+            assertion = IrvAssertion("NEN", w, lose, frozenset(range(len(names))) - gone)
+        else:
+            assertion = IrvAssertion("NEB", w, lose)
+        out[current.name].append(assertion)
     return out
