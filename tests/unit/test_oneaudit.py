@@ -15,8 +15,10 @@ import pytest
 
 from papertally.audit.assertions import NO_VOTE, PHANTOM, AssorterPopulation, CardReading
 from papertally.audit.comparison import clca_martingale
+from papertally.audit.irv.raire import IrvAssertion
 from papertally.audit.martingale import measure_risk
 from papertally.audit.oneaudit import (
+    IrvAssorter,
     OneAuditDraw,
     PairAssorter,
     Pool,
@@ -264,3 +266,28 @@ def test_bets_in_blocks_equal_bets_at_once() -> None:
     )
     assert np.allclose(parts, whole, rtol=1e-9, atol=1e-12)
     assert whole.max() > 0
+
+
+def test_irv_assorter_plugs_in_with_ranking_distributions() -> None:
+    """RAIRE's NEB and NEN assorters (the IRV module's ``assort``) on rankings by name; a ranked
+    pool's ONE CVR comes from its rankings; mean B is u/(2u − v) when they are right."""
+    names = ("Alice", "Bob", "Carol")
+    neb = IrvAssorter(IrvAssertion("NEB", 0, 1), names)
+    nen = IrvAssorter(IrvAssertion("NEN", 0, 1, frozenset({0, 1})), names)
+    assert [neb.score(r) for r in (("Alice",), ("Carol", "Bob", "Alice"), ("Carol",))] == [
+        1.0,
+        0.0,
+        0.5,
+    ]
+    assert [nen.score(r) for r in (("Carol", "Alice"), ("Carol", "Bob"), ("Carol",))] == [
+        1.0,
+        0.0,
+        0.5,
+    ]
+    assert neb.score(PHANTOM) == 0.0 and neb.score(None) == 0.5
+    assert neb.score(("Zed", "Alice")) == 1.0  # a name that is no candidate is skipped
+    assert neb.name == "NEB: Alice not eliminated before Bob"
+    pool = Pool("ranked", 100, rankings={("Carol", "Alice"): 60, ("Bob",): 30})
+    contest = oneaudit_contest(nen, [("Alice",)] * 50 + [("Bob",)] * 30, [pool])
+    assert contest.pool_mean("ranked") == pytest.approx((60 + 0.5 * 10) / 100)
+    assert contest.reported_population().mean == pytest.approx(contest.noerror)

@@ -22,9 +22,10 @@ pool (a phantom, counted with ``c = 0`` in ``v``), scores ``B = 0``, the smalles
 *Assorters.* Anything with an upper bound ``u``, a value for a card's marks
 (:meth:`Assorter.score`) and, for a pool, the distribution of the values its reported content
 implies (:meth:`Assorter.pool_population`) plugs in: :class:`PairAssorter` (plurality, vote for
-``k``; SHANGRLA §2.1) and :class:`SupermajorityAssorter` (§2.3) here; an IRV assertion's NEB/NEN
-assorter (RAIRE; Blom, Stuckey & Teague 2019) needs the pool's distribution of *rankings*
-(:attr:`Pool.rankings`), because its value depends on the whole ranking, not on first choices.
+``k``; SHANGRLA §2.1), :class:`SupermajorityAssorter` (§2.3) and :class:`IrvAssorter` here; an
+IRV assertion's NEB/NEN assorter (RAIRE; Blom, Stuckey & Teague 2019) needs the pool's
+distribution of *rankings* (:attr:`Pool.rankings`), because its value depends on the whole
+ranking, not on first choices.
 Without it (or without any tally) the pool's ONE CVR is ``u/2`` for every card: the
 "no-information" value, which makes those cards a ballot-polling stratum inside the comparison
 (ONEAudit §3: ballot polling is CLCA against ONE CVRs). It is valid like any other ONE CVR (see
@@ -46,7 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,6 +73,9 @@ from papertally.audit.martingale import (
 )
 from papertally.errors import PapertallyError
 from papertally.types import ChoiceName
+
+if TYPE_CHECKING:
+    from papertally.audit.irv.raire import IrvAssertion
 
 Ranking = tuple[ChoiceName, ...]
 """An IRV card's ranking, most preferred first."""
@@ -225,6 +229,46 @@ def assorter_of(assertion: Assertion) -> PairAssorter | SupermajorityAssorter:
     if assertion.share is None:
         raise PapertallyError(f"assertion {assertion.name}: neither a loser nor a share")
     return SupermajorityAssorter(assertion.winner, assertion.share)
+
+
+@dataclass(frozen=True)
+class IrvAssorter:
+    """A RAIRE assertion's assorter (NEB or NEN; ``(1 + w(b) − l(b))/2``, ``u = 1``) on rankings
+    by candidate name, scored by :func:`papertally.audit.irv.audit.assort`.
+
+    A pool's values come from its ranking distribution (:func:`ranking_population`); a pool
+    without one is neutral or refused (see the module notes). A name that is no candidate of
+    the contest is skipped in a ranking, as an unranked write-in.
+    """
+
+    assertion: IrvAssertion
+    candidates: tuple[ChoiceName, ...]
+
+    @property
+    def name(self) -> str:
+        """The assertion in words, e.g. ``NEB: Alice not eliminated before Bob``."""
+        return self.assertion.describe(self.candidates)
+
+    @property
+    def upper_bound(self) -> float:
+        """1."""
+        return 1.0
+
+    def score(self, reading: CardReading) -> float:
+        """Return 1, 0 or ½ for a ranking (names, most preferred first); a phantom scores 0."""
+        from papertally.audit.irv.audit import assort
+
+        marks = card_marks(reading)
+        if marks is None:
+            return float(assort(self.assertion, None))
+        names = () if reading is None or isinstance(reading, str) else tuple(reading)
+        index = {name: i for i, name in enumerate(self.candidates)}
+        ranking = tuple(index[n] for n in names if n in index)
+        return float(assort(self.assertion, ranking))
+
+    def pool_population(self, pool: Pool) -> AssorterPopulation | None:
+        """Return the pool's values from its ranking distribution, or ``None`` without one."""
+        return ranking_population(self, pool)
 
 
 def ranking_population(assorter: Assorter, pool: Pool) -> AssorterPopulation | None:

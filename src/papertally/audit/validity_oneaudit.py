@@ -9,8 +9,9 @@ winner won. The errors sit where OneAudit cannot see them card by card:
 * the largest error a pooled card can carry: a pool reported all for the winner that is all for
   the loser (``B = 0`` for each of its cards);
 * errors in CVRs and pools at once, with phantoms;
-* a pool with no tally (ONE CVR ``u/2``) and a ranked pool whose ranking distribution is
-  unknown (an IRV "not eliminated before" assorter, RAIRE; Blom, Stuckey & Teague 2019);
+* a pool with no tally (ONE CVR ``u/2``), a ranked pool whose ranking distribution is unknown
+  (an IRV NEB assertion, RAIRE; Blom, Stuckey & Teague 2019), and one whose reported rankings
+  are wrong (an NEN assertion), scored by :class:`~papertally.audit.oneaudit.IrvAssorter`;
 * a supermajority whose true share is exactly ``f``, the error in the pools;
 * vote for 2, pools that hide a tie among cards marked for both, overvotes and blanks.
 
@@ -28,9 +29,11 @@ from functools import partial
 
 import numpy as np
 
-from papertally.audit.assertions import NO_VOTE, PHANTOM, AssorterPopulation, CardReading
+from papertally.audit.assertions import NO_VOTE, PHANTOM, CardReading
+from papertally.audit.irv.raire import IrvAssertion
 from papertally.audit.oneaudit import (
     Assorter,
+    IrvAssorter,
     OneAuditContest,
     OneAuditDraw,
     PairAssorter,
@@ -40,52 +43,10 @@ from papertally.audit.oneaudit import (
     one_prior,
     oneaudit_contest,
     oneaudit_risk,
-    ranking_population,
 )
 from papertally.audit.validity import TypeOneError, exact_type_one, simulated_type_one
-from papertally.types import ChoiceName
 
 Row = Callable[[], TypeOneError]
-
-
-@dataclass(frozen=True)
-class NotEliminatedBefore:
-    """RAIRE's NEB assorter ``w`` NEB ``l`` on a ranking: 1 if ``w`` is ranked first, 0 if ``l``
-    is ranked above ``w`` (or ``w`` not at all), ½ otherwise (Blom et al. 2019, §4; the
-    assorter ``(w(b) − l(b) + 1)/2``). A stand-in for the IRV module's own assorters here: it
-    shows that a ranked pool's ONE CVR needs the pool's ranking distribution."""
-
-    winner: ChoiceName
-    loser: ChoiceName
-
-    @property
-    def name(self) -> str:
-        """``"w NEB l"``."""
-        return f"{self.winner} NEB {self.loser}"
-
-    @property
-    def upper_bound(self) -> float:
-        """1."""
-        return 1.0
-
-    def score(self, reading: CardReading) -> float:
-        """Return the NEB value of one ranking (a phantom scores 0)."""
-        if reading == PHANTOM:
-            return 0.0
-        if reading is None or isinstance(reading, str) or not reading:
-            return 0.5
-        ranking = list(reading)
-        if ranking[0] == self.winner:
-            return 1.0
-        if self.loser in ranking and (
-            self.winner not in ranking or ranking.index(self.loser) < ranking.index(self.winner)
-        ):
-            return 0.0
-        return 0.5
-
-    def pool_population(self, pool: Pool) -> AssorterPopulation | None:
-        """Return the pool's values from its ranking distribution, or ``None`` without one."""
-        return ranking_population(self, pool)
 
 
 @dataclass(frozen=True)
@@ -224,7 +185,7 @@ def pooled_cases(big: int) -> list[tuple[str, PooledElection]]:
         )
     )
     # A ranked pool without its ranking distribution (IRV NEB assorter), true tie.
-    neb = NotEliminatedBefore("A", "B")
+    neb = IrvAssorter(IrvAssertion("NEB", 0, 1), ("A", "B", "C"))
     ranked_cvrs: tuple[CardReading, ...] = (
         *[("A", "B")] * (250 * s),
         *[("B", "A")] * (150 * s),
@@ -241,6 +202,17 @@ def pooled_cases(big: int) -> list[tuple[str, PooledElection]]:
         (
             f"IRV NEB, ranked pool without rankings, tie, N={1000 * s:,}",
             PooledElection(neb, ranked_cvrs, ranked_cvrs, ranked_pools, ranked_papers),
+        )
+    )
+    # IRV NEN(A beats B | A, B continue): a ranked pool whose reported rankings favour A is tied.
+    nen = IrvAssorter(IrvAssertion("NEN", 0, 1, frozenset({0, 1})), ("A", "B", "C"))
+    nen_cvrs: tuple[CardReading, ...] = (*[("A",)] * (200 * s), *[("B",)] * (200 * s))
+    nen_pool = Pool("ranked", 600 * s, rankings={("C", "A"): 400 * s, ("B",): 200 * s})
+    nen_paper = (*[("C", "A")] * (300 * s), *[("C", "B")] * (300 * s))
+    cases.append(
+        (
+            f"IRV NEN, ranked pool's rankings wrong, tie, N={1000 * s:,}",
+            PooledElection(nen, nen_cvrs, nen_cvrs, (nen_pool,), (nen_paper,)),
         )
     )
     # Supermajority 60%: the pools report Yes 80/20, the valid votes are Yes exactly 60%.
