@@ -35,11 +35,19 @@ def test_florida_2000() -> None:
 
 
 def test_washington_2004_governor() -> None:
-    """Gregoire-Rossi: Rossi led the first count by 261 votes; the machine recount was mandatory
-    (under 2,000 votes and 0.5%); the Democrats requested and paid for the statewide hand recount
-    (a deposit of about $730,000 at 25 cents a ballot), which reversed the result. Washington
-    Post, 2004-12-03; RCW 29A.64 as recodified by Laws of 2004, ch. 271 (MRSC archive)."""
-    wa = ContestResults("Governor", {"Rossi": 1_371_153, "Gregoire": 1_370_892})
+    """Gregoire-Rossi: Rossi led the first count by 261 votes, so the machine recount was
+    mandatory (under 2,000 votes and 0.5%); it left him 42 ahead, and the Democrats requested and
+    paid for the statewide hand recount (a $730,000 deposit), which reversed the result. Margins:
+    AP in The Seattle Times, 2004-12-30
+    (http://community.seattletimes.nwsource.com/archive/?date=20041230&slug=webguvrace30) and
+    McDonald v. Reed, 153 Wn.2d 201 (2004); the deposit: Washington Post, 2004-12-03. Law: RCW
+    29A.64 as recodified by Laws of 2004, ch. 271 (MRSC archive).
+
+    The per-candidate totals once typed here (Rossi 1,371,153, Gregoire 1,370,892) were not
+    found in any allowed source, so the contest is built from the sourced facts only: the
+    261-vote margin and about 2.74 million votes for the two (of "more than 2.8 million" ballots,
+    the Libertarian Bennett taking about 2%, AP 2004-11-03 in USA Today)."""
+    wa = ContestResults("Governor", {"Rossi": 1_370_261, "Gregoire": 1_370_000})
     a = assess_recount(wa, "WA", date(2004, 11, 2), "governor", method="manual")
     assert a.rule_id == "wa-2004" and a.margin_votes == 261
     assert a.automatic_stages == ["machine recount"]
@@ -72,14 +80,20 @@ def test_washington_current_law_is_one_free_hand_recount() -> None:
 
 
 def test_minnesota_2008_senate() -> None:
-    """Coleman-Franken: a margin of a few hundred votes of about 2.9 million, under 0.5%, so an
-    automatic recount at public cost; Minn. Stat. § 204C.35 subd. 1 (2007 text, Revisor of
-    Statutes), made a hand recount by Laws 2008, ch. 336."""
+    """Coleman-Franken: the State Canvassing Board's count of 2008-11-18 had Coleman 1,211,590,
+    Franken 1,211,375, a margin of 215 (Minnesota Secretary of State via AP, USA Today,
+    2009-01-05: http://usatoday30.usatoday.com/news/politics/2009-01-05-minn-senate_N.htm);
+    Barkley's 437,505 is his final certified figure (Minnesota Election Archive). Under 0.5%, so
+    an automatic recount at public cost; Minn. Stat. § 204C.35 subd. 1 (2007 text, Revisor of
+    Statutes), made a hand recount by Laws 2008, ch. 336.
+
+    The figures once typed here (Coleman 1,212,629, Franken 1,212,414) were wrong: 1,212,629 is
+    Franken's final total after the 2009 election contest, when he led by 312."""
     mn = ContestResults(
-        "U.S. Senate", {"Coleman": 1_212_629, "Franken": 1_212_414, "Barkley": 437_505}
+        "U.S. Senate", {"Coleman": 1_211_590, "Franken": 1_211_375, "Barkley": 437_505}
     )
     a = assess_recount(mn, "MN", date(2008, 11, 4), "us_senate")
-    assert a.rule_id == "mn-2008"
+    assert a.rule_id == "mn-2008" and a.margin_votes == 215
     assert a.automatic_stages == ["automatic hand recount"] and a.tier == "automatic"
     assert "0.5%" in a.automatic[0].why
     wide = assess_recount(two(1_000_000, 980_000), "MN", date(2008, 11, 4), "us_senate")
