@@ -87,3 +87,15 @@ def test_without_the_csrf_token_nothing_is_read(web: WebSetup, tmp_path: Path) -
     sign_in(client, "admin")
     client.headers.pop("X-CSRF-Token")
     assert client.post("/irv", files=[("file", ("cvrs.csv", data))]).status_code == 403
+
+
+def test_an_arlo_raire_file_is_counted(web: WebSetup, shared_data: Path) -> None:
+    data = (shared_data / "irv" / "arlo" / "Berkeley_2010.raire").read_bytes()
+    client = web.client()
+    sign_in(client, "admin")
+    response = client.post(
+        "/irv", data={"contest": "3"}, files=[("file", ("Berkeley_2010.raire", data))]
+    )
+    assert response.status_code == 200, response.text
+    assert "winner 387" in response.text
+    assert "hardest difficulty 6.679" in response.text

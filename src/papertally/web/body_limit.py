@@ -24,6 +24,7 @@ from papertally.web.settings import size_text
 UPLOAD_PATHS = (
     re.compile(r"/audits/[^/]+/counties/[^/]+/files"),
     re.compile(r"/admin/import"),
+    re.compile(r"/irv"),
 )
 """The routes that take files; every other route takes a small form or JSON body only."""
 
