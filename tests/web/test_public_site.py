@@ -162,6 +162,12 @@ def test_anonymous_answers_are_cacheable_and_revalidate_without_a_cookie(web: We
     )
     assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
     assert ">772<" in after.text  # Trump: canvass 770, +1 in Adams Ward 1, +1 in Madison Ward 2
+    # A visitor holding a cookie (the sign-in page's CSRF token; a dead session) may get a new
+    # one with the answer, which no shared cache may keep.
+    visitor = web.client()
+    assert visitor.get("/login").status_code == 200 and visitor.cookies
+    kept = visitor.get(f"/public/recounts/{recount}")
+    assert kept.headers["cache-control"].startswith("private, max-age=")
     # A signed-in user's page names her in the header: never kept by a cache.
     admin = web.client()
     sign_in(admin, "admin")

@@ -188,7 +188,10 @@ def _validators(request: Request, etag: str, changed: datetime | None) -> dict[s
     if changed is not None:
         headers["Last-Modified"] = format_datetime(changed.astimezone(UTC), usegmt=True)
     if _anonymous(request):
-        headers["Cache-Control"] = f"public, max-age={MAX_AGE}, must-revalidate"
+        # A visitor with a cookie may be answered with a new one (a dead session's token
+        # dropped): only her own browser may keep that answer.
+        scope = "private" if request.cookies else "public"
+        headers["Cache-Control"] = f"{scope}, max-age={MAX_AGE}, must-revalidate"
     return headers
 
 
