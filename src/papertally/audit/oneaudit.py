@@ -47,6 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
@@ -377,12 +378,16 @@ class OneAuditContest:
                 )
         return (1.0 - (cvr_value - paper_value) / u) * self.noerror
 
+    @cached_property
+    def _means_by_name(self) -> dict[str, float]:
+        return {pool.name: mean for pool, mean in zip(self.pools, self.pool_means, strict=True)}
+
     def pool_mean(self, name: str) -> float:
         """Return the ONE CVR value of the pool called ``name``."""
-        for pool, mean in zip(self.pools, self.pool_means, strict=True):
-            if pool.name == name:
-                return mean
-        raise PapertallyError(f"{self.assorter.name}: no pool {name!r}")
+        mean = self._means_by_name.get(name)
+        if mean is None:
+            raise PapertallyError(f"{self.assorter.name}: no pool {name!r}")
+        return mean
 
     def reported_population(self) -> AssorterPopulation:
         """Return the ``B`` values of all cards if every CVR and pool report is right.
