@@ -172,3 +172,16 @@ def test_bad_options(shared_data: Path, option: str) -> None:
         args += ["--risk-limit", "1.5"]
     code, out = _cli("plan", *args)
     assert code == 2 and "Traceback" not in out
+
+
+def test_pools_without_tallies_are_neutral_and_listed(shared_data: Path) -> None:
+    """Without Siletz's batch tallies its batches are pools with the ONE CVR ½: listed by
+    ``plan``, which then plans OneAudit only (SUITE needs every pool's tally)."""
+    args = _args(_paths(shared_data))
+    at = args.index("--batch-tallies")
+    del args[at : at + 2]
+    code, out = _cli("plan", *args, "--json")
+    assert code == 0, out
+    plan = json.loads(out)
+    assert len(plan["pools_without_tally"]) == 3
+    assert plan["choice"]["suite_draws"] is None and plan["choice"]["oneaudit_draws"] > 0
