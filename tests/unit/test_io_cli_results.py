@@ -9,6 +9,7 @@ import openpyxl
 from typer.testing import CliRunner
 
 from papertally.cli.main import app
+from papertally.store import Store
 
 runner = CliRunner()
 
@@ -57,6 +58,9 @@ def test_conflicting_duplicate_leaves_one_contest_out_unless_strict(tmp_path: Pa
     assert [c["name"] for c in data["contests"]] == ["CLERK"]
     assert [(e["sheet"], e["row"], e["column"]) for e in data["errors"]] == [("Sheet1", 4, "B")]
     assert "on row 3 and on row 4" in data["errors"][0]["message"]
+    with Store(f"sqlite:///{db}") as store:
+        kept = store.import_warnings(data["election_id"])
+    assert [w.message for w in kept] == ["left out: " + data["errors"][0]["message"]]
     code, out, err = run("import", str(path), "--db", db, "--strict")
     assert code == 2
     assert "dup.xlsx, sheet 'Sheet1', row 4, column 'B'" in err + out

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Select, Table, insert, select, update
 
 from papertally.errors import PapertallyError
-from papertally.model.results import Contest, ContestCount, Election, ImportResult
+from papertally.model.results import Contest, ContestCount, Election, ImportResult, ImportWarning
 from papertally.store.schema import (
     CHOICES,
     CONTESTS,
@@ -146,6 +146,13 @@ def check_text(result: ImportResult) -> None:
             raise PapertallyError(f"format name {fmt!r} is longer than {FORMAT_MAX} characters")
 
 
+def _kept_warnings(result: ImportResult) -> list[ImportWarning]:
+    """Return the warnings an import keeps: the readers' warnings, then each contest a file
+    held but the import left out (:attr:`ImportResult.errors`), marked ``left out:``."""
+    left_out = [ImportWarning(e.location, f"left out: {e.message}") for e in result.errors]
+    return [*result.warnings, *left_out]
+
+
 def _labelled_text(result: ImportResult) -> Iterator[tuple[str, str]]:
     """Yield (what it is, text) for the few texts of an import outside its units and tallies."""
     election = result.election
@@ -155,7 +162,7 @@ def _labelled_text(result: ImportResult) -> Iterator[tuple[str, str]]:
         yield f"file name {name!r}", name
     for fmt in result.formats:
         yield "a format name", fmt
-    for warning in result.warnings:
+    for warning in _kept_warnings(result):
         location = warning.location
         for text in (location.file, location.sheet, location.column, warning.message):
             yield f"the warning {warning.message!r}", text or ""
@@ -463,7 +470,7 @@ def _write_import(
             warning.location.column,
             warning.message,
         )
-        for position, warning in enumerate(result.warnings)
+        for position, warning in enumerate(_kept_warnings(result))
     )
     _insert_rows(connection, IMPORT_WARNINGS, WARNING_COLUMNS, warnings)
     return import_id
