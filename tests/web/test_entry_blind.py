@@ -134,6 +134,13 @@ def test_an_edit_conflict_keeps_what_was_typed_beside_the_newer_version(web: Web
     row = re.search(r"<tr><td>Trump</td>.*?</tr>", conflict.text)
     assert row is not None and "333" in row.group(0) and "301" in row.group(0)
     assert [s.votes for s in web.recounts.sheets(recount)] == [VOTES]
+    records = {"version": str(_version(web, recount)), "ballots_counted": "551"}
+    stale_records = records | {"ballots_counted": "600", "poll_book_voters": "601"}
+    assert board.post(url + "/records", data=records).status_code == 303
+    clash = clerk.post(url + "/records", data=stale_records)
+    assert clash.status_code == 409 and 'value="601"' in clash.text
+    row = re.search(r"<tr><td>Ballots counted</td>.*?</tr>", clash.text)
+    assert row is not None and "600" in row.group(0) and "551" in row.group(0)
 
 
 def test_blind_double_entry_with_a_correction(web: WebSetup) -> None:
