@@ -184,6 +184,9 @@ class _Reader:
         self.vote_types = [c for c in VOTE_TYPES if header.has(c)]
         self.type_positions = [(c, header.positions[c], VOTE_TYPES[c]) for c in self.vote_types]
         self.statistics: dict[str, str | None] = {}
+        self.numbers: dict[str, int] = {}
+        """Each count below 100,000 as one int object, shared by every tally holding it (an
+        int over 256 is otherwise a new 28-byte object per figure)."""
         self.needed = max(header.positions.values()) + 1
         self.counts: dict[ContestName, ContestCount] = {}
         self.stated: dict[tuple[ContestName, ReportingUnitId], _UnitTotal] = {}
@@ -271,7 +274,7 @@ class _Reader:
             raise InputFileError(self.at(index, "county"), "expected a county, found an empty cell")
         cell = row[self.votes_position]
         if type(cell) is str and cell.isdigit() and cell.isascii():
-            votes = int(cell)
+            votes = self.numbers.setdefault(cell, int(cell)) if len(cell) < 6 else int(cell)
         elif is_blank(cell):
             self.empty_votes.add(index + 1)
             return
@@ -413,10 +416,11 @@ class _Reader:
         parts = 0
         complete = True
         by_type = tally.by_type
+        numbers = self.numbers
         for column, position, kind in self.type_positions:
             cell = row[position]
             if type(cell) is str and cell.isdigit() and cell.isascii():
-                value = int(cell)
+                value = numbers.setdefault(cell, int(cell)) if len(cell) < 6 else int(cell)
             elif is_blank(cell):
                 complete = False
                 continue
