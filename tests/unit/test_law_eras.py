@@ -308,3 +308,55 @@ def test_new_york_before_and_after_the_2021_automatic_hand_recount() -> None:
     assert before.rule_id == "ny-pre2021" and before.tier == "barred"
     after = assess_recount(close, "NY", date(2022, 11, 8), "us_house")
     assert after.rule_id == "ny-2021" and after.automatic_stages == ["automatic hand recount"]
+
+
+def test_washington_2000_senate_recount_had_no_vote_cap() -> None:
+    """Cantwell 1,199,260, Gorton 1,197,307 before the recount (AP, The Daily Herald,
+    https://www.heraldnet.com/news/cantwell-stays-in-lead/): "a recount is automatic when an
+    election margin is less than half of 1 percent of the vote, which would be about 12,000 votes
+    in this case" - RCW 29.64.015 as amended by Laws 1991 ch. 90, no 2,000-vote cap yet."""
+    wa = ContestResults("U.S. Senate", {"Cantwell": 1_199_260, "Gorton": 1_197_307})
+    a = assess_recount(wa, "WA", date(2000, 11, 7), "us_senate")
+    assert a.rule_id == "wa-2000" and a.margin_votes == 1_953
+    assert a.automatic_stages == ["machine recount"]
+    # 5,000 votes of 2.4 million is inside 0.5% but over 2,000: a recount in 2000, not in 2004.
+    wider = two(1_202_500, 1_197_500)
+    assert assess_recount(wider, "WA", date(2000, 11, 7), "us_senate").automatic_stages == [
+        "machine recount"
+    ]
+    assert assess_recount(wider, "WA", date(2004, 11, 2), "us_senate").automatic_stages == []
+    assert a.request.fee is None or a.request.fee.amount is None  # deposit not established
+    with pytest.raises(UnknownEraError, match="2,000-vote cap was added"):
+        rule_for("WA", date(2002, 11, 5))
+
+
+def test_arizona_2010_proposition_112_automatic_recount() -> None:
+    """Proposition 112 failed by 123 votes; state law required an automatic recount of a
+    constitutional amendment decided by 200 votes or less (Arizona Republic, 2010-11-16,
+    http://archive.azcentral.com/arizonarepublic/local/articles/2010/11/16/20101116arizona-prop-112-recount.html).
+    The article gives the margin and about 1.75 million ballots, not the totals, so the contest
+    is built from those two figures."""
+    prop = ContestResults("Proposition 112", {"No": 870_123, "Yes": 870_000})
+    a = assess_recount(prop, "AZ", date(2010, 11, 2), "statewide_question")
+    assert a.rule_id == "az-pre2022" and a.margin_votes == 123
+    assert a.automatic_stages == ["automatic recount (statewide)"]
+    with pytest.raises(UnknownEraError):
+        rule_for("AZ", date(2008, 11, 4))
+
+
+def test_iowa_oregon_indiana_back_to_their_older_sources() -> None:
+    """Iowa Code § 50.48 (2009 Code, Justia; CEIMN October 2016): no automatic recount, free
+    within the greater of 50 votes or 1%. ORS 258.280 (CEIMN May 2014, 2013 ORS): automatic at
+    one-fifth of one percent of the two candidates' votes. Indiana (CEIMN September 2013): no
+    automatic recount, petitions to the State Recount Commission."""
+    ia = assess_recount(two(600_000, 596_000), "IA", date(2010, 11, 2), "governor")
+    assert ia.rule_id == "ia-2023" and ia.automatic_stages == [] and ia.request.free
+    with pytest.raises(UnknownEraError):
+        rule_for("IA", date(2008, 11, 4))
+    oregon = assess_recount(two(800_000, 798_500), "OR", date(2014, 11, 4), "us_senate")
+    assert oregon.rule_id == "or-2024" and oregon.automatic_stages == ["automatic recount"]
+    with pytest.raises(UnknownEraError):
+        rule_for("OR", date(2012, 11, 6))
+    indiana = assess_recount(two(1_000_000, 999_000), "IN", date(2016, 11, 8), "us_senate")
+    assert indiana.rule_id == "in-2024" and indiana.automatic_stages == []
+    assert indiana.request.may_request
