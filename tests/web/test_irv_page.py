@@ -99,3 +99,17 @@ def test_an_arlo_raire_file_is_counted(web: WebSetup, shared_data: Path) -> None
     assert response.status_code == 200, response.text
     assert "winner 387" in response.text
     assert "hardest difficulty 6.679" in response.text
+
+
+def test_two_uploads_with_one_name_are_both_read(web: WebSetup, tmp_path: Path) -> None:
+    data, _ = _cvrs(tmp_path)
+    client = web.client()
+    sign_in(client, "admin")
+    response = client.post(
+        "/irv", files=[("file", ("cvrs.csv", data)), ("file", ("cvrs.csv", data))]
+    )
+    # the second is read too (not overwritten), and refused as the same file given twice,
+    # named as uploaded: no server path in the page
+    assert response.status_code == 400
+    assert "cvrs.csv: this file has the same content (SHA-256) as cvrs.csv" in response.text
+    assert "/tmp" not in response.text

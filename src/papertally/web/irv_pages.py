@@ -11,6 +11,7 @@ every assertion as ``papertally irv audit`` does, with the assertions chosen fro
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -61,62 +62,78 @@ def _number(text: str, name: str, default: float) -> float:
 
 
 def _run(named: list[tuple[Path, str]], fields: dict[str, str]) -> dict[str, Any]:
-    """Copy the uploads under their own names, then count, choose assertions and measure."""
-    from papertally.audit.irv.audit import comparison_risk, polling_risk, sample_sizes
-    from papertally.audit.irv.ballots import ballot_rules, tabulate
-    from papertally.audit.irv.raire import find_assertions
+    """Copy the uploads under their own names (one folder each: two files may share a name),
+    then count, choose assertions and measure."""
     from papertally.audit.martingale import check_risk_limit
-    from papertally.workflows.irv import read_ranked_contest, read_readings
 
     polling = fields.get("type") == "polling"
     kind: AuditKind = "polling" if polling else "comparison"
     risk_limit = _number(fields.get("risk_limit", ""), "risk limit", 0.05)
     check_risk_limit(risk_limit)
     with tempfile.TemporaryDirectory() as folder:
-        ballots_files: list[Path] = []
-        readings: Path | None = None
-        for path, shown in named:
-            target = Path(folder) / Path(shown).name
-            shutil.copyfile(path, target)
-            if _is_readings(target):
-                if readings is not None:
-                    raise PapertallyError("give one readings file (card_id, paper)")
-                readings = target
-            else:
-                ballots_files.append(target)
-        if not ballots_files:
-            raise PapertallyError("give the CVR exports (or a raire-rs / .raire file)")
-        found = read_ranked_contest(
-            ballots_files,
-            contest=fields.get("contest", "").strip() or None,
-            rules=ballot_rules(fields.get("rules", "").strip() or "san-francisco"),
+        try:
+            return _count_and_measure(named, fields, Path(folder), kind, risk_limit)
+        except PapertallyError as error:
+            # name the uploads as the user named them, never by their place on the server
+            shown = re.sub(re.escape(folder) + r"[/\\]\d+[/\\]", "", str(error))
+            raise PapertallyError(shown) from None
+
+
+def _count_and_measure(
+    named: list[tuple[Path, str]],
+    fields: dict[str, str],
+    folder: Path,
+    kind: AuditKind,
+    risk_limit: float,
+) -> dict[str, Any]:
+    """The work of :func:`_run` inside its temporary folder."""
+    from papertally.audit.irv.audit import comparison_risk, polling_risk, sample_sizes
+    from papertally.audit.irv.ballots import ballot_rules, tabulate
+    from papertally.audit.irv.raire import find_assertions
+    from papertally.workflows.irv import read_ranked_contest, read_readings
+
+    polling = kind == "polling"
+    ballots_files: list[Path] = []
+    readings: Path | None = None
+    for number, (path, shown) in enumerate(named):
+        target = folder / str(number) / Path(shown).name
+        target.parent.mkdir()
+        shutil.copyfile(path, target)
+        if _is_readings(target):
+            if readings is not None:
+                raise PapertallyError("give one readings file (card_id, paper)")
+            readings = target
+        else:
+            ballots_files.append(target)
+    if not ballots_files:
+        raise PapertallyError("give the CVR exports (or a raire-rs / .raire file)")
+    found = read_ranked_contest(
+        ballots_files,
+        contest=fields.get("contest", "").strip() or None,
+        rules=ballot_rules(fields.get("rules", "").strip() or "san-francisco"),
+    )
+    count = tabulate(found.ballots, reported_winner=fields.get("winner", "").strip() or None)
+    winner = fields.get("winner", "").strip() or found.winner or count.winner
+    result = find_assertions(found.ballots, winner, kind=kind, total_ballots=found.total_ballots)
+    sizes = sample_sizes(result, found.ballots, risk_limit=risk_limit, polling=polling)
+    names = found.ballots.candidates
+    risk = None
+    if readings is not None:
+        cvrs, papers = read_readings(readings, found, need_cvrs=not polling)
+        measured = (
+            comparison_risk(result, found.ballots, cvrs, papers, risk_limit=risk_limit)
+            if not polling
+            else polling_risk(result, found.ballots, papers, risk_limit=risk_limit)
         )
-        count = tabulate(found.ballots, reported_winner=fields.get("winner", "").strip() or None)
-        winner = fields.get("winner", "").strip() or found.winner or count.winner
-        result = find_assertions(
-            found.ballots, winner, kind=kind, total_ballots=found.total_ballots
-        )
-        sizes = sample_sizes(
-            result, found.ballots, risk_limit=risk_limit, polling=kind == "polling"
-        )
-        names = found.ballots.candidates
-        risk = None
-        if readings is not None:
-            cvrs, papers = read_readings(readings, found, need_cvrs=not polling)
-            measured = (
-                comparison_risk(result, found.ballots, cvrs, papers, risk_limit=risk_limit)
-                if not polling
-                else polling_risk(result, found.ballots, papers, risk_limit=risk_limit)
-            )
-            risk = {
-                "cards": len(papers),
-                "risk": measured.risk,
-                "confirmed": measured.confirmed,
-                "assertions": [
-                    (a.assertion.assertion.describe(names), a.measurement.p_value)
-                    for a in measured.assertions
-                ],
-            }
+        risk = {
+            "cards": len(papers),
+            "risk": measured.risk,
+            "confirmed": measured.confirmed,
+            "assertions": [
+                (a.assertion.assertion.describe(names), a.measurement.p_value)
+                for a in measured.assertions
+            ],
+        }
     return {
         "contest": found.name,
         "kind": kind,
