@@ -30,6 +30,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any, TypeVar
@@ -64,8 +65,9 @@ router = APIRouter()
 
 MAX_AGE = 30
 """Seconds a browser or shared cache may reuse an anonymous public answer without asking."""
-CACHED_VIEWS = 64
-"""Summaries and download bodies one process keeps, each under its store stamp."""
+CACHED_VIEWS = 256
+"""Summaries, download bodies and anonymous answers one process keeps, each under its stamp
+(a few megabytes for a 72-county state: the largest, the JSON download, is 1.3 MB)."""
 REFRESH_ENV = "PAPERTALLY_PUBLIC_REFRESH_SECONDS"
 DEFAULT_REFRESH_SECONDS = 10.0
 """How long a process keeps publishing a recount's or audit's stamp after the store moved on."""
@@ -195,15 +197,35 @@ def _validators(request: Request, etag: str, changed: datetime | None) -> dict[s
     return headers
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """A rendered answer kept for anonymous visitors, who all get the same one."""
+
+    body: bytes
+    status: int
+    headers: dict[str, str]
+
+
+def _kept(response: Response) -> _Answer:
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    return _Answer(bytes(response.body), response.status_code, headers)
+
+
 def _conditional(
     request: Request, kind: str, states: Sequence[StateStamp], make: Callable[[], Response]
 ) -> Response:
-    """Answer 304 when the client's copy is current, else ``make()`` with the validators."""
+    """Answer 304 when the client's copy is current, else ``make()`` with the validators.
+
+    Anonymous visitors all see the same page, so theirs is rendered once per stamp and kept."""
     etag = _etag(kind, states)
     headers = _validators(request, etag, _newest(states))
     if _not_modified(request, etag):
         return Response(status_code=304, headers=headers)
-    response = make()
+    if _anonymous(request):
+        kept = _cache(request).get((f"answer {etag}", 0), etag, lambda: _kept(make()))
+        response = Response(kept.body, status_code=kept.status, headers=kept.headers)
+    else:
+        response = make()
     response.headers.update(headers)
     return response
 
