@@ -360,3 +360,34 @@ def test_iowa_oregon_indiana_back_to_their_older_sources() -> None:
     indiana = assess_recount(two(1_000_000, 999_000), "IN", date(2016, 11, 8), "us_senate")
     assert indiana.rule_id == "in-2024" and indiana.automatic_stages == []
     assert indiana.request.may_request
+
+
+def test_texas_no_ground_needed_for_voting_system_results_since_2010() -> None:
+    """Tex. Elec. Code § 212.0241 (FindLaw, current through 2024): "A ground for obtaining an
+    initial recount ... is not required to obtain an initial recount of electronic voting system
+    results" for a candidate shown not elected; the rule used to refuse anyone beyond 10%. CEIMN's
+    Texas page of 2010-10-21 confirms the tie-only automatic recount and candidate petitions."""
+    wide = two(6_000_000, 4_000_000)  # lost by 20 points, a third of the winner's votes
+    a = assess_recount(wide, "TX", date(2018, 11, 6), "us_senate", candidate="B")
+    assert a.rule_id == "tx-2024" and a.automatic_stages == [] and a.request.may_request
+    tie = assess_recount(two(5_000, 5_000), "TX", date(2012, 11, 6), "state_house")
+    assert tie.automatic_stages == ["tie recount"]
+    with pytest.raises(UnknownEraError):
+        rule_for("TX", date(2008, 11, 4))
+
+
+def test_new_mexico_2016_quarter_percent_and_colorado_2020() -> None:
+    """NMSA § 1-14-24 (2016 text, Justia): automatic recount under one-fourth of one percent of
+    the votes for a federal or statewide office. C.R.S. § 1-10.5-101 (CEIMN, October 2020): 0.5%
+    or less of the highest number of votes cast in the contest."""
+    nm_in = assess_recount(two(400_000, 398_500), "NM", date(2016, 11, 8), "president")  # 0.19%
+    assert nm_in.rule_id == "nm-2024" and nm_in.automatic_stages == ["automatic recount"]
+    nm_out = assess_recount(two(400_000, 397_500), "NM", date(2016, 11, 8), "president")  # 0.31%
+    assert nm_out.automatic_stages == []
+    with pytest.raises(UnknownEraError):
+        rule_for("NM", date(2014, 11, 4))
+    # 4,500 votes is 0.45% of the winner's 1,000,000: automatic.
+    co = assess_recount(two(1_000_000, 995_500), "CO", date(2020, 11, 3), "us_senate")
+    assert co.rule_id == "co-2023" and co.automatic_stages == ["automatic recount"]
+    with pytest.raises(UnknownEraError):
+        rule_for("CO", date(2018, 11, 6))
