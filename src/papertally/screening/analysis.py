@@ -386,6 +386,7 @@ def _verdict(
     adjusted: Estimate,
     removed: str | None,
     single: Estimate | None,
+    steps: Sequence[Estimate] = (),
 ) -> str:
     def pts(e: Estimate) -> str:
         return (
@@ -403,12 +404,23 @@ def _verdict(
         if single is not None
         else ""
     )
+    undecided = {(e.controls, e.county_effects): e for e in reversed([naive, adjusted, *steps])}
+    alone += "".join(
+        f" The permutation test of '{e.label}' cannot decide: {e.permutation_note}."
+        for e in reversed(undecided.values())
+        if e.permutation_note
+    )
     text = f"Naive difference in swing, {label} vs others: {pts(naive)}. "
     text += f"Adjusted for {adjusted.label}: {pts(adjusted)}. "
     if not naive.significant:
         return text + "No difference stands out even before controls." + alone
     if adjusted.significant:
-        text += "A difference survives these controls; "
+        unconfirmed = adjusted.permutation_p is not None and not adjusted.permutation_rejects
+        text += "A difference survives these controls" + (
+            " by its interval, though the permutation test does not confirm it at 5%; "
+            if unconfirmed
+            else "; "
+        )
         text += (
             f"it is removed by {removed} further up the ladder."
             if removed
@@ -468,7 +480,7 @@ def screen(
         outliers=outliers(frame, full, county_effects=True, fdr=fdr),
         outlier_fdr=fdr,
         absentee=absentee_check(frame, cluster=cluster),
-        verdict=_verdict(frame, naive, adjusted, removed, single),
+        verdict=_verdict(frame, naive, adjusted, removed, single, steps_done),
         removed_by=removed,
         strongest_single_control=single.label.removeprefix("only ") if single else None,
     )

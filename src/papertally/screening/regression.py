@@ -7,15 +7,28 @@ are projected off the controls, and its cluster-robust (CR1) variance is the sam
 those residuals (Cameron & Miller 2015, "A practitioner's guide to cluster-robust inference");
 confidence intervals use Student's t with G - 1 degrees of freedom (G clusters), as they advise.
 
-The permutation test is Freedman & Lane's (1983) on the weighted scale: the residuals of the
-model without the indicator are transformed and the cluster-robust t statistic recomputed.
-The transformations respect the clustering: each flips the signs of all the residuals of a
-random set of counties at once ("whole-block sign flips", Winkler, Ridgway, Webster, Smith &
-Nichols 2014, "Permutation inference for the general linear model"), valid when counties'
-errors are independent and symmetric, whatever the correlation within a county. Anderson &
-Robinson (2001) and Winkler et al. find Freedman-Lane the most reliable scheme when the
-indicator is correlated with the controls, as equipment is with town size. With G counties
-there are 2^G sign patterns, so a test on a handful of counties cannot reach small p-values.
+The permutation test is the studentized Freedman & Lane (1983) test on the weighted scale, i.e.
+the wild cluster restricted bootstrap-t of Cameron, Gelbach & Miller (2008, "Bootstrap-based
+improvements for inference with clustered errors"): the residuals of the model without the
+indicator are multiplied by one random weight per county and the cluster-robust t statistic of
+the indicator is recomputed in every draw, so the test compares like with like (a pivot, whose
+null distribution depends little on the unknown error variances). The p-value counts the
+observed statistic among the draws, ``(1 + #{|t*| >= |t|}) / (1 + B)``, which is what keeps a
+Monte Carlo test's size at or below its level (Davison & Hinkley 1997, ch. 4.2). The weights are
+Rademacher signs (whole-county sign flips, Winkler, Ridgway, Webster, Smith & Nichols 2014,
+"Permutation inference for the general linear model") with 12 counties or more, and Webb's
+six-point weights with fewer, where 2^G sign patterns are too few for smooth p-values (Webb
+2023, "Reworking wild bootstrap-based inference for clustered errors"; MacKinnon & Webb 2017).
+Anderson & Robinson (2001) and Winkler et al. find Freedman-Lane the most reliable scheme when
+the indicator is correlated with the controls, as equipment is with town size.
+
+Few treated clusters: when the technology is used in few counties (or, with county fixed
+effects, few counties mix users and non-users), the comparison rests on those counties alone
+and no test on them can be trusted at 5% (MacKinnon & Webb 2017, "Wild bootstrap inference for
+wildly different cluster sizes"; 2018, "The wild bootstrap for few (treated) clusters"). With
+``m`` such counties a sign-flip test has at most ``2^(m-1)`` distinct values of ``|t|``, so it
+cannot reach p <= 0.05 below ``m = 6``: the estimate then says so (``permutation_note``) and
+:attr:`Estimate.permutation_rejects` is false whatever the p-value.
 """
 
 from __future__ import annotations
@@ -31,6 +44,15 @@ from papertally.screening.frame import FloatArray, IntArray, ScreeningFrame
 Cluster = Literal["county", "unit"]
 PERMUTATION_SEED = 20_161_108
 CHUNK = 64
+LEVEL = 0.05
+"""The level at which the permutation test rejects in reports and in the size checks."""
+WEBB_BELOW = 12
+"""Counties below which Webb's six-point weights replace sign flips (MacKinnon & Webb 2017)."""
+WEBB_WEIGHTS = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+RADEMACHER = np.array([-1.0, 1.0])
+MIN_IDENTIFYING = 6
+"""Fewest counties carrying the comparison for a sign-flip test to reach p <= 0.05:
+``2^(m-1)`` distinct |t| values must exceed 1 / 0.05 = 20."""
 
 
 @dataclass(frozen=True)
@@ -50,11 +72,26 @@ class Estimate:
     permutations: int
     clusters: int
     units: int
+    weights: str = "Rademacher"
+    """The bootstrap weights of the permutation test: "Rademacher" (sign flips) or "Webb"."""
+    identifying_clusters: int = 0
+    """Counties carrying the comparison (see the module's notes on few treated clusters)."""
+    permutation_note: str | None = None
+    """Why the permutation test cannot decide at 5%, when it cannot."""
 
     @property
     def significant(self) -> bool:
         """Return whether the 95% interval excludes zero."""
         return self.ci_low > 0 or self.ci_high < 0
+
+    @property
+    def permutation_rejects(self) -> bool:
+        """Return whether the permutation test rejects "no effect" at 5% and can be trusted to."""
+        return (
+            self.permutation_p is not None
+            and self.permutation_note is None
+            and self.permutation_p <= LEVEL
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dictionary, with the figures also in percentage points."""
@@ -63,6 +100,7 @@ class Estimate:
         data["points"] = 100 * self.coefficient
         data["ci_points"] = [100 * self.ci_low, 100 * self.ci_high]
         data["significant"] = self.significant
+        data["permutation_rejects"] = self.permutation_rejects
         return data
 
 
@@ -101,8 +139,8 @@ class Design:
         else:
             self.q = None
         self.k = len(self._starts) + (0 if self.q is None else self.q.shape[1]) + 1
-        d = frame.group if indicator is None else indicator
-        self.r_d = self.project(self.absorb(d[self.order] * self.sw))
+        d = (frame.group if indicator is None else indicator)[self.order]
+        self.r_d = self.project(self.absorb(d * self.sw))
         self.rdd = float(self.r_d @ self.r_d)
         if self.rdd <= 1e-12 * max(1.0, float(np.sum(weight))):
             raise ValueError("the indicator is constant once the controls are accounted for")
@@ -116,6 +154,10 @@ class Design:
             raise ValueError("at least two clusters are needed for cluster-robust errors")
         self._blocks = _runs(county)[1]
         self._bounds = np.append(_runs(county)[0], self.n)
+        self.identifying = _identifying(
+            d, self.r_d, weight, self._bounds[:-1], within=county_effects
+        )
+        self.weights = "Webb" if len(self._bounds) - 1 < WEBB_BELOW else "Rademacher"
         self.df = self.clusters - 1
         g, n, k = self.clusters, self.n, self.k
         self.correction = g / (g - 1) * (n - 1) / max(n - k, 1)
@@ -183,15 +225,15 @@ class Design:
     def permutation_p(
         self, r_y: FloatArray, permutations: int, seed: int = PERMUTATION_SEED
     ) -> float:
-        """Return the two-sided p-value of the t statistic under whole-county sign flips.
+        """Return the two-sided p-value of the t statistic under county-level weights.
 
         ``r_y`` is the swing with the controls partialled out, i.e. the residual of the model
-        without the indicator (Freedman-Lane). Each draw flips the signs of all residuals of a
-        random set of counties together, so county-level shocks move as one block (Winkler et
-        al. 2014's whole-block sign flips; the wild cluster restricted bootstrap with
-        Rademacher weights of Cameron, Gelbach & Miller 2008). Since ``r_d`` is orthogonal to
-        the controls, a draw's coefficient is ``sum_g eta_g b_g / r_d'r_d``; with clusters by
-        county its cluster scores are ``B eta - c beta`` with ``B`` and ``c`` computed once.
+        without the indicator (Freedman-Lane). Each draw multiplies all residuals of a county by
+        the same weight ``eta_g`` (a sign, or Webb's six points with few counties), so
+        county-level shocks move as one block (the wild cluster restricted bootstrap-t of
+        Cameron, Gelbach & Miller 2008). Since ``r_d`` is orthogonal to the controls, a draw's
+        coefficient is ``sum_g eta_g b_g / r_d'r_d``; with clusters by county its cluster
+        scores are ``B eta - c beta`` with ``B`` and ``c`` computed once.
         """
         beta, se = self.t_stats(r_y)
         observed = abs(float(beta) / float(se)) if float(se) > 0 else np.inf
@@ -205,7 +247,7 @@ class Design:
         done = 0
         while done < permutations:
             size = min(CHUNK * 16 if fast is not None else CHUNK, permutations - done)
-            eta = rng.choice(np.array([-1.0, 1.0]), (blocks, size))
+            eta = rng.choice(WEBB_WEIGHTS if self.weights == "Webb" else RADEMACHER, (blocks, size))
             b = (per_block @ eta) / self.rdd
             if fast is not None:
                 scores = fast[0] @ eta - np.multiply.outer(fast[1], b)
@@ -218,6 +260,50 @@ class Design:
             exceed += int(np.sum(t >= observed * (1 - 1e-9)))
             done += size
         return (1 + exceed) / (1 + permutations)
+
+
+def _effective(x: FloatArray) -> float:
+    """Return the effective number of nonnegative shares ``x``: ``(sum x)^2 / sum x^2``."""
+    total = float(np.sum(x * x))
+    return float(np.sum(x)) ** 2 / total if total > 0 else 0.0
+
+
+def _identifying(
+    d: FloatArray, r_d: FloatArray, weight: FloatArray, starts: IntArray, *, within: bool
+) -> int:
+    """Return how many counties carry the comparison of indicator ``d`` (rows sorted by county).
+
+    The effective number (an inverse Herfindahl index, after Carter, Schnepel & Steigerwald
+    2017's effective number of clusters) of the counties' shares of the indicator's residual
+    variation ``r_d'r_d``: 72 counties of which 3 hold most of it count about 3. For a 0/1
+    indicator also at most the effective number of counties over which the group's votes are
+    spread, and of those over which the others' are (MacKinnon & Webb 2018's treated and
+    control clusters); with county effects, at most the counties that have both.
+    """
+    if len(d) == 0:
+        return 0
+    effective = _effective(np.add.reduceat(r_d * r_d, starts))
+    if np.all((d == 0) | (d == 1)):
+        inside = np.add.reduceat(weight * d, starts)
+        outside = np.add.reduceat(weight * (1 - d), starts)
+        if within:
+            effective = min(effective, float(np.sum((inside > 0) & (outside > 0))))
+        else:
+            effective = min(effective, _effective(inside), _effective(outside))
+    return int(np.floor(effective + 1e-9))
+
+
+def _few_clusters_note(design: Design) -> str | None:
+    """Return why the permutation test cannot reach 5% on ``design``, or ``None`` if it can."""
+    m = design.identifying
+    if m >= MIN_IDENTIFYING:
+        return None
+    return (
+        f"in effect only {m} count{'y' if m == 1 else 'ies'} carry the comparison (a test "
+        f"needs at least {MIN_IDENTIFYING} to reach p <= 0.05; MacKinnon & Webb 2018): the "
+        "permutation test "
+        "cannot decide, whatever its p-value"
+    )
 
 
 def _runs(codes: IntArray) -> tuple[IntArray, IntArray]:
@@ -267,6 +353,9 @@ def estimate(
         permutations=permutations,
         clusters=design.clusters,
         units=design.n,
+        weights=design.weights,
+        identifying_clusters=design.identifying,
+        permutation_note=_few_clusters_note(design) if permutations > 0 else None,
     )
 
 
