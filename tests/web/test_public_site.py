@@ -169,11 +169,15 @@ def test_anonymous_answers_are_cacheable_and_revalidate_without_a_cookie(web: We
     kept = visitor.get(f"/public/recounts/{recount}")
     assert kept.headers["cache-control"].startswith("private, max-age=")
     # A signed-in user's page names her in the header: never kept by a cache.
-    admin = web.client()
+    admin = TestClient(public.app, follow_redirects=False)  # the same app (and cache)
     sign_in(admin, "admin")
     mine = admin.get(f"/public/recounts/{recount}")
     assert mine.status_code == 200 and mine.headers["cache-control"] == "no-store"
     assert "admin · administrator" in mine.text
+    # The page kept for anonymous visitors is never a signed-in user's.
+    again = public.get(f"/public/recounts/{recount}")
+    assert again.status_code == 200 and "administrator" not in again.text
+    assert "Sign in" in again.text and "set-cookie" not in again.headers
 
 
 def test_an_audit_publishes_nothing_before_its_hashes_and_no_seed_or_sample_before_its_result(
