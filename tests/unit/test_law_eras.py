@@ -391,3 +391,19 @@ def test_new_mexico_2016_quarter_percent_and_colorado_2020() -> None:
     assert co.rule_id == "co-2023" and co.automatic_stages == ["automatic recount"]
     with pytest.raises(UnknownEraError):
         rule_for("CO", date(2018, 11, 6))
+
+
+def test_california_since_2010_and_nevada_since_2018_have_no_automatic_recount() -> None:
+    """California (CEIMN, first released 2010-10-21): voter-requested recounts only, at the
+    requester's cost. Nevada (CEIMN, 2018-11-02; NRS 293.403): any defeated candidate may demand
+    a recount at any margin, depositing the estimated cost."""
+    close = two(3_000_000, 2_999_000)
+    ca = assess_recount(close, "CA", date(2012, 11, 6), "us_senate")
+    assert ca.rule_id == "ca-2024" and ca.automatic_stages == [] and ca.request.may_request
+    assert not ca.request.free
+    with pytest.raises(UnknownEraError):
+        rule_for("CA", date(2008, 11, 4))
+    nv = assess_recount(two(500_000, 400_000), "NV", date(2018, 11, 6), "governor", candidate="B")
+    assert nv.rule_id == "nv-2024" and nv.automatic_stages == [] and nv.request.may_request
+    with pytest.raises(UnknownEraError):
+        rule_for("NV", date(2016, 11, 8))
