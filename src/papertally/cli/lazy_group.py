@@ -34,8 +34,12 @@ class LazyCommand:
     group: bool = False
 
 
-def command_from_module(module_name: str, name: str, *, markup: MarkupMode = "rich") -> Command:
-    """Import ``module_name`` and return the Click command it defines under ``name``."""
+def module_commands(module_name: str, name: str, *, markup: MarkupMode = "rich") -> list[Command]:
+    """Import ``module_name`` and return the Click commands it defines, in order.
+
+    A module with ``register(app)`` adds its commands to a fresh Typer app; one without it
+    defines the group ``name`` as its Typer ``app``.
+    """
     module = importlib.import_module(module_name)
     holder = typer.Typer(rich_markup_mode=markup, pretty_exceptions_enable=False)
     register = getattr(module, "register", None)
@@ -43,7 +47,13 @@ def command_from_module(module_name: str, name: str, *, markup: MarkupMode = "ri
         register(holder)
     else:
         holder.add_typer(module.app, name=name)
-    return typer.main.get_group(holder).commands[name]
+    return list(typer.main.get_group(holder).commands.values())
+
+
+def command_from_module(module_name: str, name: str, *, markup: MarkupMode = "rich") -> Command:
+    """Import ``module_name`` and return the Click command it defines under ``name``."""
+    commands = module_commands(module_name, name, markup=markup)
+    return next(command for command in commands if command.name == name)
 
 
 class LazyGroup(TyperGroup):
