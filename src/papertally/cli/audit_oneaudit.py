@@ -65,7 +65,12 @@ def _audit(
 
 def plan_json(audit: ComparisonAudit) -> dict[str, Any]:
     """Return the OneAudit plan (and SUITE's, when every pool has a tally) as JSON data."""
-    from papertally.workflows.oneaudit import method_choice, oneaudit_contests, oneaudit_plan
+    from papertally.workflows.oneaudit import (
+        PLANNING_TRIALS,
+        method_choice,
+        oneaudit_contests,
+        oneaudit_plan,
+    )
 
     (spec,) = audit.specs
     contests = oneaudit_contests(spec)
@@ -81,8 +86,17 @@ def plan_json(audit: ComparisonAudit) -> dict[str, Any]:
             for c in contests
         ],
     }
+    estimate = oneaudit_plan(spec)
+    out["estimate"] = {
+        "assertion": estimate.assertion,
+        "draws": estimate.draws,
+        "mean": round(estimate.sizes.mean, 1),
+        "p50": estimate.sizes.p50,
+        "p90": estimate.sizes.p90,
+        "p99": estimate.sizes.p99,
+    }
     if neutral:
-        plan = oneaudit_plan(spec)
+        plan = oneaudit_plan(spec, trials=PLANNING_TRIALS)
         sizes = plan.sizes
         out["choice"] = {
             "contest": spec.name,
@@ -95,7 +109,7 @@ def plan_json(audit: ComparisonAudit) -> dict[str, Any]:
             "chosen": "oneaudit",
         }
     else:
-        out["choice"] = method_choice(spec).to_json()
+        out["choice"] = method_choice(spec, trials=PLANNING_TRIALS).to_json()
     return out
 
 
@@ -111,7 +125,7 @@ def plan(
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
 ) -> None:
     """Plan the OneAudit by simulation (mean and quantiles of the cards it needs) beside the
-    SUITE hybrid's plan, and say which needs fewer cards."""
+    SUITE hybrid's plan, and say which needs fewer cards; also print the app's quick estimate."""
     audit = _audit(cvrs, manifest, batch_tallies, contest, risk_limit, winners)
     data = plan_json(audit)
     if as_json:
@@ -136,6 +150,13 @@ def plan(
         f"OneAudit: {choice['oneaudit_draws']:,} cards for a 90% chance to finish (simulated: "
         f"mean {choice['oneaudit_mean']:,}, median {choice['oneaudit_p50']:,}, 99th percentile "
         f"{choice['oneaudit_p99']:,})",
+        highlight=False,
+    )
+    estimate = data["estimate"]
+    console.print(
+        f"  estimate without simulating (the app's plan): {estimate['draws']:,} cards at 90% "
+        f"(mean {estimate['mean']:,}, median {estimate['p50']:,}, 99th percentile "
+        f"{estimate['p99']:,})",
         highlight=False,
     )
     if choice["suite_draws"] is None:

@@ -10,7 +10,9 @@ county's election-day total). Two ways to audit it from one uniform sample of th
   mean as an ONE CVR and the whole contest is one card-level comparison.
 
 :func:`method_choice` plans both for the same contest (SUITE by
-:func:`~papertally.workflows.measure.hybrid_draws`, OneAudit by simulation: mean and quantiles)
+:func:`~papertally.workflows.measure.hybrid_draws`, OneAudit by the drift estimate of
+:func:`~papertally.audit.oneaudit.oneaudit_size_estimate`, milliseconds, or by simulation when
+asked: mean and quantiles)
 and picks the one needing fewer cards at the planning chance
 :data:`~papertally.workflows.measure.PROBABILITY`. A spec with ``method="oneaudit"`` is measured by
 :func:`measure_oneaudit` inside :func:`~papertally.workflows.measure.measure_rounds`, so the app,
@@ -44,6 +46,7 @@ from papertally.audit.oneaudit import (
     oneaudit_contest,
     oneaudit_risk,
     oneaudit_sample_sizes,
+    oneaudit_size_estimate,
 )
 from papertally.audit.simulate import SizeDistribution
 from papertally.errors import PapertallyError, closest_match_hint
@@ -57,7 +60,7 @@ if TYPE_CHECKING:
 ONEAUDIT = "oneaudit"
 """The :attr:`~papertally.audit.contests.ContestSpec.method` of a contest audited by OneAudit."""
 PLANNING_TRIALS = 200
-"""Simulated audits per assertion when planning a OneAudit (fixed seed)."""
+"""Simulated audits per assertion when a OneAudit is planned by simulation (fixed seed)."""
 
 
 def spec_pools(spec: ContestSpec) -> list[Pool]:
@@ -159,8 +162,13 @@ PLAN_CACHE = 64
 """Plans kept per process (the oldest is dropped first): a round's measurement plans again."""
 
 
-def oneaudit_plan(spec: ContestSpec, *, trials: int = PLANNING_TRIALS) -> OneAuditPlan:
-    """Return the OneAudit plan of a mixed contest by simulation (cached per spec)."""
+def oneaudit_plan(spec: ContestSpec, *, trials: int | None = None) -> OneAuditPlan:
+    """Return the OneAudit plan of a mixed contest (cached per spec).
+
+    ``trials`` ``None``: the drift estimate (:func:`oneaudit_size_estimate`, milliseconds; the
+    app's seed request and every round). A number: that many simulated audits per assertion
+    (seconds on large close contests; the command line's ``plan``, for its quantiles).
+    """
     import json
 
     from papertally.workflows.measure import PROBABILITY
@@ -171,9 +179,15 @@ def oneaudit_plan(spec: ContestSpec, *, trials: int = PLANNING_TRIALS) -> OneAud
             return _PLANS[key]
     best: OneAuditPlan | None = None
     for contest in oneaudit_contests(spec):
-        sizes = oneaudit_sample_sizes(contest, risk_limit=spec.risk_limit, trials=trials)
-        draws = int(sizes[min(sizes.size - 1, int(np.ceil(PROBABILITY * sizes.size)) - 1)])
-        plan = OneAuditPlan(contest.assorter.name, SizeDistribution.of(sizes, spec.cards), draws)
+        if trials is None:
+            summary = oneaudit_size_estimate(contest, risk_limit=spec.risk_limit)
+            plan = OneAuditPlan(contest.assorter.name, summary, summary.p90)
+        else:
+            sizes = oneaudit_sample_sizes(contest, risk_limit=spec.risk_limit, trials=trials)
+            draws = int(sizes[min(sizes.size - 1, int(np.ceil(PROBABILITY * sizes.size)) - 1)])
+            plan = OneAuditPlan(
+                contest.assorter.name, SizeDistribution.of(sizes, spec.cards), draws
+            )
         if best is None or plan.draws > best.draws:
             best = plan
     if best is None:
@@ -211,15 +225,16 @@ class MethodChoice:
         }
 
 
-def method_choice(spec: ContestSpec) -> MethodChoice:
+def method_choice(spec: ContestSpec, *, trials: int | None = None) -> MethodChoice:
     """Plan SUITE and OneAudit for a mixed (hybrid) contest; choose the one needing fewer cards.
 
     Both plans assume every report right and finish with the same chance; a tie keeps SUITE.
+    ``trials``: OneAudit by the estimate (``None``) or by simulation (:func:`oneaudit_plan`).
     """
     from papertally.workflows.measure import hybrid_draws
 
     suite = max(hybrid_draws(spec, a) for a in spec.assertions())
-    plan = oneaudit_plan(spec)
+    plan = oneaudit_plan(spec, trials=trials)
     chosen = ONEAUDIT if plan.draws < suite else "suite"
     return MethodChoice(spec.name, suite, plan, chosen)
 
