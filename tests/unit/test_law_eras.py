@@ -10,8 +10,9 @@ import pytest
 
 from papertally.errors import PapertallyError
 from papertally.law import ContestResults, assess_recount, rule_for
+from papertally.law.doc import coverage_by_year, general_election_day
 from papertally.law.engine import UnitCount
-from papertally.law.rules import UnknownEraError
+from papertally.law.rules import UnknownEraError, load_all
 
 
 def two(a: int, b: int, units: int = 0, level: str | None = None) -> ContestResults:
@@ -407,3 +408,19 @@ def test_california_since_2010_and_nevada_since_2018_have_no_automatic_recount()
     assert nv.rule_id == "nv-2024" and nv.automatic_stages == [] and nv.request.may_request
     with pytest.raises(UnknownEraError):
         rule_for("NV", date(2016, 11, 8))
+
+
+def test_coverage_by_year_counts_rules_on_general_election_day() -> None:
+    """The docs' coverage row: states and DC with a rule (not an unknown era) on each year's
+    general election day, the Tuesday after the first Monday in November (2 U.S.C. § 7)."""
+    assert general_election_day(2000) == date(2000, 11, 7)
+    assert general_election_day(2024) == date(2024, 11, 5)
+    assert general_election_day(2022) == date(2022, 11, 8)
+    counts = coverage_by_year(2024)
+    assert counts[2024] == 51
+    laws = load_all()
+    for year in (2000, 2004, 2012):
+        day = general_election_day(year)
+        covered = [s for s, law in laws.items() if any(r.in_force(day) for r in law.rules)]
+        assert counts[year] == len(covered)
+    assert any(rule.in_force(date(2000, 11, 7)) for rule in laws["WA"].rules)

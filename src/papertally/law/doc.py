@@ -7,7 +7,7 @@ Generated from the rule files so the documentation cannot drift from them: the t
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from papertally.law.rules import EARLIEST, load_all
@@ -53,6 +53,37 @@ def _coverage_gap(law: StateLaw) -> list[tuple[date, date, str, list[str]]]:
     return gaps
 
 
+def general_election_day(year: int) -> date:
+    """Return the federal general election day of ``year``: the Tuesday after the first Monday
+    in November (2 U.S.C. § 7), the date the coverage counts are taken on."""
+    first = date(year, 11, 1)
+    monday = first + timedelta(days=(7 - first.weekday()) % 7)
+    return monday + timedelta(days=1)
+
+
+def coverage_by_year(last_year: int) -> dict[int, int]:
+    """Return, for each year from 2000 to ``last_year``, how many of the 50 states and DC have a
+    rule (not an unknown era) in force on that year's general election day."""
+    laws = load_all().values()
+    counts: dict[int, int] = {}
+    for year in range(EARLIEST.year, last_year + 1):
+        day = general_election_day(year)
+        counts[year] = sum(1 for law in laws if any(rule.in_force(day) for rule in law.rules))
+    return counts
+
+
+def _coverage_table(last_year: int) -> list[str]:
+    counts = coverage_by_year(last_year)
+    years = list(counts)
+    return [
+        "States and DC with a rule on file for each year's general election day:",
+        "",
+        "| " + " | ".join(str(y) for y in years) + " |",
+        "|" + "---|" * len(years),
+        "| " + " | ".join(str(counts[y]) for y in years) + " |",
+    ]
+
+
 def eras_table() -> str:
     """Return the Markdown table of every state's eras (rules and unknown eras) with sources."""
     lines = [
@@ -81,6 +112,8 @@ def eras_table() -> str:
         "",
         f"{counts['rules']} eras with a rule and {counts['unknown']} stretches answered as "
         "'unknown era' across the 50 states and DC, from 2000-01-01.",
+        "",
+        *_coverage_table(2024),
         "",
         END,
     ]
