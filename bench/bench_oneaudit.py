@@ -5,15 +5,19 @@ results right. For each election it prints the cards each method plans for a 90%
 finish (SUITE: the engine's planner, :func:`papertally.workflows.measure.hybrid_draws`;
 OneAudit: the 90% quantile of simulated audits, with their mean, median and 99th percentile),
 the milliseconds to plan, and the milliseconds to measure the risk of one sample of the planned
-size. OneAudit is given the same information as SUITE (the no-CVR cards as one pool with their
-reported total), and then batch pools (100 cards each, homogeneous precincts) that SUITE cannot
-use.
+size; beside them the estimate without simulating that the app plans with
+(:func:`~papertally.audit.oneaudit.oneaudit_size_estimate`: its 90% size and milliseconds, and the
+app's whole plan of both methods, :func:`~papertally.workflows.oneaudit.method_choice`, in
+milliseconds). OneAudit is given the same information as SUITE (the no-CVR cards as one pool
+with their reported total), and then batch pools (100 cards each, homogeneous precincts) that
+SUITE cannot use.
 
 Part 2, ONEAudit's Table 2 (20,000 cards, margin 5%, α = 5%): full CVRs, one contest-wide pool
 (ballot polling), 900/100 pools and 990/10 pools (10 pools of 1,000 cards at that split for the
 winner, 9 the other way round, one mixed so that the totals are 10,500 to 9,500), each as the
 mean ± standard error of simulated sample sizes, beside the paper's figures and the statistical
-limit ``ln(1/α)/KL`` of the layout (no valid test's mean is far below it).
+limit ``ln(1/α)/KL`` of the layout (no valid test's mean is far below it) and the estimate's
+mean.
 
     .venv/bin/python bench/bench_oneaudit.py [--trials 300] [--smoke]
 
@@ -26,6 +30,7 @@ import argparse
 import math
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -40,12 +45,14 @@ from papertally.audit.oneaudit import (
     oneaudit_contest,
     oneaudit_risk,
     oneaudit_sample_sizes,
+    oneaudit_size_estimate,
 )
 from papertally.audit.polling import limit_sample_size
 from papertally.audit.simulate import SizeDistribution
 from papertally.workflows.measure import hybrid_draws
 from papertally.workflows.oneaudit import (
     ONEAUDIT,
+    method_choice,
     oneaudit_contests,
     oneaudit_draws_of,
     oneaudit_plan,
@@ -119,7 +126,7 @@ def mixed_rows(cases: list[tuple[int, float, float]], trials: int) -> None:
     print(
         f"{'N':>8} {'CVRs':>5} {'margin':>6} {'pools':>6} | {'SUITE':>6} {'plan ms':>8} "
         f"{'risk ms':>8} | {'OneAudit':>8} {'mean':>7} {'p50':>6} {'p99':>6} {'plan ms':>8} "
-        f"{'risk ms':>8}"
+        f"{'risk ms':>8} | {'est p90':>7} {'est ms':>6} {'app ms':>6}"
     )
     rng = np.random.default_rng(5)
     for cards, linked, margin in cases:
@@ -148,7 +155,7 @@ def mixed_rows(cases: list[tuple[int, float, float]], trials: int) -> None:
         for pools in (1, max(2, round(cards * (1 - linked) / 100))):
             spec = suite_spec if pools == 1 else mixed_spec(cards, linked, margin, pools)
             started = time.perf_counter()
-            plan = oneaudit_plan(spec, trials=trials)
+            plan = oneaudit_plan(spec, trials=trials)  # simulated, as the CLI
             plan_ms = 1000 * (time.perf_counter() - started)
             risk_ms = math.nan
             if pools == 1:
@@ -158,6 +165,13 @@ def mixed_rows(cases: list[tuple[int, float, float]], trials: int) -> None:
                 values = draw_values(contest, oneaudit_draws_of(spec, drawn))
                 oneaudit_risk(values, contest, risk_limit=0.05)
                 risk_ms = 1000 * (time.perf_counter() - started)
+            contests = oneaudit_contests(spec)
+            started = time.perf_counter()
+            estimates = [oneaudit_size_estimate(c, risk_limit=0.05) for c in contests]
+            estimate_ms = 1000 * (time.perf_counter() - started)
+            started = time.perf_counter()
+            method_choice(replace(spec, risk_limit=0.0499))  # not cached: a new spec
+            app_ms = 1000 * (time.perf_counter() - started)
             sizes = plan.sizes
             suite_cells = (
                 f"{suite:>6,} {suite_plan_ms:>8.1f} {suite_risk_ms:>8.1f}"
@@ -167,7 +181,8 @@ def mixed_rows(cases: list[tuple[int, float, float]], trials: int) -> None:
             print(
                 f"{cards:>8,} {linked:>5.0%} {margin:>6.0%} {pools:>6} | {suite_cells} | "
                 f"{plan.draws:>8,} {sizes.mean:>7.1f} {sizes.p50:>6,} {sizes.p99:>6,} "
-                f"{plan_ms:>8.0f} {risk_ms:>8.1f}",
+                f"{plan_ms:>8.0f} {risk_ms:>8.1f} | {max(e.p90 for e in estimates):>7,} "
+                f"{estimate_ms:>6.1f} {app_ms:>6.1f}",
                 flush=True,
             )
 
@@ -200,7 +215,7 @@ def table2_rows(trials: int, cards: int) -> None:
     print(f"\nPart 2: ONEAudit Table 2 ({cards:,} cards, margin 5%, α = 5%), {trials} trials")
     print(
         f"{'layout':<20} {'paper':>6} {'mean':>8} {'± SE':>6} {'p50':>6} {'p90':>6} "
-        f"{'p99':>6} {'KL limit':>9} {'s':>6}"
+        f"{'p99':>6} {'KL limit':>9} {'s':>6} {'estimate':>9} {'ms':>5}"
     )
     for kind, paper in PAPER_TABLE_2.items():
         contest, population = table2_contest(kind, cards)
@@ -211,9 +226,13 @@ def table2_rows(trials: int, cards: int) -> None:
         summary = SizeDistribution.of(sizes, cards)
         se = float(np.std(sizes, ddof=1) / math.sqrt(sizes.size)) if sizes.size > 1 else 0.0
         limit = limit_sample_size(population, 0.05)
+        started = time.perf_counter()
+        estimate = oneaudit_size_estimate(contest, risk_limit=0.05)
+        estimate_ms = 1000 * (time.perf_counter() - started)
         print(
             f"{kind:<20} {paper:>6,} {summary.mean:>8.1f} {se:>6.1f} {summary.p50:>6,} "
-            f"{summary.p90:>6,} {summary.p99:>6,} {limit:>9.0f} {seconds:>6.1f}",
+            f"{summary.p90:>6,} {summary.p99:>6,} {limit:>9.0f} {seconds:>6.1f} "
+            f"{estimate.mean:>9.0f} {estimate_ms:>5.1f}",
             flush=True,
         )
 
