@@ -329,3 +329,56 @@ def test_ballots_cast_listed_under_each_office_are_that_contests(tmp_path: Path)
     assert (governor.ballots_cast, sheriff.ballots_cast) == (600, 580)
     assert governor.votes == {"Ann Lee": 500}
     assert governor.statistics == {BALLOTS_CAST: 600}
+
+
+def test_renamed_georgia_primary_is_split_by_party_from_its_rows(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    source = shared_data / GA / "20160301__ga__primary__president__appling__precinct.csv"
+    named = read_results_file(source).election
+    copy = tmp_path / "appling.csv"
+    copy.write_bytes(source.read_bytes())
+    renamed = read_results_file(copy).election
+    assert list(renamed.contests) == ["President (REP)", "President (DEM)"]
+    for contest in renamed.contests:
+        assert renamed.count(contest, CANVASS).totals() == named.count(contest, CANVASS).totals()
+
+
+def test_renamed_general_election_keeps_one_contest_per_office(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    source = shared_data / OH / "20161108__oh__general.csv"
+    copy = tmp_path / "ohio.csv"
+    copy.write_bytes(source.read_bytes())
+    renamed = read_results_file(copy).election
+    assert list(renamed.contests) == list(read_results_file(source).election.contests)
+    assert "President" in renamed.contests
+
+
+PARTY_ROWS = (
+    "county,precinct,office,district,party,candidate,votes\n"
+    "Kent,P1,Governor,,REP,Ann Lee,5\n"
+    "Kent,P1,Governor,,REP,Bo Diaz,4\n"
+    "Kent,P1,Governor,,DEM,Cy Moe,3\n"
+    "Kent,P1,Governor,,DEM,Di Roe,2\n"
+    "Kent,P1,Sheriff,,DEM,Ed Poe,7\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "contests"),
+    [
+        ("kent.csv", PARTY_ROWS, ["Governor (REP)", "Governor (DEM)", "Sheriff (DEM)"]),
+        ("20200602__xx__general__kent.csv", PARTY_ROWS, ["Governor", "Sheriff"]),
+        (
+            "kent.csv",
+            PARTY_ROWS.replace("REP,Bo Diaz", "LIB,Bo Diaz"),
+            ["Governor", "Sheriff"],
+        ),
+    ],
+)
+def test_primary_by_content_needs_two_parties_with_several_candidates(
+    tmp_path: Path, name: str, text: str, contests: list[str]
+) -> None:
+    election = read_results_file(write(tmp_path, text, name)).election
+    assert list(election.contests) == contests

@@ -15,8 +15,9 @@ Columns ``county, ward|precinct|town, office, district, total votes, party, cand
   :attr:`UnitTally.by_type`, and checked against the ``votes`` column;
 - a row with an empty unit cell, or a unit called "Total", is a total row (Georgia's county
   totals): checked against the sum of the county's units, never counted as a unit;
-- in a primary's file (``__primary__`` in the name) each party's contest of one office is its own
-  contest, ``President (REP)``;
+- in a primary (``__primary__`` in the name, or, in a file named neither ``__primary__`` nor
+  ``__general__``, two parties with several candidates each for one office in one unit) each
+  party's contest of one office is its own contest, ``President (REP)``;
 - candidate spellings differing only in case or spacing within one contest are one candidate;
 - an empty votes cell leaves that figure out, with one warning counting them (never a zero).
 
@@ -164,9 +165,41 @@ def _election_of(table: Table) -> Election:
     return Election(name=name, date=day, state=state)
 
 
-def _is_primary(table: Table) -> bool:
-    """Return whether the file name says the election is a primary (``__primary__``)."""
-    return "primary" in table.path.stem.casefold().split("__")
+def _is_primary(table: Table, header: HeaderMap) -> bool:
+    """Return whether the election is a party primary: by the file name, else by its rows.
+
+    An OpenElections name says ``__primary__`` or ``__general__``. A file named otherwise (a
+    renamed copy) is a primary when, in its first rows, two or more parties each have two or
+    more candidates for one office in one unit: a general election's party nominates one
+    candidate per seat, while each party's primary is its own contest (GA 2016 President: REP
+    and DEM rows under one office name).
+    """
+    words = table.path.stem.casefold().split("__")
+    if "primary" in words or "general" in words:
+        return "primary" in words
+    party = header.positions.get("party")
+    candidate = header.positions.get("candidate")
+    if party is None or candidate is None:
+        return False
+    names: dict[tuple[str, ...], dict[str, set[str]]] = {}
+    units = tuple(
+        header.positions[c]
+        for c in ("county", "ward", "precinct", "town", "office", "district")
+        if header.has(c)
+    )
+    needed = max(party, candidate, *units)
+    for row in table.sheets[0].rows[header.header_index + 1 :]:
+        if len(row) <= needed:
+            continue
+        name = cell_text(row[candidate]).strip()
+        group = cell_text(row[party]).strip()
+        if not group or not name or statistic_of(name) or name.casefold() in TOTAL_NAMES:
+            continue
+        by_party = names.setdefault(tuple(cell_text(row[i]).strip() for i in units), {})
+        by_party.setdefault(group, set()).add(name.casefold())
+        if sum(len(c) > 1 for c in by_party.values()) > 1:
+            return True
+    return False
 
 
 class _Reader:
@@ -176,7 +209,7 @@ class _Reader:
         self.table = table
         self.header = header
         self.election = _election_of(table)
-        self.primary = _is_primary(table)
+        self.primary = _is_primary(table, header)
         found: tuple[str | None, ReportingUnitType] = next(
             ((c, t) for c, t in UNIT_COLUMNS if header.has(c)), (None, ReportingUnitType.COUNTY)
         )
