@@ -93,6 +93,7 @@ def test_a_reading_is_chosen_confirmed_and_signed_off_by_a_second_member(web: We
     assert "adams-clerk" in history and "superseded" in history
     actions = [e.action for e in web.recounts.activity()]
     assert actions.count("audit.card.signoff") == 1 and "audit.card.correct" in actions
+    assert web.recounts.verify_log().intact  # settings and sign-off rows are in the log
 
 
 def test_every_reading_is_stored_as_the_measurement_reads_it(web: WebSetup) -> None:

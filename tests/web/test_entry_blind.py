@@ -188,6 +188,7 @@ def test_blind_double_entry_with_a_correction(web: WebSetup) -> None:
     assert actions.count("tally.check") == 3 and "tally.correct" in actions
     history = web.recounts.sheets(recount, unit=f"Adams|{WARD}", include_history=True)
     assert [s.votes["Trump"] for s in history] == [301, 310]
+    assert web.recounts.verify_log().intact  # settings and second entries are in the log
 
 
 def test_wards_come_in_natural_order_with_a_search(web: WebSetup) -> None:
