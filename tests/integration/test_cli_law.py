@@ -261,7 +261,7 @@ def test_cost_of_a_targeted_petition_wisconsin_2020(tmp_path: Path) -> None:
 
 def test_rules_show_unknown_eras_standing_and_session_laws() -> None:
     code, out = _law("rules", "--state", "VT")
-    assert code == 0 and "unknown era: 2007-01-01 to 2023-12-31" in out
+    assert code == 0 and "unknown era: 2007-01-01 to 2018-11-05" in out
     code, out = _law("rules", "--state", "MI")
     assert code == 0 and "[contested: court held not aggrieved in 2016]" in out
     assert "opened by: 1969 PA 268" in out and "partial petitions: precincts" in out

@@ -21,4 +21,4 @@ def test_the_table_names_every_state_and_dc_from_2000() -> None:
     for name in STATE_NAMES.values():
         assert f"| {name} |" in table, name
     assert "| Washington | `wa-2004` | 2004-01-01 – 2005-07-23 (first confirmed)" in table
-    assert "| Vermont | unknown era | 2007-01-01 – 2023-12-31 |" in table
+    assert "| Vermont | unknown era | 2007-01-01 – 2018-11-05 |" in table

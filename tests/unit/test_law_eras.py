@@ -424,3 +424,14 @@ def test_coverage_by_year_counts_rules_on_general_election_day() -> None:
         covered = [s for s, law in laws.items() if any(r.in_force(day) for r in law.rules)]
         assert counts[year] == len(covered)
     assert any(rule.in_force(date(2000, 11, 7)) for rule in laws["WA"].rules)
+
+
+def test_vermont_2018_two_and_five_percent() -> None:
+    """VPR, 2018-11-26 (Director of Elections Will Senning): a candidate may petition for a
+    recount within 2% in county-level races and 5% for state representative."""
+    county = assess_recount(two(10_000, 9_700), "VT", date(2018, 11, 6), "county")  # 1.52%
+    assert county.rule_id == "vt-2024" and county.request.may_request and county.request.free
+    wide = assess_recount(two(10_000, 9_500), "VT", date(2018, 11, 6), "county")  # 2.56%
+    assert not wide.request.may_request
+    with pytest.raises(UnknownEraError, match="in force by the 2018 general election"):
+        rule_for("VT", date(2016, 11, 8))
