@@ -110,3 +110,6 @@ def test_the_reconciliation_report_is_dated_on_the_states_clock(web: WebSetup) -
     )
     report = admin.get(f"/recounts/{recount}/report.html").text
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d C[SD]T", report), report[:2000]
+    log = admin.get("/activity").text
+    assert "When (America/Chicago)" in log
+    assert re.search(r"\d{4}-\d\d-\d\d \d{1,2}:\d\d [ap]m C[SD]T", log)

@@ -1035,14 +1035,25 @@ def _challenged(text: str) -> tuple[ChallengedBallot, ...]:
 @router.get("/activity", response_class=HTMLResponse)
 @requires(Access.STATE_READ)
 def activity_page(request: Request) -> Any:
-    """The activity log, newest first, with the result of verifying the chain."""
+    """The activity log, newest first, with the result of verifying the chain; times on the
+    clock of the newest recount (else audit), to the minute (entries are ordered by number)."""
     svc = services(request)
     entries = svc.recounts.activity()
+    recounts = svc.recounts.recounts()
+    audits = AuditStore(svc.engine).audits()
+    zone = (
+        svc.recounts.settings(recounts[0].id).time_zone
+        if recounts
+        else AuditStore(svc.engine).settings(audits[0].id).time_zone
+        if audits
+        else DEFAULT_ZONE
+    )
     return render(
         request,
         "activity.html",
         entries=list(reversed(entries))[:500],
         verification=svc.recounts.verify_log(),
+        zone=zone,
     )
 
 
