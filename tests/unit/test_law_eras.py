@@ -385,8 +385,7 @@ def test_new_mexico_2016_quarter_percent_and_colorado_2020() -> None:
     assert nm_in.rule_id == "nm-2024" and nm_in.automatic_stages == ["automatic recount"]
     nm_out = assess_recount(two(400_000, 397_500), "NM", date(2016, 11, 8), "president")  # 0.31%
     assert nm_out.automatic_stages == []
-    with pytest.raises(UnknownEraError):
-        rule_for("NM", date(2014, 11, 4))
+    assert rule_for("NM", date(2014, 11, 4)).id == "nm-2008"  # 0.5% then
     # 4,500 votes is 0.45% of the winner's 1,000,000: automatic.
     co = assess_recount(two(1_000_000, 995_500), "CO", date(2020, 11, 3), "us_senate")
     assert co.rule_id == "co-2023" and co.automatic_stages == ["automatic recount"]
@@ -435,3 +434,25 @@ def test_vermont_2018_two_and_five_percent() -> None:
     assert not wide.request.may_request
     with pytest.raises(UnknownEraError, match="in force by the 2018 general election"):
         rule_for("VT", date(2016, 11, 8))
+
+
+def test_new_mexico_2014_land_commissioner_under_the_2008_act() -> None:
+    """AP, 2014-12-17 (Washington Times): Dunn led Powell by 704 votes of nearly 500,000, the
+    first statewide recount "since New Mexico enacted a law in 2008 for automatic recounts when
+    the margin between the top two candidates is less than 0.5 percent"; by 2016 the statewide
+    threshold was one-fourth of one percent (NMSA § 1-14-24, 2016 text)."""
+    land = two(250_185, 249_481)  # the AP gives the margin and the total, not the split
+    a = assess_recount(land, "NM", date(2014, 11, 4), "statewide")
+    assert a.rule_id == "nm-2008" and a.margin_votes == 704
+    assert a.automatic_stages == ["automatic recount"]
+    between = two(500_000, 498_000)  # 0.2%: automatic under both texts
+    wider = two(500_000, 496_000)  # 0.4%: only under the 2008 act
+    assert assess_recount(wider, "NM", date(2014, 11, 4), "statewide").automatic_stages == [
+        "automatic recount"
+    ]
+    assert assess_recount(wider, "NM", date(2016, 11, 8), "statewide").automatic_stages == []
+    assert assess_recount(between, "NM", date(2016, 11, 8), "statewide").automatic_stages == [
+        "automatic recount"
+    ]
+    with pytest.raises(UnknownEraError):
+        rule_for("NM", date(2006, 11, 7))
