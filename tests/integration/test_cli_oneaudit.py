@@ -185,3 +185,21 @@ def test_pools_without_tallies_are_neutral_and_listed(shared_data: Path) -> None
     plan = json.loads(out)
     assert len(plan["pools_without_tally"]) == 3
     assert plan["choice"]["suite_draws"] is None and plan["choice"]["oneaudit_draws"] > 0
+
+
+def test_plan_a_supermajority(shared_data: Path) -> None:
+    """``--supermajority F`` plans the winner's "more than F of the valid votes" assertion
+    (OneAudit only: SUITE here is plurality); a share the winner does not reach, or one outside
+    (0, 1), is one line and exit 2."""
+    args = _args(_paths(shared_data))
+    code, out = _cli("plan", *args, "--supermajority", "0.9", "--json")
+    assert code == 0, out
+    plan = json.loads(out)
+    (assertion,) = plan["assertions"]
+    assert assertion["name"] == "Erin George > 0.9 of valid votes"
+    assert plan["supermajority"] == 0.9 and plan["choice"]["suite_draws"] is None
+    plurality = json.loads(_cli("plan", *args, "--json")[1])
+    assert plan["estimate"]["draws"] > plurality["estimate"]["draws"]  # a smaller margin
+    for share, message in (("0.97", "no margin"), ("1.5", "between 0 and 1")):
+        code, out = _cli("plan", *args, "--supermajority", share)
+        assert code == 2 and message in out and "Traceback" not in out

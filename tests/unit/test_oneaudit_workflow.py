@@ -114,3 +114,18 @@ def test_cards_map_to_pools_by_batch_or_stratum() -> None:
     bad = ContestSpec.from_json(spec.to_json() | {"pools": [pools[0]]})
     with pytest.raises(PapertallyError, match="the pools hold 1,000 cards but 2,000"):
         oneaudit_contests(bad)
+
+
+def test_supermajority_contest_of_a_mixed_spec() -> None:
+    """A wins 5,300 of 10,000 valid votes: "A > 52%" has u = 1/1.04 and v = 2·0.53·u − 1,
+    from the CVRs' tally and the pool's alike; a share A does not reach leaves no margin."""
+    (contest,) = oneaudit_contests(SPEC, supermajority=0.52)
+    u = 1 / 1.04
+    assert contest.upper_bound == pytest.approx(u)
+    assert contest.margin == pytest.approx(2 * 0.53 * u - 1)
+    assert contest.pool_mean("cards without CVRs") == pytest.approx(0.5 * u)
+    assert contest.reported_population().mean == pytest.approx(contest.noerror)
+    with pytest.raises(PapertallyError, match="no margin"):
+        oneaudit_contests(SPEC, supermajority=0.55)
+    with pytest.raises(PapertallyError, match="between 0 and 1"):
+        oneaudit_contests(SPEC, supermajority=0.0)

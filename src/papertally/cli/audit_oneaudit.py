@@ -63,8 +63,9 @@ def _audit(
     )
 
 
-def plan_json(audit: ComparisonAudit) -> dict[str, Any]:
-    """Return the OneAudit plan (and SUITE's, when every pool has a tally) as JSON data."""
+def plan_json(audit: ComparisonAudit, supermajority: float | None = None) -> dict[str, Any]:
+    """Return the OneAudit plan (and SUITE's, when every pool has a tally and the contest is
+    plurality) as JSON data; ``supermajority``: plan the winner's supermajority assertion."""
     from papertally.workflows.oneaudit import (
         PLANNING_TRIALS,
         method_choice,
@@ -73,7 +74,7 @@ def plan_json(audit: ComparisonAudit) -> dict[str, Any]:
     )
 
     (spec,) = audit.specs
-    contests = oneaudit_contests(spec)
+    contests = oneaudit_contests(spec, supermajority=supermajority)
     neutral = sorted({name for c in contests for name in c.neutral_pools})
     out: dict[str, Any] = {
         "contest": spec.name,
@@ -81,12 +82,13 @@ def plan_json(audit: ComparisonAudit) -> dict[str, Any]:
         "linked_cards": spec.cvr_cards,
         "pools": len(spec.pools or ()),
         "pools_without_tally": neutral,
+        "supermajority": supermajority,
         "assertions": [
             {"name": c.assorter.name, "margin": c.diluted_margin, "noerror": c.noerror}
             for c in contests
         ],
     }
-    estimate = oneaudit_plan(spec)
+    estimate = oneaudit_plan(spec, supermajority=supermajority)
     out["estimate"] = {
         "assertion": estimate.assertion,
         "draws": estimate.draws,
@@ -95,8 +97,8 @@ def plan_json(audit: ComparisonAudit) -> dict[str, Any]:
         "p90": estimate.sizes.p90,
         "p99": estimate.sizes.p99,
     }
-    if neutral:
-        plan = oneaudit_plan(spec, trials=PLANNING_TRIALS)
+    if neutral or supermajority is not None:
+        plan = oneaudit_plan(spec, trials=PLANNING_TRIALS, supermajority=supermajority)
         sizes = plan.sizes
         out["choice"] = {
             "contest": spec.name,
@@ -122,12 +124,17 @@ def plan(
     contest: str = CONTEST_OPTION,
     risk_limit: float = RISK_LIMIT_OPTION,
     winners: int | None = WINNERS_OPTION,
+    supermajority: float | None = typer.Option(
+        None,
+        "--supermajority",
+        help="Plan the winner's supermajority: more than this share of the valid votes (0-1).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
 ) -> None:
     """Plan the OneAudit by simulation (mean and quantiles of the cards it needs) beside the
     SUITE hybrid's plan, and say which needs fewer cards; also print the app's quick estimate."""
     audit = _audit(cvrs, manifest, batch_tallies, contest, risk_limit, winners)
-    data = plan_json(audit)
+    data = plan_json(audit, supermajority)
     if as_json:
         print_json(data)
         return
@@ -160,7 +167,12 @@ def plan(
         highlight=False,
     )
     if choice["suite_draws"] is None:
-        console.print("SUITE hybrid: needs every pool's tally; not planned", highlight=False)
+        console.print(
+            "SUITE hybrid: not planned ("
+            + ("plurality only" if supermajority is not None else "needs every pool's tally")
+            + ")",
+            highlight=False,
+        )
     else:
         console.print(f"SUITE hybrid: {choice['suite_draws']:,} cards", highlight=False)
     console.print(f"fewer cards: {choice['chosen']}", highlight=False)

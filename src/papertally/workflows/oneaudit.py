@@ -35,12 +35,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from papertally.audit.assertions import NO_VOTE, PHANTOM, CardReading, pair_population
+from papertally.audit.assertions import (
+    NO_VOTE,
+    PHANTOM,
+    AssorterPopulation,
+    CardReading,
+    pair_population,
+    reported_winners,
+)
 from papertally.audit.contests import AuditedCard, AuditType, ContestSpec
 from papertally.audit.oneaudit import (
     OneAuditContest,
     OneAuditDraw,
     Pool,
+    SupermajorityAssorter,
     assorter_of,
     draw_values,
     oneaudit_contest,
@@ -81,8 +89,12 @@ def spec_pools(spec: ContestSpec) -> list[Pool]:
     ]
 
 
-def oneaudit_contests(spec: ContestSpec) -> list[OneAuditContest]:
-    """Return the OneAudit of each (winner, loser) assertion of a mixed contest.
+def oneaudit_contests(
+    spec: ContestSpec, *, supermajority: float | None = None
+) -> list[OneAuditContest]:
+    """Return the OneAudit of each (winner, loser) assertion of a mixed contest, or of its one
+    supermajority assertion (the reported winner has more than a share ``supermajority`` of the
+    valid votes; SHANGRLA §2.3).
 
     The CVR cards' values come from the CVRs' tally (only their sum enters ``v``; a card of the
     CVR stratum without a CVR is planned as a card without a vote and scores ``B = 0`` if
@@ -97,6 +109,19 @@ def oneaudit_contests(spec: ContestSpec) -> list[OneAuditContest]:
             f"contest {spec.name!r}: the pools hold {pooled:,} cards but {no_cvr_cards:,} cards "
             "have no CVR"
         )
+    if supermajority is not None:
+        if not 0.0 < supermajority < 1.0:
+            raise PapertallyError(
+                f"the supermajority share must lie between 0 and 1, got {supermajority:g}"
+            )
+        (winner,) = reported_winners(spec.votes, 1)
+        share = SupermajorityAssorter(winner, supermajority)
+        valid = sum(cvr.values())
+        linked = AssorterPopulation(
+            (share.upper_bound, 0.0, 0.5),
+            (int(cvr.get(winner, 0)), valid - int(cvr.get(winner, 0)), cvr_cards - valid),
+        )
+        return [oneaudit_contest(share, linked, pools)]
     contests = []
     for assertion in spec.assertions():
         assorter = assorter_of(assertion)
@@ -162,8 +187,11 @@ PLAN_CACHE = 64
 """Plans kept per process (the oldest is dropped first): a round's measurement plans again."""
 
 
-def oneaudit_plan(spec: ContestSpec, *, trials: int | None = None) -> OneAuditPlan:
-    """Return the OneAudit plan of a mixed contest (cached per spec).
+def oneaudit_plan(
+    spec: ContestSpec, *, trials: int | None = None, supermajority: float | None = None
+) -> OneAuditPlan:
+    """Return the OneAudit plan of a mixed contest (cached per spec); ``supermajority``: of its
+    supermajority assertion (:func:`oneaudit_contests`).
 
     ``trials`` ``None``: the drift estimate (:func:`oneaudit_size_estimate`, milliseconds; the
     app's seed request and every round). A number: that many simulated audits per assertion
@@ -173,12 +201,12 @@ def oneaudit_plan(spec: ContestSpec, *, trials: int | None = None) -> OneAuditPl
 
     from papertally.workflows.measure import PROBABILITY
 
-    key = json.dumps(spec.to_json(), sort_keys=True) + f"|{trials}"
+    key = json.dumps(spec.to_json(), sort_keys=True) + f"|{trials}|{supermajority}"
     with _PLANS_LOCK:
         if key in _PLANS:
             return _PLANS[key]
     best: OneAuditPlan | None = None
-    for contest in oneaudit_contests(spec):
+    for contest in oneaudit_contests(spec, supermajority=supermajority):
         if trials is None:
             summary = oneaudit_size_estimate(contest, risk_limit=spec.risk_limit)
             plan = OneAuditPlan(contest.assorter.name, summary, summary.p90)
