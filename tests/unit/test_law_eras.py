@@ -405,8 +405,16 @@ def test_california_since_2010_and_nevada_since_2018_have_no_automatic_recount()
         rule_for("CA", date(2008, 11, 4))
     nv = assess_recount(two(500_000, 400_000), "NV", date(2018, 11, 6), "governor", candidate="B")
     assert nv.rule_id == "nv-2024" and nv.automatic_stages == [] and nv.request.may_request
+    # 2016: De La Fuente, last with 2,552 votes (0.23%), could demand a recount, paying the
+    # estimated cost (Nevada Appeal, 2016-12-09). Clinton 47.9% and Trump 45.5% (Las Vegas Sun,
+    # 2016-11-29); the two totals are rounded from those shares, not the canvass.
+    nv16 = ContestResults(
+        "President", {"Clinton": 531_500, "Trump": 504_900, "De La Fuente": 2_552}
+    )
+    last = assess_recount(nv16, "NV", date(2016, 11, 8), "president", candidate="De La Fuente")
+    assert last.request.may_request and not last.request.free
     with pytest.raises(UnknownEraError):
-        rule_for("NV", date(2016, 11, 8))
+        rule_for("NV", date(2014, 11, 4))
 
 
 def test_coverage_by_year_counts_rules_on_general_election_day() -> None:
