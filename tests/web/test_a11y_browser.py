@@ -14,6 +14,7 @@ import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -281,3 +282,40 @@ def test_the_dashboard_announces_new_figures_in_a_polite_live_region(
     boxes = page.query_selector_all("#live-figures .table-scroll[role=region][tabindex='0']")
     assert len(boxes) == len(page.query_selector_all("#live-figures table")) > 0
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+
+
+def test_a_large_countys_wards_come_in_natural_order_with_a_search_box(
+    browser: Any, tmp_path: Path
+) -> None:
+    """40 wards: Ward 2 before Ward 10, and typing in the search box hides the other rows."""
+    from papertally.demo import generate_statewide_election
+
+    url = f"sqlite:///{tmp_path / 'large.db'}"
+    store = Store(url)
+    store.migrate()
+    election = generate_statewide_election(seed=1, counties=1, units=40)
+    election_id = store.save_import(ImportResult(election))
+    recounts = RecountStore(store.engine)
+    recount = recounts.open_recount(
+        election_id=election_id,
+        contest=next(iter(election.contests)),
+        units={uid: unit.county for uid, unit in election.units.items()},
+        reason="petition",
+        deadline=datetime(2099, 1, 1, tzinfo=UTC),
+        actor="setup",
+    )
+    county = recounts.counties(recount)[0].id
+    store.close()
+    with live_server(url, [], "large-county") as base:
+        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        page.goto(f"{base}/public/recounts/{recount}/counties/{county}")
+        names = [row.inner_text() for row in page.query_selector_all("#wards tbody th")]
+        assert len(names) == 40
+        hazelmont = [n for n in names if n.startswith("CITY OF HAZELMONT Ward ")]
+        numbers = [int(n.rsplit(" ", 1)[1]) for n in hazelmont]
+        assert numbers == sorted(numbers) and len(numbers) > 10
+        page.fill("#ward-filter", "hazelmont ward 1")
+        shown = [r for r in page.query_selector_all("#wards tbody tr") if r.is_visible()]
+        assert 0 < len(shown) < 40
+        assert all("HAZELMONT Ward 1" in r.inner_text() for r in shown)
+        assert page.inner_text("#live-status") == f"{len(shown)} shown"
