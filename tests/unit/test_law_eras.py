@@ -248,7 +248,7 @@ def test_new_hampshire_connecticut_and_virginia_back_to_what_the_sources_confirm
         rule_for("CT", date(2010, 11, 2))
     assert rule_for("VA", date(2021, 11, 2)).id == "va-2020"
     with pytest.raises(UnknownEraError, match=r"24\.2-800"):
-        rule_for("VA", date(2017, 11, 7))
+        rule_for("VA", date(2009, 11, 3))
 
 
 def test_michigan_automatic_recount_since_1970_and_no_invented_fee() -> None:
@@ -464,3 +464,20 @@ def test_new_mexico_2014_land_commissioner_under_the_2008_act() -> None:
     ]
     with pytest.raises(UnknownEraError):
         rule_for("NM", date(2006, 11, 7))
+
+
+def test_virginia_2013_attorney_general_recount() -> None:
+    """Herring led Obenshain by 165 of about 2.2 million; the trailing candidate may ask within
+    1%, pays above half a percent (Ballotpedia, 2013), and the localities bore the cost below
+    0.5% (Reuters, 2013-11-27). Pre-recount figures: Herring 1,103,777, Obenshain 1,103,612,
+    write-ins 4,892 (Virginia State Board of Elections via Ballotpedia)."""
+    va = ContestResults(
+        "Attorney General", {"Herring": 1_103_777, "Obenshain": 1_103_612, "Write-in": 4_892}
+    )
+    a = assess_recount(va, "VA", date(2013, 11, 5), "statewide", candidate="Obenshain")
+    assert a.rule_id == "va-2020" and a.margin_votes == 165
+    assert a.automatic_stages == [] and a.request.may_request and a.request.free
+    paid = assess_recount(two(1_000_000, 988_000), "VA", date(2013, 11, 5), "statewide")  # 0.6%
+    assert paid.request.may_request and not paid.request.free
+    beyond = assess_recount(two(1_000_000, 975_000), "VA", date(2013, 11, 5), "statewide")  # 1.3%
+    assert not beyond.request.may_request
