@@ -245,7 +245,7 @@ def test_new_hampshire_connecticut_and_virginia_back_to_what_the_sources_confirm
         rule_for("NH", date(2004, 11, 2))
     assert rule_for("CT", date(2016, 11, 8)).id == "ct-2013"
     with pytest.raises(UnknownEraError, match=r"231 Conn\. 602"):
-        rule_for("CT", date(2010, 11, 2))
+        rule_for("CT", date(2008, 11, 4))
     assert rule_for("VA", date(2021, 11, 2)).id == "va-2020"
     with pytest.raises(UnknownEraError, match=r"24\.2-800"):
         rule_for("VA", date(2009, 11, 3))
@@ -481,3 +481,14 @@ def test_virginia_2013_attorney_general_recount() -> None:
     assert paid.request.may_request and not paid.request.free
     beyond = assess_recount(two(1_000_000, 975_000), "VA", date(2013, 11, 5), "statewide")  # 1.3%
     assert not beyond.request.may_request
+
+
+def test_connecticut_2010_governor_was_beyond_the_2000_vote_cap() -> None:
+    """Connecticut Post, 2010-11-08: an automatic recount only below one half of 1 percent or
+    2,000 votes, whichever is smaller; Malloy won by 5,810 of 1.1 million, 172 votes outside the
+    0.5% alone, so no recanvass."""
+    governor = two(553_905, 548_095)  # the 5,810 margin of about 1.1 million, split not given
+    a = assess_recount(governor, "CT", date(2010, 11, 2), "governor")
+    assert a.rule_id == "ct-2013" and a.margin_votes == 5_810 and a.automatic_stages == []
+    close = assess_recount(two(551_000, 549_200), "CT", date(2010, 11, 2), "governor")
+    assert close.automatic_stages == ["recanvass"]
