@@ -492,3 +492,12 @@ def test_connecticut_2010_governor_was_beyond_the_2000_vote_cap() -> None:
     assert a.rule_id == "ct-2013" and a.margin_votes == 5_810 and a.automatic_stages == []
     close = assess_recount(two(551_000, 549_200), "CT", date(2010, 11, 2), "governor")
     assert close.automatic_stages == ["recanvass"]
+
+
+def test_new_jersey_since_2015_petition_to_the_superior_court() -> None:
+    """CEIMN, June 2015 (2014 N.J. Rev. Stat. 19:28-1): no automatic recount; any candidate may
+    apply to a Superior Court judge for a recount in any districts."""
+    nj = assess_recount(two(1_000_000, 999_900), "NJ", date(2017, 11, 7), "governor")
+    assert nj.rule_id == "nj-2023" and nj.automatic_stages == [] and nj.request.may_request
+    with pytest.raises(UnknownEraError):
+        rule_for("NJ", date(2013, 11, 5))
