@@ -501,3 +501,19 @@ def test_new_jersey_since_2015_petition_to_the_superior_court() -> None:
     assert nj.rule_id == "nj-2023" and nj.automatic_stages == [] and nj.request.may_request
     with pytest.raises(UnknownEraError):
         rule_for("NJ", date(2013, 11, 5))
+
+
+def test_utah_2014_north_dakota_2020_wyoming_2016_from_ceimn() -> None:
+    """CEIMN: Utah (June 2014) - a request within 0.25%; North Dakota (2020-06-05) - automatic at
+    one-half of one percent or less of the highest vote; Wyoming (2016-11-03) - automatic under
+    1% of the winning candidate's votes."""
+    ut = assess_recount(two(500_000, 498_000), "UT", date(2014, 11, 4), "us_house", candidate="B")
+    assert ut.rule_id == "ut-2024" and ut.request.may_request  # 0.2%
+    nd = assess_recount(two(200_000, 199_200), "ND", date(2020, 11, 3), "us_house")  # 0.4%
+    assert nd.rule_id == "nd-2024" and nd.automatic_stages == ["automatic recount"]
+    wy = assess_recount(two(100_000, 99_200), "WY", date(2016, 11, 8), "us_house")  # 0.8%
+    assert wy.rule_id == "wy-2024" and wy.automatic_stages == ["automatic recount"]
+    for state, before in (("UT", date(2012, 11, 6)), ("ND", date(2018, 11, 6)),
+                          ("WY", date(2014, 11, 4))):  # fmt: skip
+        with pytest.raises(UnknownEraError):
+            rule_for(state, before)
