@@ -517,3 +517,15 @@ def test_utah_2014_north_dakota_2020_wyoming_2016_from_ceimn() -> None:
                           ("WY", date(2014, 11, 4))):  # fmt: skip
         with pytest.raises(UnknownEraError):
             rule_for(state, before)
+
+
+def test_oklahoma_2016_no_automatic_recount_of_state_questions_yet() -> None:
+    """CEIMN, February 2016: candidate-, voter- and official-initiated recounts only; the
+    automatic recount of close state questions came later (proposed by 2021 H.B. 2564)."""
+    question = two(500_000, 498_000)  # 0.2%
+    early = assess_recount(question, "OK", date(2018, 11, 6), "statewide_question")
+    assert early.rule_id == "ok-2016" and early.automatic_stages == []
+    now = assess_recount(question, "OK", date(2024, 11, 5), "statewide_question")
+    assert now.automatic_stages == ["automatic recount (state question)"]
+    with pytest.raises(UnknownEraError, match=r"H\.B\. 2564"):
+        rule_for("OK", date(2022, 11, 8))
