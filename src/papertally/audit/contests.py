@@ -76,6 +76,10 @@ class ContestSpec:
     pools: tuple[Mapping[str, Any], ...] | None = None
     """OneAudit: the pools of cards without CVRs (``name``, ``cards``, ``votes``, ``batches``);
     ``None``: one pool of the no-CVR stratum with the reported votes less the CVRs' tally."""
+    irv: Mapping[str, Any] | None = None
+    """A ranked (IRV) contest: ``candidates`` (names, in the assertions' index order),
+    ``winner``, ``rules`` and the RAIRE ``assertions`` chosen at launch (each ``assertion`` in
+    raire-rs JSON, its ``margin`` in cards and ``name``): :mod:`papertally.workflows.irv`."""
 
     def strata(self) -> tuple[dict[ChoiceName, int], dict[ChoiceName, int], int, int]:
         """Return a hybrid contest's votes and cards per stratum: CVR votes, no-CVR votes,
@@ -133,6 +137,8 @@ class ContestSpec:
             data["method"] = self.method
         if self.pools is not None:
             data["pools"] = [dict(p) for p in self.pools]
+        if self.irv is not None:
+            data["irv"] = dict(self.irv)
         return data
 
     @classmethod
@@ -152,6 +158,7 @@ class ContestSpec:
             cvr_cards=None if data.get("cvr_cards") is None else int(data["cvr_cards"]),
             method=None if data.get("method") is None else str(data["method"]),
             pools=None if data.get("pools") is None else tuple(dict(p) for p in data["pools"]),
+            irv=None if data.get("irv") is None else dict(data["irv"]),
         )
 
 

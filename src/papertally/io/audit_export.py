@@ -294,6 +294,11 @@ class AuditFiles:
                     allowed = max(allowed, definition.votes_allowed)
         return totals, allowed
 
+    @cached_property
+    def ranked_contests(self) -> frozenset[ContestName]:
+        """Return the contests some county's CVRs show as ranked-choice."""
+        return frozenset(d.name for c in self.cvrs.values() for d in c.contests if d.is_ranked)
+
     @property
     def cvr_stratum_cards(self) -> int:
         """Return the cards of the batches with CVRs (hybrid audits' compared stratum).
@@ -332,11 +337,27 @@ class AuditFiles:
         return None if card.is_phantom else card
 
 
-def card_votes(card: BallotCard | None) -> dict[ContestName, list[ChoiceName]] | None:
-    """Return the votes per contest of a CVR (``None`` stays ``None``: no CVR)."""
+def card_votes(
+    card: BallotCard | None, ranked: frozenset[ContestName] = frozenset()
+) -> dict[ContestName, list[ChoiceName]] | None:
+    """Return the votes per contest of a CVR (``None`` stays ``None``: no CVR).
+
+    A contest of ``ranked`` (ranked-choice) gives the card's preference list under San
+    Francisco's rules (:data:`~papertally.audit.irv.ballots.SAN_FRANCISCO`: an overvoted
+    ranking exhausts the ballot, skipped rankings pass), as the app's IRV audits read them.
+    """
     if card is None:
         return None
-    return {entry.contest: list(entry.choices()) for entry in card.contests}
+    from papertally.audit.irv.ballots import SAN_FRANCISCO, preference_names
+
+    return {
+        entry.contest: list(
+            preference_names(((m.choice, m.rank) for m in entry.marks), SAN_FRANCISCO)
+            if entry.contest in ranked
+            else entry.choices()
+        )
+        for entry in card.contests
+    }
 
 
 def draw_cards(files: AuditFiles, seed: str, size: int, already_drawn: int) -> list[SampledCard]:
@@ -367,7 +388,7 @@ def draw_cards(files: AuditFiles, seed: str, size: int, already_drawn: int) -> l
                 batch=batch.name,
                 position=draw.location.position,
                 imprinted_id=None if card is None else card.imprinted_id,
-                cvr=card_votes(card),
+                cvr=card_votes(card, files.ranked_contests),
             )
         )
     return cards

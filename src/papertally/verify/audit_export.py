@@ -6,12 +6,14 @@ its database, that
 1. every file is the one listed in ``SHA256SUMS.txt`` and none is missing or extra;
 2. the manifests and CVRs are those whose hashes were published, and published before the seed;
 3. the seed is a valid dice seed, and the reported votes are the CVRs' tally;
-4. each round drew exactly the cards the seed gives (Rivest's consistent sampler), with the
+4. an IRV contest's RAIRE assertions rule out every other winner (the RAIRE verifier), and
+   its winner and every assertion's margin are those of the CVRs;
+5. each round drew exactly the cards the seed gives (Rivest's consistent sampler), with the
    same tickets, and round 1 has the size the engine gives for the contests;
-5. each round's risk per contest and assertion, recomputed from the current audit-board
+6. each round's risk per contest and assertion, recomputed from the current audit-board
    records and the CVRs read from the files, equals the recorded one, and each next round has
    the size the previous one asked for;
-6. the audit's entries of the activity log hash as recorded, and the seed and every
+7. the audit's entries of the activity log hash as recorded, and the seed and every
    audit-board record (content and voiding) are what the log recorded.
 
 The checks run in that order and stop at nothing: the result lists them all, and the first
@@ -43,6 +45,7 @@ from papertally.io.audit_export import (
     AuditFiles,
     batch_audit_inputs,
     batch_setup,
+    card_votes,
     draw_batches,
     draw_cards,
     open_export,
@@ -163,11 +166,7 @@ def _audited_cards(
         else:
             batch = by_place[(row["county"], row["tabulator"], row["batch"])]
             cvr_card = files.card_at(batch, int(row["position"]))
-            cvr = (
-                None
-                if cvr_card is None
-                else {e.contest: list(e.choices()) for e in cvr_card.contests}
-            )
+            cvr = card_votes(cvr_card, files.ranked_contests)
         record = current.get(sequence)
         paper = None
         if record is not None and record["found"] == "yes":
@@ -267,6 +266,19 @@ def verify_export(source: str | Path | bytes) -> Verification:
             else "reported votes match the files"
         ),
     )
+    ranked = [s for s in specs if s.irv is not None]
+    if ranked:
+        from papertally.workflows.irv import check_irv_spec
+
+        problem = next(
+            (p for s in ranked if (p := check_irv_spec(s, None if withheld else read))), None
+        )
+        checks.add(
+            "IRV assertions",
+            problem,
+            f"the RAIRE assertions of {len(ranked)} IRV contest(s) rule out every other winner"
+            + ("" if withheld else "; winner and margins recompute from the CVRs"),
+        )
     version = header.get("version", 1)
     version = version if isinstance(version, int) else 1
     sample = read_csv_rows(members[SAMPLE_CSV], SAMPLE_CSV, SAMPLE_COLUMNS, version=version)

@@ -114,6 +114,7 @@ def start_audit(
     ``hybrid_method`` measures hybrid contests by ``suite``, ``oneaudit`` or ``fewest``
     (whichever plans fewer cards: :func:`papertally.workflows.oneaudit.method_choice`).
     """
+    from papertally.workflows.irv import with_irv
     from papertally.workflows.oneaudit import with_method
 
     seed = validate_seed(seed)
@@ -131,7 +132,7 @@ def start_audit(
         )
         for contest in audits.contests(audit_id)
     ]
-    specs = [with_method(spec, hybrid_method, files) for spec in specs]
+    specs = [with_irv(with_method(spec, hybrid_method, files), files) for spec in specs]
     if is_batch_audit(specs):
         contests, bounds = batch_setup(files, specs)
         size = first_batch_round_size(specs, contests)

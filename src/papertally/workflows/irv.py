@@ -19,19 +19,23 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from papertally.audit.irv.audit import CardRanking
+from papertally.audit.contests import AuditedCard, AuditType, CardVotes, ContestSpec
+from papertally.audit.irv.audit import CardRanking, discrepancy_codes
 from papertally.audit.irv.ballots import (
     SAN_FRANCISCO,
     BallotRules,
     RankedBallots,
     Ranking,
+    marks_by_rank,
     preference_list,
+    tabulate,
 )
-from papertally.audit.irv.raire import IrvAssertion
+from papertally.audit.irv.raire import IrvAssertion, find_assertions, verify_assertions
 from papertally.errors import FileLocation, InputFileError, PapertallyError, closest_match_hint
 from papertally.io.raire_formats import (
     IrvContestFile,
@@ -41,7 +45,10 @@ from papertally.io.raire_formats import (
     read_raire_json,
 )
 from papertally.model.cards import CardCollection
-from papertally.types import ChoiceName, ContestName
+from papertally.types import ChoiceName, ContestName, CountyName
+
+if TYPE_CHECKING:
+    from papertally.io.audit_export import AuditFiles
 
 NOT_FOUND = "not found"
 BLANK = "blank"
@@ -115,11 +122,9 @@ def ranked_from_cards(
         if entry is None:
             cards[card.card_id] = ()
             continue
-        ranks = max((m.rank for m in entry.marks), default=0)
-        marks: list[set[int]] = [set() for _ in range(ranks)]
-        for mark in entry.marks:
-            marks[mark.rank - 1].add(index[mark.choice])
-        ranking = preference_list(marks, rules)
+        ranking = preference_list(
+            marks_by_rank((index[m.choice], m.rank) for m in entry.marks), rules
+        )
         lists[ranking] = lists.get(ranking, 0) + 1
         cards[card.card_id] = ranking
     ballots = RankedBallots.from_lists(candidates, lists)
@@ -260,3 +265,160 @@ def read_readings(
             "with card ids"
         )
     return cvrs, papers
+
+
+# -- IRV contests of the app's stored audits ---------------------------------------------------
+
+APP_RULES = SAN_FRANCISCO
+"""The ballot rules of the app's IRV audits: the CVRs' rankings become preference lists under
+them (:func:`papertally.io.audit_export.card_votes`), and the audit board records the paper's
+preference list the same way (an overvoted ranking ends it, a skipped ranking passes)."""
+
+
+def audit_ballots(cvrs: Mapping[CountyName, CardCollection], contest: ContestName) -> RankedBallots:
+    """Return the ranked ballots of ``contest`` over every county's CVRs (counties in order;
+    candidates in the order first seen), under :data:`APP_RULES`."""
+    candidates: dict[ChoiceName, None] = {}
+    named: list[tuple[tuple[ChoiceName, ...], int]] = []
+    for collection in cvrs.values():
+        if not any(d.name == contest and d.is_ranked for d in collection.contests):
+            continue
+        found = ranked_from_cards(collection, contest, APP_RULES).ballots
+        candidates.update(dict.fromkeys(found.candidates))
+        named.extend(
+            (tuple(found.candidates[c] for c in ranking), count)
+            for ranking, count in zip(found.rankings, found.counts, strict=True)
+        )
+    return RankedBallots.from_named(list(candidates), named)
+
+
+def with_irv(spec: ContestSpec, files: AuditFiles) -> ContestSpec:
+    """Return ``spec`` with its RAIRE assertions when the CVRs show the contest ranked.
+
+    The winner is the CVRs' IRV count (:func:`~papertally.audit.irv.ballots.tabulate`; a tie
+    is an error); the assertions are chosen over the audit's ``N`` cards
+    (:func:`~papertally.audit.irv.raire.find_assertions`, comparison difficulty) and stored in
+    the spec, so every round, the report and ``papertally verify`` use the same ones. Only a
+    ballot comparison audit takes an IRV contest (RAIRE needs the CVRs).
+    """
+    if spec.name not in files.ranked_contests:
+        return spec
+    if spec.audit_type is not AuditType.BALLOT_COMPARISON or spec.winners != 1:
+        raise PapertallyError(
+            f"contest {spec.name!r} is ranked-choice (IRV): the app audits it by ballot "
+            "comparison with one winner (RAIRE assertions measured by CLCA); choose ballot "
+            "comparison"
+        )
+    ballots = audit_ballots(files.cvrs, spec.name)
+    winner = tabulate(ballots).winner
+    result = find_assertions(ballots, winner, total_ballots=spec.cards)
+    irv = {
+        "candidates": list(ballots.candidates),
+        "winner": winner,
+        "rules": APP_RULES.name,
+        "assertions": [
+            {
+                "name": s.assertion.describe(ballots.candidates),
+                "assertion": s.assertion.to_json(),
+                "margin": s.margin,
+            }
+            for s in result.assertions
+        ],
+    }
+    return replace(spec, irv=irv)
+
+
+def irv_assertions(spec: ContestSpec) -> list[tuple[str, IrvAssertion, float]]:
+    """Return an IRV spec's assertions: name, assertion and diluted margin (over ``N``)."""
+    if spec.irv is None:
+        raise PapertallyError(f"contest {spec.name!r} is not an IRV contest")
+    n = len(spec.irv["candidates"])
+    return [
+        (
+            str(a["name"]),
+            IrvAssertion.from_json(a["assertion"], n),
+            int(a["margin"]) / spec.cards,
+        )
+        for a in spec.irv["assertions"]
+    ]
+
+
+def _card_ranking(spec: ContestSpec, votes: CardVotes | None, index: dict[str, int]) -> CardRanking:
+    """Return a card's preference list in an IRV contest (``None``: no CVR / not found)."""
+    if votes is None:
+        return None
+    names = list(dict.fromkeys(votes.get(spec.name) or ()))
+    unknown = [n for n in names if n not in index]
+    if unknown:
+        raise PapertallyError(f"contest {spec.name!r}: {unknown[0]!r} is not a candidate")
+    return tuple(index[n] for n in names)
+
+
+def irv_codes(
+    spec: ContestSpec, cards: Sequence[AuditedCard]
+) -> list[tuple[str, float, list[str]]]:
+    """Return each assertion's name, diluted margin and the drawn cards' discrepancy codes
+    (the overstatement of the assertion's assorter, :func:`papertally.audit.irv.audit.
+    discrepancy_codes`): the input of the same CLCA measurement as plurality contests."""
+    assert spec.irv is not None
+    index = {name: i for i, name in enumerate(spec.irv["candidates"])}
+    cvrs = [_card_ranking(spec, c.cvr, index) for c in cards]
+    papers = [_card_ranking(spec, c.paper, index) for c in cards]
+    return [
+        (name, margin, discrepancy_codes(assertion, cvrs, papers))
+        for name, assertion, margin in irv_assertions(spec)
+    ]
+
+
+def irv_hand_count(spec: ContestSpec, cards: Sequence[AuditedCard]) -> tuple[ChoiceName, ...]:
+    """Return the IRV winner of the papers of every card (a full hand count); none on a tie."""
+    assert spec.irv is not None
+    candidates = list(spec.irv["candidates"])
+    index = {name: i for i, name in enumerate(candidates)}
+    lists: dict[Ranking, int] = {}
+    for card in cards:
+        ranking = _card_ranking(spec, card.paper, index)
+        if ranking is not None:
+            lists[ranking] = lists.get(ranking, 0) + 1
+    try:
+        return (tabulate(RankedBallots.from_lists(candidates, lists)).winner,)
+    except PapertallyError:
+        return ()
+
+
+def check_irv_spec(spec: ContestSpec, files: AuditFiles | None) -> str | None:
+    """Return the first problem of an IRV spec's assertions, or ``None``: they must rule out
+    every elimination order another candidate wins (the RAIRE verifier) and, when the CVR
+    files are at hand, the winner and every margin must be those the CVRs give."""
+    if spec.irv is None:
+        return None
+    where = f"contest {spec.name!r}"
+    try:
+        candidates = [str(c) for c in spec.irv["candidates"]]
+        listed = irv_assertions(spec)
+        winner = candidates.index(str(spec.irv["winner"]))
+    except (KeyError, TypeError, ValueError, PapertallyError) as error:
+        return f"{where}: the IRV assertions cannot be read ({error})"
+    check = verify_assertions([a for _, a, _ in listed], winner, len(candidates))
+    if not check.ok:
+        order = " → ".join(candidates[c] for c in check.open_orders[0])
+        return f"{where}: the assertions leave the elimination order {order} open"
+    if files is None:
+        return None
+    ballots = audit_ballots(files.cvrs, spec.name)
+    if list(ballots.candidates) != candidates:
+        return f"{where}: the candidates {candidates} are not the CVRs' {list(ballots.candidates)}"
+    try:
+        counted = tabulate(ballots).winner
+    except PapertallyError as error:
+        return f"{where}: the CVRs' IRV count fails: {error}"
+    if counted != candidates[winner]:
+        return f"{where}: the recorded winner {candidates[winner]!r}; the CVRs elect {counted!r}"
+    for name, assertion, margin in listed:
+        recomputed = assertion.margin(ballots)
+        if recomputed <= 0 or abs(recomputed / spec.cards - margin) > 1e-12:
+            return (
+                f"{where}, assertion {name!r}: margin recorded {round(margin * spec.cards)}, "
+                f"the CVRs give {recomputed}"
+            )
+    return None

@@ -163,6 +163,19 @@ def first_round_size(specs: Sequence[ContestSpec]) -> int:
 
             needed = max(needed, oneaudit_plan(spec).draws)
             continue
+        if spec.irv is not None:
+            from papertally.workflows.irv import irv_assertions
+
+            for _, _, margin in irv_assertions(spec):
+                size = clca_sample_size(
+                    margin,
+                    risk_limit=spec.risk_limit,
+                    population=cards,
+                    error_rates=PLANNING_RATES,
+                    probability=PROBABILITY,
+                )
+                needed = max(needed, size)
+            continue
         for assertion in spec.assertions():
             if spec.audit_type is AuditType.HYBRID:
                 size = hybrid_draws(spec, assertion)
@@ -256,44 +269,33 @@ def _measure_contest(
         measured = tuple(measured_oneaudit)
     elif spec.audit_type is AuditType.HYBRID:
         measured, needed = _measure_hybrid(spec, cards)
+    elif spec.irv is not None:
+        from papertally.workflows.irv import irv_codes
+
+        measured, needed = _measure_comparison(spec, irv_codes(spec, cards))
     else:
-        measured_list = []
-        needed = 0
-        for assertion in spec.assertions():
-            codes = [discrepancy_code(c, assertion, spec.votes_allowed) for c in cards]
-            risk = clca_risk(
-                codes,
-                margin=assertion.diluted_margin,
-                population=spec.cards,
-                risk_limit=spec.risk_limit,
-            )
-            met = risk.stop
-            if not met:
-                needed = max(
-                    needed,
-                    clca_next_round_size(
-                        codes,
-                        margin=assertion.diluted_margin,
-                        risk_limit=spec.risk_limit,
-                        population=spec.cards,
-                        error_rates=PLANNING_RATES,
-                        probability=PROBABILITY,
-                    ),
+        measured, needed = _measure_comparison(
+            spec,
+            [
+                (
+                    a.name,
+                    a.diluted_margin,
+                    [discrepancy_code(c, a, spec.votes_allowed) for c in cards],
                 )
-            counts: dict[str, int] = {}
-            for code in codes:
-                if code != "0":
-                    counts[code] = counts.get(code, 0) + 1
-            measured_list.append(
-                AssertionMeasurement(
-                    assertion.name, assertion.diluted_margin, risk.p_value, met, counts
-                )
-            )
-        measured = tuple(measured_list)
+                for a in spec.assertions()
+            ],
+        )
     confirmed = all(a.met for a in measured)
     everything = drawn >= spec.cards
     full_count = not confirmed and (everything or drawn + needed >= spec.cards)
-    winners = _hand_count(spec, cards) if full_count and everything else None
+    winners = None
+    if full_count and everything:
+        if spec.irv is not None:
+            from papertally.workflows.irv import irv_hand_count
+
+            winners = irv_hand_count(spec, cards)
+        else:
+            winners = _hand_count(spec, cards)
     settled = confirmed or (full_count and everything)
     return ContestMeasurement(
         contest=spec.name,
@@ -307,6 +309,35 @@ def _measure_contest(
         hand_count_winners=winners,
         assertions=measured,
     )
+
+
+def _measure_comparison(
+    spec: ContestSpec, assertions: Sequence[tuple[str, float, Sequence[str]]]
+) -> tuple[tuple[AssertionMeasurement, ...], int]:
+    """Measure a card-level comparison (CLCA) of each assertion from its name, diluted margin
+    and the drawn cards' discrepancy codes; return them and the further draws needed."""
+    measured = []
+    needed = 0
+    for name, margin, codes in assertions:
+        risk = clca_risk(codes, margin=margin, population=spec.cards, risk_limit=spec.risk_limit)
+        if not risk.stop:
+            needed = max(
+                needed,
+                clca_next_round_size(
+                    codes,
+                    margin=margin,
+                    risk_limit=spec.risk_limit,
+                    population=spec.cards,
+                    error_rates=PLANNING_RATES,
+                    probability=PROBABILITY,
+                ),
+            )
+        counts: dict[str, int] = {}
+        for code in codes:
+            if code != "0":
+                counts[code] = counts.get(code, 0) + 1
+        measured.append(AssertionMeasurement(name, margin, risk.p_value, risk.stop, counts))
+    return tuple(measured), needed
 
 
 def _measure_hybrid(

@@ -80,6 +80,27 @@ def ballot_rules(name: str) -> BallotRules:
     return found
 
 
+def marks_by_rank(marks: Iterable[tuple[int, int]]) -> list[set[int]]:
+    """Return the candidates marked at each ranking from ``(candidate, rank)`` pairs (rank 1
+    first), a blank ranking as an empty set: the input of :func:`preference_list`."""
+    listed = list(marks)
+    out: list[set[int]] = [set() for _ in range(max((r for _, r in listed), default=0))]
+    for candidate, rank in listed:
+        out[rank - 1].add(candidate)
+    return out
+
+
+def preference_names(
+    marks: Iterable[tuple[ChoiceName, int]], rules: BallotRules
+) -> tuple[ChoiceName, ...]:
+    """Return one ballot's preference list as names, from its ``(candidate, rank)`` marks."""
+    listed = list(marks)
+    names = list(dict.fromkeys(name for name, _ in listed))
+    index = {name: i for i, name in enumerate(names)}
+    ranking = preference_list(marks_by_rank((index[n], r) for n, r in listed), rules)
+    return tuple(names[c] for c in ranking)
+
+
 def preference_list(marks: Sequence[Iterable[int]], rules: BallotRules) -> Ranking:
     """Return the preference list of one ballot from its rankings under ``rules``.
 

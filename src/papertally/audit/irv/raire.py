@@ -35,9 +35,9 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -100,6 +100,26 @@ class IrvAssertion:
         if self.kind == "NEN":
             out["continuing"] = sorted(self.continuing)
         return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], candidates: int) -> IrvAssertion:
+        """Rebuild an assertion from :meth:`to_json` output over ``candidates`` candidates;
+        a malformed one is a :class:`PapertallyError` saying what is wrong."""
+        kind = data.get("type")
+        try:
+            winner, loser = int(data["winner"]), int(data["loser"])
+            continuing = frozenset(int(c) for c in data.get("continuing") or ())
+        except (KeyError, TypeError, ValueError):
+            raise PapertallyError(
+                f"assertion {dict(data)!r}: winner and loser must be numbers"
+            ) from None
+        if kind not in ("NEB", "NEN"):
+            raise PapertallyError(f"assertion {dict(data)!r}: the type must be NEB or NEN")
+        if any(not 0 <= c < candidates for c in (winner, loser, *continuing)):
+            raise PapertallyError(
+                f"assertion {dict(data)!r} names a candidate outside 0..{candidates - 1}"
+            )
+        return cls("NEB" if kind == "NEB" else "NEN", winner, loser, continuing)
 
 
 @dataclass(frozen=True)
