@@ -529,3 +529,20 @@ def test_oklahoma_2016_no_automatic_recount_of_state_questions_yet() -> None:
     assert now.automatic_stages == ["automatic recount (state question)"]
     with pytest.raises(UnknownEraError, match=r"H\.B\. 2564"):
         rule_for("OK", date(2022, 11, 8))
+
+
+def test_idaho_massachusetts_rhode_island_from_their_ceimn_pages() -> None:
+    """CEIMN: Idaho (March 2016; Idaho Code § 34-2309 last amended 2015 chs. 282, 287) - a free
+    recount within the greater of 0.1% or 5 votes; Massachusetts (September 2015) - petitions with
+    voter signatures, close margin for statewide races; Rhode Island (2016-04-25) - candidate
+    requests within close margins."""
+    idaho = assess_recount(two(300_000, 299_800), "ID", date(2016, 11, 8), "us_house")  # 0.03%
+    assert idaho.rule_id == "id-2022" and idaho.request.free
+    ma = assess_recount(two(1_200_000, 1_195_000), "MA", date(2018, 11, 6), "governor")  # 0.21%
+    assert ma.rule_id == "ma-2022" and ma.request.may_request
+    ri = assess_recount(two(200_000, 199_000), "RI", date(2016, 11, 8), "us_house")  # 0.25%
+    assert ri.rule_id == "ri-2024" and ri.request.may_request
+    for state, before in (("ID", date(2014, 11, 4)), ("MA", date(2014, 11, 4)),
+                          ("RI", date(2014, 11, 4))):  # fmt: skip
+        with pytest.raises(UnknownEraError):
+            rule_for(state, before)
