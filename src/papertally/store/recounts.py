@@ -524,6 +524,17 @@ class RecountStore:
             }
         return sorted(n for n in names if n)
 
+    @staticmethod
+    def _double_entry(connection: Connection, recount_id: int) -> bool:
+        """Return whether recount ``recount_id`` has blind double entry, in ``connection``."""
+        return bool(
+            connection.execute(
+                select(RecountSettingsRow.double_entry).where(
+                    RecountSettingsRow.recount_id == recount_id
+                )
+            ).scalar_one_or_none()
+        )
+
     def settings(self, recount_id: int) -> EntrySettings:
         """Return how recount ``recount_id`` is entered (a recount from before 0008: blind,
         single entry, UTC)."""
@@ -898,6 +909,7 @@ class RecountStore:
         votes: Mapping[ChoiceName, int],
         *,
         replacing: int | None,
+        blind_to: str | None = None,
     ) -> None:
         """Refuse a sheet that would give a choice more votes than the ward's ballots counted.
 
@@ -905,6 +917,10 @@ class RecountStore:
         than that (one ballot marks a choice at most once, whatever the votes allowed), summed
         over the ward's current sheets with this one in place of the one it corrects. Where the
         ballots are not known, :data:`MAX_VOTES_PER_CHOICE` alone bounds each sheet.
+
+        Under double entry (``blind_to`` names the writer) the sum takes only the sheets the
+        writer may see, settled ones and her own: the refusal names a total, and a total over
+        another's first entry would reveal it. Settling a sheet checks the settled sum again.
         """
         content = connection.execute(
             select(PaperRecordRow.content).where(
@@ -915,15 +931,26 @@ class RecountStore:
         if not isinstance(ballots, int):
             return
         others = connection.execute(
-            select(TallySheetRow.id, TallySheetRow.votes).where(
+            select(TallySheetRow.id, TallySheetRow.votes, TallySheetRow.entered_by).where(
                 TallySheetRow.ward_id == ward_id,
                 TallySheetRow.superseded_by.is_(None),
                 TallySheetRow.voided.is_(False),
             )
         ).all()
+        settled: set[int] = set()
+        if blind_to is not None:
+            settled = set(
+                connection.execute(
+                    select(SheetCheckRow.sheet_id).where(
+                        SheetCheckRow.sheet_id.in_([o[0] for o in others]),
+                        SheetCheckRow.matched.is_(True),
+                    )
+                ).scalars()
+            )
         summed = dict(votes)
-        for sheet_id, stored in others:
-            if sheet_id != replacing:
+        for sheet_id, stored, entered_by in others:
+            hidden = blind_to is not None and entered_by != blind_to and sheet_id not in settled
+            if sheet_id != replacing and not hidden:
                 for choice, n in json.loads(stored).items():
                     summed[choice] = summed.get(choice, 0) + n
         over = {c: n for c, n in summed.items() if n > ballots}
@@ -978,7 +1005,14 @@ class RecountStore:
                 raise PapertallyError(
                     f"ward {unit!r} already has a sheet {label!r}: say why you correct it"
                 )
-            self._check_within_ballots(connection, ward_id, unit, clean, replacing=previous)
+            self._check_within_ballots(
+                connection,
+                ward_id,
+                unit,
+                clean,
+                replacing=previous,
+                blind_to=actor if self._double_entry(connection, recount_id) else None,
+            )
             sheet_id = connection.execute(
                 insert(TallySheetRow)
                 .values(
@@ -1179,9 +1213,10 @@ class RecountStore:
     ) -> StoredCheck:
         """Record the second, blind entry of the current sheet ``label`` of a ward.
 
-        It must come from someone other than who entered the sheet, and the sheet must not be
-        checked already. Matching figures settle the sheet; differing ones are kept, and the
-        sheet waits for a correction (a new sheet with a reason), which is checked in turn.
+        It must come from someone other than who entered the sheet, and the sheet must have no
+        second entry yet: once one differed, both figures are shown, so a further "check" would
+        only copy the first entry. Matching figures settle the sheet; differing ones are kept,
+        and the sheet waits for a correction (a new sheet with a reason), checked in turn.
         """
         label = label.strip()
         with writing(self.engine) as connection:
@@ -1213,13 +1248,20 @@ class RecountStore:
                     "another person"
                 )
             already = connection.execute(
-                select(SheetCheckRow.id).where(
-                    SheetCheckRow.sheet_id == sheet_id, SheetCheckRow.matched.is_(True)
-                )
+                select(SheetCheckRow.matched).where(SheetCheckRow.sheet_id == sheet_id)
             ).first()
-            if already is not None:
+            if already is not None and already[0]:
                 raise PapertallyError(f"sheet {label!r} is already checked")
+            if already is not None:
+                raise PapertallyError(
+                    f"sheet {label!r} already has a second entry that differed: settle it by a "
+                    "correction (the sheet entered again with a reason), which is checked in turn"
+                )
             differences = sheet_differences(json.loads(stored), clean)
+            if not differences:
+                self._check_within_ballots(
+                    connection, ward_id, unit, clean, replacing=sheet_id, blind_to=""
+                )
             check_id = connection.execute(
                 insert(SheetCheckRow)
                 .values(
@@ -1293,6 +1335,19 @@ class RecountStore:
             for s in self.sheets(recount_id, county=county)
             if not any(c.matched for c in checks.get(s.id, ()))
         ]
+
+    def settled_sheets(
+        self, recount_id: int, *, county: CountyName | None = None
+    ) -> list[StoredSheet]:
+        """Return the current sheets that count: under double entry, only those of wards whose
+        every sheet has a matching second entry (a first entry alone is nobody's figure yet, and
+        summing it would show it to the second enterer through any total)."""
+        sheets = self.sheets(recount_id, county=county)
+        if not self.settings(recount_id).double_entry:
+            return sheets
+        checks = self.checks(recount_id, county=county)
+        waiting = {s.unit for s in sheets if not any(c.matched for c in checks.get(s.id, ()))}
+        return [s for s in sheets if s.unit not in waiting]
 
     def paper_records(
         self, recount_id: int, *, county: CountyName | None = None

@@ -28,6 +28,7 @@ from papertally.web.context import (
     services,
 )
 from papertally.web.service import SignInRefused
+from papertally.workflows.recount import entry_warnings
 
 router = APIRouter(prefix="/api")
 
@@ -51,6 +52,12 @@ class SheetEntry(BaseModel):
     votes: dict[Annotated[str, Field(max_length=500)], Annotated[int, Field(ge=0, le=MAX_VOTES)]]
     version: int = Field(ge=0, le=MAX_ROW_ID, description="The ward version the writer last saw.")
     reason: str | None = Field(None, max_length=2000)
+    sheet_ballots: int | None = Field(
+        None, ge=0, le=MAX_VOTES, description="The ballots this sheet counted, where it says."
+    )
+    confirmed: bool = Field(
+        False, description="The writer checked the sheet against the paper despite the warnings."
+    )
 
 
 async def _repeated_keys(request: Request) -> list[str]:
@@ -189,7 +196,9 @@ def api_enter_sheet(
     """Enter one tally sheet; 409 with the ward's current version when someone wrote first.
 
     The tally names every choice of the contest exactly once (a missing choice is refused,
-    not read as 0), each count a whole number from 0 to the per-ward ceiling.
+    not read as 0), each count a whole number from 0 to the per-ward ceiling. As on the form,
+    votes odd against the sheet's ballots (``sheet_ballots``) or the ward's ballots counted
+    are answered 422 with the ``warnings`` and nothing saved, until sent with ``confirmed``.
     """
     who = require_principal(request)
     county = require_county(request)
@@ -209,6 +218,25 @@ def api_enter_sheet(
             status_code=422,
             detail=f"votes: every choice must be named once; missing {', '.join(missing)}",
         )
+    if not body.confirmed:
+        warnings = entry_warnings(
+            svc.recounts,
+            svc.recount_view(recount_id),
+            ward.unit,
+            body.label.strip() or "sheet 1",
+            body.votes,
+            sheet_ballots=body.sheet_ballots,
+            actor=who.username,
+        )
+        if warnings:
+            raise HTTPException(
+                status_code=422,
+                detail={
+                    "message": "nothing was saved: check the sheet against the paper, then "
+                    "send it again with confirmed: true (or correct it)",
+                    "warnings": warnings,
+                },
+            )
     try:
         sheet_id = svc.recounts.enter_tally_sheet(
             recount_id,

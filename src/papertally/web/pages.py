@@ -37,7 +37,6 @@ from papertally.model.recount import (
     EntrySettings,
     Role,
     sheet_differences,
-    sheet_warnings,
 )
 from papertally.reconcile import reconcile_counts
 from papertally.reconcile.paper import (
@@ -76,7 +75,12 @@ from papertally.web.uploads import (
     receive_form,
     start_job,
 )
-from papertally.workflows.recount import RecountView, findings_summary, law_findings
+from papertally.workflows.recount import (
+    RecountView,
+    entry_warnings,
+    findings_summary,
+    law_findings,
+)
 
 router = APIRouter()
 
@@ -761,12 +765,16 @@ def _ward_page(
     settings = svc.recounts.settings(recount_id)
     history = svc.recounts.sheets(recount_id, unit=unit, include_history=True)
     current = [s for s in history if s.superseded_by is None and not s.voided]
-    states = _sheet_states(
-        current,
-        svc.recounts.checks(recount_id, unit=unit),
-        double_entry=settings.double_entry,
-        me=who.username,
-    )
+    checks = svc.recounts.checks(recount_id, unit=unit)
+    states = _sheet_states(current, checks, double_entry=settings.double_entry, me=who.username)
+    if settings.double_entry:
+        # a sheet corrected before any second entry was never shown to anyone else: its
+        # figures would reveal the first entry of the sheet now awaiting a blind check
+        history = [
+            s
+            for s in history
+            if s.superseded_by is None or s.entered_by == who.username or s.id in checks
+        ]
     all_visible = all(s["visible"] for s in states)
     records = next(
         (r for r in svc.recounts.paper_records(recount_id, county=county) if r.unit == unit), None
@@ -895,23 +903,16 @@ async def enter_sheet(request: Request, recount_id: int, county_id: int, ward_id
         label = str(form.get("label") or "sheet 1").strip() or "sheet 1"
         sheet_ballots = form.get("sheet_ballots")
         if form.get("confirmed") != "yes":
-            others = svc.recounts.sheets(recount_id, unit=ward.unit)
-            records = next(
-                (
-                    r.records
-                    for r in svc.recounts.paper_records(recount_id, county=ward.county)
-                    if r.unit == ward.unit
-                ),
-                None,
-            )
-            warnings = sheet_warnings(
+            warnings = entry_warnings(
+                svc.recounts,
+                view,
+                ward.unit,
+                label,
                 votes,
-                votes_allowed=view.contest.votes_allowed,
                 sheet_ballots=None
                 if sheet_ballots in (None, "")
                 else _whole_number(sheet_ballots, "ballots on this sheet", field="sheet_ballots"),
-                ward_ballots=None if records is None else records.ballots_counted,
-                other_sheets_votes=sum(sum(s.votes.values()) for s in others if s.label != label),
+                actor=entry.actor,
             )
             if warnings:
                 raise _Unconfirmed(warnings)

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from papertally.errors import PapertallyError
 from papertally.model import Contest, ContestCount, Election, ImportResult
-from papertally.model.recount import ward_totals_from_sheets
+from papertally.model.recount import sheet_warnings, ward_totals_from_sheets
 from papertally.reconcile.progress import RecountProgress, recount_progress
 from papertally.store import Store
 from papertally.store.engine import writing
@@ -90,9 +90,10 @@ def recount_view(
 def progress(
     recounts: RecountStore, view: RecountView, *, county: str | None = None
 ) -> RecountProgress:
-    """Return the recount's figures so far, statewide or for one county."""
+    """Return the recount's figures so far, statewide or for one county, over settled sheets
+    (:meth:`RecountStore.settled_sheets`: no first entry awaiting its blind second one)."""
     recount_id = view.recount.id
-    sheets = recounts.sheets(recount_id, county=county)
+    sheets = recounts.settled_sheets(recount_id, county=county)
     recounted = ward_totals_from_sheets(s.as_sheet() for s in sheets)
     records = {r.unit: r.records for r in recounts.paper_records(recount_id, county=county)}
     counties = {
@@ -128,14 +129,55 @@ def progress(
 
 
 def recount_count(recounts: RecountStore, view: RecountView) -> ContestCount:
-    """Return the recount as a count: every ward's current sheets summed."""
-    sheets = recounts.sheets(view.recount.id)
+    """Return the recount as a count: every ward's settled sheets summed (under double entry a
+    ward counts once each of its sheets has a matching second entry)."""
+    sheets = recounts.settled_sheets(view.recount.id)
     totals = ward_totals_from_sheets(s.as_sheet() for s in sheets)
     count = ContestCount(view.contest.name, "recount")
     for uid, votes in totals.items():
         for choice, n in votes.items():
             count.set_votes(uid, choice, n)
     return count
+
+
+def entry_warnings(
+    recounts: RecountStore,
+    view: RecountView,
+    unit: ReportingUnitId,
+    label: str,
+    votes: Mapping[ChoiceName, int],
+    *,
+    sheet_ballots: int | None,
+    actor: str,
+) -> list[str]:
+    """Return what the writer of a tally sheet confirms before it is saved
+    (:func:`papertally.model.recount.sheet_warnings`), the same for the form and the API.
+
+    The ward's other sheets count only where the writer may see them: under double entry a
+    first entry of someone else awaiting its blind second one is left out, since the warning
+    names the ward's total.
+    """
+    recount_id = view.recount.id
+    others = [s for s in recounts.sheets(recount_id, unit=unit) if s.label != label]
+    if recounts.settings(recount_id).double_entry:
+        checks = recounts.checks(recount_id, unit=unit)
+        others = [
+            s
+            for s in others
+            if s.entered_by == actor or any(c.matched for c in checks.get(s.id, ()))
+        ]
+    county = view.election.units[unit].county
+    records = next(
+        (r.records for r in recounts.paper_records(recount_id, county=county) if r.unit == unit),
+        None,
+    )
+    return sheet_warnings(
+        votes,
+        votes_allowed=view.contest.votes_allowed,
+        sheet_ballots=sheet_ballots,
+        ward_ballots=None if records is None else records.ballots_counted,
+        other_sheets_votes=sum(sum(s.votes.values()) for s in others),
+    )
 
 
 def missing_wards(recounts: RecountStore, recount_id: int, county: str) -> list[ReportingUnitId]:
