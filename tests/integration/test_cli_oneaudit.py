@@ -203,3 +203,44 @@ def test_plan_a_supermajority(shared_data: Path) -> None:
     for share, message in (("0.97", "no margin"), ("1.5", "between 0 and 1")):
         code, out = _cli("plan", *args, "--supermajority", share)
         assert code == 2 and message in out and "Traceback" not in out
+
+
+def test_irv_plan_with_ranked_pools(tmp_path: Path) -> None:
+    """``irv-plan``: linked CVRs as raire-rs JSON, pools with ranking distributions and one pool
+    without; every RAIRE assertion is planned, the unknown pool is listed; a ranking naming no
+    candidate is one line and exit 2."""
+    cvrs = tmp_path / "linked.json"
+    cvrs.write_text(
+        json.dumps(
+            {
+                "metadata": {"candidates": ["Alice", "Bob", "Chuan"]},
+                "num_candidates": 3,
+                "votes": [
+                    {"n": 400, "prefs": [0, 1]},
+                    {"n": 300, "prefs": [1, 0]},
+                    {"n": 150, "prefs": [2, 0]},
+                    {"n": 100, "prefs": [2, 1]},
+                ],
+                "winner": 0,
+            }
+        )
+    )
+    pools = tmp_path / "pools.csv"
+    pools.write_text(
+        "pool,cards,ranking,count\n"
+        "p1,1000,Alice,600\np1,1000,Bob>Chuan,300\np1,1000,Chuan>Alice,100\n"
+        "p2,500,Bob,300\np2,500,Alice>Chuan,150\np2,500,Chuan>Bob,50\n"
+        "p3,300,,\n"
+    )
+    code, out = _cli("irv-plan", "--cvrs", str(cvrs), "--pools", str(pools), "--json")
+    assert code == 0, out
+    plan = json.loads(out)
+    assert plan["winner"] == "Alice" and plan["cards"] == 2750 and plan["linked_cards"] == 950
+    assert plan["pools_without_rankings"] == ["p3"]
+    assert plan["assertions"] and plan["draws"] == max(a["p90"] for a in plan["assertions"])
+    assert all(0 < a["p50"] <= a["p90"] <= a["p99"] <= 2750 for a in plan["assertions"])
+    code, text = _cli("irv-plan", "--cvrs", str(cvrs), "--pools", str(pools))
+    assert code == 0 and "pools without rankings (ONE CVR ½): p3" in text
+    pools.write_text("pool,cards,ranking,count\np1,10,Alicia,3\n")
+    code, out = _cli("irv-plan", "--cvrs", str(cvrs), "--pools", str(pools))
+    assert code == 2 and "pools.csv: row 2, column 'ranking'" in out and "Traceback" not in out

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from papertally.audit.contests import AuditedCard, AuditType, ContestSpec
+from papertally.audit.oneaudit import IrvAssorter, Pool, oneaudit_contest, oneaudit_sample_sizes
 from papertally.errors import PapertallyError
 from papertally.workflows.measure import first_round_size, measure_rounds
 from papertally.workflows.oneaudit import (
     ONEAUDIT,
+    irv_oneaudit_plan,
     method_choice,
     oneaudit_contests,
     oneaudit_draws_of,
+    read_ranked_pools,
     with_method,
 )
 
@@ -129,3 +134,71 @@ def test_supermajority_contest_of_a_mixed_spec() -> None:
         oneaudit_contests(SPEC, supermajority=0.55)
     with pytest.raises(PapertallyError, match="between 0 and 1"):
         oneaudit_contests(SPEC, supermajority=0.0)
+
+
+IRV_CANDIDATES = ("Alice", "Bob", "Chuan")
+IRV_LINKED = (
+    [("Alice", "Bob")] * 400
+    + [("Bob", "Alice")] * 300
+    + [("Chuan", "Alice")] * 150
+    + [("Chuan", "Bob")] * 100
+    + [()] * 50
+)
+IRV_POOLS = [
+    Pool("p1", 1000, None, {("Alice",): 600, ("Bob", "Chuan"): 300, ("Chuan", "Alice"): 100}),
+    Pool("p2", 500, None, {("Bob",): 300, ("Alice", "Chuan"): 150, ("Chuan", "Bob"): 50}),
+    Pool("p3", 300),
+]
+
+
+def test_irv_oneaudit_plan_tracks_simulation() -> None:
+    """RAIRE assertions over linked and pooled rankings; each assertion's estimate agrees with
+    simulated OneAudits of its IrvAssorter; the pool without rankings is neutral."""
+    plan = irv_oneaudit_plan(IRV_LINKED, IRV_CANDIDATES, IRV_POOLS, risk_limit=0.05)
+    assert plan.winner == "Alice" and plan.cards == 2800 and plan.neutral_pools == ("p3",)
+    assert {a.name.split(":")[0] for a in plan.assertions} <= {"NEB", "NEN"}
+    hardest = plan.hardest
+    assert hardest.sizes.p90 == max(a.sizes.p90 for a in plan.assertions)
+    from papertally.audit.irv.ballots import RankedBallots, tabulate
+    from papertally.audit.irv.raire import find_assertions
+
+    lists: dict[tuple[str, ...], int] = {}
+    for r in IRV_LINKED:
+        lists[r] = lists.get(r, 0) + 1
+    for pool in IRV_POOLS[:2]:
+        for r, n in (pool.rankings or {}).items():
+            lists[r] = lists.get(r, 0) + n
+    ballots = RankedBallots.from_named(IRV_CANDIDATES, list(lists.items()))
+    assert tabulate(ballots).winner == "Alice"
+    scored = find_assertions(ballots, "Alice", total_ballots=2800).assertions
+    for assertion, planned in zip(scored, plan.assertions, strict=True):
+        contest = oneaudit_contest(
+            IrvAssorter(assertion.assertion, IRV_CANDIDATES), IRV_LINKED, IRV_POOLS
+        )
+        sizes = oneaudit_sample_sizes(contest, risk_limit=0.05, trials=60)
+        assert planned.diluted_margin == pytest.approx(contest.diluted_margin)
+        assert planned.sizes.mean == pytest.approx(float(np.mean(sizes)), rel=0.3)
+
+
+def test_ranked_pools_file(tmp_path: Path) -> None:
+    """Rows per ranking, a row without ranking and count declares an unknown pool; mistakes
+    name file, row and column."""
+    good = tmp_path / "pools.csv"
+    good.write_text(
+        "pool,cards,ranking,count\np1,10,Alice>Bob,6\np1,10,,2\np1,10,Chuan,1\np2,5,,\n"
+    )
+    p1, p2 = read_ranked_pools(good, IRV_CANDIDATES)
+    assert p1 == Pool("p1", 10, None, {("Alice", "Bob"): 6, (): 2, ("Chuan",): 1})
+    assert p2 == Pool("p2", 5, None, None)
+    for body, message in (
+        ("pool,cards,ranking,count\np1,10,Alicia,3\n", "row 2, column 'ranking': 'Alicia'"),
+        ("pool,cards,ranking,count\np1,10,Alice,3\np1,9,Bob,1\n", "row 3, column 'cards'"),
+        ("pool,cards,ranking,count\np1,x,Alice,3\n", "row 2, column 'cards'"),
+        ("pool,cards,ranking,count\np1,10,Alice>Alice,3\n", "ranked twice"),
+        ("pool,cards,ranking\np1,10,Alice\n", "no column 'count'"),
+        ("pool,cards,ranking,count\np1,2,Alice,3\n", "3 ranked cards reported"),
+    ):
+        bad = tmp_path / "bad.csv"
+        bad.write_text(body)
+        with pytest.raises(PapertallyError, match=message):
+            read_ranked_pools(bad, IRV_CANDIDATES)

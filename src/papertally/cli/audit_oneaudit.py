@@ -248,3 +248,84 @@ def risk(
         csv_out=csv_out,
         audit=audit,
     )
+
+
+@app.command("irv-plan")
+@user_errors
+def irv_plan(
+    cvrs: list[Path] = typer.Option(
+        ...,
+        "--cvrs",
+        help="Ranked CVRs of the linked cards (CVR exports, .raire or raire-rs JSON).",
+    ),
+    pools: Path = typer.Option(
+        ..., "--pools", help="Pools and their ranking distributions: pool,cards,ranking,count."
+    ),
+    contest: str | None = typer.Option(None, "--contest", help="The ranked contest."),
+    rules: str = typer.Option("san-francisco", "--rules", help="san-francisco or maine."),
+    winner: str | None = typer.Option(None, "--winner", help="The reported winner."),
+    risk_limit: float = RISK_LIMIT_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
+) -> None:
+    """Plan a OneAudit of an IRV contest: RAIRE assertions over linked CVRs and ranked pools
+    (a pool without rankings gets the neutral ONE CVR), each assertion's cards by the estimate."""
+    from papertally.audit.irv.ballots import ballot_rules
+    from papertally.audit.martingale import check_risk_limit
+    from papertally.workflows.irv import read_ranked_contest
+    from papertally.workflows.oneaudit import irv_oneaudit_plan, read_ranked_pools
+
+    check_risk_limit(risk_limit)
+    found = read_ranked_contest(cvrs, contest=contest, rules=ballot_rules(rules))
+    candidates = found.ballots.candidates
+    ranked: list[tuple[str, ...]] = []
+    for ranking, count in zip(found.ballots.rankings, found.ballots.counts, strict=True):
+        ranked += [tuple(candidates[i] for i in ranking)] * int(count)
+    ranked += [()] * max(0, (found.total_ballots or 0) - found.ballots.total)
+    plan = irv_oneaudit_plan(
+        ranked,
+        candidates,
+        read_ranked_pools(pools, candidates),
+        risk_limit=risk_limit,
+        winner=winner or found.winner,
+    )
+    data: dict[str, Any] = {
+        "contest": found.name,
+        "winner": plan.winner,
+        "cards": plan.cards,
+        "linked_cards": len(ranked),
+        "pools_without_rankings": list(plan.neutral_pools),
+        "assertions": [
+            {
+                "name": a.name,
+                "margin": a.diluted_margin,
+                "mean": round(a.sizes.mean, 1),
+                "p50": a.sizes.p50,
+                "p90": a.sizes.p90,
+                "p99": a.sizes.p99,
+            }
+            for a in plan.assertions
+        ],
+        "draws": plan.hardest.sizes.p90,
+    }
+    if as_json:
+        print_json(data)
+        return
+    console.print(
+        f"{found.name}: winner {plan.winner}, {plan.cards:,} cards, {len(ranked):,} with CVRs",
+        markup=False,
+        highlight=False,
+    )
+    for a in data["assertions"]:
+        console.print(
+            f"  {a['name']}: diluted margin {a['margin']:.4g}; {a['p90']:,} cards at 90% "
+            f"(mean {a['mean']:,})",
+            markup=False,
+            highlight=False,
+        )
+    if plan.neutral_pools:
+        console.print(
+            f"  pools without rankings (ONE CVR ½): {', '.join(plan.neutral_pools)}",
+            markup=False,
+            highlight=False,
+        )
+    console.print(f"OneAudit: {data['draws']:,} cards for a 90% chance to finish", highlight=False)

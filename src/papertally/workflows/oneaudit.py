@@ -450,3 +450,144 @@ def mixed_audit(
         raise PapertallyError(f"{contest}: no reported loser (one choice with votes)")
     oneaudit_contests(spec)
     return ComparisonAudit(files, counties, (spec,))
+
+
+# -- IRV: ranked CVRs and pools with ranking distributions -----------------------------------------
+
+RANKED_POOL_COLUMNS = ("pool", "cards", "ranking", "count")
+"""Columns of a ranked pools file: a pool's cards, and how many show each ranking (names
+joined by ``>``, most preferred first; empty: a card ranking nobody)."""
+
+
+def read_ranked_pools(path: Path, candidates: Sequence[ChoiceName]) -> list[Pool]:
+    """Read pools and their ranking distributions (:data:`RANKED_POOL_COLUMNS`, CSV).
+
+    A pool's rows repeat its ``cards``; a row with ``ranking`` and ``count`` both empty declares
+    a pool whose rankings are unknown (its ONE CVR is neutral). Mistakes name the file, row and
+    column.
+    """
+    import csv
+
+    known = set(candidates)
+    cards: dict[str, int] = {}
+    rankings: dict[str, dict[tuple[ChoiceName, ...], int] | None] = {}
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PapertallyError(f"{path.name}: cannot be read: {error}") from None
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in RANKED_POOL_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise PapertallyError(f"{path.name}: row 1: no column {missing[0]!r}")
+    for row_number, row in enumerate(reader, start=2):
+        where = f"{path.name}: row {row_number}"
+        name = (row["pool"] or "").strip()
+        if not name:
+            raise PapertallyError(f"{where}, column 'pool': empty")
+        numbers: dict[str, int | None] = {}
+        for column in ("cards", "count"):
+            value = (row[column] or "").strip()
+            if not value and column == "count":
+                numbers[column] = None
+                continue
+            if not value.isdigit():
+                raise PapertallyError(f"{where}, column {column!r}: {value!r} is not a count")
+            numbers[column] = int(value)
+        size = int(numbers["cards"] or 0)
+        if cards.setdefault(name, size) != size:
+            raise PapertallyError(
+                f"{where}, column 'cards': {size:,}, but an earlier row gives {cards[name]:,}"
+            )
+        ranking_text = (row["ranking"] or "").strip()
+        count = numbers["count"]
+        if count is None:
+            if ranking_text:
+                raise PapertallyError(f"{where}, column 'count': empty")
+            rankings.setdefault(name, None)
+            continue
+        ranking = tuple(part.strip() for part in ranking_text.split(">")) if ranking_text else ()
+        unknown = [n for n in ranking if n not in known]
+        if unknown:
+            raise PapertallyError(
+                f"{where}, column 'ranking': {unknown[0]!r} is no candidate"
+                f"{closest_match_hint(unknown[0], list(candidates))}"
+            )
+        if len(set(ranking)) != len(ranking):
+            raise PapertallyError(f"{where}, column 'ranking': a candidate ranked twice")
+        counts = rankings.get(name) or {}
+        counts[ranking] = counts.get(ranking, 0) + count
+        rankings[name] = counts
+    if not cards:
+        raise PapertallyError(f"{path.name}: no pools")
+    return [Pool(name, cards[name], None, rankings.get(name)) for name in cards]
+
+
+@dataclass(frozen=True)
+class IrvAssertionPlan:
+    """One RAIRE assertion audited by OneAudit: its margin and planned sizes."""
+
+    name: str
+    diluted_margin: float
+    sizes: SizeDistribution
+
+
+@dataclass(frozen=True)
+class IrvOneAuditPlan:
+    """The OneAudit of an IRV contest with ranked CVRs and ranked pools."""
+
+    winner: ChoiceName
+    cards: int
+    assertions: tuple[IrvAssertionPlan, ...]
+    neutral_pools: tuple[str, ...]
+
+    @property
+    def hardest(self) -> IrvAssertionPlan:
+        """The assertion needing the most cards (it sets the sample size)."""
+        return max(self.assertions, key=lambda a: a.sizes.p90)
+
+
+def irv_oneaudit_plan(
+    ranked: Sequence[tuple[ChoiceName, ...]],
+    candidates: Sequence[ChoiceName],
+    pools: Sequence[Pool],
+    *,
+    risk_limit: float,
+    winner: ChoiceName | None = None,
+) -> IrvOneAuditPlan:
+    """Plan the OneAudit of an IRV contest: RAIRE assertions, each an :class:`IrvAssorter`.
+
+    ``ranked``: the linked cards' CVR rankings (names, most preferred first). The assertions are
+    chosen (comparison audit, RAIRE) on the reported rankings of every card, the pools' included;
+    a pool without a ranking distribution counts only in ``N`` and gets the neutral ONE CVR.
+    Each assertion is planned by the estimate (:func:`oneaudit_size_estimate`).
+    """
+    from papertally.audit.irv.ballots import RankedBallots, tabulate
+    from papertally.audit.irv.raire import find_assertions
+    from papertally.audit.oneaudit import IrvAssorter
+
+    lists: dict[tuple[ChoiceName, ...], int] = {}
+    for ranking in ranked:
+        lists[tuple(ranking)] = lists.get(tuple(ranking), 0) + 1
+    for pool in pools:
+        for ranking, count in (pool.rankings or {}).items():
+            lists[tuple(ranking)] = lists.get(tuple(ranking), 0) + int(count)
+        blank = pool.cards - sum((pool.rankings or {}).values()) if pool.rankings else 0
+        lists[()] = lists.get((), 0) + blank
+    ballots = RankedBallots.from_named(candidates, list(lists.items()))
+    cards = len(ranked) + sum(p.cards for p in pools)
+    chosen = winner or tabulate(ballots).winner
+    result = find_assertions(ballots, chosen, kind="comparison", total_ballots=cards)
+    plans = []
+    neutral: set[str] = set()
+    for scored in result.assertions:
+        assorter = IrvAssorter(scored.assertion, tuple(candidates))
+        contest = oneaudit_contest(assorter, list(ranked), pools)
+        neutral.update(contest.neutral_pools)
+        plans.append(
+            IrvAssertionPlan(
+                assorter.name,
+                contest.diluted_margin,
+                oneaudit_size_estimate(contest, risk_limit=risk_limit),
+            )
+        )
+    return IrvOneAuditPlan(chosen, cards, tuple(plans), tuple(sorted(neutral)))
