@@ -60,6 +60,14 @@ SCENARIOS: list[tuple[str, dict[str, Any], bool]] = [
     ),
 ]
 """Null scenarios (no planted effect): name, :func:`synthetic_state` options, county effects."""
+POWER = (
+    "72 equal counties, county effects",
+    "72 equal counties",
+    "skewed sizes, unequal counties",
+    "technology in 8 large counties",
+)
+"""Scenarios in which the rejection rate with 2 points planted (the power) is also measured."""
+PLANTED = 0.02
 WISCONSIN_2016 = {"Trump": 1_405_284, "Clinton": 1_382_536, "Others": 188_330}
 
 
@@ -97,28 +105,40 @@ def main() -> None:
     print(f"  {result.verdict}")
     print(f"  {len(result.outliers)} outliers at FDR {result.outlier_fdr}")
     for name, options, county_effects in SCENARIOS:
-        null_rate(name, options, county_effects, args.states, args.state_units)
+        rejection_rate(name, options, county_effects, args.states, args.state_units)
+    for name, options, county_effects in SCENARIOS:
+        if name in POWER:
+            rejection_rate(
+                name, options, county_effects, args.states // 2, args.state_units, PLANTED
+            )
     escalation(args.trials, smoke=args.smoke)
 
 
-def null_rate(
-    name: str, options: dict[str, Any], county_effects: bool, states: int, units: int
+def rejection_rate(
+    name: str,
+    options: dict[str, Any],
+    county_effects: bool,
+    states: int,
+    units: int,
+    effect: float = 0.0,
 ) -> None:
-    """Print the permutation test's false-positive rate over ``states`` null states."""
+    """Print the permutation test's rejection rate over ``states`` states with ``effect``
+    planted: the false-positive rate with none, the power with some."""
     from scipy import stats
 
     rejections = alone = undecided = 0
     wall = time.perf_counter()
     for seed in range(states):
-        state = synthetic_state(units, seed=10_000 + seed, **options)
+        state = synthetic_state(units, seed=10_000 + seed, effect=effect, **options)
         e = estimate(state, ADJUSTED, county_effects=county_effects, permutations=199)
         rejections += e.permutation_rejects
         alone += e.permutation_p is not None and e.permutation_p <= 0.05
         undecided += e.permutation_note is not None
     low, high = wilson(rejections, states)
     p_value = float(stats.binom.sf(rejections - 1, states, 0.05))
+    kind = f"with {100 * effect:g} points planted" if effect else "null"
     print(
-        f"{name}: {rejections} of {states} null states rejected "
+        f"{name}, {kind}: {rejections} of {states} states rejected "
         f"({100 * rejections / states:.1f}%, 95% interval {100 * low:.1f}-{100 * high:.1f}%, "
         f"one-sided p of 'rate <= 5%' {p_value:.2f}); by the p-value alone {alone}; "
         f"could not decide {undecided}; {time.perf_counter() - wall:.1f} s"

@@ -406,7 +406,7 @@ def _verdict(
     )
     undecided = {(e.controls, e.county_effects): e for e in reversed([naive, adjusted, *steps])}
     alone += "".join(
-        f" The permutation test of '{e.label}' cannot decide: {e.permutation_note}."
+        f" With {e.label.removeprefix('+ ')}: {e.permutation_note}."
         for e in reversed(undecided.values())
         if e.permutation_note
     )
