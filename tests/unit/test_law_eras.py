@@ -546,3 +546,20 @@ def test_idaho_massachusetts_rhode_island_from_their_ceimn_pages() -> None:
                           ("RI", date(2014, 11, 4))):  # fmt: skip
         with pytest.raises(UnknownEraError):
             rule_for(state, before)
+
+
+def test_tennessee_dc_arkansas_from_their_ceimn_pages() -> None:
+    """CEIMN: Tennessee (2010-10-21) - recounts only inside an election contest (T.C.A.
+    § 2-17-117); District of Columbia (September 2013) - automatic under 1% for the listed
+    offices (D.C. Code § 1-1001.11); Arkansas (February 2016) - candidate petitions, paid
+    (A.C.A. § 7-5-319)."""
+    tn = assess_recount(two(1_000_000, 999_000), "TN", date(2012, 11, 6), "us_senate")
+    assert tn.rule_id == "tn-2023" and not tn.request.available
+    dc = assess_recount(two(100_000, 99_500), "DC", date(2014, 11, 4), "local")  # 0.25%
+    assert dc.rule_id == "dc-2024" and dc.automatic_stages == ["automatic recount"]
+    ar = assess_recount(two(500_000, 400_000), "AR", date(2016, 11, 8), "us_senate", candidate="B")
+    assert ar.rule_id == "ar-2024" and ar.request.may_request and not ar.request.free
+    for state, before in (("TN", date(2008, 11, 4)), ("DC", date(2012, 11, 6)),
+                          ("AR", date(2014, 11, 4))):  # fmt: skip
+        with pytest.raises(UnknownEraError):
+            rule_for(state, before)
