@@ -13,8 +13,8 @@ improvements for inference with clustered errors"): the residuals of the model w
 indicator are multiplied by one random weight per county and the cluster-robust t statistic of
 the indicator is recomputed in every draw, so the test compares like with like (a pivot, whose
 null distribution depends little on the unknown error variances). The p-value counts the
-observed statistic among the draws, ``(1 + #{|t*| >= |t|}) / (1 + B)``, which is what keeps a
-Monte Carlo test's size at or below its level (Davison & Hinkley 1997, ch. 4.2). The weights are
+observed statistic among the draws, ``(1 + #{|t*| >= |t|}) / (1 + B)``, so that the test of B
+draws keeps the size of the test it approximates (Davison & Hinkley 1997, ch. 4.2). The weights are
 Rademacher signs (whole-county sign flips, Winkler, Ridgway, Webster, Smith & Nichols 2014,
 "Permutation inference for the general linear model") with 12 counties or more, and Webb's
 six-point weights with fewer, where 2^G sign patterns are too few for smooth p-values (Webb
@@ -25,10 +25,12 @@ the indicator is correlated with the controls, as equipment is with town size.
 Few treated clusters: when the technology is used in few counties (or, with county fixed
 effects, few counties mix users and non-users), the comparison rests on those counties alone
 and no test on them can be trusted at 5% (MacKinnon & Webb 2017, "Wild bootstrap inference for
-wildly different cluster sizes"; 2018, "The wild bootstrap for few (treated) clusters"). With
-``m`` such counties a sign-flip test has at most ``2^(m-1)`` distinct values of ``|t|``, so it
-cannot reach p <= 0.05 below ``m = 6``: the estimate then says so (``permutation_note``) and
-:attr:`Estimate.permutation_rejects` is false whatever the p-value.
+wildly different cluster sizes"; 2018, "The wild bootstrap for few (treated) clusters"). Their
+effective number ``m`` is counted (:func:`_identifying`); on ``m`` counties a sign-flip test has
+at most ``2^(m-1)`` distinct values of ``|t|``, so it cannot reach p <= 0.05 below ``m = 6``:
+the estimate then says so (``permutation_note``) and :attr:`Estimate.permutation_rejects` is
+false whatever the p-value. In the synthetic least-favourable nulls this rule took the rate from
+up to 8.5% (3 treated counties of 72) to at most 5.5% (docs/screening.md).
 """
 
 from __future__ import annotations
@@ -299,10 +301,9 @@ def _few_clusters_note(design: Design) -> str | None:
     if m >= MIN_IDENTIFYING:
         return None
     return (
-        f"in effect only {m} count{'y' if m == 1 else 'ies'} carry the comparison (a test "
-        f"needs at least {MIN_IDENTIFYING} to reach p <= 0.05; MacKinnon & Webb 2018): the "
-        "permutation test "
-        "cannot decide, whatever its p-value"
+        f"in effect only {m} count{'y carries' if m == 1 else 'ies carry'} the comparison (a "
+        f"test needs at least {MIN_IDENTIFYING} to reach p <= 0.05; MacKinnon & Webb 2018): "
+        "the permutation test cannot decide, whatever its p-value"
     )
 
 
