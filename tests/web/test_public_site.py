@@ -150,6 +150,8 @@ def test_anonymous_answers_are_cacheable_and_revalidate_without_a_cookie(web: We
         again = public.get(path, headers={"if-none-match": first.headers["etag"]})
         assert again.status_code == 304 and again.content == b""
         assert again.headers["etag"] == first.headers["etag"]
+        head = public.head(path)  # link checkers and caches ask with HEAD
+        assert head.status_code == 200 and head.headers["etag"] == first.headers["etag"]
     before = public.get(f"/public/recounts/{recount}")
     enter(
         web.recounts,

@@ -312,7 +312,7 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 # -- pages ---------------------------------------------------------------------------------------
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 @requires(Access.PUBLIC)
 def public_index(request: Request) -> Response:
     """Every recount with its standing so far, and every published audit with its status."""
@@ -335,7 +335,9 @@ def public_index(request: Request) -> Response:
     return _conditional(request, "index", [*recount_states, *audit_states], make)
 
 
-@router.get("/public/recounts/{recount_id}", response_class=HTMLResponse)
+@router.api_route(
+    "/public/recounts/{recount_id}", methods=["GET", "HEAD"], response_class=HTMLResponse
+)
 @requires(Access.PUBLIC)
 def public_recount_page(request: Request, recount_id: int, sort: str = "change") -> Response:
     """A recount: each choice's votes and share, canvass beside recount, the margin, and the
@@ -355,7 +357,11 @@ def public_recount_page(request: Request, recount_id: int, sort: str = "change")
     return _conditional(request, f"recount-{order}", [state], make)
 
 
-@router.get("/public/recounts/{recount_id}/counties/{county_id}", response_class=HTMLResponse)
+@router.api_route(
+    "/public/recounts/{recount_id}/counties/{county_id}",
+    methods=["GET", "HEAD"],
+    response_class=HTMLResponse,
+)
 @requires(Access.PUBLIC)
 def public_county_page(request: Request, recount_id: int, county_id: int) -> Response:
     """A county of a recount, ward by ward (recount figures once the county is accepted)."""
@@ -379,7 +385,7 @@ def public_county_page(request: Request, recount_id: int, county_id: int) -> Res
     return _conditional(request, f"county-{county_id}", [state], make)
 
 
-@router.get("/public/recounts/{recount_id}/results.csv")
+@router.api_route("/public/recounts/{recount_id}/results.csv", methods=["GET", "HEAD"])
 @requires(Access.PUBLIC)
 def public_results_csv(request: Request, recount_id: int) -> Response:
     """The certified results of a recount, ward by ward, in the generic CSV (once certified)."""
@@ -393,7 +399,7 @@ def public_results_csv(request: Request, recount_id: int) -> Response:
     )
 
 
-@router.get("/public/recounts/{recount_id}/results.json")
+@router.api_route("/public/recounts/{recount_id}/results.json", methods=["GET", "HEAD"])
 @requires(Access.PUBLIC)
 def public_recount_json(request: Request, recount_id: int) -> Response:
     """Everything the recount's public pages show, as JSON: standing, counties, wards."""
@@ -412,7 +418,7 @@ def public_recount_json(request: Request, recount_id: int) -> Response:
     return _conditional(request, "results.json", [state], make)
 
 
-@router.get("/public/recounts/{recount_id}/counties.csv")
+@router.api_route("/public/recounts/{recount_id}/counties.csv", methods=["GET", "HEAD"])
 @requires(Access.PUBLIC)
 def public_counties_csv(request: Request, recount_id: int) -> Response:
     """The county table as CSV: progress, the change per choice and of the margin."""
@@ -452,7 +458,7 @@ def public_counties_csv(request: Request, recount_id: int) -> Response:
     return _conditional(request, "counties.csv", [state], make)
 
 
-@router.get("/public/recounts/{recount_id}/wards.csv")
+@router.api_route("/public/recounts/{recount_id}/wards.csv", methods=["GET", "HEAD"])
 @requires(Access.PUBLIC)
 def public_wards_csv(request: Request, recount_id: int) -> Response:
     """Every ward as CSV: canvass, recount (once published) and change per choice."""
@@ -482,7 +488,7 @@ def public_wards_csv(request: Request, recount_id: int) -> Response:
     return _conditional(request, "wards.csv", [state], make)
 
 
-@router.get("/public/audits/{audit_id}", response_class=HTMLResponse)
+@router.api_route("/public/audits/{audit_id}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 @requires(Access.PUBLIC)
 def public_audit_page(request: Request, audit_id: int) -> Response:
     """A published audit: contests and risk limits, rounds, progress, discrepancies, result."""
@@ -494,7 +500,7 @@ def public_audit_page(request: Request, audit_id: int) -> Response:
     return _conditional(request, "audit", [state], make)
 
 
-@router.get("/public/audits/{audit_id}/audit.json")
+@router.api_route("/public/audits/{audit_id}/audit.json", methods=["GET", "HEAD"])
 @requires(Access.PUBLIC)
 def public_audit_json(request: Request, audit_id: int) -> Response:
     """Everything the audit's public page shows, as JSON."""
@@ -508,7 +514,7 @@ def public_audit_json(request: Request, audit_id: int) -> Response:
     return _conditional(request, "audit.json", [state], make)
 
 
-@router.get("/public/audits/{audit_id}/rounds.csv")
+@router.api_route("/public/audits/{audit_id}/rounds.csv", methods=["GET", "HEAD"])
 @requires(Access.PUBLIC)
 def public_audit_rounds_csv(request: Request, audit_id: int) -> Response:
     """One row per round and contest: cards drawn, the risk measured, confirmed or not."""
@@ -536,7 +542,7 @@ def public_audit_rounds_csv(request: Request, audit_id: int) -> Response:
     return _conditional(request, "rounds.csv", [state], make)
 
 
-@router.get("/public/audits/{audit_id}/discrepancies.csv")
+@router.api_route("/public/audits/{audit_id}/discrepancies.csv", methods=["GET", "HEAD"])
 @requires(Access.PUBLIC)
 def public_audit_discrepancies_csv(request: Request, audit_id: int) -> Response:
     """The discrepancies found in closed rounds, one row each, with their effect."""
@@ -563,7 +569,7 @@ def public_audit_discrepancies_csv(request: Request, audit_id: int) -> Response:
     return _conditional(request, "discrepancies.csv", [state], make)
 
 
-@router.get("/public/audits/{audit_id}/export.zip")
+@router.api_route("/public/audits/{audit_id}/export.zip", methods=["GET", "HEAD"])
 @requires(Access.PUBLIC)
 def public_audit_export(request: Request, audit_id: int) -> Response:
     """The audit's export for ``papertally verify`` once the audit is complete, the CVR files
