@@ -61,3 +61,23 @@ def test_unknown_users_odd_names_and_short_passwords_are_one_line_errors(tmp_pat
     _run("user", "add", "ok", "--role", "observer", "--password", "a long password", "--db", db)
     code, out = _run("user", "reset-password", "ok", "--password", "short", "--db", db)
     assert code == 2 and "at least 10 characters" in out
+
+
+def test_a_clerks_county_must_be_one_the_store_knows(tmp_path: Path) -> None:
+    from tests.web.support import small_election
+
+    from papertally.model import ImportResult
+
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    add = ("user", "add", "clerk", "--role", "clerk", "--password", "a long password")
+    code, out = _run(*add, "--county", "Adams", "--db", db)
+    assert code == 2 and "import the canvass first" in out and "Traceback" not in out
+    with Store(db) as store:
+        store.save_import(ImportResult(small_election()))
+    code, out = _run(*add, "--county", "Adamz", "--db", db)
+    assert code == 2 and "did you mean 'Adams'" in out and len(out.strip().splitlines()) <= 2
+    assert _run("user", "list", "--json", "--db", db)[1].strip() == "[]"
+    code, out = _run(*add, "--county", " Adams ", "--db", db)
+    assert code == 0, out
+    with Store(db) as store:
+        assert UserStore(store.engine).users()[0].county == "Adams"

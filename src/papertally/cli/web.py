@@ -122,7 +122,11 @@ def add_user(
     ),
     db: str | None = DbOption,
 ) -> None:
-    """Create an account (the first administrator is created this way)."""
+    """Create an account (the first administrator is created this way). A clerk's or board
+    member's county must be one the store knows, as on the users page."""
+    county = (county or "").strip() or None
+    if county is not None and role in (Role.CLERK, Role.BOARD):
+        _recount_store(db).check_known_county(county)
     user = _user_store(db).add_user(
         username, _new_password_hash(password), role, county, actor="command line"
     )

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.orm import Session
 
-from papertally.errors import PapertallyError
+from papertally.errors import PapertallyError, closest_match_hint
 from papertally.model.activity import (
     MAIN_CHAIN,
     ActivityEntry,
@@ -523,6 +523,18 @@ class RecountStore:
                 *connection.execute(select(AuditCountyRow.county).distinct()).scalars(),
             }
         return sorted(n for n in names if n)
+
+    def check_known_county(self, county: CountyName) -> None:
+        """Refuse a county the store does not know (:meth:`known_counties`), exactly as stored,
+        with the closest names: a clerk of a misspelled county could never sign in to work.
+        The one check of the user form and ``papertally user add``."""
+        known = self.known_counties()
+        if county not in known:
+            where = "" if known else "; the store has no county yet: import the canvass first"
+            raise PapertallyError(
+                f"county: {county[:60]!r} is not a county of any election, recount or audit"
+                f"{closest_match_hint(county, known)}{where}"
+            )
 
     @staticmethod
     def _double_entry(connection: Connection, recount_id: int) -> bool:

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from papertally.errors import PapertallyError, closest_match_hint
+from papertally.errors import PapertallyError
 from papertally.model.recount import Role
 from papertally.store.users import MAX_USERNAME_LENGTH
 from papertally.web.access import Access, requires
@@ -199,13 +199,10 @@ def _role_and_county(request: Request, role: str, county: str | None) -> tuple[R
     if chosen in (Role.CLERK, Role.BOARD):
         if named is None:
             raise FieldError("county", f"county: a {chosen.value} needs a county")
-        known = services(request).recounts.known_counties()
-        if named not in known:
-            raise FieldError(
-                "county",
-                f"county: {named[:60]!r} is not a county of any election, recount or audit"
-                f"{closest_match_hint(named, known)}",
-            )
+        try:
+            services(request).recounts.check_known_county(named)
+        except PapertallyError as unknown:
+            raise FieldError("county", str(unknown)) from None
         return chosen, named
     if named is not None:
         raise FieldError("county", f"county: a {chosen.value} works state-wide, without a county")
