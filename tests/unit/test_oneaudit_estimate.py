@@ -123,3 +123,12 @@ def test_the_app_plans_by_estimate_and_the_cli_can_simulate() -> None:
     simulated = oneaudit_plan(spec, trials=5)
     assert simulated.sizes.trials == 5
     assert plan.draws == pytest.approx(simulated.sizes.p90, rel=0.6)
+
+
+def test_no_bet_at_first_is_not_a_one_card_plan() -> None:
+    """A margin of 4 cards in 20,000, every card linked: at the prior's error rates the first
+    bets are 0 and only sampling without replacement makes them positive. Simulated audits
+    need about 18,900 cards (3 trials); the estimate once planned 1 card here."""
+    contest = oneaudit_contest(AB, AssorterPopulation((1.0, 0.0), (10_002, 9_998)), [])
+    estimate = oneaudit_size_estimate(contest, risk_limit=0.05)
+    assert 17_000 <= estimate.p50 <= estimate.p90 <= 20_000

@@ -828,8 +828,6 @@ def oneaudit_size_estimate(contest: OneAuditContest, *, risk_limit: float) -> Si
     steps = np.log(np.maximum(1.0 + bets[:, None] * (values[None, :] - safe_mu[:, None]), 1e-300))
     drift = steps @ mass
     second = (steps * steps) @ mass
-    ups = np.maximum(steps[0], 0.0)
-    overshoot = float((ups * ups) @ mass) / (2.0 * max(float(ups @ mass), 1e-300))
     # Past the point where the null is impossible (μ ≤ 0) the audit has stopped: a step there
     # counts as reaching any level.
     drift = np.where(mu <= 0, IMPOSSIBLE_STEP, np.where(live, drift, 0.0))
@@ -838,12 +836,15 @@ def oneaudit_size_estimate(contest: OneAuditContest, *, risk_limit: float) -> Si
         ([drift[0]], drift[0] + np.cumsum(0.5 * (drift[1:] + drift[:-1]) * gaps))
     )
     level = math.log(1.0 / risk_limit)
-    first, variance = float(drift[0]), float(second[0] - drift[0] ** 2)
-    if first <= 0 or growth[-1] < level:
-        stop = float(n_cards) if growth[-1] < level else 1.0
-        size = min(n_cards, math.ceil(stop))
-        return SizeDistribution(0, stop, size, size, size, float(stop >= n_cards))
-    target = level + overshoot
+    rising = np.flatnonzero((drift > 0) & live)
+    if growth[-1] < level or rising.size == 0:
+        return SizeDistribution(0, float(n_cards), n_cards, n_cards, n_cards, 1.0)
+    # The walk's law from the first draw at which the bet is positive (at the prior's error
+    # rates a very small margin gets no bet until sampling without replacement lowers μ_j).
+    k = int(rising[0])
+    first, variance = float(drift[k]), float(second[k] - drift[k] ** 2)
+    ups = np.maximum(steps[k], 0.0)
+    target = level + float((ups * ups) @ mass) / (2.0 * max(float(ups @ mass), 1e-300))
     ceiling = np.maximum.accumulate(growth)
 
     def draws_for(goal: float) -> float:
