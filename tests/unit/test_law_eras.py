@@ -563,3 +563,20 @@ def test_tennessee_dc_arkansas_from_their_ceimn_pages() -> None:
                           ("AR", date(2014, 11, 4))):  # fmt: skip
         with pytest.raises(UnknownEraError):
             rule_for(state, before)
+
+
+def test_illinois_louisiana_mississippi_back_to_their_older_sources() -> None:
+    """Illinois (Illinois Public Media, 2010-11-03): the loser may ask for a discovery recount
+    of a quarter of the ballots, which cannot change the result. Louisiana (CEIMN, July 2015):
+    recounts only of absentee and early ballots. Mississippi (CEIMN, statutes through 2015): no
+    recount law."""
+    il = assess_recount(two(1_745_000, 1_713_000), "IL", date(2010, 11, 2), "governor")
+    assert il.rule_id == "il-2022" and il.automatic_stages == []
+    la = assess_recount(two(700_000, 690_000), "LA", date(2015, 11, 21), "governor")
+    assert la.rule_id == "la-2024" and la.automatic_stages == []
+    ms = assess_recount(two(400_000, 399_900), "MS", date(2015, 11, 3), "governor")
+    assert ms.rule_id == "ms-2024" and not ms.request.available
+    for state, before in (("IL", date(2008, 11, 4)), ("LA", date(2014, 11, 4)),
+                          ("MS", date(2012, 11, 6))):  # fmt: skip
+        with pytest.raises(UnknownEraError):
+            rule_for(state, before)
