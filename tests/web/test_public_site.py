@@ -301,3 +301,30 @@ def test_a_busy_recount_is_republished_on_a_cadence(
         f"/public/recounts/{recount}", headers={"if-none-match": first.headers["etag"]}
     )
     assert moved.status_code == 200 and ">772<" in moved.text
+
+
+def test_a_summary_is_built_once_while_several_requests_wait_for_it() -> None:
+    import threading
+    import time
+
+    from papertally.web.public_pages import _ViewCache
+
+    cache = _ViewCache()
+    builds: list[int] = []
+
+    def build() -> str:
+        builds.append(1)
+        time.sleep(0.2)
+        return "summary"
+
+    answers: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(cache.get(("recount", 1), "t1", build)))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == ["summary"] * 8 and len(builds) == 1
+    assert cache.get(("recount", 1), "t2", lambda: "newer") == "newer"  # a new stamp: rebuilt

@@ -92,6 +92,7 @@ class _ViewCache:
     def __init__(self) -> None:
         self._views: OrderedDict[tuple[str, int], tuple[str, object]] = OrderedDict()
         self._published: dict[tuple[str, int], tuple[float, StateStamp]] = {}
+        self._building: dict[tuple[str, int], threading.Lock] = {}
         self._lock = threading.Lock()
 
     def settle(self, key: tuple[str, int], live: StateStamp) -> StateStamp:
@@ -105,20 +106,34 @@ class _ViewCache:
             self._published[key] = (now, live)
             return live
 
-    def get(self, key: tuple[str, int], token: str, build: Callable[[], T]) -> T:
+    def _found(self, key: tuple[str, int], token: str) -> tuple[bool, object]:
         with self._lock:
             found = self._views.get(key)
             if found is not None and found[0] == token:
                 self._views.move_to_end(key)
-                value: T = found[1]  # type: ignore[assignment]
-                return value
-        built = build()
-        with self._lock:
-            self._views[key] = (token, built)
-            self._views.move_to_end(key)
-            while len(self._views) > CACHED_VIEWS:
-                self._views.popitem(last=False)
-        return built
+                return True, found[1]
+            return False, None
+
+    def get(self, key: tuple[str, int], token: str, build: Callable[[], T]) -> T:
+        """Return the value kept under ``key`` for ``token``, else ``build()`` it, once: other
+        threads asking meanwhile wait for it rather than build it again (a statewide summary
+        takes a second or more)."""
+        hit, value = self._found(key, token)
+        if not hit:
+            with self._lock:
+                building = self._building.setdefault(key, threading.Lock())
+            with building:
+                hit, value = self._found(key, token)
+                if not hit:
+                    value = build()
+                    with self._lock:
+                        self._views[key] = (token, value)
+                        self._views.move_to_end(key)
+                        while len(self._views) > CACHED_VIEWS:
+                            evicted, _ = self._views.popitem(last=False)
+                            self._building.pop(evicted, None)
+        kept: T = value  # type: ignore[assignment]
+        return kept
 
 
 _CACHE_LOCK = threading.Lock()
@@ -290,8 +305,7 @@ def _wards(
     def build() -> list[WardLine]:
         return public_wards(svc.recounts, svc.recount_view(recount_id), counties)
 
-    key = ("wards", recount_id * 1_000_000 + (county_id or 0))
-    return _cache(request).get(key, state.token, build)
+    return _cache(request).get((f"wards {recount_id}", county_id or 0), state.token, build)
 
 
 def _audit(request: Request, audit_id: int, state: StateStamp) -> PublicAudit:
