@@ -580,3 +580,20 @@ def test_illinois_louisiana_mississippi_back_to_their_older_sources() -> None:
                           ("MS", date(2012, 11, 6))):  # fmt: skip
         with pytest.raises(UnknownEraError):
             rule_for(state, before)
+
+
+def test_kentucky_before_the_2021_automatic_recount() -> None:
+    """CEIMN (September 2013, October 2018): no automatic recount; candidates petition the
+    circuit court with a bond, except for Governor, Lieutenant Governor and the General Assembly
+    (KRS 120.155, 120.185)."""
+    close = two(700_000, 699_000)
+    county = assess_recount(close, "KY", date(2018, 11, 6), "county")
+    assert county.rule_id == "ky-2013" and county.automatic_stages == []
+    assert county.request.may_request
+    governor = assess_recount(close, "KY", date(2019, 11, 5), "governor")
+    assert governor.rule_id == "ky-2013" and not governor.request.may_request
+    assert assess_recount(close, "KY", date(2023, 11, 7), "governor").automatic_stages == [
+        "automatic recount"
+    ]
+    with pytest.raises(UnknownEraError):
+        rule_for("KY", date(2011, 11, 8))
