@@ -37,6 +37,7 @@ import numpy as np
 from papertally.audit.assertions import AssorterPopulation
 from papertally.audit.contests import AuditedCard, AuditType, ContestSpec
 from papertally.audit.hybrid import hybrid_risk
+from papertally.audit.martingale import measure_risk
 from papertally.audit.oneaudit import (
     OneAuditContest,
     PairAssorter,
@@ -47,7 +48,7 @@ from papertally.audit.oneaudit import (
     oneaudit_sample_sizes,
     oneaudit_size_estimate,
 )
-from papertally.audit.polling import limit_sample_size
+from papertally.audit.polling import AlphaSettings, alpha_martingale, limit_sample_size
 from papertally.audit.simulate import SizeDistribution
 from papertally.workflows.measure import hybrid_draws
 from papertally.workflows.oneaudit import (
@@ -237,6 +238,70 @@ def table2_rows(trials: int, cards: int) -> None:
         )
 
 
+PAPER_D = (100, 300, 1000)
+"""ALPHA's shrinkage weights ``d`` run for Part 3 (the paper's design uses truncated shrinkage
+with ``c = ½``; its notebook reports d = 100 … 500)."""
+
+
+def paper_contest(kind: str) -> OneAuditContest:
+    """Table 2's contest as the paper builds it (ONEAudit's numerical example): 20,000 cards;
+    10,000 with linked CVRs (5,000 Alice, 4,000 Bob, 1,000 undervotes); 10 precincts of 1,000
+    cards, 5 at 900/100 (990/10) for Alice and 5 the other way round. Full CVRs: every card
+    linked (10,000, 9,000, 1,000); polling: one pool of all 20,000 cards."""
+    pair = PairAssorter("Alice", "Bob")
+    if kind == "full CVRs":
+        return oneaudit_contest(
+            pair, AssorterPopulation((1.0, 0.0, 0.5), (10_000, 9_000, 1_000)), []
+        )
+    if kind == "one pool (polling)":
+        return oneaudit_contest(pair, [], [Pool("all", 20_000, {"Alice": 10_000, "Bob": 9_000})])
+    high = 900 if kind == "900/100" else 990
+    pools = [Pool(f"A{i}", 1000, {"Alice": high, "Bob": 1000 - high}) for i in range(5)]
+    pools += [Pool(f"B{i}", 1000, {"Alice": 1000 - high, "Bob": high}) for i in range(5)]
+    linked = AssorterPopulation((1.0, 0.0, 0.5), (5_000, 4_000, 1_000))
+    return oneaudit_contest(pair, linked, pools)
+
+
+def alpha_sizes(values: np.ndarray, settings: AlphaSettings, trials: int) -> np.ndarray:
+    """Cards each of ``trials`` ALPHA audits needs, the values drawn in random order."""
+    rng = np.random.default_rng(11)
+    sizes = np.empty(trials, dtype=np.int64)
+    for trial in range(trials):
+        path = alpha_martingale(rng.permutation(values), settings, population=values.size)
+        sizes[trial] = measure_risk(path, 0.05).stopped_at or values.size
+    return sizes
+
+
+def paper_table2_rows(trials: int) -> None:
+    """Print part 3: Table 2 with the paper's design, its bets (ALPHA) and ours."""
+    print(f"\nPart 3: Table 2 with the paper's design and bets, {trials} trials (mean ± SE)")
+    head = " ".join(f"{'ALPHA d=' + str(d):>14}" for d in PAPER_D)
+    print(f"{'layout':<20} {'paper':>6} {head} {'ours (Kelly)':>14} {'estimate':>9}")
+    for kind, paper in PAPER_TABLE_2.items():
+        contest = paper_contest(kind)
+        if kind == "one pool (polling)":  # ALPHA on the assorter values, η0 = Ā = 0.525
+            values = np.repeat([1.0, 0.0, 0.5], [10_000, 9_000, 1_000])
+            upper, eta0 = 1.0, 0.525
+        else:  # ALPHA on B, η0 = its upper bound 2u/(2u − v), as the paper's notebook
+            population = contest.reported_population()
+            values = np.repeat(population.values, population.counts)
+            upper, eta0 = contest.b_upper_bound, contest.b_upper_bound
+        cells = []
+        for d in PAPER_D:
+            settings = AlphaSettings(eta0=eta0, d=d, c=0.5, upper_bound=upper, cap_bets=False)
+            sizes = alpha_sizes(values, settings, 1 if kind == "full CVRs" else trials)
+            se = float(np.std(sizes) / math.sqrt(sizes.size))
+            cells.append(f"{f'{sizes.mean():,.0f} ± {se:.0f}':>14}")
+        runs = 1 if kind == "full CVRs" else trials
+        ours = oneaudit_sample_sizes(contest, risk_limit=0.05, trials=runs)
+        ours_cell = f"{ours.mean():,.0f} ± {float(np.std(ours) / math.sqrt(ours.size)):.0f}"
+        estimate = oneaudit_size_estimate(contest, risk_limit=0.05)
+        print(
+            f"{kind:<20} {paper:>6,} {' '.join(cells)} {ours_cell:>14} {estimate.mean:>9,.0f}",
+            flush=True,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run both parts; ``--smoke``: a few trials of small elections."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -246,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         mixed_rows([(10_000, 0.8, 0.1)], trials=5)
         table2_rows(trials=3, cards=20_000)
+        paper_table2_rows(trials=3)
         return 0
     mixed_rows(
         [
@@ -258,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         trials=args.trials,
     )
     table2_rows(trials=args.trials, cards=20_000)
+    paper_table2_rows(trials=args.trials)
     return 0
 
 
