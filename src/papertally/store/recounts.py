@@ -524,6 +524,80 @@ class RecountStore:
             }
         return sorted(n for n in names if n)
 
+    def change_settings(self, recount_id: int, chosen: EntrySettings, *, actor: str) -> None:
+        """Change how an open recount is entered and shown, logged with both old and new values.
+
+        The time zone may change at any time (the store keeps UTC; only the pages' clock moves).
+        Blindness may only be kept or tightened once counting started (any tally sheet
+        entered): the canvass figures may be hidden but not shown, and double entry may not be
+        switched either way, since turning it on would send first entries others have already
+        seen to a "blind" second entry, and turning it off would count and show first entries
+        still awaiting theirs. A certified recount keeps its settings.
+        """
+        recount = self.recount(recount_id)
+        if recount.status != "open":
+            raise PapertallyError(
+                f"recount {recount_id} is {recount.status}: its settings are kept"
+            )
+        with writing(self.engine) as connection:
+            before = self._entry_settings(connection, recount_id)
+            started = (
+                connection.execute(
+                    select(TallySheetRow.id)
+                    .join(RecountWardRow, RecountWardRow.id == TallySheetRow.ward_id)
+                    .where(RecountWardRow.recount_id == recount_id)
+                    .limit(1)
+                ).first()
+                is not None
+            )
+            if started and chosen.double_entry != before.double_entry:
+                raise PapertallyError(
+                    "double entry cannot be switched once tally sheets are entered: it would "
+                    "break the blindness of sheets already entered"
+                )
+            if started and chosen.show_canvass and not before.show_canvass:
+                raise PapertallyError(
+                    "the canvass figures cannot be shown once tally sheets are entered: boards "
+                    "are counting blind (they may be hidden at any time)"
+                )
+            if chosen == before:
+                return
+            connection.execute(
+                update(RecountSettingsRow)
+                .where(RecountSettingsRow.recount_id == recount_id)
+                .values(
+                    time_zone=chosen.time_zone,
+                    show_canvass=chosen.show_canvass,
+                    double_entry=chosen.double_entry,
+                )
+            )
+            self.append(
+                connection,
+                actor,
+                "recount.settings",
+                f"recount/{recount_id}",
+                {"before": asdict(before), "after": asdict(chosen)},
+                rows=logged_rows(
+                    connection, RecountSettingsRow, RecountSettingsRow.recount_id == recount_id
+                ),
+            )
+
+    @staticmethod
+    def _entry_settings(connection: Connection, recount_id: int) -> EntrySettings:
+        """Return recount ``recount_id``'s settings read in ``connection``."""
+        row = connection.execute(
+            select(
+                RecountSettingsRow.time_zone,
+                RecountSettingsRow.show_canvass,
+                RecountSettingsRow.double_entry,
+            ).where(RecountSettingsRow.recount_id == recount_id)
+        ).first()
+        if row is None:
+            raise PapertallyError(
+                f"recount {recount_id} predates entry settings (0008): they cannot be changed"
+            )
+        return EntrySettings(row[0], bool(row[1]), bool(row[2]))
+
     def check_known_county(self, county: CountyName) -> None:
         """Refuse a county the store does not know (:meth:`known_counties`), exactly as stored,
         with the closest names: a clerk of a misspelled county could never sign in to work.

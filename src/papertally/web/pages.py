@@ -473,8 +473,20 @@ def _parse_deadline(text: str, at: str, zone: str) -> datetime:
 @requires(Access.STATE_READ)
 def recount_dashboard(request: Request, recount_id: int) -> Any:
     """The statewide dashboard: counties, wards and votes recounted, net change, flags, pace."""
+    return _dashboard(request, recount_id)
+
+
+def _dashboard(
+    request: Request,
+    recount_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Any:
+    """Render the dashboard; after a refused change of settings, with the message beside it."""
     svc = services(request)
     view = svc.recount_view(recount_id)
+    settings = svc.recounts.settings(recount_id)
     return render(
         request,
         "dashboard.html",
@@ -482,8 +494,38 @@ def recount_dashboard(request: Request, recount_id: int) -> Any:
         progress=svc.progress(view),
         counties=svc.recounts.counties(recount_id),
         findings=findings_summary(view.recount.findings),
-        zone=svc.recounts.settings(recount_id).time_zone,
+        zone=settings.time_zone,
+        settings=settings,
+        zones=_zones(),
+        errors=errors or {},
+        status_code=status_code,
     )
+
+
+@router.post("/recounts/{recount_id}/settings", response_class=HTMLResponse)
+@requires(Access.ADMINISTRATOR)
+def recount_settings(
+    request: Request,
+    recount_id: int,
+    time_zone: FormText,
+    show_canvass: OptionalFormText = None,
+    double_entry: OptionalFormText = None,
+) -> Any:
+    """Change an open recount's time zone, canvass figures and double entry (logged); what
+    would break blindness once counting started is refused beside the form
+    (:meth:`RecountStore.change_settings`)."""
+    who = require_principal(request)
+    svc = services(request)
+    try:
+        try:
+            known_zone(time_zone.strip())
+        except PapertallyError as error:
+            raise FieldError("settings", str(error)) from None
+        chosen = EntrySettings(time_zone.strip(), show_canvass == "yes", double_entry == "yes")
+        svc.recounts.change_settings(recount_id, chosen, actor=who.username)
+    except PapertallyError as error:
+        return _dashboard(request, recount_id, errors={"settings": str(error)}, status_code=400)
+    return _see_other(f"/recounts/{recount_id}")
 
 
 @router.get("/recounts/{recount_id}/live", response_class=HTMLResponse)
