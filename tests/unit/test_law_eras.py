@@ -597,3 +597,16 @@ def test_kentucky_before_the_2021_automatic_recount() -> None:
     ]
     with pytest.raises(UnknownEraError):
         rule_for("KY", date(2011, 11, 8))
+
+
+def test_hawaii_before_its_2019_recount_law_had_only_election_contests() -> None:
+    """Waters v. Nago, SCEC-14-0001317 (Haw. 2014, Justia): a 41-vote loss went to the Supreme
+    Court as an election contest (HRS § 11-172); Hawaii had no recount statute (Honolulu
+    Star-Bulletin, 2010-05-16)."""
+    council = two(10_041, 10_000)
+    a = assess_recount(council, "HI", date(2014, 11, 4), "local")
+    assert a.rule_id == "hi-2010" and a.automatic_stages == [] and not a.request.available
+    later = assess_recount(council, "HI", date(2020, 11, 3), "local")
+    assert later.automatic_stages == ["mandatory recount"]  # within 100 votes, 2019 law
+    with pytest.raises(UnknownEraError):
+        rule_for("HI", date(2008, 11, 4))
