@@ -55,6 +55,7 @@ from papertally.model.results import (
     OVER_VOTES,
     REGISTERED_VOTERS,
     UNDER_VOTES,
+    TallyTable,
 )
 from papertally.types import ChoiceName, ContestName, CountyName, ReportingUnitId
 
@@ -217,11 +218,9 @@ class _Reader:
         self.vote_types = [c for c in VOTE_TYPES if header.has(c)]
         self.type_positions = [(c, header.positions[c], VOTE_TYPES[c]) for c in self.vote_types]
         self.statistics: dict[str, str | None] = {}
-        self.numbers: dict[str, int] = {}
-        """Each count below 100,000 as one int object, shared by every tally holding it (an
-        int over 256 is otherwise a new 28-byte object per figure)."""
         self.needed = max(header.positions.values()) + 1
         self.counts: dict[ContestName, ContestCount] = {}
+        self.tables: dict[ContestName, TallyTable] = {}
         self.stated: dict[tuple[ContestName, ReportingUnitId], _UnitTotal] = {}
         self.positions = header.positions
         self.votes_position = header.positions["votes"]
@@ -307,7 +306,7 @@ class _Reader:
             raise InputFileError(self.at(index, "county"), "expected a county, found an empty cell")
         cell = row[self.votes_position]
         if type(cell) is str and cell.isdigit() and cell.isascii():
-            votes = self.numbers.setdefault(cell, int(cell)) if len(cell) < 6 else int(cell)
+            votes = int(cell)
         elif is_blank(cell):
             self.empty_votes.add(index + 1)
             return
@@ -323,27 +322,27 @@ class _Reader:
             figures[statistic] = figures.get(statistic, 0) + votes
             return
         name = self._contest(row, office)
-        units = self.counts[name].units
-        tally = units.get(uid)
-        if tally is None:
-            tally = UnitTally(source=FileLocation(self.file, self.sheet_name, index + 1))
-            units[uid] = tally
+        table = self.tables[name]
+        at = table.row_of(uid)
+        if at is None:
+            at = table.row(uid, FileLocation(self.file, self.sheet_name, index + 1))
         if statistic is not None:
-            tally.statistics[statistic] = tally.statistics.get(statistic, 0) + votes
+            total = table.add_statistic(at, statistic, votes)
             if statistic == BALLOTS_CAST:
-                tally.ballots_cast = tally.statistics[statistic]
+                table.set_ballots_cast(at, total)
             return
         if candidate.casefold() in TOTAL_NAMES:
             self.stated.setdefault((name, uid), _UnitTotal(index)).stated.add(votes)
             return
         choice = self._choice(name, candidate, text(row, "party"))
-        known = tally.votes.get(choice)
+        known = table.vote(at, choice)
         if known is not None:
             if known == votes:
                 self.repeated.add(index + 1)
                 return
             unit = self.election.units[uid]
-            first = tally.source.row if tally.source else None
+            source = table.source(at)
+            first = source.row if source else None
             raise InputFileError(
                 self.at(index, self.unit_column or "county"),
                 f"{choice!r} in {unit.name!r} of county {unit.county!r} for {name!r} "
@@ -351,9 +350,9 @@ class _Reader:
                 f"first row for this contest is row {first}); expected one row per reporting "
                 "unit and candidate",
             )
-        tally.votes[choice] = votes
+        table.set_vote(at, choice, votes)
         if self.vote_types:
-            self._breakdown(index, row, tally, choice, votes)
+            self._breakdown(index, row, table, at, choice, votes)
         if self.total_position is not None and not is_blank(header.get(row, "total votes")):
             total = parse_count(header.get(row, "total votes"), self.at(index, "total votes"))
             self.stated.setdefault((name, uid), _UnitTotal(index)).stated.add(total)
@@ -426,9 +425,9 @@ class _Reader:
             self.election.contests[name] = Contest(
                 name=name, office=office, district=district or None
             )
-            self.counts[name] = ContestCount(
-                name, ORIGINAL_CANVASS, default_status(ORIGINAL_CANVASS)
-            )
+            count = ContestCount(name, ORIGINAL_CANVASS, default_status(ORIGINAL_CANVASS))
+            self.counts[name] = count
+            self.tables[name] = count.table
         self.contest_names[key] = name
         return name
 
@@ -441,28 +440,21 @@ class _Reader:
         return known[0]
 
     def _breakdown(
-        self, index: int, row: Row, tally: UnitTally, choice: ChoiceName, votes: int
+        self, index: int, row: Row, table: TallyTable, at: int, choice: ChoiceName, votes: int
     ) -> None:
         """Keep a choice's votes by vote type; warn where they do not add up to its votes."""
-        if not self.vote_types:
-            return
         parts = 0
         complete = True
-        by_type = tally.by_type
-        numbers = self.numbers
         for column, position, kind in self.type_positions:
             cell = row[position]
             if type(cell) is str and cell.isdigit() and cell.isascii():
-                value = numbers.setdefault(cell, int(cell)) if len(cell) < 6 else int(cell)
+                value = int(cell)
             elif is_blank(cell):
                 complete = False
                 continue
             else:
                 value = parse_count(cell, self.at(index, column))
-            figures = by_type.get(kind)
-            if figures is None:
-                figures = by_type[kind] = {}
-            figures[choice] = value
+            table.set_by_type(at, kind, choice, value)
             parts += value
         if complete and parts != votes:
             shown = ", ".join(self.header.names[c] for c in self.vote_types)
@@ -486,11 +478,13 @@ class _Reader:
     def _fill_ballots_cast(self) -> None:
         """Give each tally its unit's ballots cast, where the file reports them."""
         statistics = self.election.unit_statistics
-        for count in self.counts.values():
-            for uid, tally in count.units.items():
+        if not statistics:
+            return
+        for table in self.tables.values():
+            for uid, at in table.rows():
                 figures = statistics.get(uid)
-                if tally.ballots_cast is None and figures and BALLOTS_CAST in figures:
-                    tally.ballots_cast = figures[BALLOTS_CAST]
+                if figures and BALLOTS_CAST in figures and table.ballots_cast(at) is None:
+                    table.set_ballots_cast(at, figures[BALLOTS_CAST])
 
     def _check_totals(self) -> None:
         """Warn wherever a unit's ``total votes`` differs from the sum of its candidates' votes."""
@@ -515,12 +509,17 @@ class _Reader:
             return
         sums: dict[tuple[ContestName, CountyName, ChoiceName], int] = {}
         counties: set[tuple[ContestName, CountyName]] = set()
-        for name, count in self.counts.items():
-            for uid, tally in count.units.items():
-                county = self.election.units[uid].county
+        units = self.election.units
+        for name, table in self.tables.items():
+            choices = [c.name for c in self.election.contests[name].choices]
+            for uid, at in table.rows():
+                county = units[uid].county
                 counties.add((name, county))
-                for choice, votes in tally.votes.items():
-                    sums[(name, county, choice)] = sums.get((name, county, choice), 0) + votes
+                for choice in choices:
+                    votes = table.vote(at, choice)
+                    if votes is not None:
+                        key = (name, county, choice)
+                        sums[key] = sums.get(key, 0) + votes
         whole: dict[tuple[ContestName, CountyName], int] = {}
         for (name, county, choice), total in self.county_totals.items():
             if (name, county) not in counties:

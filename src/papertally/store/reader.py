@@ -8,6 +8,7 @@ Units, tallies and votes are streamed in chunks straight from the driver's curso
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -180,7 +181,7 @@ def _load_tallies(
         tallies[count_id][unit_row] = tally
         counts[count_id].units[unit_ids[unit_row]] = tally
     last: tuple[int, int] | None = None
-    votes: dict[str, int] = {}
+    votes: MutableMapping[str, int] = {}
     for count_id, unit_row, choice_id, figure in stream_rows(
         connection,
         select(VOTES.c.count_id, VOTES.c.unit_id, VOTES.c.choice_id, VOTES.c.votes)
