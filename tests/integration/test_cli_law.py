@@ -266,7 +266,7 @@ def test_rules_show_unknown_eras_standing_and_session_laws() -> None:
     assert code == 0 and "[contested: court held not aggrieved in 2016]" in out
     assert "opened by: 1969 PA 268" in out and "partial petitions: precincts" in out
     code, out = _law("rules", "--state", "AK", "--json")
-    assert json.loads(out)["unknown_eras"][0]["effective_to"] == "2018-09-26"
+    assert json.loads(out)["unknown_eras"][0]["effective_to"] == "2013-08-31"
     code, out = _law("rules", "--state", "VT", "--date", "2012-11-06")
     assert code == 2 and "unknown era" in out and "does not guess" in out
 

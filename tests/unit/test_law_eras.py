@@ -610,3 +610,15 @@ def test_hawaii_before_its_2019_recount_law_had_only_election_contests() -> None
     assert later.automatic_stages == ["mandatory recount"]  # within 100 votes, 2019 law
     with pytest.raises(UnknownEraError):
         rule_for("HI", date(2008, 11, 4))
+
+
+def test_alaska_2014_route_and_free_margin_without_an_invented_deposit() -> None:
+    """CEIMN, September 2013: tie-only automatic recount, requests by a defeated candidate or 10
+    voters; free within 20 votes or under 0.5% of the two candidates' votes. The deposit amounts
+    of 2013-2018 are not established, so none is computed."""
+    free = assess_recount(two(10_000, 9_990), "AK", date(2014, 11, 4), "state_house")
+    assert free.rule_id == "ak-2013" and free.request.free
+    paid = assess_recount(two(150_000, 140_000), "AK", date(2014, 11, 4), "us_senate")
+    assert paid.request.may_request and not paid.request.free
+    assert paid.request.fee is not None and paid.request.fee.amount is None
+    assert "not established" in paid.request.fee.arithmetic
