@@ -39,7 +39,7 @@ from papertally.model import (
     UnitTally,
     standard_count_name,
 )
-from papertally.model.results import ORIGINAL_CANVASS, RECOUNT
+from papertally.model.results import ORIGINAL_CANVASS, RECOUNT, TallyTable
 from papertally.types import ChoiceName, ContestName, CountName, CountyName, ReportingUnitId
 
 DEFAULT_TOLERANCE_VOTES = 20
@@ -331,10 +331,9 @@ def _unit_for(
 def _choices_of(counts: Iterable[ContestCount], contest: Contest | None) -> tuple[ChoiceName, ...]:
     seen: dict[ChoiceName, None] = dict.fromkeys(contest.choice_names() if contest else [])
     for count in counts:
-        for tally in count.units.values():
-            for choice in tally.votes:
-                if choice not in seen:
-                    seen[choice] = None
+        for choice in count.totals():
+            if choice not in seen:
+                seen[choice] = None
     return tuple(seen)
 
 
@@ -403,20 +402,20 @@ def reconcile_counts(
     compared: list[_Compared] = []
     only_before: list[ReportingUnit] = []
     no_change: Mapping[ChoiceName, int] = MappingProxyType(dict.fromkeys(choices, 0))
-    after_units = after.units
-    for uid, old in before.units.items():
+    old_table, new_table = before.table, after.table
+    for uid, old in old_table.rows():
         unit = units.get(uid) or _unit_for(uid, units)
         acc = _accumulator(counties, unit.county, choices)
         acc.units += 1
-        old_votes = {c: old.votes.get(c, 0) for c in choices}
+        old_votes = {c: old_table.vote(old, c) or 0 for c in choices}
         totals = acc.before
         for choice, votes in old_votes.items():
             totals[choice] += votes
-        new = after_units.get(uid)
+        new = new_table.row_of(uid)
         if new is None:
             only_before.append(unit)
             continue
-        new_votes = {c: new.votes.get(c, 0) for c in choices}
+        new_votes = {c: new_table.vote(new, c) or 0 for c in choices}
         totals = acc.after
         for choice, votes in new_votes.items():
             totals[choice] += votes
@@ -425,23 +424,30 @@ def reconcile_counts(
             acc.changed += 1
             change = {c: new_votes[c] - old_votes[c] for c in choices}
             moved = sum(abs(v) for v in change.values())
-            base = old.ballots_cast or sum(old_votes.values())
+            base = old_table.ballots_cast(old) or sum(old_votes.values())
             share = moved / base if base > 0 else 1.0
             flagged = moved > tolerance_votes or share > tolerance_share
         compared.append(
-            (unit, old_votes, new_votes, change, old.ballots_cast, new.ballots_cast, flagged)
+            (
+                unit,
+                old_votes,
+                new_votes,
+                change,
+                old_table.ballots_cast(old),
+                new_table.ballots_cast(new),
+                flagged,
+            )
         )
     only_after: list[ReportingUnit] = []
-    before_units = before.units
-    for uid, new in after_units.items():
-        if uid in before_units:
+    for uid, new in new_table.rows():
+        if uid in old_table:
             continue
         unit = units.get(uid) or _unit_for(uid, units)
         only_after.append(unit)
         acc = _accumulator(counties, unit.county, choices)
         acc.units += 1
-        for choice, votes in new.votes.items():
-            acc.after[choice] += votes
+        for choice in choices:
+            acc.after[choice] += new_table.vote(new, choice) or 0
 
     old_totals = {c: sum(a.before[c] for a in counties.values()) for c in choices}
     new_totals = {c: sum(a.after[c] for a in counties.values()) for c in choices}
@@ -563,7 +569,7 @@ def match_units(before: ContestCount, after: ContestCount) -> ContestCount:
         renamed[target] = tally
     if list(renamed) == list(after.units):
         return after
-    return replace(after, units=renamed)
+    return replace(after, units=TallyTable(renamed))
 
 
 def comparability(
