@@ -622,3 +622,12 @@ def test_alaska_2014_route_and_free_margin_without_an_invented_deposit() -> None
     assert paid.request.may_request and not paid.request.free
     assert paid.request.fee is not None and paid.request.fee.amount is None
     assert "not established" in paid.request.fee.arithmetic
+
+
+def test_kansas_2020_close_vote_recount_at_state_cost() -> None:
+    """CEIMN, 2020-08-03 (K.S.A. 25-3107): candidate-requested recounts, the close-vote-margin
+    ones at public cost in national and state general elections (0.5%, current sources)."""
+    close = assess_recount(two(700_000, 697_000), "KS", date(2020, 11, 3), "us_senate")  # 0.21%
+    assert close.rule_id == "ks-2023" and close.request.free
+    with pytest.raises(UnknownEraError):
+        rule_for("KS", date(2018, 11, 6))
