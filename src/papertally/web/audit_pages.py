@@ -526,7 +526,8 @@ def _card_reading(form: FormData, specs: Sequence[ContestSpec]) -> _Reading:
         votes = {}
         for spec in specs:
             chosen = [str(v) for v in form.getlist(f"{CONTEST_FIELD}{spec.name}") if str(v)]
-            unknown = [c for c in chosen if c not in spec.votes]
+            known = spec.votes if spec.irv is None else spec.irv["candidates"]
+            unknown = [c for c in chosen if c not in known]
             require(not unknown, f"{spec.name}: unknown choice {', '.join(unknown)}")
             votes[spec.name] = chosen
         return _Reading(form.get(NOT_FOUND_FIELD) is None, votes)
@@ -541,7 +542,9 @@ def _card_reading(form: FormData, specs: Sequence[ContestSpec]) -> _Reading:
         reading = str(form.get(field) or "")
         if not reading:
             raise FieldError(field, f"{spec.name}: choose what the card shows for this contest")
-        if reading.startswith("vote::"):
+        if spec.irv is not None and reading not in ("blank", "absent"):
+            votes[spec.name] = _ranked_reading(form, spec, field, reading)
+        elif reading.startswith("vote::"):
             choice = reading.removeprefix("vote::")
             if choice not in spec.votes:
                 raise FieldError(field, f"{spec.name}: {choice[:60]!r} is not a choice")
@@ -571,6 +574,68 @@ def _card_reading(form: FormData, specs: Sequence[ContestSpec]) -> _Reading:
     return _Reading(True, votes)
 
 
+RANK_FIELD = "rank::"
+"""Form fields ``rank::<contest>::<n>`` of an IRV contest: the candidate read at rank ``n``,
+empty for no mark, ``overvote`` for several marks (reading ``ranked``)."""
+
+
+def _ranked_reading(form: FormData, spec: ContestSpec, field: str, reading: str) -> list[str]:
+    """Read an IRV contest's ranking off the card form as the paper's preference list
+    (:func:`papertally.workflows.irv.paper_ranking`); anything else is a FieldError."""
+    from papertally.workflows.irv import paper_ranking
+
+    assert spec.irv is not None
+    candidates = [str(c) for c in spec.irv["candidates"]]
+    if reading != "ranked":
+        raise FieldError(field, f"{spec.name}: {reading[:40]!r} is not a reading of a ranking")
+    marks = [
+        str(form.get(f"{RANK_FIELD}{spec.name}::{rank}") or "")
+        for rank in range(1, len(candidates) + 1)
+    ]
+    try:
+        ranking = paper_ranking(marks, candidates)
+    except PapertallyError as error:
+        raise FieldError(field, f"{spec.name}: {error}") from None
+    if not any(marks):
+        raise FieldError(
+            field, f"{spec.name}: choose the candidate at rank 1 (or read the card as blank)"
+        )
+    return ranking
+
+
+def _batch_tallies(
+    form: FormData, specs: Sequence[ContestSpec], *, typed_only: bool
+) -> dict[str, dict[str, int]]:
+    """Read a batch's hand count, ``tally::<contest>::<choice>`` per choice. With
+    ``typed_only`` (the form's review step) an empty field is refused beside it, never read
+    as 0, unless the batch was not found; the final save (and older API clients) reads a
+    missing field as 0."""
+    found = form.get(NOT_FOUND_FIELD) is None
+    tallies: dict[str, dict[str, int]] = {}
+    for spec in specs:
+        counts = tallies.setdefault(spec.name, {})
+        for choice in spec.votes:
+            field = f"{TALLY_FIELD}{spec.name}::{choice}"
+            text = str(form.get(field) or "")
+            if not text.strip() and (not typed_only or not found):
+                text = "0"
+            try:
+                counts[choice] = _whole(text, f"{spec.name}, {choice}")
+            except PapertallyError as error:
+                raise FieldError(field, str(error)) from None
+    return tallies
+
+
+def describe_batch(found: bool, tallies: Mapping[str, Mapping[str, int]]) -> list[tuple[str, str]]:
+    """Return a batch's hand count in words per contest, for the confirm step."""
+    if not found:
+        return [("batch", "not found (counted as the worst case)")]
+    return [
+        (contest, ", ".join(f"{choice} {n:,}" for choice, n in counts.items()))
+        for contest, counts in tallies.items()
+    ]
+
+
 def describe_reading(
     found: bool, votes: Mapping[str, Sequence[str]], specs: Sequence[ContestSpec]
 ) -> list[tuple[str, str]]:
@@ -583,7 +648,11 @@ def describe_reading(
             described.append((spec.name, READINGS["absent"]))
             continue
         marks = list(votes[spec.name])
-        if not marks:
+        if spec.irv is not None:
+            described.append(
+                (spec.name, "ranking " + " > ".join(marks) if marks else "no ranking counts")
+            )
+        elif not marks:
             described.append((spec.name, READINGS["blank"]))
         elif len(marks) > spec.votes_allowed:
             described.append((spec.name, READINGS["overvote"]))
@@ -650,13 +719,19 @@ def card_page(request: Request, audit_id: int, county_id: int, sequence: int) ->
 )
 @requires(Access.COUNTY_WRITE)
 async def review_card(request: Request, audit_id: int, county_id: int, sequence: int) -> Any:
-    """The confirm step: the card's readings in words, to save or to change (nothing is saved
-    yet); a missing choice sends the form back with the message beside the contest."""
+    """The confirm step: the card's readings (or a batch's hand count) in words, to save or to
+    change (nothing is saved yet); a missing choice or an empty count sends the form back with
+    the message beside its field."""
     form = await request.form()
     audits = audit_store(request)
     specs = contest_specs(audits, audit_id)
     try:
-        reading = _card_reading(form, specs)
+        if is_batch_audit(specs):
+            found = form.get(NOT_FOUND_FIELD) is None
+            described = describe_batch(found, _batch_tallies(form, specs, typed_only=True))
+        else:
+            reading = _card_reading(form, specs)
+            described = describe_reading(reading.found, reading.votes, specs)
     except PapertallyError as error:
         field = error.field if isinstance(error, FieldError) else "form"
         return _card_page(
@@ -669,7 +744,7 @@ async def review_card(request: Request, audit_id: int, county_id: int, sequence:
         county=require_county(request),
         county_id=county_id,
         sequence=sequence,
-        described=describe_reading(reading.found, reading.votes, specs),
+        described=described,
         fields=[
             (k, str(v))
             for k in dict.fromkeys(form.keys())
@@ -705,15 +780,7 @@ async def record_card(request: Request, audit_id: int, county_id: int, sequence:
     try:
         tallies: dict[str, dict[str, int]] | None = None
         if is_batch_audit(specs):
-            tallies = {
-                spec.name: {
-                    choice: _whole(
-                        str(form.get(f"{TALLY_FIELD}{spec.name}::{choice}") or "0"), choice
-                    )
-                    for choice in spec.votes
-                }
-                for spec in specs
-            }
+            tallies = _batch_tallies(form, specs, typed_only=False)
             reading = _Reading(form.get(NOT_FOUND_FIELD) is None, {})
         else:
             reading = _card_reading(form, specs)

@@ -422,3 +422,28 @@ def check_irv_spec(spec: ContestSpec, files: AuditFiles | None) -> str | None:
                 f"the CVRs give {recomputed}"
             )
     return None
+
+
+OVERVOTE_AT_RANK = "overvote"
+"""An audit board's reading of a ranking that marks several candidates."""
+
+
+def paper_ranking(marks: Sequence[str], candidates: Sequence[ChoiceName]) -> list[ChoiceName]:
+    """Return the preference list an audit board records for a ranked card under
+    :data:`APP_RULES`, from what it read at rank 1, 2, …: a candidate, ``""`` (no mark) or
+    :data:`OVERVOTE_AT_RANK`. Refuses a name that is not a candidate."""
+    index = {name: i for i, name in enumerate(candidates)}
+    at_rank: list[set[int]] = []
+    for rank, mark in enumerate(marks, start=1):
+        if mark == OVERVOTE_AT_RANK:
+            at_rank.append({-1, -2})
+        elif not mark:
+            at_rank.append(set())
+        elif mark in index:
+            at_rank.append({index[mark]})
+        else:
+            raise PapertallyError(
+                f"rank {rank}: {mark[:60]!r} is not a candidate"
+                f"{closest_match_hint(mark, list(candidates))}"
+            )
+    return [candidates[c] for c in preference_list(at_rank, APP_RULES)]
