@@ -254,6 +254,14 @@ def test_help_and_version_import_no_command_module() -> None:
     assert not {"rich", "markdown_it", "pygments"} & {m.split(".")[0] for m in version}
 
 
+@pytest.mark.parametrize("arguments", [["audit", "--help"], ["inspect", "--help"]])
+def test_help_of_a_command_or_group_needs_no_pydantic(arguments: list[str]) -> None:
+    """The top-level group's absent flags were converted from ``None`` with pydantic."""
+    modules = _loaded_by(*arguments)
+    assert not {"pydantic", "pydantic_core"} & {m.split(".")[0] for m in modules}
+    assert _heavy(sorted(modules)) == []
+
+
 def test_a_command_imports_only_its_own_module() -> None:
     modules = _loaded_by("law", "rules", "--state", "WI", "--date", "2016-11-08")
     cli = {m for m in modules if m.startswith("papertally.cli.")}

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import typer
-from typer._click import Command, Context
-from typer.core import MarkupMode, TyperCommand, TyperGroup
+from typer._click import Command, Context, Parameter
+from typer.core import MarkupMode, TyperCommand, TyperGroup, TyperOption
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,18 @@ class LazyGroup(TyperGroup):
             **{e.name: stand_ins[e.name] for e in self.lazy_commands if e.group},
         }
         self._stand_ins = stand_ins
+
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        """The group's options, an absent on/off flag (``--help``, ``--install-completion``) off.
+
+        Typer leaves such a flag ``None`` and converts that with pydantic (about a third of the
+        instructions of ``papertally audit --help``); ``False`` is already a bool and passes.
+        """
+        params = super().get_params(ctx)
+        for param in params:
+            if isinstance(param, TyperOption) and param.is_bool_flag and param.default is None:
+                param.default = False
+        return params
 
     def resolve_command(
         self, ctx: Context, args: list[str]
