@@ -327,8 +327,12 @@ def test_washington_2000_senate_recount_had_no_vote_cap() -> None:
     ]
     assert assess_recount(wider, "WA", date(2004, 11, 2), "us_senate").automatic_stages == []
     assert a.request.fee is None or a.request.fee.amount is None  # deposit not established
-    with pytest.raises(UnknownEraError, match="2,000-vote cap was added"):
-        rule_for("WA", date(2002, 11, 5))
+    # Laws 2001 ch. 225 (effective 2001-07-22) added the 2,000-vote cap (the enacted bill's
+    # digest, leg.wa.gov): the same 5,000-vote margin is no longer recounted in 2002.
+    assert rule_for("WA", date(2002, 11, 5)).id == "wa-2001"
+    assert assess_recount(wider, "WA", date(2002, 11, 5), "us_senate").automatic_stages == []
+    close = assess_recount(two(1_000_000, 998_500), "WA", date(2002, 11, 5), "us_senate")
+    assert close.automatic_stages == ["machine recount"]
 
 
 def test_arizona_2010_proposition_112_automatic_recount() -> None:
