@@ -31,6 +31,7 @@ from papertally.audit.assertions import (
     plurality_assertions,
     reported_winners,
     score_card,
+    supermajority_assertion,
 )
 from papertally.audit.batch import BatchContest
 from papertally.errors import PapertallyError
@@ -76,6 +77,9 @@ class ContestSpec:
     pools: tuple[Mapping[str, Any], ...] | None = None
     """OneAudit: the pools of cards without CVRs (``name``, ``cards``, ``votes``, ``batches``);
     ``None``: one pool of the no-CVR stratum with the reported votes less the CVRs' tally."""
+    supermajority: float | None = None
+    """OneAudit of a mixed contest: the share of the valid votes the one reported winner needs
+    (its one assertion, SHANGRLA §2.3); ``None``: winner-loser pairs."""
     irv: Mapping[str, Any] | None = None
     """A ranked (IRV) contest: ``candidates`` (names, in the assertions' index order),
     ``winner``, ``rules`` and the RAIRE ``assertions`` chosen at launch (each ``assertion`` in
@@ -105,7 +109,15 @@ class ContestSpec:
         return cvr, rest, self.cvr_cards, self.cards - self.cvr_cards
 
     def assertions(self) -> list[Assertion]:
-        """Return the contest's (winner, loser) assertions over the audit's ``N`` cards."""
+        """Return the contest's (winner, loser) assertions over the audit's ``N`` cards, or its
+        supermajority assertion."""
+        if self.supermajority is not None:
+            (winner,) = reported_winners(self.votes, 1)
+            return [
+                supermajority_assertion(
+                    self.votes, winner, self.supermajority, ballots=self.cards, contest=self.name
+                )
+            ]
         return plurality_assertions(
             self.votes,
             self.winners,
@@ -137,6 +149,8 @@ class ContestSpec:
             data["method"] = self.method
         if self.pools is not None:
             data["pools"] = [dict(p) for p in self.pools]
+        if self.supermajority is not None:
+            data["supermajority"] = self.supermajority
         if self.irv is not None:
             data["irv"] = dict(self.irv)
         return data
@@ -158,6 +172,9 @@ class ContestSpec:
             cvr_cards=None if data.get("cvr_cards") is None else int(data["cvr_cards"]),
             method=None if data.get("method") is None else str(data["method"]),
             pools=None if data.get("pools") is None else tuple(dict(p) for p in data["pools"]),
+            supermajority=None
+            if data.get("supermajority") is None
+            else float(data["supermajority"]),
             irv=None if data.get("irv") is None else dict(data["irv"]),
         )
 
