@@ -360,8 +360,9 @@ def test_iowa_oregon_indiana_back_to_their_older_sources() -> None:
         rule_for("IA", date(2008, 11, 4))
     oregon = assess_recount(two(800_000, 798_500), "OR", date(2014, 11, 4), "us_senate")
     assert oregon.rule_id == "or-2024" and oregon.automatic_stages == ["automatic recount"]
+    assert rule_for("OR", date(2010, 11, 2)).id == "or-2024"  # The Oregonian, 2010-11-03
     with pytest.raises(UnknownEraError):
-        rule_for("OR", date(2012, 11, 6))
+        rule_for("OR", date(2008, 11, 4))
     indiana = assess_recount(two(1_000_000, 999_000), "IN", date(2016, 11, 8), "us_senate")
     assert indiana.rule_id == "in-2024" and indiana.automatic_stages == []
     assert indiana.request.may_request
