@@ -132,8 +132,15 @@ def test_an_irv_audit_runs_stores_its_assertions_and_verifies(web: WebSetup) -> 
     assert result["risk"] == max(a["p_value"] for a in result["assertions"])
     assert any(a["discrepancies"] for a in result["assertions"]), "the misread card counts"
     assert first.size > 0
-    (reported,) = audit_report(audits, audit_id).contests
+    report = audit_report(audits, audit_id)
+    (reported,) = report.contests
     assert reported.conclusion.startswith("confirmed")
+    assert reported.winners == ["Alice"]
+    smallest = min(a["margin"] for a in spec.irv["assertions"])
+    assert reported.margin == pytest.approx(smallest / 980)
+    assert {line.assertion for line in report.rounds} == set(names)
+    (found,) = report.discrepancies
+    assert found.sequence == wrong.sequence and set(found.codes) <= set(names)
 
     contents = audits.export_contents(audit_id)
     verification = verify_export(_export(contents))

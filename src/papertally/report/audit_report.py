@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from papertally import __version__
 from papertally.audit.contests import AuditedCard, AuditType, ContestSpec, discrepancy_code
+from papertally.audit.irv.spec import irv_assertions, irv_card_codes
 from papertally.csv_safe import csv_writer
 from papertally.store.audits import Audit, AuditContest, AuditRound, BoardEntry, StoredCard
 
@@ -133,6 +134,22 @@ def _conclusion(contest: AuditContest, rounds: Sequence[AuditRound]) -> tuple[fl
     return None, "not measured yet"
 
 
+def _winners(spec: ContestSpec | None) -> list[str]:
+    """The reported winners (an IRV contest's: its CVRs' IRV count, fixed at the seed)."""
+    if spec is None:
+        return []
+    return [str(spec.irv["winner"])] if spec.irv is not None else spec.reported_winners()
+
+
+def _margin(spec: ContestSpec | None) -> float | None:
+    """The smallest diluted margin of the contest's assertions (RAIRE's for an IRV contest)."""
+    if spec is None:
+        return None
+    if spec.irv is not None:
+        return min((m for _, _, m in irv_assertions(spec)), default=None)
+    return min(a.diluted_margin for a in spec.assertions())
+
+
 def build_audit_report(
     audit: Audit,
     contests: Sequence[AuditContest],
@@ -157,9 +174,9 @@ def build_audit_report(
                 audit_type=contest.audit_type,
                 risk_limit=contest.risk_limit,
                 votes=dict(spec.votes) if spec else {},
-                winners=spec.reported_winners() if spec else [],
+                winners=_winners(spec),
                 cards=spec.cards if spec else 0,
-                margin=min(a.diluted_margin for a in spec.assertions()) if spec else None,
+                margin=_margin(spec),
                 risk=risk,
                 conclusion=conclusion,
             )
@@ -199,9 +216,14 @@ def build_audit_report(
             )
             if not compared or card.position == 0:
                 continue
-            codes = {
-                a.name: discrepancy_code(audited, a, spec.votes_allowed) for a in spec.assertions()
-            }
+            codes = (
+                irv_card_codes(spec, audited)
+                if spec.irv is not None
+                else {
+                    a.name: discrepancy_code(audited, a, spec.votes_allowed)
+                    for a in spec.assertions()
+                }
+            )
             changed = {k: v for k, v in codes.items() if v != "0"}
             if not changed:
                 continue

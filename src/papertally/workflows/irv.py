@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from papertally.audit.contests import AuditedCard, AuditType, CardVotes, ContestSpec
-from papertally.audit.irv.audit import CardRanking, discrepancy_codes
+from papertally.audit.contests import AuditedCard, AuditType, ContestSpec
+from papertally.audit.irv.audit import CardRanking
 from papertally.audit.irv.ballots import (
     SAN_FRANCISCO,
     BallotRules,
@@ -36,6 +36,7 @@ from papertally.audit.irv.ballots import (
     tabulate,
 )
 from papertally.audit.irv.raire import IrvAssertion, find_assertions, verify_assertions
+from papertally.audit.irv.spec import card_ranking, irv_assertions
 from papertally.errors import FileLocation, InputFileError, PapertallyError, closest_match_hint
 from papertally.io.raire_formats import (
     IrvContestFile,
@@ -328,48 +329,6 @@ def with_irv(spec: ContestSpec, files: AuditFiles) -> ContestSpec:
     return replace(spec, irv=irv)
 
 
-def irv_assertions(spec: ContestSpec) -> list[tuple[str, IrvAssertion, float]]:
-    """Return an IRV spec's assertions: name, assertion and diluted margin (over ``N``)."""
-    if spec.irv is None:
-        raise PapertallyError(f"contest {spec.name!r} is not an IRV contest")
-    n = len(spec.irv["candidates"])
-    return [
-        (
-            str(a["name"]),
-            IrvAssertion.from_json(a["assertion"], n),
-            int(a["margin"]) / spec.cards,
-        )
-        for a in spec.irv["assertions"]
-    ]
-
-
-def _card_ranking(spec: ContestSpec, votes: CardVotes | None, index: dict[str, int]) -> CardRanking:
-    """Return a card's preference list in an IRV contest (``None``: no CVR / not found)."""
-    if votes is None:
-        return None
-    names = list(dict.fromkeys(votes.get(spec.name) or ()))
-    unknown = [n for n in names if n not in index]
-    if unknown:
-        raise PapertallyError(f"contest {spec.name!r}: {unknown[0]!r} is not a candidate")
-    return tuple(index[n] for n in names)
-
-
-def irv_codes(
-    spec: ContestSpec, cards: Sequence[AuditedCard]
-) -> list[tuple[str, float, list[str]]]:
-    """Return each assertion's name, diluted margin and the drawn cards' discrepancy codes
-    (the overstatement of the assertion's assorter, :func:`papertally.audit.irv.audit.
-    discrepancy_codes`): the input of the same CLCA measurement as plurality contests."""
-    assert spec.irv is not None
-    index = {name: i for i, name in enumerate(spec.irv["candidates"])}
-    cvrs = [_card_ranking(spec, c.cvr, index) for c in cards]
-    papers = [_card_ranking(spec, c.paper, index) for c in cards]
-    return [
-        (name, margin, discrepancy_codes(assertion, cvrs, papers))
-        for name, assertion, margin in irv_assertions(spec)
-    ]
-
-
 def irv_hand_count(spec: ContestSpec, cards: Sequence[AuditedCard]) -> tuple[ChoiceName, ...]:
     """Return the IRV winner of the papers of every card (a full hand count); none on a tie."""
     assert spec.irv is not None
@@ -377,7 +336,7 @@ def irv_hand_count(spec: ContestSpec, cards: Sequence[AuditedCard]) -> tuple[Cho
     index = {name: i for i, name in enumerate(candidates)}
     lists: dict[Ranking, int] = {}
     for card in cards:
-        ranking = _card_ranking(spec, card.paper, index)
+        ranking = card_ranking(spec, card.paper, index)
         if ranking is not None:
             lists[ranking] = lists.get(ranking, 0) + 1
     try:

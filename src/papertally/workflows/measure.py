@@ -164,7 +164,7 @@ def first_round_size(specs: Sequence[ContestSpec]) -> int:
             needed = max(needed, oneaudit_plan(spec).draws)
             continue
         if spec.irv is not None:
-            from papertally.workflows.irv import irv_assertions
+            from papertally.audit.irv.spec import irv_assertions
 
             for _, _, margin in irv_assertions(spec):
                 size = clca_sample_size(
@@ -270,7 +270,7 @@ def _measure_contest(
     elif spec.audit_type is AuditType.HYBRID:
         measured, needed = _measure_hybrid(spec, cards)
     elif spec.irv is not None:
-        from papertally.workflows.irv import irv_codes
+        from papertally.audit.irv.spec import irv_codes
 
         measured, needed = _measure_comparison(spec, irv_codes(spec, cards))
     else:
