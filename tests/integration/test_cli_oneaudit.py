@@ -200,7 +200,7 @@ def test_plan_a_supermajority(shared_data: Path) -> None:
     assert plan["supermajority"] == 0.9 and plan["choice"]["suite_draws"] is None
     plurality = json.loads(_cli("plan", *args, "--json")[1])
     assert plan["estimate"]["draws"] > plurality["estimate"]["draws"]  # a smaller margin
-    for share, message in (("0.97", "no margin"), ("1.5", "between 0 and 1")):
+    for share, message in (("0.97", "not more than 0.97"), ("1.5", "between 0 and 1")):
         code, out = _cli("plan", *args, "--supermajority", share)
         assert code == 2 and message in out and "Traceback" not in out
 
@@ -244,3 +244,32 @@ def test_irv_plan_with_ranked_pools(tmp_path: Path) -> None:
     pools.write_text("pool,cards,ranking,count\np1,10,Alicia,3\n")
     code, out = _cli("irv-plan", "--cvrs", str(cvrs), "--pools", str(pools))
     assert code == 2 and "pools.csv: row 2, column 'ranking'" in out and "Traceback" not in out
+
+
+def test_supermajority_sample_and_measure(shared_data: Path, tmp_path: Path) -> None:
+    """``--supermajority 0.6`` on sample and risk: the rounds measure the winner's supermajority
+    assertion (its p-value, not the pairs') until it is confirmed; pooled cards hiding the loser
+    do not confirm it in round 1."""
+    paths = _paths(shared_data)
+    args = [*_args(paths), "--supermajority", "0.6", "--seed", SEED]
+    code, out = _cli("sample", *args, "--json")
+    assert code == 0, out
+    sample = json.loads(out)
+    mvrs = tmp_path / "mvrs.csv"
+    _write_mvrs(paths, mvrs, sample["size"], pooled_as="Alex Hall")
+    code, out = _cli("risk", *args, "--mvrs", str(mvrs), "--json")
+    assert code == 0, out
+    assert not json.loads(out)["rounds"][0]["contests"][0]["confirmed"]
+    read = sample["size"]
+    for _ in range(10):
+        _write_mvrs(paths, mvrs, read, pooled_as=None)
+        code, out = _cli("risk", *args, "--mvrs", str(mvrs), "--json")
+        assert code == 0, out
+        result = json.loads(out)
+        if result["finished"]:
+            break
+        read += result["next_round"]["size"]
+    last = result["rounds"][-1]["contests"][0]
+    assert last["confirmed"] and last["risk"] <= 0.05
+    (assertion,) = last["assertions"]
+    assert assertion["name"] == "Erin George > 0.6 of valid votes"

@@ -36,6 +36,11 @@ TALLIES_OPTION = typer.Option([], "--batch-tallies", help=TALLIES_HELP)
 CONTEST_OPTION = typer.Option(..., "--contest", help="The contest to audit.")
 RISK_LIMIT_OPTION = typer.Option(0.05, "--risk-limit", help="The risk limit.")
 WINNERS_OPTION = typer.Option(None, "--winners", min=1, help="Seats (default: 1).")
+SUPERMAJORITY_OPTION = typer.Option(
+    None,
+    "--supermajority",
+    help="Audit the winner's supermajority: more than this share of the valid votes (0-1).",
+)
 """Options every ``oneaudit`` command takes (the files and the contest)."""
 
 
@@ -46,6 +51,7 @@ def _audit(
     contest: str,
     risk_limit: float,
     winners: int | None,
+    supermajority: float | None = None,
 ) -> ComparisonAudit:
     """Read the files and fix the contest as a OneAudit."""
     from papertally.audit.martingale import check_risk_limit
@@ -60,6 +66,7 @@ def _audit(
         contest=contest,
         risk_limit=risk_limit,
         winners=winners,
+        supermajority=supermajority,
     )
 
 
@@ -74,6 +81,8 @@ def plan_json(audit: ComparisonAudit, supermajority: float | None = None) -> dic
     )
 
     (spec,) = audit.specs
+    if supermajority is None:
+        supermajority = spec.supermajority
     contests = oneaudit_contests(spec, supermajority=supermajority)
     neutral = sorted({name for c in contests for name in c.neutral_pools})
     out: dict[str, Any] = {
@@ -124,17 +133,13 @@ def plan(
     contest: str = CONTEST_OPTION,
     risk_limit: float = RISK_LIMIT_OPTION,
     winners: int | None = WINNERS_OPTION,
-    supermajority: float | None = typer.Option(
-        None,
-        "--supermajority",
-        help="Plan the winner's supermajority: more than this share of the valid votes (0-1).",
-    ),
+    supermajority: float | None = SUPERMAJORITY_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
 ) -> None:
     """Plan the OneAudit by simulation (mean and quantiles of the cards it needs) beside the
     SUITE hybrid's plan, and say which needs fewer cards; also print the app's quick estimate."""
-    audit = _audit(cvrs, manifest, batch_tallies, contest, risk_limit, winners)
-    data = plan_json(audit, supermajority)
+    audit = _audit(cvrs, manifest, batch_tallies, contest, risk_limit, winners, supermajority)
+    data = plan_json(audit)
     if as_json:
         print_json(data)
         return
@@ -191,13 +196,14 @@ def sample(
     size: int | None = typer.Option(
         None, "--size", "-n", min=1, help="Cards to draw (default: the OneAudit plan)."
     ),
+    supermajority: float | None = SUPERMAJORITY_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print the sample as JSON."),
     csv_out: Path | None = typer.Option(None, "--csv", help="Write the retrieval list here."),
 ) -> None:
     """Draw round 1 of the OneAudit (the app's consistent sampler) and list the cards."""
     from papertally.cli.audit_cvr import sample_command
 
-    audit = _audit(cvrs, manifest, batch_tallies, contest, risk_limit, winners)
+    audit = _audit(cvrs, manifest, batch_tallies, contest, risk_limit, winners, supermajority)
     sample_command(
         seed=seed,
         cvrs=cvrs,
@@ -226,6 +232,7 @@ def risk(
     risk_limit: float = RISK_LIMIT_OPTION,
     winners: int | None = WINNERS_OPTION,
     size: int | None = typer.Option(None, "--size", "-n", min=1, help="Round 1's size, if set."),
+    supermajority: float | None = SUPERMAJORITY_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print the measurement as JSON."),
     csv_out: Path | None = typer.Option(
         None, "--csv", help="Write the next round's retrieval list here."
@@ -234,7 +241,7 @@ def risk(
     """Measure the OneAudit's risk from the readings, round by round; say whether to escalate."""
     from papertally.cli.audit_cvr import risk_command
 
-    audit = _audit(cvrs, manifest, batch_tallies, contest, risk_limit, winners)
+    audit = _audit(cvrs, manifest, batch_tallies, contest, risk_limit, winners, supermajority)
     risk_command(
         seed=seed,
         cvrs=cvrs,

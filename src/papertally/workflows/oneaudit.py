@@ -94,7 +94,7 @@ def oneaudit_contests(
 ) -> list[OneAuditContest]:
     """Return the OneAudit of each (winner, loser) assertion of a mixed contest, or of its one
     supermajority assertion (the reported winner has more than a share ``supermajority`` of the
-    valid votes; SHANGRLA §2.3).
+    valid votes, default the spec's :attr:`~ContestSpec.supermajority`; SHANGRLA §2.3).
 
     The CVR cards' values come from the CVRs' tally (only their sum enters ``v``; a card of the
     CVR stratum without a CVR is planned as a card without a vote and scores ``B = 0`` if
@@ -109,6 +109,8 @@ def oneaudit_contests(
             f"contest {spec.name!r}: the pools hold {pooled:,} cards but {no_cvr_cards:,} cards "
             "have no CVR"
         )
+    if supermajority is None:
+        supermajority = spec.supermajority
     if supermajority is not None:
         if not 0.0 < supermajority < 1.0:
             raise PapertallyError(
@@ -383,8 +385,10 @@ def mixed_audit(
     contest: ContestName,
     risk_limit: float,
     winners: int | None = None,
+    supermajority: float | None = None,
 ) -> ComparisonAudit:
-    """Read a mixed election's files and fix its contest as a OneAudit (the command line's).
+    """Read a mixed election's files and fix its contest as a OneAudit (the command line's);
+    ``supermajority``: audit the winner's supermajority assertion instead of its pairs.
 
     Cards of batches whose manifest row says ``CVR`` = No, and of counties without CVR exports,
     are pooled: each such batch is a pool, with its tally from the county's batch tallies
@@ -445,7 +449,12 @@ def mixed_audit(
         cvr_cards=total - sum(pooled.values()),
         method=ONEAUDIT,
         pools=pools,
+        supermajority=supermajority,
     )
+    if supermajority is not None and not 0.0 < supermajority < 1.0:
+        raise PapertallyError(
+            f"the supermajority share must lie between 0 and 1, got {supermajority:g}"
+        )
     if not spec.assertions():
         raise PapertallyError(f"{contest}: no reported loser (one choice with votes)")
     oneaudit_contests(spec)
