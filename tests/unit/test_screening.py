@@ -412,3 +412,18 @@ def test_el190_workbook_error_names_the_sheet(tmp_path: Path) -> None:
     table = read_el190(path)
     assert table.numbers["ADAMS|TOWN OF ADAMS"]["total_ballots"] == 8
     assert table.labels["ADAMS|TOWN OF ADAMS"]["hindi"] == "01002"
+
+
+def test_group_by_whole_counties_screens_without_county_effects() -> None:
+    """Equipment bought county by county (no county mixes): the county-effects model does not
+    exist, so the ladder stops before it and says so, instead of the screening failing."""
+    frame = synthetic_state(
+        800, tech_counties=10, mix=0.0, county_skew=1.0, shock_spread=1.0, seed=9
+    )
+    result = screen(frame, permutations=49)
+    assert [e.county_effects for e in result.ladder + result.alone] == [False] * (
+        len(result.ladder) + len(result.alone)
+    )
+    assert result.ladder[-1].label == "+ absentee share"
+    assert "fixed effects cannot be estimated" in result.verdict
+    assert result.coefficients[0]["term"] == "technology X"

@@ -206,6 +206,19 @@ def distributions(
     return out
 
 
+NO_WITHIN = (
+    "The group never varies within a county (every county is all in or all out), so county "
+    "fixed effects cannot be estimated: every comparison here is between counties."
+)
+
+
+def varies_within_counties(frame: ScreeningFrame) -> bool:
+    """Return whether some county has units both in and out of the group: without one, county
+    fixed effects absorb the group indicator and the within-county comparison does not exist."""
+    inside = np.bincount(frame.county, weights=frame.group > 0)
+    return bool(np.any((inside > 0) & (inside < np.bincount(frame.county))))
+
+
 def ladder(
     frame: ScreeningFrame,
     steps: Sequence[str] = LADDER,
@@ -214,7 +227,8 @@ def ladder(
     permutations: int = 999,
     tested: Sequence[Sequence[str]] = (ADJUSTED,),
 ) -> list[Estimate]:
-    """Return the group effect as controls are added one by one, then county fixed effects.
+    """Return the group effect as controls are added one by one, then county fixed effects
+    (when the group varies within some county).
 
     Every step has its cluster-robust interval; the permutation test (the slow part) is run for
     the first step, the last (county effects) and the steps whose controls are in ``tested``.
@@ -232,23 +246,25 @@ def ladder(
                 label="+ " + CONTROL_LABELS.get(usable[i - 1], usable[i - 1]),
             )
         )
-    out.append(
-        estimate(
-            frame,
-            usable,
-            county_effects=True,
-            cluster=cluster,
-            permutations=permutations,
-            label="+ county fixed effects",
+    if varies_within_counties(frame):
+        out.append(
+            estimate(
+                frame,
+                usable,
+                county_effects=True,
+                cluster=cluster,
+                permutations=permutations,
+                label="+ county fixed effects",
+            )
         )
-    )
     return out
 
 
 def one_at_a_time(
     frame: ScreeningFrame, steps: Sequence[str] = LADDER, *, cluster: Cluster = "county"
 ) -> list[Estimate]:
-    """Return the group effect with each control alone (and county effects alone)."""
+    """Return the group effect with each control alone (and county effects alone, when the
+    group varies within some county)."""
     out = [
         estimate(
             frame,
@@ -260,12 +276,13 @@ def one_at_a_time(
         for c in steps
         if c in frame.controls
     ]
-    out.append(
-        estimate(
-            frame, (), county_effects=True, cluster=cluster, permutations=0,
-            label="only county fixed effects",
-        )
-    )  # fmt: skip
+    if varies_within_counties(frame):
+        out.append(
+            estimate(
+                frame, (), county_effects=True, cluster=cluster, permutations=0,
+                label="only county fixed effects",
+            )
+        )  # fmt: skip
     return out
 
 
@@ -464,6 +481,7 @@ def screen(
     removed = what_removes_it(naive, steps_done)
     single = strongest_alone(naive, alone)
     full = [s for s in steps if s in frame.controls]
+    within = varies_within_counties(frame)
     group = frame.group > 0
     return Screening(
         group_label=frame.group_label,
@@ -475,12 +493,13 @@ def screen(
         adjusted=adjusted,
         ladder=steps_done,
         alone=alone,
-        coefficients=coefficient_table(frame, full, county_effects=True, cluster=cluster),
+        coefficients=coefficient_table(frame, full, county_effects=within, cluster=cluster),
         distributions=distributions(frame, categories),
-        outliers=outliers(frame, full, county_effects=True, fdr=fdr),
+        outliers=outliers(frame, full, county_effects=within, fdr=fdr),
         outlier_fdr=fdr,
         absentee=absentee_check(frame, cluster=cluster),
-        verdict=_verdict(frame, naive, adjusted, removed, single, steps_done),
+        verdict=_verdict(frame, naive, adjusted, removed, single, steps_done)
+        + ("" if within else " " + NO_WITHIN),
         removed_by=removed,
         strongest_single_control=single.label.removeprefix("only ") if single else None,
     )
