@@ -4,14 +4,16 @@ screenshot of each is kept in ``docs/screens/`` (linked from ``docs/screens.md``
 public site end to end as a voter uses it: results, drill-down to a county's wards, an audit's
 result and its export (issue 13).
 
-One server and one browser for the whole file. Set ``PAPERTALLY_SCREENS`` to another folder to
-keep the screenshots elsewhere (or to ``-`` to keep none).
+One server and one browser for the whole file. Screenshots go to a folder under the system's
+temporary directory, so a test run never modifies tracked files; ``PAPERTALLY_SCREENS=docs``
+rewrites ``docs/screens/``, another value names a folder, and ``-`` keeps none.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -138,7 +140,12 @@ def _screens() -> Path | None:
     chosen = os.environ.get("PAPERTALLY_SCREENS")
     if chosen == "-":
         return None
-    folder = Path(chosen) if chosen else SCREENS
+    if chosen == "docs":
+        folder = SCREENS
+    elif chosen:
+        folder = Path(chosen)
+    else:
+        folder = Path(tempfile.gettempdir()) / "papertally-screens"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
