@@ -418,8 +418,9 @@ def test_california_since_2010_and_nevada_since_2018_have_no_automatic_recount()
     )
     last = assess_recount(nv16, "NV", date(2016, 11, 8), "president", candidate="De La Fuente")
     assert last.request.may_request and not last.request.free
+    assert rule_for("NV", date(2014, 11, 4)).id == "nv-2024"  # CEIMN, March 2014
     with pytest.raises(UnknownEraError):
-        rule_for("NV", date(2014, 11, 4))
+        rule_for("NV", date(2012, 11, 6))
 
 
 def test_coverage_by_year_counts_rules_on_general_election_day() -> None:
