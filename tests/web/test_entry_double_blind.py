@@ -136,3 +136,22 @@ def test_the_api_asks_for_the_same_confirmation_as_the_form(web: WebSetup) -> No
     assert web.recounts.sheets(recount) == []
     assert clerk.post(api + "/sheets", json=sheet | {"confirmed": True}).status_code == 201
     assert web.recounts.sheets(recount)[0].votes == FIRST
+
+
+def test_an_administrator_who_reads_the_log_cannot_make_the_blind_second_entry(
+    web: WebSetup,
+) -> None:
+    admin, clerk = _clients(web, "admin", "adams-clerk")
+    recount = _open(web, admin, double_entry="yes")
+    url = ward_url(web, recount, "Adams", WARD)
+    assert (
+        clerk.post(url + "/sheets", data=_sheet(web, recount, "sheet 1", FIRST)).status_code == 303
+    )
+    assert '"Trump": 311' in admin.get("/activity/export.json").text.replace("\n", " ")
+    form = admin.post(url + "/checks", data=_sheet(web, recount, "sheet 1", FIRST))
+    assert form.status_code == 400 and "activity log" in form.text
+    check = {"label": "sheet 1", "votes": FIRST, "version": _version(web, recount)}
+    api = admin.post(_api_ward(web, recount) + "/checks", json=check)
+    assert api.status_code == 400 and "activity log" in api.json()["detail"]
+    assert web.recounts.checks(recount) == {}
+    assert clerk.get("/activity").status_code == 403

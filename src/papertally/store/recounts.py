@@ -1296,14 +1296,22 @@ class RecountStore:
         expected_version: int,
         actor: str,
         county: CountyName | None = None,
+        role: Role | None = None,
     ) -> StoredCheck:
         """Record the second, blind entry of the current sheet ``label`` of a ward.
 
         It must come from someone other than who entered the sheet, and the sheet must have no
         second entry yet: once one differed, both figures are shown, so a further "check" would
-        only copy the first entry. Matching figures settle the sheet; differing ones are kept,
-        and the sheet waits for a correction (a new sheet with a reason), checked in turn.
+        only copy the first entry. ``role`` (where the caller knows it) refuses an
+        administrator, who can read every first entry in the activity log. Matching figures
+        settle the sheet; differing ones are kept, and the sheet waits for a correction (a new
+        sheet with a reason), checked in turn.
         """
+        if role is Role.ADMINISTRATOR:
+            raise PapertallyError(
+                "an administrator reads the activity log, which holds every first entry: the "
+                "blind second entry must come from a clerk or board member of the county"
+            )
         label = label.strip()
         with writing(self.engine) as connection:
             clean = _validated_votes(votes, self._choices(connection, recount_id))

@@ -286,6 +286,7 @@ def api_check_sheet(
             expected_version=body.version,
             actor=who.username,
             county=ward.county,
+            role=who.role,
         )
     except StaleWriteError as stale:
         raise StaleWriteHTTP(stale) from None

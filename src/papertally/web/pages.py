@@ -992,6 +992,7 @@ async def check_sheet(request: Request, recount_id: int, county_id: int, ward_id
             expected_version=entry.version,
             actor=entry.actor,
             county=ward.county,
+            role=require_principal(request).role,
         )
 
     return await _write_ward(request, recount_id, "check", write)
