@@ -637,3 +637,25 @@ def test_kansas_2020_close_vote_recount_at_state_cost() -> None:
     assert close.rule_id == "ks-2023" and close.request.free
     with pytest.raises(UnknownEraError):
         rule_for("KS", date(2018, 11, 6))
+
+
+def test_maryland_2016_free_recount_only_within_one_tenth_of_a_percent() -> None:
+    """CEIMN's Maryland page of 2016-04-25 and the General Assembly's older text of Election Law
+    § 12-107(b)(2)(iii) (mgaleg.maryland.gov): the county pays when the margin is 0.1% or less of
+    the two top candidates' votes; today it is 0.25%. 2022 Md. Laws ch. 625 (S.B. 101) changed
+    §§ 12-101, 12-103 and 12-107 on a date not established, so 2022-2023 is an unknown era."""
+    close = two(1_000_000, 998_500)  # 0.075% of the two top candidates' votes
+    middle = two(1_000_000, 996_000)  # 0.2%
+    then = assess_recount(close, "MD", date(2018, 11, 6), "governor", candidate="B")
+    assert then.rule_id == "md-2016" and then.request.may_request and then.request.free
+    paid = assess_recount(middle, "MD", date(2018, 11, 6), "governor", candidate="B")
+    assert paid.request.may_request and not paid.request.free
+    now = assess_recount(middle, "MD", date(2024, 11, 5), "governor", candidate="B")
+    assert now.rule_id == "md-2024" and now.request.free
+    # No 5% limit on petitions before Ch. 625: a candidate 10 points behind may still ask.
+    far = assess_recount(two(550_000, 450_000), "MD", date(2018, 11, 6), "governor", candidate="B")
+    assert far.request.may_request and not far.request.free
+    with pytest.raises(UnknownEraError, match="Chapter 625"):
+        rule_for("MD", date(2022, 11, 8))
+    with pytest.raises(UnknownEraError):
+        rule_for("MD", date(2014, 11, 4))
