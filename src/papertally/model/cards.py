@@ -568,8 +568,7 @@ class CardCollection:
         imprint = self._decode_id(self._imprint[index])
         if flags & FLAG_DERIVED_IMPRINT:
             imprint = f"{tabulator}-{batch}-{record}"
-        place = f"{tabulator}-{batch}-{record}"
-        card_id = self._decode_id(self._card_id[index]) or imprint or place
+        card_id = self.card_id(index)
         end = self._entry_start[index + 1] if index + 1 < len(self) else len(self._e_contest)
         entries = []
         m_start = self._mark_start[index]
@@ -605,6 +604,45 @@ class CardCollection:
             is_phantom=bool(flags & FLAG_PHANTOM),
             source=self.sources[self._source[index]].path if self.sources else "",
         )
+
+    def card_id(self, index: int) -> str:
+        """Return card ``index``'s id: the file's, else its imprinted id, else its place
+        ``tabulator-batch-record`` (as :meth:`card` gives it, without building the card)."""
+        tabulator = self.strings.values[self._tabulator[index]]
+        batch = self.strings.values[self._batch[index]]
+        record = self._decode_id(self._record[index]) or ""
+        place = f"{tabulator}-{batch}-{record}"
+        imprint = self._decode_id(self._imprint[index])
+        if self._flags[index] & FLAG_DERIVED_IMPRINT:
+            imprint = place
+        return self._decode_id(self._card_id[index]) or imprint or place
+
+    def contest_marks(
+        self, contest: int
+    ) -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.int16]
+    ]:
+        """Return contest code ``contest``'s entries as arrays, without building cards: the card
+        of each entry, where each entry's marks start (one more bound at the end), and every
+        mark's choice code and rank (ranked-choice contests are read this way in bulk)."""
+        codes = np.frombuffer(self._e_contest, dtype=np.int32)
+        lengths = np.frombuffer(self._e_marks, dtype=np.uint16).astype(np.int64)
+        entries = np.flatnonzero(codes == contest)
+        starts = np.frombuffer(self._entry_start, dtype=np.int64)
+        card_of_entry = np.searchsorted(starts, entries, side="right") - 1
+        first_mark = (np.cumsum(lengths) - lengths)[entries]
+        counts = lengths[entries]
+        bounds = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        marks = np.arange(bounds[-1], dtype=np.int64) + np.repeat(first_mark - bounds[:-1], counts)
+        choices = np.frombuffer(self._m_choice, dtype=np.int32)[marks]
+        ranks = np.frombuffer(self._m_rank, dtype=np.int16)[marks]
+        return card_of_entry.astype(np.int64), bounds, choices, ranks
+
+    def phantoms(self) -> npt.NDArray[np.bool_]:
+        """Return, for every card, whether it is a phantom (in the manifest, no CVR)."""
+        flags = np.frombuffer(self._flags, dtype=np.uint8)
+        phantom: npt.NDArray[np.bool_] = (flags & FLAG_PHANTOM) != 0
+        return phantom
 
     def __iter__(self) -> Iterator[BallotCard]:
         for index in range(len(self)):

@@ -31,7 +31,6 @@ from papertally.audit.irv.ballots import (
     BallotRules,
     RankedBallots,
     Ranking,
-    marks_by_rank,
     preference_list,
     tabulate,
 )
@@ -49,6 +48,9 @@ from papertally.model.cards import CardCollection
 from papertally.types import ChoiceName, ContestName, CountyName
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from papertally.io.audit_export import AuditFiles
 
 NOT_FOUND = "not found"
@@ -109,29 +111,87 @@ def ranked_from_cards(
     A phantom card (in the manifest, no CVR) is left out and counted by the audit as the worst
     case.
     """
+    import numpy as np
+
     ranked = [c.name for c in collection.contests if c.is_ranked]
     name = _pick(ranked, contest, collection.name or "the CVRs")
     definition = next(c for c in collection.contests if c.name == name)
     candidates = [collection.choices[c].name for c in definition.choices]
     index = {n: i for i, n in enumerate(candidates)}
-    lists: dict[Ranking, int] = {}
-    cards: dict[str, Ranking] = {}
-    for card in collection:
-        entry = card.contest(name)
-        if card.is_phantom:
+    candidate_of = np.full(len(collection.choices) + 1, -1, dtype=np.int64)
+    for code, choice in enumerate(collection.choices):
+        if collection.contests[choice.contest].name == name:
+            candidate_of[code] = index[choice.name]
+    real = np.flatnonzero(~collection.phantoms())
+    row_of_card = np.full(len(collection), -1, dtype=np.int64)
+    tables: list[Ranking] = []
+    for code, contest_def in enumerate(collection.contests):
+        if contest_def.name != name:
             continue
-        if entry is None:
-            cards[card.card_id] = ()
-            continue
-        ranking = preference_list(
-            marks_by_rank((index[m.choice], m.rank) for m in entry.marks), rules
+        card_of_entry, bounds, choices, ranks = collection.contest_marks(code)
+        rows, inverse = _rank_table(card_of_entry.size, bounds, candidate_of[choices], ranks)
+        known = row_of_card[card_of_entry] >= 0
+        row_of_card[card_of_entry[~known][::-1]] = inverse[~known][::-1] + len(tables)
+        tables.extend(
+            preference_list([{-1, -2} if v == -2 else set() if v < 0 else {v} for v in row], rules)
+            for row in rows
         )
-        lists[ranking] = lists.get(ranking, 0) + 1
-        cards[card.card_id] = ranking
+    rows_of_real = row_of_card[real]
+    shown = rows_of_real[rows_of_real >= 0]
+    lists: dict[Ranking, int] = {}
+    for row, count in enumerate(np.bincount(shown, minlength=len(tables)).tolist()):
+        if count:
+            lists[tables[row]] = lists.get(tables[row], 0) + count
+    cards = {
+        collection.card_id(i): () if r < 0 else tables[r]
+        for i, r in zip(real.tolist(), rows_of_real.tolist(), strict=True)
+    }
     ballots = RankedBallots.from_lists(candidates, lists)
     # a sample is drawn from every card: margins are diluted over all of them
     total = len(cards) if len(cards) > ballots.total else None
     return RankedContest(name, ballots, None, cards, total)
+
+
+def _rank_table(
+    entries: int,
+    bounds: NDArray[np.int64],
+    candidates: NDArray[np.int64],
+    ranks: NDArray[np.int16],
+) -> tuple[list[list[int]], NDArray[np.int64]]:
+    """Return the distinct rank tables of a contest's entries and each entry's table.
+
+    A table lists, rank by rank, the candidate marked (``-1``: no mark, ``-2``: several): the
+    input of :func:`~papertally.audit.irv.ballots.preference_list`, built for all entries at
+    once (a mark repeated at one rank counts once) so the rules run once per distinct table.
+    """
+    import numpy as np
+
+    width = int(ranks.max()) if ranks.size else 0
+    if entries == 0 or width < 1:
+        return [[]], np.zeros(entries, dtype=np.int64)
+    entry = np.repeat(np.arange(entries, dtype=np.int64), np.diff(bounds))
+    keep = ranks >= 1
+    cells = entry[keep] * width + ranks[keep].astype(np.int64) - 1
+    picked = candidates[keep]
+    marks = np.bincount(cells, minlength=entries * width)
+    if marks.max(initial=0) > 1:  # a candidate marked twice at one rank counts once
+        span = int(picked.max()) + 2
+        _, first = np.unique(cells * span + picked + 1, return_index=True)
+        cells, picked = cells[first], picked[first]
+        marks = np.bincount(cells, minlength=entries * width)
+    cell = cells
+    table = np.full(entries * width, -1, dtype=np.int64)
+    single = marks[cell] == 1
+    table[cell[single]] = picked[single]
+    table[marks > 1] = -2
+    grid = table.reshape(entries, width)
+    base = int(candidates.max(initial=0)) + 3
+    if base**width < 2**62:  # each table as one number: sorting numbers beats sorting rows
+        keys = (grid + 2) @ (base ** np.arange(width, dtype=np.int64))
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        return grid[first].tolist(), inverse.reshape(-1).astype(np.int64)
+    rows, inverse = np.unique(grid, axis=0, return_inverse=True)
+    return rows.tolist(), inverse.reshape(-1).astype(np.int64)
 
 
 def read_ranked_contest(
