@@ -21,6 +21,7 @@ Pure code over :mod:`papertally.law` (rules, fee, deadlines, flip outlook, cost 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -169,9 +170,11 @@ def decide(
     audit_cost_per_ballot: float = DEFAULT_AUDIT_COST_PER_BALLOT,
     risk_limits: tuple[float, ...] = RISK_LIMITS,
     polling_trials: int = 0,
+    progress: Callable[[str], None] | None = None,
 ) -> Decision:
     """Return the decision desk for one contest (see the module's notes); ``polling_trials``
-    above 0 simulates the polling audits' chance of a second round instead of bounding it."""
+    above 0 simulates the polling audits' chance of a second round instead of bounding it, and
+    ``progress(description)`` is called before each such simulation (the slow part)."""
     from papertally.errors import PapertallyError
     from papertally.law import CountyCost, assess_recount, estimate_cost, flip_outlook
 
@@ -217,6 +220,8 @@ def decide(
     try:
         for risk in risk_limits:
             audits.append(_comparison(margin, ballots, risk, audit_cost_per_ballot))
+            if polling_trials > 0 and progress is not None:
+                progress(f"simulating {polling_trials} polling audits at {risk:.0%} risk")
             audits.append(_polling(results, ballots, risk, audit_cost_per_ballot, polling_trials))
     except PapertallyError as error:
         audits = []

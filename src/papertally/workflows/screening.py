@@ -339,11 +339,13 @@ def run_screening(
     permutations: int = 999,
     audit_cost_per_ballot: float = 5.0,
     recount_cost_per_ballot: float | None = None,
+    polling_trials: int = 0,
     step: Step | None = None,
 ) -> ScreeningOutcome:
     """Read the files of ``inputs``, screen, and build the decision desk.
 
-    ``step(description)`` is called before each stage, for progress displays.
+    ``step(description)`` is called before each stage, for progress displays: six stages, and
+    one more per risk limit when ``polling_trials`` simulated polling audits are asked for.
     """
     from papertally.io import read_results
     from papertally.law import ContestResults
@@ -393,6 +395,8 @@ def run_screening(
         screening_summary=result.verdict,
         recount_cost_per_ballot=recount_cost_per_ballot,
         audit_cost_per_ballot=audit_cost_per_ballot,
+        polling_trials=polling_trials,
+        progress=say,
     )
     described = {
         "results": inputs.results.name,
@@ -404,5 +408,6 @@ def run_screening(
         "group": inputs.group.label,
         "cluster": inputs.cluster,
         "permutations": permutations,
+        "polling_trials": polling_trials,
     }
     return ScreeningOutcome(described, prepared, result, decision)
