@@ -659,3 +659,24 @@ def test_maryland_2016_free_recount_only_within_one_tenth_of_a_percent() -> None
         rule_for("MD", date(2022, 11, 8))
     with pytest.raises(UnknownEraError):
         rule_for("MD", date(2014, 11, 4))
+
+
+def test_maine_2016_free_within_two_percent_then_one_percent_or_1000_votes() -> None:
+    """CEIMN's Maine page of 2016-06-13 (statutes current through 2015-10-15): a state or federal
+    candidate trailing by 2% or less of the votes for the office pays nothing
+    (http://ceimn.org/ceimn-state-recount-laws-searchable-database/states/Maine); its page of
+    2020-03-01: statewide and multicounty recounts are free only within the lesser of 1% or
+    1,000 votes (21-A M.R.S. § 737-A sub-§ 1-A, proposed in the 128th Legislature's H.P. 230,
+    enacted on a date not established)."""
+    house = two(180_000, 175_000)  # 5,000 votes, 1.4% of the office's votes
+    then = assess_recount(house, "ME", date(2016, 11, 8), "us_house", candidate="B")
+    assert then.rule_id == "me-2016" and then.request.may_request and then.request.free
+    now = assess_recount(house, "ME", date(2020, 11, 3), "us_house", candidate="B")
+    assert now.rule_id == "me-2024" and now.request.may_request and not now.request.free
+    wide = assess_recount(two(180_000, 170_000), "ME", date(2016, 11, 8), "us_house")  # 2.9%
+    assert not wide.request.free
+    for between in (date(2017, 11, 7), date(2018, 11, 6)):
+        with pytest.raises(UnknownEraError, match=r"H\.P\. 230"):
+            rule_for("ME", between)
+    with pytest.raises(UnknownEraError):
+        rule_for("ME", date(2014, 11, 4))
