@@ -15,6 +15,7 @@ from collections.abc import (
     KeysView,
     Mapping,
     MutableMapping,
+    ValuesView,
 )
 from dataclasses import dataclass, field
 from datetime import date
@@ -308,16 +309,45 @@ class _Figures(MutableMapping[str, int]):
         column = self._columns.get(key)  # type: ignore[call-overload]
         return column is not None and _read(column, self._row) is not None
 
-    def __iter__(self) -> Iterator[str]:
+    def present(self) -> dict[str, int]:
+        """Return the row's figures as a dict, read in one pass over the columns."""
         row = self._row
-        return iter([k for k, c in self._columns.items() if _read(c, row) is not None])
+        figures: dict[str, Any] = {}
+        for key, column in self._columns.items():
+            if row < len(column):
+                value = column[row]
+                if isinstance(column, list):
+                    if value is not None:
+                        figures[key] = value
+                elif value != _EMPTY[column.typecode]:
+                    figures[key] = value
+        return figures
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.present())
 
     def __len__(self) -> int:
-        row = self._row
-        return sum(_read(c, row) is not None for c in self._columns.values())
+        return len(self.present())
+
+    def keys(self) -> KeysView[str]:
+        """Return the keys that have a figure on this row."""
+        return self.present().keys()
+
+    def items(self) -> ItemsView[str, int]:
+        """Return the (key, figure) pairs of this row."""
+        return self.present().items()
+
+    def values(self) -> ValuesView[int]:
+        """Return the figures of this row."""
+        return self.present().values()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self.present() == dict(other.items())
+        return NotImplemented
 
     def __repr__(self) -> str:
-        return repr(dict(self))
+        return repr(self.present())
 
 
 class _ByType(MutableMapping[str, MutableMapping[ChoiceName, int]]):
@@ -349,9 +379,12 @@ class _ByType(MutableMapping[str, MutableMapping[ChoiceName, int]]):
         """Return the votes of ``kind``, first setting them to ``default`` where there are none.
 
         The mapping returned writes to the table (``by_type.setdefault(kind, {})[c] = n``)."""
-        if kind not in self:
-            self[kind] = default or {}
-        return _Figures(self._types.setdefault(kind, {}), self._row)
+        columns = self._types.get(kind)
+        if columns is None:
+            columns = self._types[kind] = {}
+        if default and kind not in self:
+            self[kind] = default
+        return _Figures(columns, self._row)
 
     def __delitem__(self, kind: str) -> None:
         if kind not in self:
@@ -362,7 +395,14 @@ class _ByType(MutableMapping[str, MutableMapping[ChoiceName, int]]):
         return bool(_Figures(self._types.get(kind, {}), self._row))  # type: ignore[call-overload]
 
     def __iter__(self) -> Iterator[str]:
-        return iter([k for k, c in self._types.items() if _Figures(c, self._row)])
+        return iter([k for k, c in self._types.items() if _Figures(c, self._row).present()])
+
+    def items(self) -> ItemsView[str, MutableMapping[ChoiceName, int]]:
+        """Return each vote type that has figures on this row, with its figures."""
+        row = self._row
+        return {
+            k: _Figures(c, row) for k, c in self._types.items() if _Figures(c, row).present()
+        }.items()
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
@@ -499,9 +539,21 @@ class UnitTally:
         return sum(self.votes.values())
 
     def _fields(self) -> tuple[object, ...]:
-        """Return the tally's figures as plain values, for comparing and showing."""
-        by_type = {kind: dict(figures) for kind, figures in self.by_type.items()}
-        return dict(self.votes), self.ballots_cast, self.source, dict(self.statistics), by_type
+        """Return the tally's figures as plain values, for comparing, copying and showing."""
+        table = self._table
+        if table is None:
+            by_type = {kind: dict(figures) for kind, figures in (self._by_type or {}).items()}
+            votes, statistics = dict(self._votes or {}), dict(self._statistics or {})
+            return votes, self._ballots, self._source, statistics, by_type
+        row = self._row
+        by_type = {}
+        for kind, columns in table._types.items():
+            figures = _Figures(columns, row).present()
+            if figures:
+                by_type[kind] = figures
+        votes = _Figures(table._votes, row).present()
+        statistics = _Figures(table._statistics, row).present()
+        return votes, self.ballots_cast, self.source, statistics, by_type
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, UnitTally):
@@ -632,12 +684,18 @@ class TallyTable(MutableMapping[ReportingUnitId, UnitTally]):
             row = self.row(uid)
         else:
             self._clear(row)
-        self._fill(self._votes, row, votes)  # type: ignore[arg-type]
-        self._fill(self._statistics, row, statistics)  # type: ignore[arg-type]
+        for key, value in votes.items():  # type: ignore[attr-defined]
+            _write(self._votes, key, row, value)
+        for key, value in statistics.items():  # type: ignore[attr-defined]
+            _write(self._statistics, key, row, value)
         for kind, figures in by_type.items():  # type: ignore[attr-defined]
-            self._fill(self._types.setdefault(kind, {}), row, figures)
-        self._set_ballots(row, ballots)  # type: ignore[arg-type]
-        self._set_source(row, source)  # type: ignore[arg-type]
+            columns = self._types.setdefault(kind, {})
+            for key, value in figures.items():
+                _write(columns, key, row, value)
+        if ballots is not None:
+            self._set_ballots(row, ballots)  # type: ignore[arg-type]
+        if source is not None:
+            self._set_source(row, source)  # type: ignore[arg-type]
         tally._table, tally._row = self, row
         tally._votes = tally._statistics = tally._by_type = None
         tally._ballots = tally._source = None
