@@ -43,16 +43,20 @@ BALLOTS: list[tuple[list[list[str]], int]] = [
 once) and 20 with a skipped ranking (San Francisco's rules pass it: Bob, then Alice)."""
 
 
-def _county_files(county: str, ballots: list[list[list[str]]]) -> list[AuditFile]:
-    """A county's manifest (batches of 100 on tabulator T1) and generic CVR CSV."""
+def _county_files(
+    county: str, ballots: list[list[list[str]]], ranked: bool = True
+) -> list[AuditFile]:
+    """A county's manifest (batches of 100 on tabulator T1) and generic CVR CSV (``ranked``
+    False: the contest as vote-for-one, each card marking its first choice)."""
     header = ["Card ID", "Tabulator", "Batch", "Record ID"]
-    header += [f"{CONTEST} (Ranks=4) | {name}" for name in CANDIDATES]
+    label = "(Ranks=4)" if ranked else "(Vote For=1)"
+    header += [f"{CONTEST} {label} | {name}" for name in CANDIDATES]
     cvrs = io.StringIO()
     writer = csv.writer(cvrs)
     writer.writerow(header)
     for i, rankings in enumerate(ballots):
         cells = dict.fromkeys(CANDIDATES, "0")
-        for rank, names in enumerate(rankings, start=1):
+        for rank, names in enumerate(rankings if ranked else rankings[:1], start=1):
             for name in names:
                 cells[name] = str(rank)
         batch, position = divmod(i, 100)
@@ -70,7 +74,9 @@ def _county_files(county: str, ballots: list[list[list[str]]]) -> list[AuditFile
 FIRST_CHOICES = {"Alice": 400, "Bob": 270, "Chuan": 200, "Diego": 100}
 
 
-def _published(web: WebSetup, audit_type: str = "ballot comparison") -> tuple[AuditStore, int]:
+def _published(
+    web: WebSetup, audit_type: str = "ballot comparison", *, dane_ranked: bool = True
+) -> tuple[AuditStore, int]:
     every = [rankings for rankings, count in BALLOTS for _ in range(count)]
     audits = AuditStore(make_engine(web.url))
     audit_id = audits.create_audit("IRV", ["Adams", "Dane"], actor="admin")
@@ -79,7 +85,7 @@ def _published(web: WebSetup, audit_type: str = "ballot comparison") -> tuple[Au
     half = len(every) // 2
     for county, part in (("Adams", every[::2]), ("Dane", every[1::2])):
         assert len(part) == half
-        for file in _county_files(county, part):
+        for file in _county_files(county, part, county == "Adams" or dane_ranked):
             audits.upload_file(audit_id, file, summarize_file(file), actor="admin")
     audits.publish(audit_id, actor="admin")
     return audits, audit_id
@@ -174,11 +180,18 @@ def test_an_irv_audit_runs_stores_its_assertions_and_verifies(web: WebSetup) -> 
     assert "open" in bad.first_mismatch.detail
 
 
-@pytest.mark.parametrize("audit_type", ["ballot polling", "hybrid"])
-def test_an_irv_contest_not_by_comparison_is_refused_and_nothing_changes(
-    web: WebSetup, audit_type: str
+@pytest.mark.parametrize(
+    ("audit_type", "dane_ranked", "message"),
+    [
+        ("ballot polling", True, "audits it by ballot comparison"),
+        ("hybrid", True, "audits it by ballot comparison"),
+        ("ballot comparison", False, "but not in Dane's"),
+    ],
+)
+def test_an_irv_contest_the_app_cannot_audit_is_refused_and_nothing_changes(
+    web: WebSetup, audit_type: str, dane_ranked: bool, message: str
 ) -> None:
-    audits, audit_id = _published(web, audit_type)
-    with pytest.raises(PapertallyError, match="ranked-choice"):
+    audits, audit_id = _published(web, audit_type, dane_ranked=dane_ranked)
+    with pytest.raises(PapertallyError, match=message):
         start_audit(audits, audit_id, SEED, actor="admin")
     assert audits.audit(audit_id).status == "published"

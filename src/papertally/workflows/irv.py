@@ -370,6 +370,16 @@ def with_irv(spec: ContestSpec, files: AuditFiles) -> ContestSpec:
             "comparison with one winner (RAIRE assertions measured by CLCA); choose ballot "
             "comparison"
         )
+    plain = [
+        county
+        for county, collection in files.cvrs.items()
+        if any(d.name == spec.name and not d.is_ranked for d in collection.contests)
+    ]
+    if plain:
+        raise PapertallyError(
+            f"contest {spec.name!r} is ranked-choice in some counties' CVRs but not in "
+            f"{plain[0]}'s: check that every county exported the same contest"
+        )
     ballots = audit_ballots(files.cvrs, spec.name)
     winner = tabulate(ballots).winner
     result = find_assertions(ballots, winner, total_ballots=spec.cards)
