@@ -150,3 +150,68 @@ def test_absentee_share_from_openelections_vote_types(tmp_path: Path) -> None:
     assert data["screening"]["naive"]["clusters"] == data["screening"]["units"]
     bands = data["screening"]["distributions"]["absentee share band (%)"]
     assert [b["group"] for b in bands] == ["20% to < 30%"]
+
+
+def _edge_in_three_counties(paths: dict[str, Path]) -> None:
+    """Keep the Edge only in counties C00-C02, so too few counties carry any comparison."""
+    lines = paths["equipment"].read_text().splitlines()
+    kept = [lines[0]]
+    for line in lines[1:]:
+        if not line.startswith(("C00 ", "C01 ", "C02 ")):
+            line = line.replace("Dominion (Sequoia)/Command Central-Edge", "ES&S Automark")
+        kept.append(line)
+    paths["equipment"].write_text("\n".join(kept) + "\n")
+
+
+def test_polling_trials_simulate_the_second_round_chance(tmp_path: Path) -> None:
+    """--polling-trials N replaces the polling audits' 10% bound by N simulated audits."""
+    paths = write_state(tmp_path, 60)
+    args = ["screen", str(paths["now"]), str(paths["baseline"]), "--equipment",
+            str(paths["equipment"]), "--permutations", "0", "--json"]  # fmt: skip
+    bound = json.loads(runner.invoke(app, args).output)
+    result = runner.invoke(app, [*args, "--polling-trials", "40"])
+    assert result.exit_code == 0, result.output
+    simulated = json.loads(result.output)
+    assert bound["inputs"]["polling_trials"] == 0
+    assert simulated["inputs"]["polling_trials"] == 40
+    polls = [a for a in simulated["decision"]["audits"] if a["kind"].startswith("ballot polling")]
+    before = [a for a in bound["decision"]["audits"] if a["kind"].startswith("ballot polling")]
+    assert len(polls) == 2 and [a["escalation_chance"] for a in before] == [0.1, 0.1]
+    for audit in polls:
+        assert "of 40 simulated audits went on" in audit["note"]
+        runs = 40 * audit["escalation_chance"]
+        assert abs(runs - round(runs)) < 1e-9 and 0 <= runs <= 40
+    text = runner.invoke(app, args[:-1])
+    assert "at most 10.0% (--polling-trials N simulates it)" in text.output
+
+
+@pytest.mark.parametrize("value", ["-1", "501", "many", "1e3"])
+def test_polling_trials_out_of_range_is_one_line_and_exit_2(tmp_path: Path, value: str) -> None:
+    paths = write_state(tmp_path, 20)
+    result = runner.invoke(
+        app,
+        ["screen", str(paths["now"]), str(paths["baseline"]), "--permutations", "0",
+         "--polling-trials", value],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--polling-trials" in result.output and "Traceback" not in result.output
+
+
+def test_report_says_when_the_permutation_test_cannot_decide(tmp_path: Path) -> None:
+    """With the group in three counties the sign-flip test cannot reach 5%: each row of the
+    HTML report's ladder says so, next to its p-value."""
+    paths = write_state(tmp_path, 120, effect=0.04)
+    _edge_in_three_counties(paths)
+    report = tmp_path / "screening.html"
+    result = runner.invoke(
+        app,
+        ["screen", str(paths["now"]), str(paths["baseline"]), "--equipment",
+         str(paths["equipment"]), "--permutations", "99", "--html", str(report), "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    ladder = json.loads(result.output)["screening"]["ladder"]
+    noted = [e for e in ladder if e["permutation_note"]]
+    assert noted and all(not e["permutation_rejects"] for e in noted)
+    html = report.read_text()
+    assert html.count("<strong>cannot decide</strong>: in effect only") == len(noted)
+    assert "the permutation test cannot decide, whatever its p-value" in html
