@@ -680,3 +680,26 @@ def test_maine_2016_free_within_two_percent_then_one_percent_or_1000_votes() -> 
             rule_for("ME", between)
     with pytest.raises(UnknownEraError):
         rule_for("ME", date(2014, 11, 4))
+
+
+def test_missouri_one_percent_until_2012_then_half_a_percent_statewide() -> None:
+    """Missouri Digital News, November 2000 (http://mdn.org/2000/STORIES/MORULES.HTM): "If the
+    margin of victory is less than 1 percent, then the losing candidate is entitled to a
+    recount"; AP, 2012-08-09 (CBS St. Louis): still 1%. Dexter Daily Statesman, 2014
+    (http://dddnews.com/story/2112851.html): Amendment 1, defeated by 2,490 of 996,672 votes
+    (0.25%), recounted because statewide contests are eligible below one-half of 1%."""
+    close = two(1_000_000, 993_000)  # 0.35% of the office's votes
+    middle = two(1_000_000, 985_000)  # 0.76%
+    for day in (date(2000, 11, 7), date(2008, 11, 4), date(2012, 11, 6)):
+        a = assess_recount(middle, "MO", day, "us_senate", candidate="B")
+        assert a.rule_id == "mo-2000" and a.request.may_request
+    beyond = assess_recount(two(1_000_000, 975_000), "MO", date(2008, 11, 4), "us_senate")
+    assert not beyond.request.may_request  # 1.27%
+    later = assess_recount(middle, "MO", date(2016, 11, 8), "us_senate", candidate="B")
+    assert later.rule_id == "mo-2023" and not later.request.may_request
+    amendment_1 = two(499_581, 497_091)
+    august = assess_recount(amendment_1, "MO", date(2014, 8, 5), "statewide_question")
+    assert august.rule_id == "mo-2023" and august.request.may_request
+    assert assess_recount(close, "MO", date(2014, 11, 4), "us_house").request.may_request
+    with pytest.raises(UnknownEraError, match="Nixon"):
+        rule_for("MO", date(2013, 11, 5))
