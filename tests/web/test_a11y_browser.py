@@ -4,6 +4,10 @@ screenshot of each is kept in ``docs/screens/`` (linked from ``docs/screens.md``
 public site end to end as a voter uses it: results, drill-down to a county's wards, an audit's
 result and its export (issue 13).
 
+Besides serious and critical violations, the rules in ``FAILING_RULES`` (minor ones we fixed and
+keep fixed, such as an empty table header) fail the test too. Some pages are reached by a step
+taken in the browser (the audit board's confirm step follows a submitted reading).
+
 One server and one browser for the whole file. Screenshots go to a folder under the system's
 temporary directory, so a test run never modifies tracked files; ``PAPERTALLY_SCREENS=docs``
 rewrites ``docs/screens/``, another value names a folder, and ``-`` keeps none.
@@ -14,7 +18,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,22 +37,29 @@ from tests.web.public_fixtures import (
 from tests.web.support import live_server, sign_in_page, small_election
 
 from papertally.model import ImportResult
-from papertally.model.recount import Role
+from papertally.model.recount import CountyAction, Role
 from papertally.store import Store
 from papertally.store.audits import AuditStore
 from papertally.store.recounts import RecountStore
+from papertally.store.uploads import UploadJobs
+from papertally.workflows.audit import close_round
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"desktop": (1280, 800), "mobile": (390, 844)}
 SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 FAILING_IMPACTS = frozenset({"serious", "critical"})
+FAILING_RULES = frozenset({"empty-table-header"})
+"""Minor rules that fail the test too: each was found on a page here and fixed."""
 USERS = [
     ("admin", Role.ADMINISTRATOR, None),
     ("observer", Role.OBSERVER, None),
     ("adams-clerk", Role.CLERK, "Adams"),
     ("adams-board", Role.BOARD, "Adams"),
+    ("milwaukee-board", Role.BOARD, "Milwaukee"),
 ]
+UPLOAD_ERROR = "Adams manifest.csv, row 3, column Number of Ballots: 'ten' is not a whole number"
+"""The message of the failed upload whose status page is checked."""
 
 
 @dataclass(frozen=True)
@@ -67,12 +78,24 @@ class Site:
     running_audit: int
     audit_adams: int
     card: int
+    submitted: int
+    """A second recount of the contest, with Adams submitted and awaiting the state's review."""
+    submitted_adams: int
+    published_audit: int
+    """An audit whose files are published, with no seed yet."""
+    second_round_audit: int
+    """An audit whose first round did not confirm the outcome (every card read for the loser)."""
+    setup_audit: int
+    """An audit still in setup: it has published nothing."""
+    upload: int
+    """A failed upload of an Adams file of the running audit."""
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A store with a recount part-way (Adams accepted), a complete audit and one in its second
-    round, served on a loopback port."""
+    """A store with a recount part-way (Adams accepted), a second with Adams submitted, audits in
+    every public state (published, in progress, in a second round, complete) and one in setup,
+    and a failed upload, served on a loopback port."""
     folder = tmp_path_factory.mktemp("a11y")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PAPERTALLY_DATA_DIR", str(folder / "files"))
@@ -95,44 +118,118 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         running = polling_audit(audits, seeded=True)
         read_open_round(audits, running, limit=4)
         card = next(c for c in audits.sample(running) if c.county == "Adams").sequence
+        submitted = open_recount(recounts, election_id, units)
+        enter(recounts, submitted, "Adams|Town of Adams Ward 1", {"Trump": 300, "Clinton": 250})
+        enter(recounts, submitted, "Adams|Town of Adams Ward 2", {"Trump": 120, "Clinton": 80})
+        recounts.county_step(
+            submitted, "Adams", CountyAction.SUBMIT, actor="adams-clerk", role=Role.CLERK
+        )
+        published = polling_audit(audits, seeded=False)
+        second = polling_audit(audits, seeded=True)
+        read_open_round(audits, second, vote="Trump")
+        assert not close_round(audits, second, actor="admin")
+        setup = audits.create_audit("Audit being set up", ["Adams"], actor="admin")
+        jobs = UploadJobs(store.engine)
+        target = {"audit_id": running, "county": "Adams", "filename": "Adams manifest.csv"}
+        upload = jobs.create("audit file", target, actor="adams-clerk")
+        jobs.start(upload)
+        jobs.fail(upload, UPLOAD_ERROR)
         ids = (
             recounts.county(recount, "Adams").id,
             recounts.county(recount, "Dane").id,
             recounts.wards(recount, "Adams")[0].id,
             audits.county_ids(running)["Adams"],
+            recounts.county(submitted, "Adams").id,
         )
         store.close()
         with live_server(url, USERS, "a11y-test") as base:
-            files = str(folder / "files")
             yield Site(
-                base, url, files, recount, ids[0], ids[1], ids[2], done, running, ids[3], card
+                base=base,
+                url=url,
+                files=str(folder / "files"),
+                recount=recount,
+                adams=ids[0],
+                dane=ids[1],
+                ward=ids[2],
+                complete_audit=done,
+                running_audit=running,
+                audit_adams=ids[3],
+                card=card,
+                submitted=submitted,
+                submitted_adams=ids[4],
+                published_audit=published,
+                second_round_audit=second,
+                setup_audit=setup,
+                upload=upload,
             )
 
 
-def _pages(site: Site) -> dict[str, tuple[str | None, str]]:
-    """Name → (who signs in, path) of every main page."""
+@dataclass(frozen=True)
+class Screen:
+    """A page to check: who signs in, where to go, the status it answers with, and an optional
+    step taken there that leads to the page checked (returns that page's status)."""
+
+    who: str | None
+    path: str
+    status: int = 200
+    step: Callable[[Any], int] | None = None
+
+
+def _confirm_a_reading(page: Any) -> int:
+    """On a card's page, read the card as a vote for Clinton and go to the confirm step."""
+    page.check('input[name="card"][value="found"]')
+    page.check('input[name="reading::President"][value="vote::Clinton"]')
+    reason = page.query_selector('#card-form input[name="reason"]')
+    if reason is not None:
+        reason.fill("re-read the card")
+    with page.expect_navigation() as answer:
+        page.click('#card-form button[type="submit"]')
+    if page.query_selector("#confirm-form") is None:
+        return 0
+    return int(answer.value.status)
+
+
+def _pages(site: Site) -> dict[str, Screen]:
+    """Name → how to reach every main page."""
     county = f"/recounts/{site.recount}/counties/{site.adams}"
     audit_county = f"/audits/{site.running_audit}/counties/{site.audit_adams}"
+    dane = f"/recounts/{site.recount}/counties/{site.dane}"
     return {
-        "public-index": (None, "/"),
-        "public-recount": (None, f"/public/recounts/{site.recount}"),
-        "public-county": (None, f"/public/recounts/{site.recount}/counties/{site.adams}"),
-        "public-audit-complete": (None, f"/public/audits/{site.complete_audit}"),
-        "public-audit-running": (None, f"/public/audits/{site.running_audit}"),
-        "login": (None, "/login"),
-        "not-found": (None, "/no-such-page"),
-        "admin": ("admin", "/admin"),
-        "users": ("admin", "/admin/users"),
-        "dashboard": ("admin", f"/recounts/{site.recount}"),
-        "county": ("adams-clerk", county),
-        "ward": ("adams-clerk", f"{county}/wards/{site.ward}"),
-        "activity": ("observer", "/activity"),
-        "account": ("observer", "/account"),
-        "audits": ("admin", "/audits"),
-        "audit": ("admin", f"/audits/{site.running_audit}"),
-        "audit-county": ("adams-board", audit_county),
-        "audit-card": ("adams-board", f"{audit_county}/cards/{site.card}"),
-        "audit-verify": ("observer", f"/audits/{site.complete_audit}/verify"),
+        "public-index": Screen(None, "/"),
+        "public-recount": Screen(None, f"/public/recounts/{site.recount}"),
+        "public-county": Screen(None, f"/public/recounts/{site.recount}/counties/{site.adams}"),
+        "public-audit-published": Screen(None, f"/public/audits/{site.published_audit}"),
+        "public-audit-running": Screen(None, f"/public/audits/{site.running_audit}"),
+        "public-audit-second-round": Screen(None, f"/public/audits/{site.second_round_audit}"),
+        "public-audit-complete": Screen(None, f"/public/audits/{site.complete_audit}"),
+        "public-audit-setup": Screen(None, f"/public/audits/{site.setup_audit}", 404),
+        "login": Screen(None, "/login"),
+        "not-found": Screen(None, "/no-such-page", 404),
+        "admin": Screen("admin", "/admin"),
+        "users": Screen("admin", "/admin/users"),
+        "dashboard": Screen("admin", f"/recounts/{site.recount}"),
+        "dashboard-review": Screen("admin", f"/recounts/{site.submitted}"),
+        "screening": Screen("admin", "/screening"),
+        "irv": Screen("admin", "/irv"),
+        "county": Screen("adams-clerk", county),
+        "county-submitted": Screen(
+            "adams-clerk", f"/recounts/{site.submitted}/counties/{site.submitted_adams}"
+        ),
+        "ward": Screen("adams-clerk", f"{county}/wards/{site.ward}"),
+        "error": Screen("adams-clerk", dane, 403),
+        "upload-status": Screen("adams-clerk", f"{audit_county}/uploads/{site.upload}"),
+        "activity": Screen("observer", "/activity"),
+        "account": Screen("observer", "/account"),
+        "audits": Screen("admin", "/audits"),
+        "audit": Screen("admin", f"/audits/{site.running_audit}"),
+        "home": Screen("adams-board", "/home"),
+        "audit-county": Screen("adams-board", audit_county),
+        "audit-card": Screen("adams-board", f"{audit_county}/cards/{site.card}"),
+        "audit-confirm": Screen(
+            "adams-board", f"{audit_county}/cards/{site.card}", step=_confirm_a_reading
+        ),
+        "audit-none": Screen("milwaukee-board", "/my-audits"),
+        "audit-verify": Screen("observer", f"/audits/{site.complete_audit}/verify"),
     }
 
 
@@ -164,11 +261,11 @@ AXE_OPTIONS = {"resultTypes": ["violations"]}
 
 def _serious(page: Any) -> list[str]:
     """Run axe-core (loaded by the context's init script) on the page; return one line per
-    serious or critical violation: rule, impact, first elements."""
+    serious or critical violation (or one of ``FAILING_RULES``): rule, impact, first elements."""
     results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
     lines = []
     for violation in results["violations"]:
-        if violation["impact"] in FAILING_IMPACTS:
+        if violation["impact"] in FAILING_IMPACTS or violation["id"] in FAILING_RULES:
             targets = [" ".join(map(str, n["target"])) for n in violation["nodes"][:3]]
             lines.append(f"{violation['id']} ({violation['impact']}): {targets}")
     return lines
@@ -184,21 +281,22 @@ def test_every_main_page_passes_axe_and_fits_a_phone(
     screens = _screens()
     problems: list[str] = []
     pages = _pages(site)
-    users = sorted({who for who, _ in pages.values()}, key=lambda w: w or "")
+    users = sorted({screen.who for screen in pages.values()}, key=lambda w: w or "")
     for who in users:
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         context.add_init_script(axe_script)
         page = context.new_page()
         if who is not None:
             sign_in_page(page, site.base, who)
-        for name, (user, path) in pages.items():
-            if user != who:
+        for name, screen in pages.items():
+            if screen.who != who:
                 continue
             page.set_viewport_size({"width": 1280, "height": 800})
-            answer = page.goto(f"{site.base}{path}")
+            answer = page.goto(f"{site.base}{screen.path}")
             assert answer is not None
-            if answer.status != (404 if name == "not-found" else 200):
-                problems.append(f"{name}: answered {answer.status}")
+            status = answer.status if screen.step is None else screen.step(page)
+            if status != screen.status:
+                problems.append(f"{name}: answered {status}")
                 continue
             for width_name, (width, height) in WIDTHS.items():
                 page.set_viewport_size({"width": width, "height": height})
