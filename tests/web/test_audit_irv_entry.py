@@ -53,6 +53,9 @@ def test_ranked_readings_are_recorded_as_preference_lists_and_hostile_ones_refus
 ) -> None:
     audits, audit_id, board, urls = _started(web)
     assert len(urls) > len(RANKED)
+    admin = web.client()
+    sign_in(admin, "admin")
+    assert "RAIRE assertions, Alice wins the CVRs' count" in admin.get(f"/audits/{audit_id}").text
     page = board.get(urls[0])
     assert page.status_code == 200 and f'name="rank::{CONTEST}::4"' in page.text
     for form, message in HOSTILE:
