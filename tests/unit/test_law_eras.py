@@ -703,3 +703,23 @@ def test_missouri_one_percent_until_2012_then_half_a_percent_statewide() -> None
     assert assess_recount(close, "MO", date(2014, 11, 4), "us_house").request.may_request
     with pytest.raises(UnknownEraError, match="Nixon"):
         rule_for("MO", date(2013, 11, 5))
+
+
+def test_georgia_2018_seventh_district_recount_at_one_percent() -> None:
+    """AP in The Seattle Times, 2018-11-20: Bourdeaux trailed Woodall by 419 of 280,411 votes
+    and requested a recount; "Georgia law allows a recount if the margin between the candidates
+    is 1 percent or less". 2019 H.B. 316 set today's 0.5%. Only the margin and the total are
+    sourced; the split between the two is built from them."""
+    district_7 = two(140_415, 139_996)
+    a = assess_recount(district_7, "GA", date(2018, 11, 6), "us_house", candidate="B")
+    assert a.rule_id == "ga-2018" and a.margin_votes == 419 and a.request.may_request
+    eight_tenths = two(1_000_000, 984_000)  # 0.81%: eligible in 2018, not since H.B. 316
+    assert assess_recount(eight_tenths, "GA", date(2018, 11, 6), "governor").request.may_request
+    later = assess_recount(eight_tenths, "GA", date(2020, 11, 3), "governor")
+    assert later.rule_id == "ga-2020" and not later.request.may_request
+    wide = two(1_000_000, 972_000)  # 1.4%, as in the 2018 governor's race: no recount
+    assert not assess_recount(wide, "GA", date(2018, 11, 6), "governor").request.may_request
+    with pytest.raises(UnknownEraError, match=r"H\.B\. 316"):
+        rule_for("GA", date(2019, 11, 5))
+    with pytest.raises(UnknownEraError):
+        rule_for("GA", date(2016, 11, 8))
