@@ -541,6 +541,10 @@ class RecountStore:
             )
         with writing(self.engine) as connection:
             before = self._entry_settings(connection, recount_id)
+            if before is None:
+                raise PapertallyError(
+                    f"recount {recount_id} predates entry settings (0008): they cannot be changed"
+                )
             started = (
                 connection.execute(
                     select(TallySheetRow.id)
@@ -583,8 +587,8 @@ class RecountStore:
             )
 
     @staticmethod
-    def _entry_settings(connection: Connection, recount_id: int) -> EntrySettings:
-        """Return recount ``recount_id``'s settings read in ``connection``."""
+    def _entry_settings(connection: Connection, recount_id: int) -> EntrySettings | None:
+        """Return recount ``recount_id``'s settings read in ``connection`` (None before 0008)."""
         row = connection.execute(
             select(
                 RecountSettingsRow.time_zone,
@@ -592,11 +596,7 @@ class RecountStore:
                 RecountSettingsRow.double_entry,
             ).where(RecountSettingsRow.recount_id == recount_id)
         ).first()
-        if row is None:
-            raise PapertallyError(
-                f"recount {recount_id} predates entry settings (0008): they cannot be changed"
-            )
-        return EntrySettings(row[0], bool(row[1]), bool(row[2]))
+        return None if row is None else EntrySettings(row[0], bool(row[1]), bool(row[2]))
 
     def check_known_county(self, county: CountyName) -> None:
         """Refuse a county the store does not know (:meth:`known_counties`), exactly as stored,
@@ -610,31 +610,18 @@ class RecountStore:
                 f"{closest_match_hint(county, known)}{where}"
             )
 
-    @staticmethod
-    def _double_entry(connection: Connection, recount_id: int) -> bool:
+    @classmethod
+    def _double_entry(cls, connection: Connection, recount_id: int) -> bool:
         """Return whether recount ``recount_id`` has blind double entry, in ``connection``."""
-        return bool(
-            connection.execute(
-                select(RecountSettingsRow.double_entry).where(
-                    RecountSettingsRow.recount_id == recount_id
-                )
-            ).scalar_one_or_none()
-        )
+        found = cls._entry_settings(connection, recount_id)
+        return found is not None and found.double_entry
 
     def settings(self, recount_id: int) -> EntrySettings:
         """Return how recount ``recount_id`` is entered (a recount from before 0008: blind,
         single entry, UTC)."""
         with reading(self.engine) as connection:
-            row = connection.execute(
-                select(
-                    RecountSettingsRow.time_zone,
-                    RecountSettingsRow.show_canvass,
-                    RecountSettingsRow.double_entry,
-                ).where(RecountSettingsRow.recount_id == recount_id)
-            ).first()
-        if row is None:
-            return EntrySettings()
-        return EntrySettings(row[0], bool(row[1]), bool(row[2]))
+            found = self._entry_settings(connection, recount_id)
+        return found or EntrySettings()
 
     def recounts(self) -> list[Recount]:
         """Return every recount, newest first."""
