@@ -137,9 +137,16 @@ def polling_limit(
     ballots: int | None = None,
     true_votes: Mapping[ChoiceName, int] | None = None,
 ) -> float:
-    """Return ``ln(1/α)/KL`` for the tightest assertion: the statistical limit on the mean size."""
-    assertion = tightest(plurality_assertions(votes, winners, ballots=ballots))
-    return limit_sample_size(true_population(assertion, true_votes), risk_limit)
+    """Return ``ln(1/α)/KL`` of the hardest assertion: the statistical limit on the mean size.
+
+    Every assertion must be confirmed, so the audit's limit is the largest over assertions. Under
+    ``true_votes`` the hardest need not be the one with the smallest reported margin (a pair
+    the truth reverses has an infinite limit).
+    """
+    return max(
+        limit_sample_size(true_population(assertion, true_votes), risk_limit)
+        for assertion in plurality_assertions(votes, winners, ballots=ballots)
+    )
 
 
 def comparison_module(name: str = "comparison") -> ModuleType:

@@ -558,31 +558,49 @@ def _full_hand_count(
     """Return why a ballot-polling audit means a full hand count, or ``None`` if it may not.
 
     ``ln(1/α)/KL`` is the expected sample size no valid sequential test beats by much (Stark
-    2023, ALPHA §3); when it reaches the number of cards, every simulated audit would draw
-    (nearly) every card, and simulating them draw by draw takes minutes to say so.
+    2023, ALPHA §3). It is taken for every assertion under the true votes: when it reaches the
+    number of cards for any of them (or the truth reverses one), every simulated audit would
+    draw (nearly) every card, and simulating them draw by draw takes minutes to say so.
     """
     from papertally.audit.assertions import plurality_assertions
-    from papertally.audit.simulate import polling_limit, tightest
+    from papertally.audit.polling import limit_sample_size
+    from papertally.audit.simulate import true_population
 
-    assertion = tightest(plurality_assertions(tally, winners, ballots=ballots))
-    cards = assertion.population.size
-    limit = polling_limit(tally, risk_limit, winners=winners, ballots=ballots, true_votes=truth)
-    if limit < cards:
+    rows: list[dict[str, Any]] = []
+    for assertion in plurality_assertions(tally, winners, ballots=ballots):
+        cards = assertion.population.size
+        limit = limit_sample_size(true_population(assertion, truth), risk_limit)
+        rows.append(
+            {
+                "assertion": assertion.name,
+                "margin": assertion.diluted_margin,
+                "ballots": cards,
+                "limit_mean": limit if math.isfinite(limit) else None,
+                "full_hand_counts": 1.0 if limit >= cards else None,
+            }
+        )
+    hopeless = [row for row in rows if row["full_hand_counts"] is not None]
+    if not hopeless:
         return None
+    worst = max(
+        hopeless, key=lambda row: math.inf if row["limit_mean"] is None else row["limit_mean"]
+    )
+    cards = max(row["ballots"] for row in rows)
     return {
         "type": "polling",
         "risk_limit": risk_limit,
         "full_hand_count": True,
-        "assertion": assertion.name,
-        "margin": assertion.diluted_margin,
+        "assertion": worst["assertion"],
+        "margin": worst["margin"],
         "ballots": cards,
-        "limit_mean": limit if math.isfinite(limit) else None,
+        "limit_mean": worst["limit_mean"],
         "trials": 0,
         "mean": float(cards),
         "p50": cards,
         "p90": cards,
         "p99": cards,
         "full_hand_counts": 1.0,
+        "assertions": rows,
     }
 
 
