@@ -13,12 +13,15 @@ import csv
 import dataclasses
 import io
 import json
+from pathlib import Path
 
 import pytest
 from tests.web.support import WebSetup
+from typer.testing import CliRunner
 
 from papertally.audit.contests import ContestSpec
 from papertally.audit.irv.raire import IrvAssertion, verify_assertions
+from papertally.cli.main import app
 from papertally.errors import PapertallyError
 from papertally.io.audit_export import audit_export_zip, summarize_file
 from papertally.model.audit_records import AuditExportContents, AuditFile
@@ -112,7 +115,9 @@ def _export(contents: AuditExportContents) -> bytes:
     return audit_export_zip(contents)
 
 
-def test_an_irv_audit_runs_stores_its_assertions_and_verifies(web: WebSetup) -> None:
+def test_an_irv_audit_runs_stores_its_assertions_and_verifies(
+    web: WebSetup, tmp_path: Path
+) -> None:
     audits, audit_id = _published(web)
     start_audit(audits, audit_id, SEED, actor="admin")
     (contest,) = audits.contests(audit_id)
@@ -152,6 +157,11 @@ def test_an_irv_audit_runs_stores_its_assertions_and_verifies(web: WebSetup) -> 
     verification = verify_export(_export(contents))
     assert verification.ok, verification.to_json()
     assert any(c.name == "IRV assertions" and c.ok for c in verification.checks)
+    exported = tmp_path / "export.zip"
+    exported.write_bytes(_export(contents))
+    result = CliRunner().invoke(app, ["verify", str(exported), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "IRV assertions" in {c["name"] for c in json.loads(result.stdout)["checks"]}
 
     # One reading changed: the recomputed risk of some assertion differs, and it is named.
     records = [
@@ -178,6 +188,10 @@ def test_an_irv_audit_runs_stores_its_assertions_and_verifies(web: WebSetup) -> 
     bad = verify_export(_export(dataclasses.replace(contents, header=header)))
     assert bad.first_mismatch is not None and bad.first_mismatch.name == "IRV assertions"
     assert "open" in bad.first_mismatch.detail
+    exported.write_bytes(_export(dataclasses.replace(contents, header=header)))
+    result = CliRunner().invoke(app, ["verify", str(exported), "--json"])
+    assert result.exit_code == 1
+    assert "leave the elimination order" in json.loads(result.stdout)["first_mismatch"]
 
 
 @pytest.mark.parametrize(
