@@ -723,3 +723,17 @@ def test_georgia_2018_seventh_district_recount_at_one_percent() -> None:
         rule_for("GA", date(2019, 11, 5))
     with pytest.raises(UnknownEraError):
         rule_for("GA", date(2016, 11, 8))
+
+
+def test_delaware_from_ceimn_july_2020() -> None:
+    """CEIMN's Delaware page updated 2020-07-05 (https://ceimn.org/node/112/printable/print)
+    quotes 15 Del. C. § 5702(c): a statewide candidate may apply to the Superior Court for a
+    recount at state expense when the margin is below the lesser of 1,000 votes or one half of
+    one percent of the two candidates' votes."""
+    close = two(250_000, 249_400)  # 600 votes, 0.12%
+    a = assess_recount(close, "DE", date(2020, 11, 3), "us_senate", candidate="B")
+    assert a.rule_id == "de-2024" and a.request.may_request and a.request.free
+    over_cap = two(250_000, 248_900)  # 1,100 votes (0.22%): above the 1,000-vote cap
+    assert not assess_recount(over_cap, "DE", date(2020, 11, 3), "us_senate").request.may_request
+    with pytest.raises(UnknownEraError):
+        rule_for("DE", date(2018, 11, 6))
