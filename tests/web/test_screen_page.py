@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from tests.screening_files import write_state
 from tests.web.support import WebSetup, sign_in
 
@@ -87,3 +88,64 @@ def test_without_the_csrf_token_nothing_is_read(web: WebSetup, tmp_path: Path) -
     client.headers.pop("X-CSRF-Token")
     response = client.post("/screening", files=_files(paths, ("now", "baseline")))
     assert response.status_code == 403
+
+
+def test_the_administrators_navigation_links_the_screening_page(web: WebSetup) -> None:
+    admin = web.client()
+    sign_in(admin, "admin")
+    assert 'href="/screening"' in admin.get("/account").text
+    for user in ("observer", "adams-clerk"):
+        other = web.client()
+        sign_in(other, user)
+        assert 'href="/screening"' not in other.get("/account").text
+
+
+def test_simulated_polling_audits_and_the_cannot_decide_note(web: WebSetup, tmp_path: Path) -> None:
+    """The form's polling trials reach the decision desk; a group in three of eight counties
+    gets the permutation test's 'cannot decide' note on its rows."""
+    paths = write_state(tmp_path, 120, effect=0.04)
+    lines = paths["equipment"].read_text().splitlines()
+    paths["equipment"].write_text(
+        "\n".join(
+            [lines[0]]
+            + [
+                line if line.startswith(("C00 ", "C01 ", "C02 ")) else line.replace("Edge", "X")
+                for line in lines[1:]
+            ]
+        )
+        + "\n"
+    )
+    client = web.client()
+    sign_in(client, "admin")
+    response = client.post(
+        "/screening",
+        data={"polling_trials": "30"},
+        files=_files(paths, ("baseline", "equipment", "now")),
+    )
+    assert response.status_code == 200, response.text
+    ladder = response.text.split('id="screening-ladder"')[1].split("</table>")[0]
+    assert ladder.count("<strong>cannot decide</strong>: in effect only") >= 1
+    assert "whatever its p-value" in ladder
+    assert response.text.count("(30 simulated audits)") == 2
+    assert 'name="polling_trials"' in response.text and 'value="30"' in response.text
+
+
+def test_bounded_polling_audits_say_so(web: WebSetup, tmp_path: Path) -> None:
+    paths = write_state(tmp_path, 60)
+    client = web.client()
+    sign_in(client, "admin")
+    response = client.post("/screening", files=_files(paths, ("baseline", "equipment", "now")))
+    assert response.status_code == 200, response.text
+    assert response.text.count("at most 10% (bound)") == 2
+
+
+@pytest.mark.parametrize("value", ["201", "1_0", "+5", "9" * 300])
+def test_bad_polling_trials_are_a_400(web: WebSetup, tmp_path: Path, value: str) -> None:
+    paths = write_state(tmp_path, 20)
+    client = web.client()
+    sign_in(client, "admin")
+    response = client.post(
+        "/screening", data={"polling_trials": value}, files=_files(paths, ("now", "baseline"))
+    )
+    assert response.status_code == 400
+    assert "simulated polling audits" in response.text and "from 0 to 200" in response.text
