@@ -527,14 +527,17 @@ def test_utah_2014_north_dakota_2020_wyoming_2016_from_ceimn() -> None:
 
 def test_oklahoma_2016_no_automatic_recount_of_state_questions_yet() -> None:
     """CEIMN, February 2016: candidate-, voter- and official-initiated recounts only; the
-    automatic recount of close state questions came later (proposed by 2021 H.B. 2564)."""
+    automatic recount of close state questions came with 2021 H.B. 2564."""
     question = two(500_000, 498_000)  # 0.2%
     early = assess_recount(question, "OK", date(2018, 11, 6), "statewide_question")
     assert early.rule_id == "ok-2016" and early.automatic_stages == []
     now = assess_recount(question, "OK", date(2024, 11, 5), "statewide_question")
     assert now.automatic_stages == ["automatic recount (state question)"]
-    with pytest.raises(UnknownEraError, match=r"H\.B\. 2564"):
-        rule_for("OK", date(2022, 11, 8))
+    # 2021 H.B. 2564, signed 2021-05-10 (The Oklahoman, 2021-05-13), in force 2021-11-01
+    # (Southwest Ledger): the 2022 elections fall under it, the 2021 spring ones did not.
+    assert rule_for("OK", date(2022, 11, 8)).id == "ok-2024"
+    assert rule_for("OK", date(2021, 11, 1)).id == "ok-2024"
+    assert rule_for("OK", date(2021, 10, 31)).id == "ok-2016"
 
 
 def test_idaho_massachusetts_rhode_island_from_their_ceimn_pages() -> None:
