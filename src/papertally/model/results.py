@@ -96,7 +96,7 @@ def standard_count_name(label: str) -> CountName:
     return folded
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReportingUnit:
     """A ward, precinct or other unit whose votes are reported on their own."""
 
