@@ -204,14 +204,35 @@ def test_report_says_when_the_permutation_test_cannot_decide(tmp_path: Path) -> 
     _edge_in_three_counties(paths)
     report = tmp_path / "screening.html"
     result = runner.invoke(
-        app,
-        ["screen", str(paths["now"]), str(paths["baseline"]), "--equipment",
-         str(paths["equipment"]), "--permutations", "99", "--html", str(report), "--json"],
-    )  # fmt: skip
+        app, [*result_args(paths), "--permutations", "99", "--html", str(report), "--json"]
+    )
     assert result.exit_code == 0, result.output
     ladder = json.loads(result.output)["screening"]["ladder"]
     noted = [e for e in ladder if e["permutation_note"]]
     assert noted and all(not e["permutation_rejects"] for e in noted)
     html = report.read_text()
     assert html.count("<strong>cannot decide</strong>: in effect only") == len(noted)
+    text = runner.invoke(app, [*result_args(paths), "--permutations", "99"]).output
+    assert text.count("(the test cannot decide: too few counties)") == len(noted)
     assert "the permutation test cannot decide, whatever its p-value" in html
+
+
+def result_args(paths: dict[str, Path]) -> list[str]:
+    """Return ``screen NOW BASELINE --equipment LIST`` for the files of :func:`write_state`."""
+    return ["screen", str(paths["now"]), str(paths["baseline"]), "--equipment",
+            str(paths["equipment"])]  # fmt: skip
+
+
+def test_polling_trials_add_a_progress_stage_per_risk_limit(tmp_path: Path) -> None:
+    """The progress bar's stages: six, and one per risk limit when polling audits are simulated
+    (the slow part), each announced before it runs."""
+    from papertally.workflows.screening import ScreeningInputs, run_screening
+
+    paths = write_state(tmp_path, 40)
+    inputs = ScreeningInputs(paths["now"], paths["baseline"], equipment=paths["equipment"])
+    for trials, expected in ((0, 6), (20, 8)):
+        said: list[str] = []
+        run_screening(inputs, permutations=0, polling_trials=trials, step=said.append)
+        assert len(said) == expected
+    assert said[-2:] == ["simulating 20 polling audits at 5% risk",
+                         "simulating 20 polling audits at 1% risk"]  # fmt: skip

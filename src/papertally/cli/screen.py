@@ -40,7 +40,8 @@ def _print(outcome: dict[str, Any]) -> None:
         console.print(
             f"  {e['label']}: {e['points']:+.2f} points "
             f"({e['ci_points'][0]:+.2f} to {e['ci_points'][1]:+.2f}), p {e['p_value']:.3g}"
-            + (f", permutation p {perm:.3g}" if perm is not None else ""),
+            + (f", permutation p {perm:.3g}" if perm is not None else "")
+            + (" (the test cannot decide: too few counties)" if e["permutation_note"] else ""),
             soft_wrap=True,
             markup=False,
         )
