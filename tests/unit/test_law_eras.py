@@ -146,7 +146,9 @@ def test_alaska_2022_and_the_unknown_era_before() -> None:
 
 def test_wisconsin_2011_prosser_kloppenburg_was_free() -> None:
     """Prosser 752,323, Kloppenburg 745,007, scattering 1,550 (WEC ward report): 0.488%, within
-    the 0.5% free margin of Wis. Stat. § 9.01 before 2015 Act 36."""
+    the 0.5% free margin of Wis. Stat. § 9.01 before 2015 Act 36. The Government Accountability
+    Board's memo to clerks of April 2011 (https://elections.wi.gov/node/1714): at 0.488% "the
+    petitioner would not be required to pay any fee"; the counties bear the cost."""
     wi = ContestResults(
         "Supreme Court", {"Prosser": 752_323, "Kloppenburg": 745_007, "Scattering": 1_550}
     )
