@@ -188,6 +188,14 @@ def test_an_irv_audit_runs_stores_its_assertions_and_verifies(
     bad = verify_export(_export(dataclasses.replace(contents, header=header)))
     assert bad.first_mismatch is not None and bad.first_mismatch.name == "IRV assertions"
     assert "open" in bad.first_mismatch.detail
+    unreadable = json.loads(json.dumps(contents.header))
+    unreadable["contests"][0]["irv"]["assertions"][0]["assertion"]["loser"] = 99
+    bad = verify_export(_export(dataclasses.replace(contents, header=unreadable)))
+    assert bad.first_mismatch is not None and bad.first_mismatch.name == "IRV assertions"
+    assert (
+        "cannot be read" in bad.first_mismatch.detail
+        and "outside 0..3" in bad.first_mismatch.detail
+    )
     exported.write_bytes(_export(dataclasses.replace(contents, header=header)))
     result = CliRunner().invoke(app, ["verify", str(exported), "--json"])
     assert result.exit_code == 1

@@ -273,12 +273,14 @@ def verify_export(source: str | Path | bytes) -> Verification:
         problem = next(
             (p for s in ranked if (p := check_irv_spec(s, None if withheld else read))), None
         )
-        checks.add(
+        passed = checks.add(
             "IRV assertions",
             problem,
             f"the RAIRE assertions of {len(ranked)} IRV contest(s) rule out every other winner"
             + ("" if withheld else "; winner and margins recompute from the CVRs"),
         )
+        if not passed and problem is not None and "cannot be read" in problem:
+            return Verification(tuple(checks.found))
     version = header.get("version", 1)
     version = version if isinstance(version, int) else 1
     sample = read_csv_rows(members[SAMPLE_CSV], SAMPLE_CSV, SAMPLE_COLUMNS, version=version)
