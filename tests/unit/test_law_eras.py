@@ -397,7 +397,7 @@ def test_new_mexico_2016_quarter_percent_and_colorado_2020() -> None:
     co = assess_recount(two(1_000_000, 995_500), "CO", date(2020, 11, 3), "us_senate")
     assert co.rule_id == "co-2023" and co.automatic_stages == ["automatic recount"]
     with pytest.raises(UnknownEraError):
-        rule_for("CO", date(2018, 11, 6))
+        rule_for("CO", date(2014, 11, 4))
 
 
 def test_california_since_2010_and_nevada_since_2018_have_no_automatic_recount() -> None:
@@ -742,3 +742,15 @@ def test_delaware_from_ceimn_july_2020() -> None:
     assert not assess_recount(over_cap, "DE", date(2020, 11, 3), "us_senate").request.may_request
     with pytest.raises(UnknownEraError):
         rule_for("DE", date(2018, 11, 6))
+
+
+def test_colorado_2016_automatic_recount_within_half_a_percent_of_the_winner() -> None:
+    """The Denver Post, 2016-11-03
+    (https://www.denverpost.com/2016/11/03/what-triggers-a-recount-in-colorado-elections/): an
+    automatic recount when the difference is one half of one percent or less of the leading
+    candidate's votes, paid by the state for state races; beyond it a candidate may ask and pay."""
+    inside = assess_recount(two(1_300_000, 1_293_600), "CO", date(2016, 11, 8), "president")
+    assert inside.rule_id == "co-2023" and inside.automatic_stages == ["automatic recount"]
+    outside = assess_recount(two(1_300_000, 1_293_000), "CO", date(2016, 11, 8), "president")
+    assert outside.automatic_stages == [] and outside.request.may_request
+    assert not outside.request.free

@@ -82,7 +82,7 @@ def test_a_date_outside_every_rule_says_so() -> None:
     with pytest.raises(PapertallyError, match="does not guess"):
         rule_for("WI", date(1990, 11, 6))
     with pytest.raises(PapertallyError, match="first date the sources confirm"):
-        rule_for("CO", date(2016, 11, 8))
+        rule_for("CO", date(2014, 11, 4))
 
 
 def test_state_names_and_codes_with_hints() -> None:
