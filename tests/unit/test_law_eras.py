@@ -754,3 +754,18 @@ def test_colorado_2016_automatic_recount_within_half_a_percent_of_the_winner() -
     outside = assess_recount(two(1_300_000, 1_293_000), "CO", date(2016, 11, 8), "president")
     assert outside.automatic_stages == [] and outside.request.may_request
     assert not outside.request.free
+
+
+def test_south_dakota_2002_senate_thune_could_ask_within_a_quarter_percent() -> None:
+    """AP in The Washington Times, 2002-11-07: Johnson 167,481, Thune 166,954 (unofficial), and
+    "Mr. Thune has the right to ask for a recount, because the margin was less than the
+    one-quarter of 1 percent threshold specified under the law"; the canvass left 524 votes
+    (ABC News, 2002-11-13) and Thune did not ask."""
+    senate = ContestResults("U.S. Senate", {"Johnson": 167_481, "Thune": 166_954, "Evans": 3_071})
+    a = assess_recount(senate, "SD", date(2002, 11, 5), "us_senate", candidate="Thune")
+    assert a.rule_id == "sd-2024" and a.request.may_request and a.request.free
+    assert a.automatic_stages == []  # automatic only on a tie
+    wide = two(170_000, 168_500)  # 0.44%: beyond the quarter percent
+    assert not assess_recount(wide, "SD", date(2002, 11, 5), "us_senate").request.may_request
+    with pytest.raises(UnknownEraError):
+        rule_for("SD", date(2000, 11, 7))
