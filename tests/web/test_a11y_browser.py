@@ -4,9 +4,9 @@ screenshot of each is kept in ``docs/screens/`` (linked from ``docs/screens.md``
 public site end to end as a voter uses it: results, drill-down to a county's wards, an audit's
 result and its export (issue 13).
 
-Besides serious and critical violations, the rules in ``FAILING_RULES`` (minor ones we fixed and
-keep fixed, such as an empty table header) fail the test too. Some pages are reached by a step
-taken in the browser (the audit board's confirm step follows a submitted reading).
+Besides serious and critical violations, the rules in ``FAILING_RULES`` (minor and moderate ones
+we fixed and keep fixed, such as an empty table header) fail the test too. Some pages are reached
+by a step taken in the browser (the audit board's confirm step follows a submitted reading).
 
 One server and one browser for the whole file. Screenshots go to a folder under the system's
 temporary directory, so a test run never modifies tracked files; ``PAPERTALLY_SCREENS=docs``
@@ -49,8 +49,10 @@ pytestmark = pytest.mark.browser
 WIDTHS = {"desktop": (1280, 800), "mobile": (390, 844)}
 SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 FAILING_IMPACTS = frozenset({"serious", "critical"})
-FAILING_RULES = frozenset({"empty-table-header"})
-"""Minor rules that fail the test too: each was found on a page here and fixed."""
+FAILING_RULES = frozenset({"empty-table-header", "landmark-unique"})
+"""Minor and moderate rules that fail the test too: each was found on a page here and fixed (the
+ward's empty sum-row header; two recounts of one contest on the published results, two regions
+of one name)."""
 USERS = [
     ("admin", Role.ADMINISTRATOR, None),
     ("observer", Role.OBSERVER, None),
