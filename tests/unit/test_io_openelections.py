@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,31 @@ def test_header_only_and_empty_files_are_errors(tmp_path: Path) -> None:
         read_results_file(write(tmp_path, HEADER))
     with pytest.raises(InputFileError, match="empty"):
         read_results_file(write(tmp_path, "", "empty.csv"))
+
+
+def test_tallies_of_a_large_file_take_a_few_hundred_bytes_each(tmp_path: Path) -> None:
+    """Issue 11: a 1 GB file must import in bounded memory; dict tallies took ~1,500 bytes."""
+    lines = ["county,precinct,office,district,party,candidate,votes,absentee,election_day\n"]
+    for precinct in range(3_000):
+        for office in ("President", "Senate"):
+            for party, candidate in (("REP", "Ann Lee"), ("DEM", "Bo Diaz")):
+                early = precinct % 97
+                lines.append(
+                    f"C{precinct // 300},P{precinct},{office},,{party},{candidate},"
+                    f"{early + 300},{early},300\n"
+                )
+    path = write(tmp_path, "".join(lines), "20201103__xx__general__precinct.csv")
+    read_results_file(write(tmp_path, GOOD))  # imports and first-use caches before measuring
+    tracemalloc.start()
+    try:
+        result = read_results_file(path)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    tallies = sum(len(c.units) for c in result.election.counts)
+    assert tallies == 6_000
+    assert result.election.count("Senate", "original canvass").units["C1|P301"].by_type == {
+        "absentee": {"Ann Lee": 10, "Bo Diaz": 10},
+        "election day": {"Ann Lee": 300, "Bo Diaz": 300},
+    }
+    assert held / tallies < 600, f"{held / tallies:,.0f} bytes per tally"
