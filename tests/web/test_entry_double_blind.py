@@ -43,6 +43,12 @@ def test_totals_count_only_settled_sheets_and_hide_the_first_entry(web: WebSetup
     assert all(w["recount"] is None for w in wards)
     page = board.get(url).text
     assert ">311<" not in page and ">247<" not in page
+    mine = {"Trump": 5, "Clinton": 4, "Scattering": 0}
+    stale = _sheet(web, recount, "sheet 1", mine) | {"version": "0", "reason": "r"}
+    conflict = board.post(url + "/sheets", data=stale)
+    assert conflict.status_code == 409
+    stored = conflict.text[conflict.text.index('id="conflict-versions"') :]
+    assert "311" not in stored.split("</table>")[0] and "hidden until" in stored
     check = {"label": "sheet 1", "votes": FIRST, "version": _version(web, recount)}
     assert board.post(_api_ward(web, recount) + "/checks", json=check).json()["matched"]
     assert _figures(admin, recount) == (1, 561)
