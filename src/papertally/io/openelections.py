@@ -221,6 +221,9 @@ class _Reader:
         self.needed = max(header.positions.values()) + 1
         self.counts: dict[ContestName, ContestCount] = {}
         self.tables: dict[ContestName, TallyTable] = {}
+        self.whole_units = TallyTable()
+        """Whole-unit statistics (registered voters, ballots cast) in columns; each unit's
+        :attr:`Election.unit_statistics` entry is a view of its row."""
         self.stated: dict[tuple[ContestName, ReportingUnitId], _UnitTotal] = {}
         self.positions = header.positions
         self.votes_position = header.positions["votes"]
@@ -318,8 +321,12 @@ class _Reader:
             return
         uid = self._unit(county, unit_name)
         if statistic is not None and not office:
-            figures = self.election.unit_statistics.setdefault(uid, {})
-            figures[statistic] = figures.get(statistic, 0) + votes
+            whole = self.whole_units
+            at = whole.row_of(uid)
+            if at is None:
+                at = whole.row(uid)
+                self.election.unit_statistics[uid] = whole.statistics_of(at)
+            whole.add_statistic(at, statistic, votes)
             return
         name = self._contest(row, office)
         table = self.tables[name]

@@ -655,6 +655,11 @@ class TallyTable(MutableMapping[ReportingUnitId, UnitTally]):
         _write(self._statistics, name, row, total)
         return total
 
+    def statistics_of(self, row: int) -> MutableMapping[str, int]:
+        """Return the statistics of ``row`` as a mapping that reads and writes the columns
+        (a whole unit's figures on :attr:`Election.unit_statistics`, without a dict per unit)."""
+        return _Figures(self._statistics, row)
+
     def ballots_cast(self, row: int) -> int | None:
         """Return the ballots cast of ``row``, where known."""
         return _read(self._ballots, row)
@@ -828,7 +833,7 @@ class Election:
     contests: dict[ContestName, Contest] = field(default_factory=dict)
     units: dict[ReportingUnitId, ReportingUnit] = field(default_factory=dict)
     counts: list[ContestCount] = field(default_factory=list)
-    unit_statistics: dict[ReportingUnitId, dict[str, int]] = field(default_factory=dict)
+    unit_statistics: dict[ReportingUnitId, MutableMapping[str, int]] = field(default_factory=dict)
     """Figures of a whole unit, not of one contest: registered voters and ballots cast."""
 
     def add_unit(self, unit: ReportingUnit) -> ReportingUnit:
