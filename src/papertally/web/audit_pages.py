@@ -314,7 +314,7 @@ def add_contest(
 
 
 def _risk_limit(text: str) -> float:
-    """Read a risk limit written ``5%``, ``5`` (per cent) or ``0.05``."""
+    """Read a risk limit (or a share) written ``5%``, ``5`` (per cent) or ``0.05``."""
     cleaned = text.strip().rstrip("%").strip()
     try:
         value = float(cleaned)
@@ -405,26 +405,61 @@ def publish(request: Request, audit_id: int) -> Any:
 
 @router.post("/audits/{audit_id}/seed", response_class=HTMLResponse)
 @requires(Access.ADMINISTRATOR)
-def enter_seed(
-    request: Request, audit_id: int, seed: FormText, hybrid_method: OptionalFormText = None
-) -> Any:
+async def enter_seed(request: Request, audit_id: int) -> Any:
     """Enter the dice seed; the engine sizes and draws round 1. ``hybrid_method`` (hybrid
     contests): ``fewest`` (OneAudit or SUITE, whichever plans fewer cards), ``oneaudit`` or
-    ``suite`` (the default when not given). A refused seed comes back beside its field."""
+    ``suite`` (the default when not given). ``supermajority::<contest>``, optional: the share of
+    the valid votes the contest's one winner needs more of (SHANGRLA §2.3). A refused value
+    comes back beside its field, the form kept."""
     who = require_principal(request)
+    form = await request.form()
+    typed = {k: str(v)[:200] for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    seed = typed.get("seed", "")
+    audits = audit_store(request)
     try:
-        size = start_audit(
-            audit_store(request),
-            audit_id,
-            seed,
-            actor=who.username,
-            hybrid_method=hybrid_method or "suite",
+        shares = {}
+        for contest in await run_in_threadpool(audits.contests, audit_id):
+            field = f"{SUPERMAJORITY_FIELD}{contest.name}"
+            if typed.get(field, "").strip():
+                shares[contest.name] = _share(typed[field], field, contest.name)
+        method = typed.get("hybrid_method") or "suite"
+        size = await run_in_threadpool(
+            lambda: start_audit(
+                audits,
+                audit_id,
+                seed,
+                actor=who.username,
+                hybrid_method=method,
+                supermajority=shares,
+            )
         )
     except PapertallyError as error:
-        return _audit_page(
-            request, audit_id, typed={"seed": seed}, errors={"seed": str(error)}, status_code=400
+        field = error.field if isinstance(error, FieldError) else "seed"
+        errors = {field: str(error)}
+        return await run_in_threadpool(
+            lambda: _audit_page(request, audit_id, typed=typed, errors=errors, status_code=400)
         )
     return _see_other(f"/audits/{audit_id}?message=Round 1 drew {size} cards.")
+
+
+SUPERMAJORITY_FIELD = "supermajority::"
+"""Seed form fields ``supermajority::<contest>``: the share the contest's winner needs."""
+
+
+def _share(text: str, field: str, contest: str) -> float:
+    """Read a supermajority share written ``2/3``-style as ``0.667``, ``66.7`` or ``66.7%``:
+    strictly between one half and the whole (anything else is a FieldError beside ``field``)."""
+    try:
+        value = _risk_limit(text)
+    except PapertallyError:
+        value = float("nan")
+    if not 0.5 < value < 1.0:
+        raise FieldError(
+            field,
+            f"{contest}: the winner's share must be a fraction between 0.5 and 1 or a "
+            f"percentage between 50% and 100% (got {text[:40]!r})",
+        )
+    return value
 
 
 @router.post("/audits/{audit_id}/rounds/close", response_class=HTMLResponse)

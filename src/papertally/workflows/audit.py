@@ -103,8 +103,52 @@ def contest_spec(
     return spec
 
 
+def _with_share(spec: ContestSpec, share: float | None) -> ContestSpec:
+    """Return ``spec`` whose one winner needs more than ``share`` of the valid votes (SHANGRLA
+    §2.3); refuses a share outside (0.5, 1), several winners, or reported votes short of it."""
+    from dataclasses import replace
+
+    if share is None:
+        return spec
+    _require(
+        0.5 < share < 1.0,
+        f"contest {spec.name!r}: the supermajority share must lie between 0.5 and 1, got {share:g}",
+    )
+    _require(spec.winners == 1, f"contest {spec.name!r}: a supermajority has one winner")
+    _require(
+        spec.audit_type is not AuditType.BATCH_COMPARISON,
+        f"contest {spec.name!r}: batch comparison audits test winner-loser pairs, not a "
+        "supermajority",
+    )
+    shared = replace(spec, supermajority=share)
+    try:
+        shared.assertions()
+    except PapertallyError as error:
+        raise PapertallyError(f"contest {spec.name!r}: {error}") from None
+    return shared
+
+
+def _method(spec: ContestSpec, hybrid_method: str) -> str:
+    """Return how a hybrid contest is measured: a supermajority only by OneAudit (SUITE tests
+    winner-loser pairs), so ``fewest`` picks OneAudit for it and ``suite`` is refused."""
+    if spec.supermajority is None or spec.audit_type is not AuditType.HYBRID:
+        return hybrid_method
+    _require(
+        hybrid_method != "suite",
+        f"contest {spec.name!r}: SUITE tests winner-loser pairs; measure a supermajority by "
+        "OneAudit",
+    )
+    return "oneaudit" if hybrid_method == "fewest" else hybrid_method
+
+
 def start_audit(
-    audits: AuditStore, audit_id: int, seed: str, *, actor: str, hybrid_method: str = "suite"
+    audits: AuditStore,
+    audit_id: int,
+    seed: str,
+    *,
+    actor: str,
+    hybrid_method: str = "suite",
+    supermajority: Mapping[ContestName, float] | None = None,
 ) -> int:
     """Fix the contests from the CVRs' tallies, size round 1 and draw it; return its size.
 
@@ -113,6 +157,8 @@ def start_audit(
     tally), and every contest is audited over all the cards of the counties' manifests.
     ``hybrid_method`` measures hybrid contests by ``suite``, ``oneaudit`` or ``fewest``
     (whichever plans fewer cards: :func:`papertally.workflows.oneaudit.method_choice`).
+    ``supermajority`` names the contests whose one winner needs more than a share of the valid
+    votes (SHANGRLA §2.3), kept in the stored spec for the rounds, report and export.
     """
     from papertally.workflows.irv import with_irv
     from papertally.workflows.oneaudit import with_method
@@ -132,7 +178,17 @@ def start_audit(
         )
         for contest in audits.contests(audit_id)
     ]
-    specs = [with_irv(with_method(spec, hybrid_method, files), files) for spec in specs]
+    shares = dict(supermajority or {})
+    unknown = sorted(set(shares) - {s.name for s in specs})
+    if unknown:
+        raise PapertallyError(f"supermajority: no contest {unknown[0]!r} in the audit")
+    specs = [_with_share(spec, shares.get(spec.name)) for spec in specs]
+    specs = [
+        with_irv(with_method(spec, _method(spec, hybrid_method), files), files) for spec in specs
+    ]
+    ranked = [s.name for s in specs if s.irv is not None and s.supermajority is not None]
+    if ranked:
+        raise PapertallyError(f"contest {ranked[0]!r} is ranked-choice (IRV): no supermajority")
     if is_batch_audit(specs):
         contests, bounds = batch_setup(files, specs)
         size = first_batch_round_size(specs, contests)
