@@ -17,13 +17,22 @@ from pathlib import Path
 
 import pytest
 from tests.web.support import WebSetup, sign_in
-from tests.web.test_audit_hybrid import CONTEST, NO_CVR_BATCH, REPORTED, SEED, _published
+from tests.web.test_audit_hybrid import ARLO, CONTEST, NO_CVR_BATCH, REPORTED, SEED, _published
 
 from papertally.audit.contests import ContestSpec
-from papertally.io.audit_export import AUDIT_JSON, AuditFiles, audit_export_zip
+from papertally.errors import PapertallyError
+from papertally.io.audit_export import AUDIT_JSON, AuditFiles, audit_export_zip, summarize_file
+from papertally.model.audit_records import AuditFile
 from papertally.store.audits import AuditStore
+from papertally.store.engine import make_engine
 from papertally.verify import verify_export
-from papertally.workflows.audit import audit_report, audited_cards, contest_specs
+from papertally.workflows.audit import (
+    audit_report,
+    audited_cards,
+    close_round,
+    contest_specs,
+    start_audit,
+)
 from papertally.workflows.measure import measure_rounds
 
 FIELD = f"supermajority::{CONTEST}"
@@ -151,3 +160,43 @@ def test_a_supermajority_is_measured_by_oneaudit_not_suite(
     assert done.status_code == 303, done.text
     (spec,) = contest_specs(audits, audit_id)
     assert spec.method == "oneaudit" and spec.supermajority == pytest.approx(0.7)
+
+
+def _mount_olive(web: WebSetup, data: Path, audit_type: str) -> tuple[AuditStore, int]:
+    """A published audit of Mount Olive's files (Erin George on all 31 CVRs)."""
+    audits = AuditStore(make_engine(web.url))
+    audit_id = audits.create_audit("Supermajority", ["Adams"], actor="admin")
+    audits.add_contest(audit_id, CONTEST, audit_type, 0.1, actor="admin")
+    for kind, name in (("manifest", "ballot manifest"), ("cvrs", "cvrs")):
+        path = data / ARLO / f"Mount Olive - {name}.csv"
+        file = AuditFile("Adams", kind, path.name, path.read_bytes())
+        audits.upload_file(audit_id, file, summarize_file(file), actor="admin")
+    audits.publish(audit_id, actor="admin")
+    return audits, audit_id
+
+
+def test_a_comparison_audit_measures_the_share(web: WebSetup, shared_data: Path) -> None:
+    """Audited for "more than 75%": the round measures the one supermajority assertion and
+    the export verifies."""
+    audits, audit_id = _mount_olive(web, shared_data, "ballot comparison")
+    start_audit(audits, audit_id, SEED, actor="admin", supermajority={CONTEST: 0.75})
+    (spec,) = contest_specs(audits, audit_id)
+    assert spec.supermajority == 0.75
+    for number in range(1, 6):
+        _record_round(audits, audit_id, number)
+        if close_round(audits, audit_id, actor="admin"):
+            break
+    measured = audits.rounds(audit_id)[-1].measurement
+    assert measured is not None
+    (result,) = measured["contests"]
+    assert result["confirmed"] and len(result["assertions"]) == 1
+    verification = verify_export(audit_export_zip(audits.export_contents(audit_id)))
+    assert verification.ok, verification.to_json()
+
+
+def test_a_polling_audit_refuses_a_share(web: WebSetup, shared_data: Path) -> None:
+    """Polling rounds measure winner-loser pairs, so a share would be silently ignored."""
+    audits, audit_id = _mount_olive(web, shared_data, "ballot polling")
+    with pytest.raises(PapertallyError, match="test winner-loser pairs"):
+        start_audit(audits, audit_id, SEED, actor="admin", supermajority={CONTEST: 0.75})
+    assert audits.audit(audit_id).status == "published"

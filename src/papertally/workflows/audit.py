@@ -105,7 +105,8 @@ def contest_spec(
 
 def _with_share(spec: ContestSpec, share: float | None) -> ContestSpec:
     """Return ``spec`` whose one winner needs more than ``share`` of the valid votes (SHANGRLA
-    §2.3); refuses a share outside (0.5, 1), several winners, or reported votes short of it."""
+    §2.3); refuses a share outside (0.5, 1), several winners, reported votes short of it, and
+    polling and batch comparison, whose rounds measure winner-loser pairs."""
     from dataclasses import replace
 
     if share is None:
@@ -116,9 +117,9 @@ def _with_share(spec: ContestSpec, share: float | None) -> ContestSpec:
     )
     _require(spec.winners == 1, f"contest {spec.name!r}: a supermajority has one winner")
     _require(
-        spec.audit_type is not AuditType.BATCH_COMPARISON,
-        f"contest {spec.name!r}: batch comparison audits test winner-loser pairs, not a "
-        "supermajority",
+        spec.audit_type in (AuditType.BALLOT_COMPARISON, AuditType.HYBRID),
+        f"contest {spec.name!r}: the app measures a supermajority by ballot comparison or "
+        f"OneAudit; {spec.audit_type.value} audits test winner-loser pairs",
     )
     shared = replace(spec, supermajority=share)
     try:
